@@ -1,0 +1,121 @@
+import { MessageChannel } from 'node:worker_threads';
+import * as os from 'node:os';
+import { Piscina } from 'piscina';
+import { InputError } from '../errors.js';
+import { siblingModuleUrl } from './module-url.js';
+import runTask, { type WorkerResult } from './worker.js';
+
+/**
+ * One unit of parallel work: call export `fn` of `module` (an absolute module URL, see
+ * `siblingModuleUrl`) with a structured-cloneable `input`. The function receives a context whose
+ * `report(msg)` sends progress messages back to the caller while it runs.
+ *
+ * Stages describe their work as JobSpecs and never start workers themselves, so that another
+ * backend (a cluster queue such as Slurm, like Kaldi's slurm.pl beside run.pl) can run the same
+ * specs without touching the stages.
+ */
+export interface JobSpec<I = unknown> {
+  module: string;
+  fn: string;
+  input: I;
+}
+
+/** The context every job function receives as its second argument. */
+export interface JobContext {
+  report(msg: unknown): void;
+}
+
+export interface RunOptions<O> {
+  /** Called with each progress message a job reports. */
+  onMessage?: (jobIndex: number, msg: unknown) => void;
+  /** Called as each job finishes (in completion order). */
+  onResult?: (jobIndex: number, result: O) => void;
+}
+
+export interface JobRunner {
+  /** Parallelism of this runner. */
+  readonly jobs: number;
+  /** Run all specs, at most `jobs` at once; results in spec order. The first failure rejects. */
+  run<I, O>(specs: JobSpec<I>[], options?: RunOptions<O>): Promise<O[]>;
+  close(): Promise<void>;
+}
+
+export type RunnerBackend = 'local' | 'inline';
+
+export interface RunnerOptions {
+  /** Number of parallel jobs; default: the number of CPU cores. */
+  jobs?: number;
+  /** `local` = worker threads (piscina); `inline` = in this thread, one at a time (debugging). */
+  backend?: RunnerBackend;
+}
+
+function rethrow(jobIndex: number, spec: JobSpec, r: WorkerResult): never {
+  if (r.ok) throw new Error('unreachable');
+  const { name, message, stack } = r.error;
+  const err = name === 'InputError' ? new InputError(message) : new Error(message);
+  if (name !== 'InputError') err.stack = `${name}: ${message}\n    (in job ${jobIndex}: ${spec.fn})\n${stack ?? ''}`;
+  throw err;
+}
+
+class InlineRunner implements JobRunner {
+  readonly jobs = 1;
+  async run<I, O>(specs: JobSpec<I>[], options: RunOptions<O> = {}): Promise<O[]> {
+    const out: O[] = [];
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i];
+      const channel = new MessageChannel();
+      channel.port2.on('message', (m) => options.onMessage?.(i, m));
+      const r = await runTask({ ...spec, port: channel.port1 });
+      channel.port2.close();
+      if (!r.ok) rethrow(i, spec, r);
+      out.push(r.value as O);
+      options.onResult?.(i, r.value as O);
+    }
+    return out;
+  }
+  async close(): Promise<void> {}
+}
+
+class LocalRunner implements JobRunner {
+  private readonly pool: Piscina;
+  constructor(readonly jobs: number) {
+    this.pool = new Piscina({
+      filename: siblingModuleUrl(import.meta.url, 'worker'),
+      minThreads: 0,
+      maxThreads: jobs,
+      idleTimeout: 1000,
+      // One task per thread at a time: jobs are CPU-bound and each may hold a tfjs backend.
+      concurrentTasksPerWorker: 1,
+    });
+  }
+  async run<I, O>(specs: JobSpec<I>[], options: RunOptions<O> = {}): Promise<O[]> {
+    return Promise.all(
+      specs.map(async (spec, i) => {
+        const channel = new MessageChannel();
+        channel.port2.on('message', (m) => options.onMessage?.(i, m));
+        try {
+          const r: WorkerResult = await this.pool.run({ ...spec, port: channel.port1 }, { transferList: [channel.port1] });
+          if (!r.ok) rethrow(i, spec, r);
+          options.onResult?.(i, r.value as O);
+          return r.value as O;
+        } finally {
+          channel.port2.close();
+        }
+      }),
+    );
+  }
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
+
+/** The default number of jobs: every core. */
+export function defaultJobs(): number {
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+}
+
+/** Create the job runner. `--jobs 1` still uses a worker unless `backend: 'inline'`. */
+export function createJobRunner(options: RunnerOptions = {}): JobRunner {
+  const jobs = Math.max(1, options.jobs ?? defaultJobs());
+  return options.backend === 'inline' ? new InlineRunner() : new LocalRunner(jobs);
+}

@@ -1,0 +1,49 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+/** A temporary name beside `finalPath` (same directory, so the rename is atomic). */
+export function tempPathFor(finalPath: string): string {
+  const dir = path.dirname(finalPath);
+  const base = path.basename(finalPath);
+  return path.join(dir, `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}-${base}`);
+}
+
+/**
+ * Write a file so that readers see either the old content or the whole new one, never a
+ * truncated file: write to a temp name in the same directory, fsync, then rename.
+ */
+export async function writeFileAtomic(finalPath: string, data: string | Uint8Array): Promise<void> {
+  await fs.mkdir(path.dirname(finalPath), { recursive: true });
+  const tmp = tempPathFor(finalPath);
+  try {
+    const fh = await fs.open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.rename(tmp, finalPath);
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Produce `finalPath` (a file or a directory) through `produce(tmpPath)`, then rename into place.
+ * If `produce` throws, the temp output is removed and any existing `finalPath` is left untouched.
+ */
+export async function produceAtomic<T>(finalPath: string, produce: (tmpPath: string) => Promise<T>): Promise<T> {
+  await fs.mkdir(path.dirname(finalPath), { recursive: true });
+  const tmp = tempPathFor(finalPath);
+  try {
+    const result = await produce(tmp);
+    await fs.rm(finalPath, { recursive: true, force: true });
+    await fs.rename(tmp, finalPath);
+    return result;
+  } catch (e) {
+    await fs.rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
