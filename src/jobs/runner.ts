@@ -1,4 +1,4 @@
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import * as os from 'node:os';
 import { Piscina } from 'piscina';
 import { InputError } from '../errors.js';
@@ -57,16 +57,27 @@ function rethrow(jobIndex: number, spec: JobSpec, r: WorkerResult): never {
   throw err;
 }
 
+/**
+ * A message channel for one job's progress reports. The job closes its end when it finishes;
+ * `drained` resolves once every message sent before that has been delivered, so no report is lost
+ * or arrives after the job's result.
+ */
+function progressChannel<O>(jobIndex: number, options: RunOptions<O>): { port: MessagePort; drained: Promise<void> } {
+  const channel = new MessageChannel();
+  channel.port2.on('message', (m) => options.onMessage?.(jobIndex, m));
+  const drained = new Promise<void>((resolve) => channel.port2.once('close', () => resolve()));
+  return { port: channel.port1, drained };
+}
+
 class InlineRunner implements JobRunner {
   readonly jobs = 1;
   async run<I, O>(specs: JobSpec<I>[], options: RunOptions<O> = {}): Promise<O[]> {
     const out: O[] = [];
     for (let i = 0; i < specs.length; i++) {
       const spec = specs[i];
-      const channel = new MessageChannel();
-      channel.port2.on('message', (m) => options.onMessage?.(i, m));
-      const r = await runTask({ ...spec, port: channel.port1 });
-      channel.port2.close();
+      const { port, drained } = progressChannel(i, options);
+      const r = await runTask({ ...spec, port });
+      await drained;
       if (!r.ok) rethrow(i, spec, r);
       out.push(r.value as O);
       options.onResult?.(i, r.value as O);
@@ -91,16 +102,12 @@ class LocalRunner implements JobRunner {
   async run<I, O>(specs: JobSpec<I>[], options: RunOptions<O> = {}): Promise<O[]> {
     return Promise.all(
       specs.map(async (spec, i) => {
-        const channel = new MessageChannel();
-        channel.port2.on('message', (m) => options.onMessage?.(i, m));
-        try {
-          const r: WorkerResult = await this.pool.run({ ...spec, port: channel.port1 }, { transferList: [channel.port1] });
-          if (!r.ok) rethrow(i, spec, r);
-          options.onResult?.(i, r.value as O);
-          return r.value as O;
-        } finally {
-          channel.port2.close();
-        }
+        const { port, drained } = progressChannel(i, options);
+        const r: WorkerResult = await this.pool.run({ ...spec, port }, { transferList: [port] });
+        await drained;
+        if (!r.ok) rethrow(i, spec, r);
+        options.onResult?.(i, r.value as O);
+        return r.value as O;
       }),
     );
   }
