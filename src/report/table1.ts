@@ -1,0 +1,130 @@
+/**
+ * The paper's Table 1 (Hinton, Vinyals & Dean 2015, sec. 4: baseline vs 10x ensemble vs distilled
+ * single model, frame accuracy and WER) computed for our data, as Markdown and JSON.
+ */
+
+/** Word error counts as Kaldi's compute-wer prints them. */
+export interface WerCounts {
+  errors: number;
+  words: number;
+  ins: number;
+  del: number;
+  sub: number;
+}
+
+export interface SystemScores {
+  /** Row label: `baseline`, `ensemble (4 members)`, `distilled`. */
+  system: string;
+  params: number;
+  /** Multiply-adds x 2 per input frame in the forward pass (all members for an ensemble). */
+  flopsPerFrame: number;
+  devFrameAccuracy: number;
+  testFrameAccuracy: number;
+  testCrossEntropy?: number;
+  /** Test WER counts; absent when decoding was not run. */
+  testWer?: WerCounts;
+}
+
+export interface TemperatureSweepRow {
+  temperature: number;
+  hardWeight: number;
+  testFrameAccuracy: number;
+  testWer?: WerCounts;
+}
+
+export interface Table1Input {
+  baseline: SystemScores;
+  ensemble: SystemScores;
+  /** Each member's scores (the ensemble row is compared with their mean). */
+  members: SystemScores[];
+  student: SystemScores;
+  /** Test frame accuracy of the baseline trained with other seeds (the spread the ensemble gain must exceed). */
+  baselineSeedAccuracies: number[];
+  sweep?: TemperatureSweepRow[];
+  /** Free-form settings echoed in the report (corpus size, temperature, hard weight, seeds, command, commit, date). */
+  settings: Record<string, string | number>;
+}
+
+export interface Table1 {
+  rows: (SystemScores & { testWerPercent?: number })[];
+  memberMean: { testFrameAccuracy: number; testWerPercent?: number };
+  /** Ensemble test frame accuracy minus baseline (absolute, fraction of 1). */
+  ensembleGain: number;
+  /** Student test frame accuracy minus baseline. */
+  studentGain: number;
+  /** studentGain / ensembleGain: the paper reports more than 80%. Undefined when the ensemble does not gain. */
+  recoveredFraction?: number;
+  /** max - min of the baseline test frame accuracy over seeds (including the baseline itself). */
+  baselineSeedSpread: number;
+  ensembleGainExceedsSeedSpread: boolean;
+  sweep?: (TemperatureSweepRow & { testWerPercent?: number })[];
+  settings: Record<string, string | number>;
+}
+
+/** WER in percent, or undefined when there are no reference words (as compute-wer would have to divide by 0). */
+export function werPercent(w: WerCounts | undefined): number | undefined {
+  if (!w || w.words === 0) return undefined;
+  return (100 * w.errors) / w.words;
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Derive the comparisons the paper draws from the raw scores. */
+export function computeTable1(input: Table1Input): Table1 {
+  const { baseline, ensemble, student, members } = input;
+  const withWer = (s: SystemScores) => ({ ...s, testWerPercent: werPercent(s.testWer) });
+  const memberWers = members.map((m) => werPercent(m.testWer));
+  const ensembleGain = ensemble.testFrameAccuracy - baseline.testFrameAccuracy;
+  const studentGain = student.testFrameAccuracy - baseline.testFrameAccuracy;
+  const seedAccs = [baseline.testFrameAccuracy, ...input.baselineSeedAccuracies];
+  const spread = Math.max(...seedAccs) - Math.min(...seedAccs);
+  return {
+    rows: [withWer(baseline), withWer(ensemble), withWer(student)],
+    memberMean: {
+      testFrameAccuracy: members.length ? mean(members.map((m) => m.testFrameAccuracy)) : NaN,
+      testWerPercent: memberWers.length && memberWers.every((w) => w !== undefined) ? mean(memberWers as number[]) : undefined,
+    },
+    ensembleGain,
+    studentGain,
+    recoveredFraction: ensembleGain > 0 ? studentGain / ensembleGain : undefined,
+    baselineSeedSpread: spread,
+    ensembleGainExceedsSeedSpread: ensembleGain > spread,
+    sweep: input.sweep?.map((r) => ({ ...r, testWerPercent: werPercent(r.testWer) })),
+    settings: input.settings,
+  };
+}
+
+const pct = (x: number | undefined, digits = 2) => (x === undefined || !Number.isFinite(x) ? 'n/a' : `${(100 * x).toFixed(digits)}%`);
+const werCell = (x: number | undefined) => (x === undefined ? 'n/a' : `${x.toFixed(2)}%`);
+const count = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
+
+/** The report as Markdown (RESULTS.md). */
+export function renderTable1Markdown(t: Table1): string {
+  const lines: string[] = [];
+  lines.push('# Results: distilling an ensemble of DNN acoustic models', '');
+  lines.push('Table 1 of Hinton, Vinyals & Dean (2015, sec. 4), on our data.', '');
+  lines.push('| system | test frame accuracy | test WER | dev frame accuracy | params | forward FLOPs/frame |');
+  lines.push('| --- | --- | --- | --- | --- | --- |');
+  for (const r of t.rows) {
+    lines.push(`| ${r.system} | ${pct(r.testFrameAccuracy)} | ${werCell(r.testWerPercent)} | ${pct(r.devFrameAccuracy)} | ${count(r.params)} | ${count(r.flopsPerFrame)} |`);
+  }
+  lines.push(`| (mean of ensemble members) | ${pct(t.memberMean.testFrameAccuracy)} | ${werCell(t.memberMean.testWerPercent)} | | | |`, '');
+  lines.push(`- Ensemble gain over the baseline (test frame accuracy): ${(100 * t.ensembleGain).toFixed(2)} points.`);
+  lines.push(`- Distilled gain over the baseline: ${(100 * t.studentGain).toFixed(2)} points.`);
+  lines.push(
+    `- Fraction of the ensemble's gain recovered by the distilled model: ${t.recoveredFraction === undefined ? 'n/a (the ensemble did not improve on the baseline)' : `${(100 * t.recoveredFraction).toFixed(1)}%`} (the paper: 80% or more).`,
+  );
+  lines.push(
+    `- Spread of the baseline's test frame accuracy over seeds: ${(100 * t.baselineSeedSpread).toFixed(2)} points; the ensemble gain ${t.ensembleGainExceedsSeedSpread ? 'exceeds' : 'does NOT exceed'} it.`,
+  );
+  if (t.sweep?.length) {
+    lines.push('', '## Temperature sweep (distilled model)', '', '| T | hard-label weight | test frame accuracy | test WER |', '| --- | --- | --- | --- |');
+    for (const s of t.sweep) lines.push(`| ${s.temperature} | ${s.hardWeight} | ${pct(s.testFrameAccuracy)} | ${werCell(s.testWerPercent)} |`);
+  }
+  lines.push('', '## Settings', '');
+  for (const [k, v] of Object.entries(t.settings)) lines.push(`- ${k}: ${v}`);
+  lines.push('', 'Plots: `training-curves.svg`/`.png` (held-out accuracy per epoch), `systems.svg`/`.png` (frame accuracy and WER per system).', '');
+  return lines.join('\n');
+}
