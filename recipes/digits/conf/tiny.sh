@@ -1,0 +1,5 @@
+# --size tiny: about a minute end to end; used by the test that runs the whole recipe.
+train_utts=60; dev_utts=12; test_utts=12
+train_speakers=6; dev_speakers=2; test_speakers=2
+mono_iters=10; mono_gauss=300
+arch=2x64; context=3:3; epochs=3; lr=0.001; batch=128; optimizer=adam
