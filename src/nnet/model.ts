@@ -1,0 +1,292 @@
+// DNN weights, their TensorFlow.js Layers-format files, and the fast batched forward pass.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { makeRng, randNormal } from '../data/random.js';
+import { layerSizes, validateArch, type ArchConfig } from './arch.js';
+
+/**
+ * Weights of a feed-forward acoustic model. `layers[i].W` is `inDim x outDim` row-major (the Keras
+ * / TF.js Dense kernel layout, so `z = x W + b`); hidden layers use ReLU, the last one is the
+ * logit layer (softmax applied by the consumer, or by the saved TF.js model).
+ */
+export interface DnnWeights {
+  arch: ArchConfig;
+  inputDim: number;
+  numPdfs: number;
+  layers: { W: Float32Array; b: Float32Array; inDim: number; outDim: number }[];
+}
+
+/** Metadata we keep inside model.json (`userDefinedMetadata.asrDistill`), so the dropout/max-norm survive. */
+interface StoredMeta {
+  arch: ArchConfig;
+  inputDim: number;
+  numPdfs: number;
+}
+
+export const MODEL_JSON = 'model.json';
+export const WEIGHTS_BIN = 'weights.bin';
+
+/** Check that layer shapes chain from `inputDim` through the arch's hidden sizes to `numPdfs`. */
+export function checkDnnWeights(w: DnnWeights, where: string): void {
+  const sizes = [w.inputDim, ...w.arch.hidden.map((h) => h.units), w.numPdfs];
+  if (w.layers.length !== sizes.length - 1) {
+    throw new InputError(`${where}: ${w.layers.length} layers but the architecture has ${sizes.length - 1} (hidden + output)`);
+  }
+  w.layers.forEach((l, i) => {
+    if (l.inDim !== sizes[i] || l.outDim !== sizes[i + 1] || l.W.length !== l.inDim * l.outDim || l.b.length !== l.outDim) {
+      throw new InputError(
+        `${where}: layer ${i + 1} has shape ${l.inDim}x${l.outDim} (W ${l.W.length}, b ${l.b.length} values), expected ${sizes[i]}x${sizes[i + 1]}`,
+      );
+    }
+  });
+}
+
+function layerName(i: number, numLayers: number): string {
+  return i === numLayers - 1 ? 'output' : `hidden${i + 1}`;
+}
+
+/**
+ * Build the equivalent `tf.Sequential` (Dense ReLU layers, softmax output) holding these weights.
+ * Used to save through TF.js's own serialiser; also handy for comparisons with stock tf.layers code.
+ * The caller disposes the model.
+ */
+export function toLayersModel(w: DnnWeights, opts: { outputActivation?: 'softmax' | 'linear' } = {}): tf.Sequential {
+  checkDnnWeights(w, 'toLayersModel');
+  const model = tf.sequential({ name: 'asr_distill_dnn' });
+  w.layers.forEach((l, i) => {
+    const last = i === w.layers.length - 1;
+    model.add(
+      tf.layers.dense({
+        name: layerName(i, w.layers.length),
+        units: l.outDim,
+        activation: last ? (opts.outputActivation ?? 'softmax') : 'relu',
+        inputShape: i === 0 ? [l.inDim] : undefined,
+        kernelInitializer: 'zeros',
+        biasInitializer: 'zeros',
+      }),
+    );
+  });
+  const tensors = w.layers.flatMap((l) => [tf.tensor2d(l.W, [l.inDim, l.outDim]), tf.tensor1d(l.b)]);
+  model.setWeights(tensors);
+  tf.dispose(tensors);
+  return model;
+}
+
+/**
+ * Save in the TensorFlow.js Layers format: `dir/model.json` (a Sequential of Dense layers, softmax
+ * output, so `tf.loadLayersModel` yields posteriors) and `dir/weights.bin`. Both written atomically
+ * (weights first, so a complete model.json never points at missing weights). Other files in `dir`
+ * (asr-distill.json, copies of the lang dir) are left alone.
+ */
+export async function saveDnn(dir: string, w: DnnWeights): Promise<void> {
+  const model = toLayersModel(w);
+  try {
+    const meta: StoredMeta = { arch: w.arch, inputDim: w.inputDim, numPdfs: w.numPdfs };
+    model.setUserDefinedMetadata({ asrDistill: meta });
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        const weightData = tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer | ArrayBuffer[]);
+        const modelJson: tf.io.ModelJSON = {
+          format: artifacts.format,
+          generatedBy: artifacts.generatedBy,
+          convertedBy: artifacts.convertedBy ?? null,
+          modelTopology: artifacts.modelTopology as object,
+          weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
+          userDefinedMetadata: artifacts.userDefinedMetadata,
+        };
+        await writeFileAtomic(path.join(dir, WEIGHTS_BIN), new Uint8Array(weightData));
+        await writeFileAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weightData.byteLength } };
+      }),
+    );
+  } finally {
+    model.dispose();
+  }
+}
+
+interface DenseConfig {
+  name: string;
+  units: number;
+  activation: string;
+  use_bias?: boolean;
+}
+
+function denseLayers(topology: unknown, file: string): DenseConfig[] {
+  const t = topology as { class_name?: string; config?: unknown; model_config?: unknown } | undefined;
+  const root = (t?.model_config ?? t) as { class_name?: string; config?: unknown } | undefined;
+  const cfg = root?.config as { layers?: unknown[] } | unknown[] | undefined;
+  const layers = Array.isArray(cfg) ? cfg : cfg?.layers;
+  if (root?.class_name !== 'Sequential' || !Array.isArray(layers)) {
+    throw new InputError(`${file}: modelTopology is not a Sequential model; expected a model saved by asr-distill (Dense layers only)`);
+  }
+  const out: DenseConfig[] = [];
+  for (const l of layers as { class_name: string; config: DenseConfig }[]) {
+    if (l.class_name === 'InputLayer') continue;
+    if (l.class_name !== 'Dense') throw new InputError(`${file}: layer ${l.config?.name ?? '?'} is a ${l.class_name}; only Dense layers are supported`);
+    if (l.config.use_bias === false) throw new InputError(`${file}: layer ${l.config.name} has no bias; only Dense layers with bias are supported`);
+    out.push(l.config);
+  }
+  return out;
+}
+
+async function readFileOrThrow(file: string, what: string): Promise<Buffer> {
+  try {
+    return await fs.readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? `${file}: not found; ${what}` : `${file}: cannot read (${(e as Error).message})`);
+  }
+}
+
+/** Load weights saved by `saveDnn` (or any TF.js Sequential of float32 Dense layers, ReLU hidden). */
+export async function loadDnn(dir: string): Promise<DnnWeights> {
+  const jsonFile = path.join(dir, MODEL_JSON);
+  const text = (await readFileOrThrow(jsonFile, 'is this a DNN model directory (written by train/distill)?')).toString('utf8');
+  let json: tf.io.ModelJSON;
+  try {
+    json = JSON.parse(text) as tf.io.ModelJSON;
+  } catch (e) {
+    throw new InputError(`${jsonFile}: not valid JSON (${(e as Error).message})`);
+  }
+  const dense = denseLayers(json.modelTopology, jsonFile);
+  if (dense.length === 0) throw new InputError(`${jsonFile}: the model has no Dense layers`);
+  dense.slice(0, -1).forEach((l) => {
+    if (l.activation !== 'relu') throw new InputError(`${jsonFile}: hidden layer ${l.name} uses ${l.activation}; only relu is supported`);
+  });
+  const lastAct = dense[dense.length - 1].activation;
+  if (lastAct !== 'softmax' && lastAct !== 'linear') {
+    throw new InputError(`${jsonFile}: output layer uses ${lastAct}; expected softmax or linear`);
+  }
+  // Weight values by name, read group by group (a group's files are concatenated, in manifest order).
+  const values = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const group of json.weightsManifest ?? []) {
+    const chunks = await Promise.all(group.paths.map((p) => readFileOrThrow(path.join(dir, p), `${jsonFile} lists it in weightsManifest`)));
+    const buf = Buffer.concat(chunks);
+    let offset = 0;
+    for (const spec of group.weights) {
+      if (spec.dtype !== 'float32' || spec.quantization) {
+        throw new InputError(`${jsonFile}: weight ${spec.name} is ${spec.quantization ? 'quantized' : spec.dtype}; only float32 weights are supported`);
+      }
+      const n = spec.shape.reduce((a, b) => a * b, 1);
+      if (offset + 4 * n > buf.length) {
+        throw new InputError(`${path.join(dir, group.paths[0])}: too short for weight ${spec.name} (${buf.length} bytes); the model files are truncated`);
+      }
+      // Copy into an aligned Float32Array (Buffer offsets need not be 4-aligned).
+      const data = new Float32Array(n);
+      new Uint8Array(data.buffer).set(buf.subarray(offset, offset + 4 * n));
+      values.set(spec.name, { shape: spec.shape, data });
+      offset += 4 * n;
+    }
+  }
+  const layers = dense.map((l, i) => {
+    const find = (suffix: string) => {
+      const v = values.get(`${l.name}/${suffix}`);
+      if (!v) throw new InputError(`${jsonFile}: weight ${l.name}/${suffix} missing from weightsManifest`);
+      return v;
+    };
+    const k = find('kernel');
+    const b = find('bias');
+    if (k.shape.length !== 2 || k.shape[1] !== l.units || b.data.length !== l.units) {
+      throw new InputError(`${jsonFile}: layer ${l.name} (${i + 1}) has kernel shape [${k.shape}] and ${b.data.length} biases, expected [*, ${l.units}]`);
+    }
+    return { W: k.data, b: b.data, inDim: k.shape[0], outDim: k.shape[1] };
+  });
+  const inputDim = layers[0].inDim;
+  const numPdfs = layers[layers.length - 1].outDim;
+  const stored = (json.userDefinedMetadata as { asrDistill?: StoredMeta } | undefined)?.asrDistill;
+  const arch = stored
+    ? validateArch(stored.arch, `${jsonFile} userDefinedMetadata.asrDistill.arch`)
+    : validateArch({ hidden: dense.slice(0, -1).map((l) => ({ units: l.units })), activation: 'relu' }, jsonFile);
+  const w: DnnWeights = { arch, inputDim, numPdfs, layers };
+  checkDnnWeights(w, jsonFile);
+  return w;
+}
+
+/**
+ * Fresh weights for `arch`: He-normal kernels (std sqrt(2 / inDim), He et al. 2015, the usual choice
+ * for ReLU layers) and zero biases, from a seeded generator (same seed, same weights).
+ */
+export function initDnnWeights(arch: ArchConfig, inputDim: number, numPdfs: number, seed: number | string): DnnWeights {
+  const sizes = layerSizes(arch, inputDim, numPdfs);
+  const rng = makeRng(seed, 'dnn-init');
+  const layers = sizes.slice(0, -1).map((inDim, i) => {
+    const outDim = sizes[i + 1];
+    const std = Math.sqrt(2 / inDim);
+    const W = new Float32Array(inDim * outDim);
+    for (let j = 0; j < W.length; j++) W[j] = std * randNormal(rng);
+    return { W, b: new Float32Array(outDim), inDim, outDim };
+  });
+  return { arch: structuredClone(arch), inputDim, numPdfs, layers };
+}
+
+/** Copy weights (deep), e.g. to keep the best epoch while training continues. */
+export function cloneDnnWeights(w: DnnWeights): DnnWeights {
+  return {
+    arch: structuredClone(w.arch),
+    inputDim: w.inputDim,
+    numPdfs: w.numPdfs,
+    layers: w.layers.map((l) => ({ W: l.W.slice(), b: l.b.slice(), inDim: l.inDim, outDim: l.outDim })),
+  };
+}
+
+/**
+ * Batched inference on the current backend: `x` is `numFrames x inputDim` row-major; returns
+ * `numFrames x numPdfs` logits. Uses only plain (non-transposed) products with fused bias + ReLU,
+ * the fast path of the wasm backend (XNNPACK fully-connected), in chunks of `maxBatch` frames
+ * so that memory stays bounded for whole utterances or corpora.
+ */
+export class DnnForward {
+  readonly inputDim: number;
+  readonly numPdfs: number;
+  private readonly W: tf.Tensor2D[];
+  private readonly b: tf.Tensor1D[];
+  private disposed = false;
+
+  constructor(w: DnnWeights, readonly maxBatch = 1024) {
+    checkDnnWeights(w, 'DnnForward');
+    this.inputDim = w.inputDim;
+    this.numPdfs = w.numPdfs;
+    this.W = w.layers.map((l) => tf.tensor2d(l.W, [l.inDim, l.outDim]));
+    this.b = w.layers.map((l) => tf.tensor1d(l.b));
+  }
+
+  private run(x: Float32Array, numFrames: number, finish: (z: tf.Tensor2D) => tf.Tensor2D): Float32Array {
+    if (this.disposed) throw new Error('DnnForward: used after dispose()');
+    if (x.length !== numFrames * this.inputDim) {
+      throw new InputError(`DnnForward: input has ${x.length} values, expected ${numFrames} frames x ${this.inputDim} = ${numFrames * this.inputDim}`);
+    }
+    const out = new Float32Array(numFrames * this.numPdfs);
+    for (let start = 0; start < numFrames; start += this.maxBatch) {
+      const n = Math.min(this.maxBatch, numFrames - start);
+      const chunk = tf.tidy(() => {
+        let h: tf.Tensor2D = tf.tensor2d(x.subarray(start * this.inputDim, (start + n) * this.inputDim), [n, this.inputDim]);
+        const last = this.W.length - 1;
+        for (let i = 0; i < last; i++) h = tf.fused.matMul({ a: h, b: this.W[i], bias: this.b[i], activation: 'relu' }) as tf.Tensor2D;
+        return finish(tf.fused.matMul({ a: h, b: this.W[last], bias: this.b[last] }) as tf.Tensor2D);
+      });
+      out.set(chunk.dataSync() as Float32Array, start * this.numPdfs);
+      chunk.dispose();
+    }
+    return out;
+  }
+
+  /** Logits (pre-softmax activations), `numFrames x numPdfs`. */
+  logits(x: Float32Array, numFrames: number): Float32Array {
+    return this.run(x, numFrames, (z) => z);
+  }
+
+  /** Posteriors softmax(z / T), `numFrames x numPdfs` (T = 1: ordinary posteriors; T > 1: soft targets). */
+  posteriors(x: Float32Array, numFrames: number, temperature = 1): Float32Array {
+    return this.run(x, numFrames, (z) => tf.softmax(temperature === 1 ? z : tf.div<tf.Tensor2D>(z, temperature)));
+  }
+
+  /** Release the weight tensors. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    tf.dispose([...this.W, ...this.b]);
+  }
+}
