@@ -1,0 +1,223 @@
+// Training batches built on the fly (issue 5): the corpus features are held once, CMVN applied,
+// and each batch row is spliced from them when the batch is made, so memory stays proportional to
+// the features, not to (L+1+R) x the features. Frames are shuffled across utterances with a
+// generator seeded per epoch (Kaldi nnet-train-frmshuff's frame-level shuffling), which makes an
+// epoch's batches a pure function of (seed, epoch): a resumed run sees the same batches.
+import { InputError } from '../errors.js';
+import { makeRng, shuffleInPlace } from '../data/random.js';
+import { spliceFrameInto, splicedDim, type SpliceContext } from './splice.js';
+
+/** One minibatch. Rows are frames; `x` is row-major `size` x `inputDim`. */
+export interface Batch {
+  size: number;
+  x: Float32Array;
+  labels: Int32Array;
+  /** `size` x `numPdfs`: teacher probabilities at temperature T (distillation). */
+  soft?: Float32Array;
+  /** `size` x `numPdfs`: teacher logits (logit-mse distillation). */
+  teacherLogits?: Float32Array;
+}
+
+/** A deterministic stream of minibatches over one data set. */
+export interface BatchSource {
+  inputDim: number;
+  numPdfs: number;
+  numFrames: number;
+  /** The batches of epoch `epoch` (shuffled with a generator seeded by the source's seed and `epoch`). */
+  batches(epoch: number, batchSize: number): Iterable<Batch>;
+}
+
+/**
+ * The frames of a corpus held once in memory: normalised features of all utterances back to back,
+ * with one pdf label per frame. Utterance `u` owns frames `uttStart[u] .. uttStart[u+1]-1`.
+ */
+export interface FrameCorpus {
+  dim: number;
+  numPdfs: number;
+  uttIds: string[];
+  /** numUtts + 1 frame offsets. */
+  uttStart: Int32Array;
+  /** numFrames x dim, row-major. */
+  feats: Float32Array;
+  /** numFrames pdf ids (-1 = no label: an unlabeled transfer set). */
+  labels: Int32Array;
+}
+
+/** One utterance given to buildFrameCorpus. */
+export interface CorpusUtterance {
+  uttId: string;
+  numFrames: number;
+  /** numFrames x dim, already normalised (CMVN). */
+  data: Float32Array;
+  /** numFrames pdf ids, or undefined when unlabeled. */
+  pdfIds?: Int32Array;
+}
+
+/**
+ * Gather utterances into a FrameCorpus (one copy of the features). Every utterance must have `dim`
+ * columns; labels must lie in [0, numPdfs) and have one per frame.
+ */
+export function buildFrameCorpus(utts: CorpusUtterance[], dim: number, numPdfs: number): FrameCorpus {
+  const uttStart = new Int32Array(utts.length + 1);
+  for (let u = 0; u < utts.length; u++) {
+    const utt = utts[u];
+    if (utt.data.length !== utt.numFrames * dim) {
+      throw new InputError(`utterance ${utt.uttId}: ${utt.data.length} feature values for ${utt.numFrames} frames of dim ${dim}; the feature archive is inconsistent, re-run compute-feats`);
+    }
+    if (utt.pdfIds && utt.pdfIds.length !== utt.numFrames) {
+      throw new InputError(`utterance ${utt.uttId}: ${utt.pdfIds.length} aligned frames for ${utt.numFrames} feature frames; re-align with these features`);
+    }
+    uttStart[u + 1] = uttStart[u] + utt.numFrames;
+  }
+  const numFrames = uttStart[utts.length];
+  const feats = new Float32Array(numFrames * dim);
+  const labels = new Int32Array(numFrames).fill(-1);
+  utts.forEach((utt, u) => {
+    feats.set(utt.data, uttStart[u] * dim);
+    if (!utt.pdfIds) return;
+    for (let t = 0; t < utt.numFrames; t++) {
+      const p = utt.pdfIds[t];
+      if (!(p >= 0 && p < numPdfs)) {
+        throw new InputError(`utterance ${utt.uttId} frame ${t}: pdf id ${p} outside [0, ${numPdfs}); the alignment does not match its transition model`);
+      }
+    }
+    labels.set(utt.pdfIds, uttStart[u]);
+  });
+  return { dim, numPdfs, uttIds: utts.map((x) => x.uttId), uttStart, feats, labels };
+}
+
+/** Number of frames of a corpus. */
+export function corpusFrames(c: FrameCorpus): number {
+  return c.uttStart[c.uttIds.length];
+}
+
+/** For each frame, the index of its utterance. */
+export function frameUtterances(c: FrameCorpus): Int32Array {
+  const out = new Int32Array(corpusFrames(c));
+  for (let u = 0; u < c.uttIds.length; u++) out.fill(u, c.uttStart[u], c.uttStart[u + 1]);
+  return out;
+}
+
+/**
+ * Splice the frames `frames[0 .. count)` (global frame indices of `c`) into `out`
+ * (`count` x splicedDim, row-major). Edge frames repeat the first/last frame of their utterance.
+ */
+export function spliceFrames(
+  c: FrameCorpus,
+  frameUtt: Int32Array,
+  frames: ArrayLike<number>,
+  count: number,
+  ctx: SpliceContext,
+  out: Float32Array,
+): void {
+  const width = splicedDim(c.dim, ctx);
+  for (let i = 0; i < count; i++) {
+    const g = frames[i];
+    const u = frameUtt[g];
+    const start = c.uttStart[u];
+    spliceFrameInto(c.feats, start * c.dim, c.uttStart[u + 1] - start, c.dim, g - start, ctx, out, i * width);
+  }
+}
+
+/**
+ * Per-frame teacher targets for distillation, looked up by global frame index. `fill` writes the
+ * rows of `frames[0 .. count)` into `soft` / `logits` (`count` x numPdfs) when those are given.
+ */
+export interface FrameTargets {
+  numPdfs: number;
+  hasSoft: boolean;
+  hasLogits: boolean;
+  fill(frames: ArrayLike<number>, count: number, soft?: Float32Array, logits?: Float32Array): void;
+}
+
+/** Options of createBatchSource. */
+export interface BatchSourceOptions {
+  context: SpliceContext;
+  /** Shuffle seed; epoch e uses stream `epoch-e` of it. */
+  seed: number;
+  /** Shuffle frames each epoch (training) or keep corpus order (held-out scoring). Default true. */
+  shuffle?: boolean;
+  /** Teacher soft targets / logits attached to each batch (distillation). */
+  targets?: FrameTargets;
+}
+
+/**
+ * A BatchSource over a FrameCorpus. Each batch row is spliced when the batch is made; the last
+ * batch of an epoch may be smaller than `batchSize`.
+ *
+ * @example for (const b of createBatchSource(corpus, { context: { left: 5, right: 5 }, seed: 1 }).batches(0, 256)) train(b)
+ */
+export function createBatchSource(c: FrameCorpus, opts: BatchSourceOptions): BatchSource {
+  const numFrames = corpusFrames(c);
+  const inputDim = splicedDim(c.dim, opts.context);
+  const frameUtt = frameUtterances(c);
+  const shuffle = opts.shuffle ?? true;
+  const { targets } = opts;
+  if (targets && targets.numPdfs !== c.numPdfs) {
+    throw new Error(`teacher targets have ${targets.numPdfs} pdfs, the corpus ${c.numPdfs}`);
+  }
+  return {
+    inputDim,
+    numPdfs: c.numPdfs,
+    numFrames,
+    *batches(epoch: number, batchSize: number): Iterable<Batch> {
+      if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
+      const order = new Int32Array(numFrames);
+      for (let i = 0; i < numFrames; i++) order[i] = i;
+      if (shuffle) shuffleInPlace(makeRng(opts.seed, `epoch-${epoch}`), order);
+      for (let s = 0; s < numFrames; s += batchSize) {
+        const size = Math.min(batchSize, numFrames - s);
+        const frames = order.subarray(s, s + size);
+        const x = new Float32Array(size * inputDim);
+        spliceFrames(c, frameUtt, frames, size, opts.context, x);
+        const labels = new Int32Array(size);
+        for (let i = 0; i < size; i++) labels[i] = c.labels[frames[i]];
+        const batch: Batch = { size, x, labels };
+        if (targets) {
+          if (targets.hasSoft) batch.soft = new Float32Array(size * c.numPdfs);
+          if (targets.hasLogits) batch.teacherLogits = new Float32Array(size * c.numPdfs);
+          targets.fill(frames, size, batch.soft, batch.teacherLogits);
+        }
+        yield batch;
+      }
+    },
+  };
+}
+
+/**
+ * Split a corpus by utterance into (train, held-out), holding out about `fraction` of the
+ * utterances chosen with a seeded generator (at least one each side when there are two or more).
+ */
+export function splitCorpus(c: FrameCorpus, fraction: number, seed: number): { train: FrameCorpus; heldOut: FrameCorpus } {
+  if (!(fraction > 0 && fraction < 1)) throw new InputError(`--dev-split ${fraction}: expected a fraction between 0 and 1 (e.g. 0.1)`);
+  const n = c.uttIds.length;
+  if (n < 2) throw new InputError(`--dev-split: the corpus has ${n} utterance(s); need at least 2 to hold some out`);
+  const idx = shuffleInPlace(makeRng(seed, 'dev-split'), Array.from({ length: n }, (_, i) => i));
+  const numHeld = Math.min(n - 1, Math.max(1, Math.round(fraction * n)));
+  const held = new Set(idx.slice(0, numHeld));
+  const pick = (keep: (u: number) => boolean): FrameCorpus => {
+    const utts: CorpusUtterance[] = [];
+    for (let u = 0; u < n; u++) {
+      if (!keep(u)) continue;
+      const a = c.uttStart[u];
+      const b = c.uttStart[u + 1];
+      utts.push({ uttId: c.uttIds[u], numFrames: b - a, data: c.feats.subarray(a * c.dim, b * c.dim), pdfIds: c.labels.subarray(a, b) });
+    }
+    const out = buildFrameCorpusUnchecked(utts, c.dim, c.numPdfs);
+    return out;
+  };
+  return { train: pick((u) => !held.has(u)), heldOut: pick((u) => held.has(u)) };
+}
+
+// Labels of an existing corpus are already checked (and may be -1 when unlabeled).
+function buildFrameCorpusUnchecked(utts: CorpusUtterance[], dim: number, numPdfs: number): FrameCorpus {
+  const uttStart = new Int32Array(utts.length + 1);
+  utts.forEach((u, i) => (uttStart[i + 1] = uttStart[i] + u.numFrames));
+  const feats = new Float32Array(uttStart[utts.length] * dim);
+  const labels = new Int32Array(uttStart[utts.length]);
+  utts.forEach((u, i) => {
+    feats.set(u.data, uttStart[i] * dim);
+    labels.set(u.pdfIds!, uttStart[i]);
+  });
+  return { dim, numPdfs, uttIds: utts.map((u) => u.uttId), uttStart, feats, labels };
+}

@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildFrameCorpus, corpusFrames, createBatchSource, frameUtterances, spliceFrames, splitCorpus, type CorpusUtterance, type FrameTargets } from '../../src/nnet/batches.js';
+import { spliceUtterance } from '../../src/nnet/splice.js';
+import { makeRng } from '../../src/data/random.js';
+
+const dim = 3;
+const numPdfs = 4;
+
+function corpusUtts(): CorpusUtterance[] {
+  const rng = makeRng(7);
+  return [5, 1, 8].map((n, u) => {
+    const data = new Float32Array(n * dim);
+    for (let i = 0; i < data.length; i++) data[i] = Math.round(rng() * 1000) / 10;
+    const pdfIds = new Int32Array(n);
+    for (let t = 0; t < n; t++) pdfIds[t] = (t + u) % numPdfs;
+    return { uttId: `utt${u}`, numFrames: n, data, pdfIds };
+  });
+}
+
+test('buildFrameCorpus concatenates utterances and labels', () => {
+  const utts = corpusUtts();
+  const c = buildFrameCorpus(utts, dim, numPdfs);
+  assert.equal(corpusFrames(c), 14);
+  assert.deepEqual(Array.from(c.uttStart), [0, 5, 6, 14]);
+  assert.deepEqual(Array.from(c.feats.subarray(6 * dim, 7 * dim)), Array.from(utts[2].data.subarray(0, dim)));
+  assert.equal(c.labels[6], utts[2].pdfIds![0]);
+  assert.deepEqual(Array.from(frameUtterances(c)), [0, 0, 0, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2]);
+});
+
+test('buildFrameCorpus rejects labels out of range and length mismatches', () => {
+  const utts = corpusUtts();
+  utts[1].pdfIds = new Int32Array([9]);
+  assert.throws(() => buildFrameCorpus(utts, dim, numPdfs), {
+    name: 'InputError',
+    message: 'utterance utt1 frame 0: pdf id 9 outside [0, 4); the alignment does not match its transition model',
+  });
+  utts[1].pdfIds = new Int32Array([0, 1]);
+  assert.throws(() => buildFrameCorpus(utts, dim, numPdfs), {
+    name: 'InputError',
+    message: 'utterance utt1: 2 aligned frames for 1 feature frames; re-align with these features',
+  });
+});
+
+test('every batch row equals the spliced frame of its utterance, with its label', () => {
+  const utts = corpusUtts();
+  const c = buildFrameCorpus(utts, dim, numPdfs);
+  const ctx = { left: 2, right: 1 };
+  const src = createBatchSource(c, { context: ctx, seed: 3 });
+  assert.equal(src.inputDim, 4 * dim);
+  assert.equal(src.numFrames, 14);
+  const spliced = utts.map((u) => spliceUtterance(u.data, u.numFrames, dim, ctx));
+  // Index each expected row by its content to find which frame it is, then check the label.
+  const expected = new Map<string, number[]>();
+  utts.forEach((u, ui) => {
+    for (let t = 0; t < u.numFrames; t++) {
+      const key = Array.from(spliced[ui].subarray(t * src.inputDim, (t + 1) * src.inputDim)).join(',');
+      expected.set(key, [...(expected.get(key) ?? []), u.pdfIds![t]]);
+    }
+  });
+  let rows = 0;
+  const sizes: number[] = [];
+  for (const b of src.batches(0, 4)) {
+    sizes.push(b.size);
+    for (let i = 0; i < b.size; i++) {
+      const key = Array.from(b.x.subarray(i * src.inputDim, (i + 1) * src.inputDim)).join(',');
+      assert.ok(expected.get(key)?.includes(b.labels[i]), `row ${key} label ${b.labels[i]}`);
+      rows++;
+    }
+  }
+  assert.equal(rows, 14);
+  assert.deepEqual(sizes, [4, 4, 4, 2]);
+});
+
+test('a specific frame: the first frame of utt2 with context 2:1 is [f0 f0 f0 f1]', () => {
+  const utts = corpusUtts();
+  const c = buildFrameCorpus(utts, dim, numPdfs);
+  const out = new Float32Array(4 * dim);
+  spliceFrames(c, frameUtterances(c), [6], 1, { left: 2, right: 1 }, out);
+  const f = (t: number) => Array.from(utts[2].data.subarray(t * dim, (t + 1) * dim));
+  assert.deepEqual(Array.from(out), [...f(0), ...f(0), ...f(0), ...f(1)]);
+});
+
+test('shuffling is deterministic per (seed, epoch), differs across epochs, and covers every frame once', () => {
+  const c = buildFrameCorpus(corpusUtts(), dim, numPdfs);
+  const order = (seed: number, epoch: number, shuffle = true) => {
+    const src = createBatchSource(c, { context: { left: 0, right: 0 }, seed, shuffle });
+    return [...src.batches(epoch, 5)].flatMap((b) => Array.from(b.x));
+  };
+  assert.deepEqual(order(1, 0), order(1, 0));
+  assert.notDeepEqual(order(1, 0), order(1, 1));
+  assert.notDeepEqual(order(1, 0), order(2, 0));
+  assert.deepEqual([...order(1, 2)].sort((a, b) => a - b), Array.from(c.feats).sort((a, b) => a - b));
+  assert.deepEqual(order(1, 0, false), Array.from(c.feats));
+});
+
+test('teacher targets are attached row by row', () => {
+  const c = buildFrameCorpus(corpusUtts(), dim, numPdfs);
+  const targets: FrameTargets = {
+    numPdfs,
+    hasSoft: true,
+    hasLogits: true,
+    fill(frames, count, soft, logits) {
+      for (let i = 0; i < count; i++) {
+        soft!.fill(frames[i], i * numPdfs, (i + 1) * numPdfs);
+        logits!.fill(-frames[i], i * numPdfs, (i + 1) * numPdfs);
+      }
+    },
+  };
+  const src = createBatchSource(c, { context: { left: 0, right: 0 }, seed: 1, targets });
+  for (const b of src.batches(0, 3)) {
+    for (let i = 0; i < b.size; i++) {
+      const g = b.soft![i * numPdfs];
+      assert.deepEqual(Array.from(b.x.subarray(i * dim, (i + 1) * dim)), Array.from(c.feats.subarray(g * dim, (g + 1) * dim)));
+      assert.equal(b.teacherLogits![i * numPdfs + 3], -g);
+    }
+  }
+});
+
+test('splitCorpus holds out whole utterances, seeded', () => {
+  const c = buildFrameCorpus(corpusUtts(), dim, numPdfs);
+  const { train, heldOut } = splitCorpus(c, 0.3, 5);
+  assert.equal(train.uttIds.length + heldOut.uttIds.length, 3);
+  assert.equal(heldOut.uttIds.length, 1);
+  assert.equal(corpusFrames(train) + corpusFrames(heldOut), 14);
+  assert.deepEqual(splitCorpus(c, 0.3, 5).heldOut.uttIds, heldOut.uttIds);
+  assert.throws(() => splitCorpus(c, 1.5, 1), { name: 'InputError', message: '--dev-split 1.5: expected a fraction between 0 and 1 (e.g. 0.1)' });
+});
