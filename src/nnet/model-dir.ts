@@ -1,0 +1,169 @@
+// A self-describing DNN model directory (docs/ARCHITECTURE.md "DNN model directory"):
+//   model.json + weights.bin   TF.js Layers format (saveDnn/loadDnn, loadable with tf.loadLayersModel)
+//   asr-distill.json           our metadata: arch, context, features config, CMVN mode, log priors
+//   transition-model.json      copy of the alignment model (topology, pdf map)
+//   lang/                      copy of the lang directory
+// so that the decoder needs nothing else. asr-distill.json is written last: its presence marks a
+// complete model (an interrupted run leaves none, which is how ensemble resume tells members apart).
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../errors.js';
+import { produceAtomic, writeFileAtomic } from '../store/atomic.js';
+import { readTransitionModel, TRANSITION_MODEL_FILE, writeTransitionModel, type TransitionModel } from '../hmm/transition-model.js';
+import { validateArch, type ArchConfig } from './arch.js';
+import { loadDnn, saveDnn, type DnnWeights } from './model.js';
+import type { SpliceContext } from './splice.js';
+
+/** Metadata file name inside a model directory. */
+export const MODEL_META_FILE = 'asr-distill.json';
+/** Copy of the lang directory inside a model directory. */
+export const MODEL_LANG_DIR = 'lang';
+
+/** How the input features were normalised (features/cmvn.ts; `none` when FEATS_DIR had no cmvn.json). */
+export interface CmvnMode {
+  per: 'utterance' | 'speaker' | 'none';
+  normVars: boolean;
+}
+
+/** Where and how a model was trained (provenance, for humans and reports). */
+export interface TrainedOn {
+  feats: string;
+  ali: string | null;
+  numUtts: number;
+  numFrames: number;
+  /** ISO date of the end of training. */
+  date: string;
+  /** Distillation: the teacher directory, temperature, loss and hard-target weight. */
+  teacher?: { dir: string; id: string; temperature: number; loss: string; hardWeight: number; softTargets: string };
+  seed?: number;
+  epochs?: number;
+}
+
+/** Contents of asr-distill.json for a DNN. */
+export interface DnnModelMeta {
+  type: 'dnn';
+  arch: ArchConfig;
+  context: SpliceContext;
+  inputDim: number;
+  numPdfs: number;
+  /** Feature dimension before splicing (inputDim = (left + 1 + right) * featDim). */
+  featDim: number;
+  /** The feature extraction config of FEATS_DIR (feats.json `config`), to compute the same features when decoding. */
+  features: unknown;
+  frameShiftMs: number;
+  cmvn: CmvnMode;
+  /** Log state priors from alignment counts (priors.ts); `UNSEEN_LOG_PRIOR` for unseen pdfs. */
+  priors: number[];
+  trainedOn: TrainedOn;
+}
+
+/** Everything needed to write a model directory. */
+export interface DnnModelContents {
+  weights: DnnWeights;
+  meta: DnnModelMeta;
+  transitionModel: TransitionModel;
+  /** Source lang directory to copy (e.g. ALI_DIR/lang); omitted = none copied. */
+  langDir?: string;
+}
+
+/**
+ * Write (or complete) a model directory. Files already in `dir` (train.log.jsonl, checkpoint/) are
+ * kept. Each file is written atomically and asr-distill.json last.
+ */
+export async function writeDnnModelDir(dir: string, c: DnnModelContents): Promise<void> {
+  checkMeta(c.meta, c.weights, path.join(dir, MODEL_META_FILE));
+  await fs.mkdir(dir, { recursive: true });
+  await fs.rm(path.join(dir, MODEL_META_FILE), { force: true });
+  await saveDnn(dir, c.weights);
+  await writeTransitionModel(path.join(dir, TRANSITION_MODEL_FILE), c.transitionModel);
+  if (c.langDir) await copyLangDir(c.langDir, dir);
+  await writeFileAtomic(path.join(dir, MODEL_META_FILE), JSON.stringify(c.meta, null, 1) + '\n');
+}
+
+/** Copy a lang directory to `toModelDir/lang/` (atomically: all or nothing). */
+export async function copyLangDir(langDir: string, toModelDir: string): Promise<void> {
+  const dest = path.join(toModelDir, MODEL_LANG_DIR);
+  if (path.resolve(langDir) === path.resolve(dest)) return;
+  await produceAtomic(dest, (tmp) => fs.cp(langDir, tmp, { recursive: true }));
+}
+
+/**
+ * Copy the support files of a model or alignment directory (transition-model.json and lang/) into
+ * another directory, e.g. from the first member into an ensemble directory.
+ */
+export async function copyModelSupport(fromDir: string, toDir: string): Promise<void> {
+  const tm = await readTransitionModel(path.join(fromDir, TRANSITION_MODEL_FILE));
+  await writeTransitionModel(path.join(toDir, TRANSITION_MODEL_FILE), tm);
+  const lang = path.join(fromDir, MODEL_LANG_DIR);
+  if (await exists(lang)) await copyLangDir(lang, toDir);
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when `dir` holds a complete DNN model (its asr-distill.json exists). */
+export async function isCompleteModelDir(dir: string): Promise<boolean> {
+  return exists(path.join(dir, MODEL_META_FILE));
+}
+
+function checkMeta(meta: DnnModelMeta, w: DnnWeights | undefined, file: string): void {
+  const fail = (what: string): never => {
+    throw new InputError(`${file}: ${what}; the model directory is damaged, retrain or re-copy it`);
+  };
+  if (meta.type !== 'dnn') fail(`"type" is ${JSON.stringify(meta.type)}, expected "dnn"`);
+  if (!meta.context || !Number.isInteger(meta.context.left) || !Number.isInteger(meta.context.right)) fail('"context" must be { "left": L, "right": R }');
+  if (!Number.isInteger(meta.featDim) || meta.featDim < 1) fail('"featDim" must be a positive integer');
+  if (meta.inputDim !== (meta.context.left + 1 + meta.context.right) * meta.featDim) {
+    fail(`"inputDim" ${meta.inputDim} is not (left + 1 + right) * featDim = ${(meta.context.left + 1 + meta.context.right) * meta.featDim}`);
+  }
+  if (!Array.isArray(meta.priors) || meta.priors.length !== meta.numPdfs) fail(`"priors" must have numPdfs = ${meta.numPdfs} entries`);
+  if (w && (w.inputDim !== meta.inputDim || w.numPdfs !== meta.numPdfs)) {
+    fail(`the network is ${w.inputDim} -> ${w.numPdfs} but the metadata says ${meta.inputDim} -> ${meta.numPdfs}`);
+  }
+}
+
+/** Read and check asr-distill.json of a DNN model directory. */
+export async function readDnnModelMeta(dir: string): Promise<DnnModelMeta> {
+  const file = path.join(dir, MODEL_META_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    throw new InputError(`${file}: not found; ${dir} is not a complete DNN model directory (train one with \`asr-distill train\`)`);
+  }
+  let meta: DnnModelMeta;
+  try {
+    meta = JSON.parse(text) as DnnModelMeta;
+  } catch (e) {
+    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  meta.arch = validateArch(meta.arch, `${file} "arch"`);
+  checkMeta(meta, undefined, file);
+  return meta;
+}
+
+/** A loaded DNN model directory. */
+export interface DnnModel {
+  dir: string;
+  meta: DnnModelMeta;
+  weights: DnnWeights;
+  transitionModel: TransitionModel;
+}
+
+/** Read a DNN model directory: metadata, weights and transition model, checked against each other. */
+export async function readDnnModelDir(dir: string): Promise<DnnModel> {
+  const meta = await readDnnModelMeta(dir);
+  const weights = await loadDnn(dir);
+  checkMeta(meta, weights, path.join(dir, MODEL_META_FILE));
+  const transitionModel = await readTransitionModel(path.join(dir, TRANSITION_MODEL_FILE));
+  if (transitionModel.numPdfs !== meta.numPdfs) {
+    throw new InputError(`${path.join(dir, TRANSITION_MODEL_FILE)}: ${transitionModel.numPdfs} pdfs but the network has ${meta.numPdfs}; the model directory is inconsistent`);
+  }
+  return { dir, meta, weights, transitionModel };
+}

@@ -1,0 +1,64 @@
+// Shared synthetic data for the nnet pipeline tests: a tiny transition model and a corpus whose
+// labels are a (noisy) function of the features, so a DNN can learn it in a few epochs.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { TransitionModel, PhoneHmm } from '../../src/hmm/transition-model.js';
+import { pdfMap } from '../../src/hmm/transition-model.js';
+import { makeRng, randNormal } from '../../src/data/random.js';
+import type { CorpusUtterance } from '../../src/nnet/batches.js';
+
+/** `numPhones` phones (ids 1..numPhones) of `statesPerPhone` left-to-right states; pdf = one state. */
+export function tinyTransitionModel(numPhones: number, statesPerPhone: number): TransitionModel {
+  const phones: (PhoneHmm | null)[] = [null];
+  let pdf = 0;
+  for (let p = 1; p <= numPhones; p++) {
+    phones.push({
+      phone: `P${p}`,
+      phoneId: p,
+      states: Array.from({ length: statesPerPhone }, (_, i) => ({
+        pdfId: pdf++,
+        arcs: [
+          { to: i, logProb: Math.log(0.75) },
+          { to: i + 1, logProb: Math.log(0.25) },
+        ],
+      })),
+    });
+  }
+  return { phones, numPdfs: pdf, pdfToState: pdfMap(phones) };
+}
+
+/** A minimal lang directory (enough to test that it is copied). */
+export async function writeTinyLang(dir: string, numPhones: number): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  const phones = ['<eps>', ...Array.from({ length: numPhones }, (_, i) => `P${i + 1}`)];
+  await fs.writeFile(path.join(dir, 'phones.txt'), phones.map((p, i) => `${p} ${i}\n`).join(''));
+  await fs.writeFile(path.join(dir, 'words.txt'), '<eps> 0\nw 1\n');
+}
+
+/**
+ * Utterances whose frame t has label y(t) following a left-to-right state sequence, and features
+ * = class centroid (random per class) + noise: learnable, but not trivially (noise std `noise`).
+ */
+export function synthUtterances(opts: { numUtts: number; dim: number; numPdfs: number; seed: number; noise?: number; minFrames?: number; maxFrames?: number }): CorpusUtterance[] {
+  const { numUtts, dim, numPdfs, seed, noise = 1.0, minFrames = 20, maxFrames = 60 } = opts;
+  const rng = makeRng(seed, 'synth');
+  const centroids = new Float32Array(numPdfs * dim);
+  const crng = makeRng(1234, 'centroids'); // same classes whatever the seed: train and dev agree
+  for (let i = 0; i < centroids.length; i++) centroids[i] = 1.5 * randNormal(crng);
+  const utts: CorpusUtterance[] = [];
+  for (let u = 0; u < numUtts; u++) {
+    const numFrames = minFrames + Math.floor(rng() * (maxFrames - minFrames + 1));
+    const pdfIds = new Int32Array(numFrames);
+    let s = Math.floor(rng() * numPdfs);
+    for (let t = 0; t < numFrames; t++) {
+      if (rng() < 0.2) s = (s + 1) % numPdfs;
+      pdfIds[t] = s;
+    }
+    const data = new Float32Array(numFrames * dim);
+    for (let t = 0; t < numFrames; t++) {
+      for (let d = 0; d < dim; d++) data[t * dim + d] = centroids[pdfIds[t] * dim + d] + noise * randNormal(rng);
+    }
+    utts.push({ uttId: `utt${String(u).padStart(4, '0')}`, numFrames, data, pdfIds });
+  }
+  return utts;
+}
