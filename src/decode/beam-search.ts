@@ -1,0 +1,304 @@
+import { InputError } from '../errors.js';
+import { WORD_END, type DecodingGraph } from './graph.js';
+
+export interface SearchOptions {
+  /** Log-likelihood beam: tokens worse than best - beam are pruned each frame (Kaldi --beam, default 16). */
+  beam?: number;
+  /** At most this many active tokens per frame (Kaldi --max-active, default 7000). */
+  maxActive?: number;
+  /** Scale on the acoustic log-likelihoods (Kaldi --acoustic-scale, default 0.1). */
+  acousticScale?: number;
+  /** Subtracted from the score for every word started (Kaldi scoring's word_ins_penalty, default 0). */
+  wordInsPenalty?: number;
+}
+
+/** A recognized word with its frames [startFrame, endFrame). */
+export interface WordTiming {
+  word: string;
+  startFrame: number;
+  endFrame: number;
+}
+
+export interface SearchResult {
+  words: string[];
+  timings: WordTiming[];
+  /** Total path score: acousticScale * acoustic log-likelihood + graph log-probability - penalties. */
+  score: number;
+  /** False when no token reached a final grammar state (the best partial path is returned, as Kaldi --allow-partial). */
+  reachedFinal: boolean;
+  numFrames: number;
+}
+
+/**
+ * Time-synchronous Viterbi beam search with token passing over a DecodingGraph (one token per
+ * node, the best path into it; Young et al. 1989 token passing, pruned like Kaldi's
+ * SimpleDecoder/FasterDecoder with --beam and --max-active). Word boundaries are kept as a
+ * linked list of word records so traceback is cheap. All buffers are allocated per graph and
+ * reused: decoding allocates nothing per frame (the word-record store grows by doubling).
+ */
+export class BeamSearch {
+  private curScore: Float32Array;
+  private nextScore: Float32Array;
+  private curLink: Int32Array;
+  private nextLink: Int32Array;
+  private curWord: Int32Array;
+  private nextWord: Int32Array;
+  private curWordStart: Int32Array;
+  private nextWordStart: Int32Array;
+  private curActive: Int32Array;
+  private nextActive: Int32Array;
+  private numCur = 0;
+  private numNext = 0;
+  private queue: Int32Array;
+  private inQueue: Uint8Array;
+  private scratch: Float32Array;
+  private recWord = new Int32Array(1024);
+  private recStart = new Int32Array(1024);
+  private recEnd = new Int32Array(1024);
+  private recPrev = new Int32Array(1024);
+  private numRec = 0;
+
+  constructor(readonly graph: DecodingGraph) {
+    const n = graph.numNodes;
+    this.curScore = new Float32Array(n).fill(-Infinity);
+    this.nextScore = new Float32Array(n).fill(-Infinity);
+    this.curLink = new Int32Array(n);
+    this.nextLink = new Int32Array(n);
+    this.curWord = new Int32Array(n);
+    this.nextWord = new Int32Array(n);
+    this.curWordStart = new Int32Array(n);
+    this.nextWordStart = new Int32Array(n);
+    this.curActive = new Int32Array(n);
+    this.nextActive = new Int32Array(n);
+    this.queue = new Int32Array(n);
+    this.inQueue = new Uint8Array(n);
+    this.scratch = new Float32Array(n);
+  }
+
+  /**
+   * Decode one utterance. `logLikes` is [numFrames x numPdfs] row-major: per frame, the
+   * log-likelihood of each pdf (for a DNN: log posterior - log prior).
+   */
+  decode(logLikes: Float32Array, numFrames: number, options: SearchOptions = {}): SearchResult {
+    const g = this.graph;
+    const P = g.numPdfs;
+    if (logLikes.length !== numFrames * P) {
+      throw new InputError(`decoder: log-likelihoods hold ${logLikes.length} values, expected ${numFrames} frames x ${P} pdfs = ${numFrames * P}; does the model match the decoding graph?`);
+    }
+    const beam = options.beam ?? 16;
+    const maxActive = options.maxActive ?? 7000;
+    const acScale = options.acousticScale ?? 0.1;
+    const wip = options.wordInsPenalty ?? 0;
+    const { nodePdf, arcStart, arcEmitEnd, arcTo, arcLogProb, arcLabel } = g;
+    this.numRec = 0;
+    this.resetCur();
+    this.resetNext();
+    // Start token, then the within-frame closure (leading silence / grammar epsilons).
+    this.nextScore[g.start] = 0;
+    this.nextLink[g.start] = -1;
+    this.nextWord[g.start] = -1;
+    this.nextWordStart[g.start] = 0;
+    this.nextActive[this.numNext++] = g.start;
+    this.closure(0);
+    this.swap();
+
+    for (let t = 0; t < numFrames; t++) {
+      const cutoff = this.cutoff(beam, maxActive);
+      const row = t * P;
+      const cs = this.curScore;
+      const ns = this.nextScore;
+      for (let i = 0; i < this.numCur; i++) {
+        const s = this.curActive[i];
+        const score = cs[s];
+        if (score < cutoff) continue;
+        for (let k = arcStart[s], end = arcEmitEnd[s]; k < end; k++) {
+          const d = arcTo[k];
+          const label = arcLabel[k];
+          const sc = score + arcLogProb[k] + acScale * logLikes[row + nodePdf[d]] - (label >= 0 ? wip : 0);
+          if (sc > ns[d]) {
+            if (ns[d] === -Infinity) this.nextActive[this.numNext++] = d;
+            ns[d] = sc;
+            this.nextLink[d] = this.curLink[s];
+            if (label >= 0) {
+              this.nextWord[d] = label;
+              this.nextWordStart[d] = t;
+            } else {
+              this.nextWord[d] = this.curWord[s];
+              this.nextWordStart[d] = this.curWordStart[s];
+            }
+          }
+        }
+      }
+      this.closure(t + 1);
+      this.resetCur();
+      this.swap();
+    }
+    return this.finish(numFrames);
+  }
+
+  /** Score cutoff for the current tokens: best - beam, raised to the maxActive-th best score. */
+  private cutoff(beam: number, maxActive: number): number {
+    let best = -Infinity;
+    for (let i = 0; i < this.numCur; i++) best = Math.max(best, this.curScore[this.curActive[i]]);
+    let cut = best - beam;
+    if (this.numCur > maxActive) {
+      const a = this.scratch;
+      for (let i = 0; i < this.numCur; i++) a[i] = this.curScore[this.curActive[i]];
+      cut = Math.max(cut, kthLargest(a, this.numCur, maxActive));
+    }
+    return cut;
+  }
+
+  /** Follow arcs into non-emitting nodes from every next-frame token until nothing improves. */
+  private closure(frame: number): void {
+    const g = this.graph;
+    const { arcStart, arcEmitEnd, arcTo, arcLogProb, arcLabel } = g;
+    const ns = this.nextScore;
+    const n = g.numNodes;
+    const queue = this.queue;
+    const inQueue = this.inQueue;
+    // A circular FIFO of nodes with arcs into non-emitting nodes; a node is queued at most once.
+    let head = 0;
+    let size = 0;
+    for (let i = 0; i < this.numNext; i++) {
+      const s = this.nextActive[i];
+      if (arcEmitEnd[s] < arcStart[s + 1] && !inQueue[s]) {
+        inQueue[s] = 1;
+        queue[(head + size++) % n] = s;
+      }
+    }
+    while (size > 0) {
+      const s = queue[head];
+      head = (head + 1) % n;
+      size--;
+      inQueue[s] = 0;
+      const score = ns[s];
+      for (let k = arcEmitEnd[s], end = arcStart[s + 1]; k < end; k++) {
+        const d = arcTo[k];
+        const sc = score + arcLogProb[k];
+        if (!(sc > ns[d])) continue;
+        if (ns[d] === -Infinity) this.nextActive[this.numNext++] = d;
+        ns[d] = sc;
+        if (arcLabel[k] === WORD_END && this.nextWord[s] >= 0) {
+          this.nextLink[d] = this.addRecord(this.nextWord[s], this.nextWordStart[s], frame, this.nextLink[s]);
+          this.nextWord[d] = -1;
+        } else {
+          this.nextLink[d] = this.nextLink[s];
+          this.nextWord[d] = this.nextWord[s];
+        }
+        this.nextWordStart[d] = this.nextWordStart[s];
+        if (arcEmitEnd[d] < arcStart[d + 1] && !inQueue[d]) {
+          inQueue[d] = 1;
+          queue[(head + size++) % n] = d;
+        }
+      }
+    }
+  }
+
+  private addRecord(word: number, start: number, end: number, prev: number): number {
+    if (this.numRec === this.recWord.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.recWord = grow(this.recWord);
+      this.recStart = grow(this.recStart);
+      this.recEnd = grow(this.recEnd);
+      this.recPrev = grow(this.recPrev);
+    }
+    const r = this.numRec++;
+    this.recWord[r] = word;
+    this.recStart[r] = start;
+    this.recEnd[r] = end;
+    this.recPrev[r] = prev;
+    return r;
+  }
+
+  private finish(numFrames: number): SearchResult {
+    const g = this.graph;
+    let bestNode = -1;
+    let bestScore = -Infinity;
+    for (let i = 0; i < this.numCur; i++) {
+      const s = this.curActive[i];
+      const sc = this.curScore[s] + g.finalLogProb[s];
+      if (sc > bestScore) {
+        bestScore = sc;
+        bestNode = s;
+      }
+    }
+    const reachedFinal = bestNode >= 0;
+    if (!reachedFinal) {
+      for (let i = 0; i < this.numCur; i++) {
+        const s = this.curActive[i];
+        if (this.curScore[s] > bestScore) {
+          bestScore = this.curScore[s];
+          bestNode = s;
+        }
+      }
+    }
+    const timings: WordTiming[] = [];
+    if (bestNode >= 0) {
+      if (this.curWord[bestNode] >= 0) {
+        timings.push({ word: g.words[this.curWord[bestNode]], startFrame: this.curWordStart[bestNode], endFrame: numFrames });
+      }
+      for (let r = this.curLink[bestNode]; r >= 0; r = this.recPrev[r]) {
+        timings.push({ word: g.words[this.recWord[r]], startFrame: this.recStart[r], endFrame: this.recEnd[r] });
+      }
+      timings.reverse();
+    }
+    return { words: timings.map((w) => w.word), timings, score: bestScore, reachedFinal, numFrames };
+  }
+
+  private resetCur(): void {
+    for (let i = 0; i < this.numCur; i++) this.curScore[this.curActive[i]] = -Infinity;
+    this.numCur = 0;
+  }
+
+  private resetNext(): void {
+    for (let i = 0; i < this.numNext; i++) this.nextScore[this.nextActive[i]] = -Infinity;
+    this.numNext = 0;
+  }
+
+  private swap(): void {
+    [this.curScore, this.nextScore] = [this.nextScore, this.curScore];
+    [this.curLink, this.nextLink] = [this.nextLink, this.curLink];
+    [this.curWord, this.nextWord] = [this.nextWord, this.curWord];
+    [this.curWordStart, this.nextWordStart] = [this.nextWordStart, this.curWordStart];
+    [this.curActive, this.nextActive] = [this.nextActive, this.curActive];
+    this.numCur = this.numNext;
+    this.numNext = 0;
+  }
+}
+
+/** The k-th largest of a[0..n) (1-based k), by quickselect; reorders a. */
+export function kthLargest(a: Float32Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  return a[target];
+}
+
+/** Convenience: build a searcher and decode one utterance. */
+export function beamSearch(graph: DecodingGraph, logLikes: Float32Array, numFrames: number, options: SearchOptions = {}): SearchResult {
+  return new BeamSearch(graph).decode(logLikes, numFrames, options);
+}

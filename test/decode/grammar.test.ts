@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_LOOP_PROB, DIGIT_WORDS, EPSILON, digitLoopGrammar, removeEpsilons, sentenceLogProb, trim, validateGrammar, wordLoopGrammar, type Grammar } from '../../src/decode/grammar.js';
+
+const close = (a: number, b: number) => assert.ok(a === b || Math.abs(a - b) < 1e-9, `${a} != ${b}`);
+
+test('digit loop: each digit log(1/11), continue 0.75, stop 0.25', () => {
+  const g = digitLoopGrammar();
+  assert.equal(g.words.length, 11);
+  assert.deepEqual(g.words, DIGIT_WORDS);
+  close(sentenceLogProb(g, ['one']), Math.log(1 / 11) + Math.log(1 - DEFAULT_LOOP_PROB));
+  close(sentenceLogProb(g, ['one', 'oh', 'nine']), 3 * Math.log(1 / 11) + 2 * Math.log(0.75) + Math.log(0.25));
+  assert.equal(sentenceLogProb(g, []), -Infinity);
+  assert.equal(sentenceLogProb(g, ['ten']), -Infinity);
+});
+
+test('word loop: probabilities of all sentences up to length 6 sum towards 1', () => {
+  const g = wordLoopGrammar(['a', 'b', 'c'], { loopProb: 0.5 });
+  let total = 0;
+  const rec = (prefix: string[]) => {
+    if (prefix.length > 0) total += Math.exp(sentenceLogProb(g, prefix));
+    if (prefix.length < 6) for (const w of g.words) rec([...prefix, w]);
+  };
+  rec([]);
+  close(total, 1 - 0.5 ** 6);
+  assert.throws(() => wordLoopGrammar([]), { name: 'InputError', message: 'word loop: the vocabulary is empty; give at least one word' });
+  assert.throws(() => wordLoopGrammar(['a'], { loopProb: 1 }), { name: 'InputError', message: 'word loop: loop probability 1 must be in [0, 1)' });
+});
+
+test('removeEpsilons keeps every sentence score (Viterbi) and drops epsilon arcs', () => {
+  // 0 -a-> 1 -eps(0.5)-> 2 -b-> 3(final); 1 -eps(0.5)-> 3; 2 -eps(0.2)-> 3
+  const g: Grammar = {
+    words: ['a', 'b'],
+    numStates: 4,
+    start: 0,
+    arcs: [
+      { from: 0, to: 1, word: 0, logProb: 0 },
+      { from: 1, to: 2, word: EPSILON, logProb: Math.log(0.5) },
+      { from: 1, to: 3, word: EPSILON, logProb: Math.log(0.5) },
+      { from: 2, to: 3, word: EPSILON, logProb: Math.log(0.2) },
+      { from: 2, to: 3, word: 1, logProb: Math.log(0.8) },
+    ],
+    finalLogProb: [-Infinity, -Infinity, -Infinity, 0],
+  };
+  const r = removeEpsilons(g);
+  assert.ok(r.arcs.every((a) => a.word !== EPSILON));
+  for (const s of [['a'], ['a', 'b'], ['b'], ['a', 'a']]) close(sentenceLogProb(r, s), sentenceLogProb(g, s));
+  close(sentenceLogProb(r, ['a']), Math.log(0.5));
+  validateGrammar(r, 'r');
+});
+
+test('trim drops unreachable states; validateGrammar names the problem', () => {
+  const g: Grammar = { words: ['a'], numStates: 3, start: 0, arcs: [{ from: 0, to: 1, word: 0, logProb: 0 }, { from: 2, to: 1, word: 0, logProb: 0 }], finalLogProb: [-Infinity, 0, 0] };
+  const t = trim(g);
+  assert.equal(t.numStates, 2);
+  assert.equal(t.arcs.length, 1);
+  assert.throws(() => validateGrammar({ ...g, finalLogProb: [-Infinity, -Infinity, -Infinity] }, 'g.jsgf'), { name: 'InputError', message: 'g.jsgf: no final state; the grammar accepts no sentence' });
+  assert.throws(() => validateGrammar({ ...g, arcs: [{ from: 0, to: 5, word: 0, logProb: 0 }] }, 'g.jsgf'), { name: 'InputError', message: 'g.jsgf: arc 0 -> 5 leaves the 3 states' });
+  assert.throws(() => validateGrammar({ ...g, arcs: [{ from: 0, to: 1, word: 3, logProb: 0 }] }, 'g.jsgf'), { name: 'InputError', message: 'g.jsgf: arc 0 -> 1 has word label 3' });
+});
