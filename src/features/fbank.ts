@@ -1,0 +1,193 @@
+// Kaldi-compatible log-mel filterbank features (compute-fbank-feats, feature-fbank.cc), composed
+// from the layers in window.ts (framing, Wav2Win), real-fft.ts (power spectrum, Wav2FFT) and
+// mel.ts (filterbank + log, Wav2LogFilterBank). Pure: a signal in, a feature matrix out.
+import type { FbankConfig } from './config.js';
+import { featureDim } from './config.js';
+import { makeMelBanks, applyMelBanks, type MelBanks } from './mel.js';
+import { DirectRealDft, RealFft } from './real-fft.js';
+import { FLT_EPSILON, copyFrame, firstSampleOfFrame, makeWindow, numFrames, paddedWindowSize, processFrame, windowShiftSamples, windowSizeSamples } from './window.js';
+import { makeRng, type Rng } from '../data/random.js';
+
+/** A feature matrix: `numFrames` rows of `dim` values, row-major. */
+export interface FeatureMatrix {
+  numFrames: number;
+  dim: number;
+  data: Float32Array;
+}
+
+export interface FbankComputeOptions {
+  /**
+   * Sub-stream of the dither noise (e.g. the utterance id), combined with `config.ditherSeed`, so
+   * that each utterance gets its own noise and the result does not depend on job sharding.
+   */
+  ditherStream?: string;
+}
+
+const LOG_FLT_EPSILON = Math.log(FLT_EPSILON);
+
+/**
+ * Computes fbank features for one configuration. Precomputes the window, the sparse mel weights
+ * and the FFT tables once and reuses its frame buffers, so `compute` allocates only its output.
+ *
+ * ```ts
+ * const fbank = new FbankComputer(defaultFbankConfig());
+ * const { numFrames, dim, data } = fbank.compute(int16ScaledSamples);
+ * ```
+ */
+export class FbankComputer {
+  readonly config: FbankConfig;
+  readonly dim: number;
+  readonly windowSize: number;
+  readonly windowShift: number;
+  readonly paddedSize: number;
+  readonly window: Float64Array;
+  readonly melBanks: MelBanks;
+  private readonly fft: RealFft | DirectRealDft;
+  private readonly frame: Float64Array;
+  private readonly spectrum: Float64Array;
+  private readonly mel: Float64Array;
+
+  /** `what` names the configuration (e.g. its file) in errors. */
+  constructor(config: FbankConfig, what = 'fbank config') {
+    this.config = config;
+    this.dim = featureDim(config);
+    this.windowSize = windowSizeSamples(config);
+    this.windowShift = windowShiftSamples(config);
+    this.paddedSize = paddedWindowSize(config);
+    this.window = makeWindow(config.windowType, this.windowSize, config.blackmanCoeff);
+    this.melBanks = makeMelBanks({ ...config, paddedWindowSize: this.paddedSize }, what);
+    const p = this.paddedSize;
+    this.fft = p >= 4 && (p & (p - 1)) === 0 ? new RealFft(p) : new DirectRealDft(p);
+    this.frame = new Float64Array(p);
+    this.spectrum = new Float64Array((p >> 1) + 1);
+    this.mel = new Float64Array(config.numMelBins);
+  }
+
+  /** Frames produced for a signal of `numSamples` samples. */
+  numFrames(numSamples: number): number {
+    return numFrames(numSamples, this.config);
+  }
+
+  /**
+   * Features of `signal` (samples scaled like int16, as Kaldi reads WAV: a [-1, 1) signal times
+   * 32768). Zero frames if the signal is shorter than one window (with snipEdges).
+   */
+  compute(signal: ArrayLike<number>, options: FbankComputeOptions = {}): FeatureMatrix {
+    const c = this.config;
+    const n = this.numFrames(signal.length);
+    const dim = this.dim;
+    const out = new Float32Array(n * dim);
+    const rng = c.dither !== 0 ? makeRng(c.ditherSeed, options.ditherStream ?? '') : undefined;
+    const { frame, spectrum, mel, melBanks } = this;
+    const numBins = c.numMelBins;
+    const melOffset = c.useEnergy && !c.htkCompat ? 1 : 0;
+    const energyIndex = c.htkCompat ? numBins : 0;
+    const logEnergyFloor = c.energyFloor > 0 ? Math.log(c.energyFloor) : -Infinity;
+    const fft = this.fft;
+    const fused = fft instanceof RealFft && c.dither === 0 && !c.useEnergy;
+    for (let t = 0; t < n; t++) {
+      if (fused) {
+        const start = firstSampleOfFrame(t, c);
+        if (start >= 0 && start + this.windowSize <= signal.length) {
+          this.loadProcessed(signal, start);
+        } else {
+          copyFrame(signal, t, c, frame);
+          this.loadProcessed(frame, 0);
+        }
+        fft.power(spectrum);
+      } else {
+        this.layeredFrame(signal, t, rng);
+      }
+      if (!c.usePower) for (let k = 0; k < spectrum.length; k++) spectrum[k] = Math.sqrt(spectrum[k]);
+      applyMelBanks(melBanks, spectrum, mel);
+      const row = t * dim;
+      if (c.useLog) {
+        for (let m = 0; m < numBins; m++) {
+          const e = mel[m];
+          // Kaldi: mel_energies.ApplyFloor(FLT_EPSILON) then log.
+          out[row + melOffset + m] = e > FLT_EPSILON ? Math.log(e) : LOG_FLT_EPSILON;
+        }
+      } else {
+        for (let m = 0; m < numBins; m++) out[row + melOffset + m] = mel[m];
+      }
+      if (c.useEnergy) out[row + energyIndex] = Math.max(this.logEnergy, logEnergyFloor);
+    }
+    return { numFrames: n, dim, data: out };
+  }
+
+  /** Log energy of the last frame that went through `layeredFrame`. */
+  private logEnergy = 0;
+
+  /**
+   * The general per-frame path, one layer after the other: copy (with reflection), process
+   * (dither, DC, energy, pre-emphasis, window), power spectrum into `spectrum`.
+   */
+  private layeredFrame(signal: ArrayLike<number>, t: number, rng: Rng | undefined): void {
+    const c = this.config;
+    const frame = this.frame;
+    copyFrame(signal, t, c, frame);
+    this.logEnergy = processFrame(frame, this.window, c, rng);
+    if (c.useEnergy && !c.rawEnergy) {
+      // Kaldi FbankComputer::Compute: energy of the windowed frame when not raw.
+      let e = 0;
+      for (let i = 0; i < this.windowSize; i++) e += frame[i] * frame[i];
+      this.logEnergy = Math.log(Math.max(e, FLT_EPSILON));
+    }
+    this.fft.powerOf(frame, this.spectrum);
+  }
+
+  /**
+   * The fast path (no dither, no energy, power-of-two FFT): DC removal, pre-emphasis and window
+   * fused into one pass that writes straight into the FFT's bit-reversed work buffers. With the
+   * frame mean mu and coefficient c: y[i] = (x[i] - c x[i-1] - (1 - c) mu) w[i] and
+   * y[0] = (1 - c)(x[0] - mu) w[0], which is what processFrame computes (tested equal).
+   */
+  private loadProcessed(src: ArrayLike<number>, start: number): void {
+    const c = this.config;
+    const size = this.windowSize;
+    const w = this.window;
+    const { re, im, bitReverse } = this.fft as RealFft;
+    let mean = 0;
+    if (c.removeDcOffset) {
+      let sum = 0;
+      for (let i = 0; i < size; i++) sum += src[start + i];
+      mean = sum / size;
+    }
+    const pc = c.preemphasisCoefficient;
+    const bias = (1 - pc) * mean;
+    const half = this.paddedSize >> 1;
+    // Pair (y[2k], y[2k+1]) goes to complex slot bitReverse[k]; pairs past the window are padding.
+    const r0 = bitReverse[0];
+    re[r0] = (1 - pc) * (src[start] - mean) * w[0];
+    let prev = src[start + 1];
+    im[r0] = (prev - pc * src[start] - bias) * w[1];
+    let k = 1;
+    for (; 2 * k + 1 < size; k++) {
+      const i = 2 * k;
+      const a = src[start + i];
+      const b = src[start + i + 1];
+      const r = bitReverse[k];
+      re[r] = (a - pc * prev - bias) * w[i];
+      im[r] = (b - pc * a - bias) * w[i + 1];
+      prev = b;
+    }
+    if (2 * k < size) {
+      // Odd window size: the last sample pairs with the first zero of the padding.
+      const i = 2 * k;
+      const r = bitReverse[k];
+      re[r] = (src[start + i] - pc * prev - bias) * w[i];
+      im[r] = 0;
+      k++;
+    }
+    for (; k < half; k++) {
+      const r = bitReverse[k];
+      re[r] = 0;
+      im[r] = 0;
+    }
+  }
+}
+
+/** One-off fbank of a signal (builds a FbankComputer; reuse one for many utterances). */
+export function computeFbank(signal: ArrayLike<number>, config: FbankConfig, options: FbankComputeOptions = {}): FeatureMatrix {
+  return new FbankComputer(config).compute(signal, options);
+}
