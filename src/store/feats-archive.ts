@@ -1,0 +1,206 @@
+// Feature archives (FEATS_DIR): Arrow IPC *file* shards, one row per utterance, plus feats.json.
+// The schema is deliberately plain (utf8, int32, list<float32>) so pyarrow/polars read it as is
+// (docs/features.md). Shards are written atomically; feats.json is written last by the extractor,
+// so a directory without it is an unfinished run.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Field, Float32, Int32, List, Table, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { InputError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
+// Type-only (erased at run time): the archive stores the feature config it was made with.
+import type { FeatureConfig } from '../features/config.js';
+
+/** One utterance's features: `numFrames` rows of `dim` values, row-major. */
+export interface UttFeats {
+  uttId: string;
+  speakerId: string;
+  numFrames: number;
+  dim: number;
+  data: Float32Array;
+}
+
+/** FEATS_DIR/feats.json. */
+export interface FeatsDirInfo {
+  config: FeatureConfig;
+  dim: number;
+  numUtts: number;
+  numFrames: number;
+  frameShiftMs: number;
+  /** Shard file names relative to FEATS_DIR, e.g. `feats.1.arrow`. */
+  shards: string[];
+}
+
+export const FEATS_INFO_FILE = 'feats.json';
+
+/** The file name of shard `jobIndex` (1-based, like Kaldi's raw_fbank_feats.JOB.ark): `feats.3.arrow`. */
+export function shardFileName(jobIndex: number): string {
+  return `feats.${jobIndex}.arrow`;
+}
+
+/** The Arrow IPC file bytes of `records` (columns utt_id, speaker_id, num_frames, dim, feats). */
+export function encodeFeatsShard(records: UttFeats[]): Uint8Array {
+  let total = 0;
+  for (const r of records) {
+    if (r.data.length !== r.numFrames * r.dim) {
+      throw new Error(`encodeFeatsShard: utterance ${r.uttId} has ${r.data.length} values, expected ${r.numFrames} x ${r.dim}`);
+    }
+    total += r.data.length;
+  }
+  if (total > 0x7fffffff) throw new Error(`encodeFeatsShard: ${total} values exceed one shard's int32 offsets; use more jobs`);
+  const values = new Float32Array(total);
+  const offsets = new Int32Array(records.length + 1);
+  let o = 0;
+  records.forEach((r, i) => {
+    values.set(r.data, o);
+    o += r.data.length;
+    offsets[i + 1] = o;
+  });
+  const feats = makeData({
+    type: new List(new Field('item', new Float32(), false)),
+    length: records.length,
+    nullCount: 0,
+    valueOffsets: offsets,
+    child: makeData({ type: new Float32(), length: total, data: values }),
+  });
+  const table = new Table({
+    utt_id: vectorFromArray(records.map((r) => r.uttId), new Utf8()),
+    speaker_id: vectorFromArray(records.map((r) => r.speakerId), new Utf8()),
+    num_frames: makeVector(Int32Array.from(records, (r) => r.numFrames)),
+    dim: makeVector(Int32Array.from(records, (r) => r.dim)),
+    feats: makeVector(feats),
+  });
+  return tableToIPC(table, 'file');
+}
+
+/** Decode an Arrow shard; `what` names it in errors. */
+export function decodeFeatsShard(bytes: Uint8Array, what: string): UttFeats[] {
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (e) {
+    throw new InputError(`${what}: not a readable Arrow feature archive (${(e as Error).message}); re-run asr-distill features`);
+  }
+  const cols = ['utt_id', 'speaker_id', 'num_frames', 'dim', 'feats'];
+  const missing = cols.filter((c) => !table.getChild(c));
+  if (missing.length > 0) throw new InputError(`${what}: missing column(s) ${missing.join(', ')}; not an asr-distill feature archive`);
+  const uttIds = table.getChild('utt_id')!.toArray() as string[];
+  const spkIds = table.getChild('speaker_id')!.toArray() as string[];
+  const frames = table.getChild('num_frames')!.toArray() as Int32Array;
+  const dims = table.getChild('dim')!.toArray() as Int32Array;
+  const out: UttFeats[] = [];
+  let row = 0;
+  for (const chunk of table.getChild('feats')!.data) {
+    const offsets = chunk.valueOffsets as Int32Array;
+    const values = chunk.children[0].values as Float32Array;
+    const base = chunk.children[0].offset;
+    for (let i = 0; i < chunk.length; i++, row++) {
+      const start = offsets[chunk.offset + i];
+      const end = offsets[chunk.offset + i + 1];
+      const numFrames = frames[row];
+      const dim = dims[row];
+      if (end - start !== numFrames * dim) {
+        throw new InputError(`${what}: utterance ${uttIds[row]} has ${end - start} values but num_frames ${numFrames} x dim ${dim}; the archive is corrupt, re-run asr-distill features`);
+      }
+      out.push({ uttId: uttIds[row], speakerId: spkIds[row], numFrames, dim, data: values.slice(base + start, base + end) });
+    }
+  }
+  return out;
+}
+
+/** Write one shard atomically (temp file, fsync, rename): a killed run never leaves a truncated archive. */
+export async function writeFeatsShard(file: string, records: UttFeats[]): Promise<void> {
+  await writeFileAtomic(file, encodeFeatsShard(records));
+}
+
+/** Read one shard. */
+export async function readFeatsShard(file: string): Promise<UttFeats[]> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (e) {
+    throw new InputError(`${file}: cannot read feature shard (${(e as NodeJS.ErrnoException).code ?? e}); re-run asr-distill features`);
+  }
+  return decodeFeatsShard(bytes, file);
+}
+
+/** Write FEATS_DIR/feats.json atomically. */
+export async function writeFeatsInfo(dir: string, info: FeatsDirInfo): Promise<void> {
+  await writeFileAtomic(path.join(dir, FEATS_INFO_FILE), JSON.stringify(info, null, 2) + '\n');
+}
+
+/** Read and check FEATS_DIR/feats.json. */
+export async function readFeatsInfo(dir: string): Promise<FeatsDirInfo> {
+  const file = path.join(dir, FEATS_INFO_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    throw new InputError(`${file} not found: ${dir} is not a finished feature directory; run \`asr-distill features DATA_DIR ${dir}\` first`);
+  }
+  let info: FeatsDirInfo;
+  try {
+    info = JSON.parse(text) as FeatsDirInfo;
+  } catch (e) {
+    throw new InputError(`${file}: not valid JSON (${(e as Error).message}); re-run asr-distill features`);
+  }
+  const bad = (['dim', 'numUtts', 'numFrames', 'frameShiftMs'] as const).filter((k) => typeof info[k] !== 'number');
+  if (typeof info.config !== 'object' || info.config === null) bad.push('config' as never);
+  if (!Array.isArray(info.shards)) bad.push('shards' as never);
+  if (bad.length > 0) throw new InputError(`${file}: missing or bad field(s) ${bad.join(', ')}; re-run asr-distill features`);
+  return info;
+}
+
+/**
+ * Read a whole feature directory into memory (fine at our corpus sizes): feats.json plus every
+ * shard, checked against it (dimension, totals, no utterance twice).
+ */
+export async function readFeatsDir(dir: string): Promise<{ info: FeatsDirInfo; utts: Map<string, UttFeats> }> {
+  const info = await readFeatsInfo(dir);
+  const utts = new Map<string, UttFeats>();
+  let numFrames = 0;
+  for (const shard of info.shards) {
+    const file = path.join(dir, shard);
+    for (const u of await readFeatsShard(file)) {
+      if (u.dim !== info.dim) throw new InputError(`${file}: utterance ${u.uttId} has dim ${u.dim} but feats.json says ${info.dim}; re-run asr-distill features`);
+      if (utts.has(u.uttId)) throw new InputError(`${file}: utterance ${u.uttId} appears in more than one shard; re-run asr-distill features`);
+      utts.set(u.uttId, u);
+      numFrames += u.numFrames;
+    }
+  }
+  if (utts.size !== info.numUtts || numFrames !== info.numFrames) {
+    throw new InputError(
+      `${path.join(dir, FEATS_INFO_FILE)}: says ${info.numUtts} utterances / ${info.numFrames} frames but the shards hold ${utts.size} / ${numFrames}; re-run asr-distill features`,
+    );
+  }
+  return { info, utts };
+}
+
+/**
+ * Write a complete feature directory from records in memory: one shard per group (default: one
+ * shard), then feats.json last. Handy for tests and for stages that transform features.
+ */
+export async function writeFeatsDir(
+  dir: string,
+  config: FeatureConfig,
+  frameShiftMs: number,
+  shards: UttFeats[][],
+): Promise<FeatsDirInfo> {
+  const all = shards.flat();
+  const dim = all.length > 0 ? all[0].dim : 0;
+  const names: string[] = [];
+  for (let j = 0; j < shards.length; j++) {
+    const name = shardFileName(j + 1);
+    await writeFeatsShard(path.join(dir, name), shards[j]);
+    names.push(name);
+  }
+  const info: FeatsDirInfo = {
+    config,
+    dim,
+    numUtts: all.length,
+    numFrames: all.reduce((s, u) => s + u.numFrames, 0),
+    frameShiftMs,
+    shards: names,
+  };
+  await writeFeatsInfo(dir, info);
+  return info;
+}

@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import {
+  decodeFeatsShard, encodeFeatsShard, readFeatsDir, readFeatsInfo, readFeatsShard, shardFileName, writeFeatsDir, writeFeatsInfo, writeFeatsShard,
+  type UttFeats,
+} from '../../src/store/feats-archive.js';
+import { defaultFbankConfig } from '../../src/features/config.js';
+import { makeRng, randNormal } from '../../src/data/random.js';
+import { isInputError } from '../../src/errors.js';
+
+function utt(id: string, spk: string, numFrames: number, dim: number, seed: number): UttFeats {
+  const rng = makeRng(seed);
+  return { uttId: id, speakerId: spk, numFrames, dim, data: Float32Array.from({ length: numFrames * dim }, () => randNormal(rng)) };
+}
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'feats-'));
+
+test('a shard round-trips through the Arrow IPC file format with the documented schema', async () => {
+  const recs = [utt('a1', 'a', 3, 4, 1), utt('a2', 'a', 0, 4, 2), utt('b1', 'b', 5, 4, 3)];
+  const bytes = encodeFeatsShard(recs);
+  // Arrow IPC *file* format: starts and ends with the ARROW1 magic.
+  assert.equal(Buffer.from(bytes.subarray(0, 6)).toString(), 'ARROW1');
+  assert.equal(Buffer.from(bytes.subarray(bytes.length - 6)).toString(), 'ARROW1');
+  const table = tableFromIPC(bytes);
+  assert.deepEqual(table.schema.fields.map((f) => `${f.name}:${f.type}`), [
+    'utt_id:Utf8', 'speaker_id:Utf8', 'num_frames:Int32', 'dim:Int32', 'feats:List<Float32>',
+  ]);
+  assert.deepEqual(decodeFeatsShard(bytes, 'x'), recs);
+  const dir = tmp();
+  const file = path.join(dir, shardFileName(2));
+  assert.equal(path.basename(file), 'feats.2.arrow');
+  await writeFeatsShard(file, recs);
+  assert.deepEqual(await readFeatsShard(file), recs);
+  assert.deepEqual(readdirSync(dir), ['feats.2.arrow']); // no temp file left behind
+  assert.deepEqual(decodeFeatsShard(encodeFeatsShard([]), 'empty'), []);
+});
+
+test('encodeFeatsShard refuses a record whose data does not match its shape', () => {
+  assert.throws(() => encodeFeatsShard([{ uttId: 'u', speakerId: 's', numFrames: 2, dim: 3, data: new Float32Array(5) }]), {
+    message: 'encodeFeatsShard: utterance u has 5 values, expected 2 x 3',
+  });
+});
+
+test('writeFeatsDir / readFeatsDir keep every utterance, in order, with feats.json totals', async () => {
+  const dir = tmp();
+  const shards = [[utt('a1', 'a', 3, 2, 1), utt('a2', 'a', 4, 2, 2)], [utt('b1', 'b', 5, 2, 3)]];
+  const info = await writeFeatsDir(dir, defaultFbankConfig(), 10, shards);
+  assert.deepEqual(info, { config: defaultFbankConfig(), dim: 2, numUtts: 3, numFrames: 12, frameShiftMs: 10, shards: ['feats.1.arrow', 'feats.2.arrow'] });
+  assert.deepEqual(await readFeatsInfo(dir), info);
+  const { info: info2, utts } = await readFeatsDir(dir);
+  assert.deepEqual(info2, info);
+  assert.deepEqual([...utts.keys()], ['a1', 'a2', 'b1']);
+  assert.deepEqual(utts.get('b1'), shards[1][0]);
+});
+
+test('readFeatsInfo / readFeatsDir report unfinished or inconsistent directories', async () => {
+  const dir = tmp();
+  await assert.rejects(readFeatsInfo(dir), (e: unknown) => {
+    assert.ok(isInputError(e));
+    assert.equal((e as Error).message, `${path.join(dir, 'feats.json')} not found: ${dir} is not a finished feature directory; run \`asr-distill features DATA_DIR ${dir}\` first`);
+    return true;
+  });
+  writeFileSync(path.join(dir, 'feats.json'), '{"dim": 2}');
+  await assert.rejects(readFeatsInfo(dir), {
+    message: `${path.join(dir, 'feats.json')}: missing or bad field(s) numUtts, numFrames, frameShiftMs, config, shards; re-run asr-distill features`,
+  });
+  const info = await writeFeatsDir(dir, defaultFbankConfig(), 10, [[utt('a1', 'a', 3, 2, 1)]]);
+  await writeFeatsInfo(dir, { ...info, numUtts: 2 });
+  await assert.rejects(readFeatsDir(dir), {
+    message: `${path.join(dir, 'feats.json')}: says 2 utterances / 3 frames but the shards hold 1 / 3; re-run asr-distill features`,
+  });
+  await writeFeatsInfo(dir, { ...info, dim: 3 });
+  await assert.rejects(readFeatsDir(dir), {
+    message: `${path.join(dir, 'feats.1.arrow')}: utterance a1 has dim 2 but feats.json says 3; re-run asr-distill features`,
+  });
+  await writeFeatsInfo(dir, { ...info, shards: ['feats.1.arrow', 'feats.1.arrow'], numUtts: 2 });
+  await assert.rejects(readFeatsDir(dir), {
+    message: `${path.join(dir, 'feats.1.arrow')}: utterance a1 appears in more than one shard; re-run asr-distill features`,
+  });
+  await writeFeatsInfo(dir, { ...info, shards: ['feats.9.arrow'] });
+  await assert.rejects(readFeatsDir(dir), {
+    message: `${path.join(dir, 'feats.9.arrow')}: cannot read feature shard (ENOENT); re-run asr-distill features`,
+  });
+  // A truncated shard (what a non-atomic writer would leave) is refused, not half-read.
+  const bytes = readFileSync(path.join(dir, 'feats.1.arrow'));
+  writeFileSync(path.join(dir, 'feats.1.arrow'), bytes.subarray(0, bytes.length >> 1));
+  await writeFeatsInfo(dir, info);
+  await assert.rejects(readFeatsDir(dir), (e: unknown) => isInputError(e) && /feats\.1\.arrow: not a readable Arrow feature archive/.test((e as Error).message));
+});
