@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { FbankComputer, computeFbank } from '../../src/features/fbank.js';
 import { defaultFbankConfig } from '../../src/features/config.js';
 import { FLT_EPSILON } from '../../src/features/window.js';
-import { readFixtureIndex, readPcm16Fixture, readReference } from './fixtures.js';
+import { readFixtureIndex, readFixtureWav, readReference } from './fixtures.js';
 
 const index = readFixtureIndex();
 
@@ -14,7 +14,7 @@ test('fixture index lists the 13 reference cases', () => {
 
 for (const c of index.cases) {
   test(`fbank matches Kaldi reference ${c.name} within 1e-3 nats`, () => {
-    const wav = readPcm16Fixture(c.audio);
+    const wav = readFixtureWav(c.audio);
     assert.equal(wav.sampleRate, c.sample_rate);
     const config = defaultFbankConfig({ sampleRate: c.sample_rate, numMelBins: c.num_mel_bins, snipEdges: c.snip_edges });
     const f = computeFbank(wav.channels[c.channel_used], config);

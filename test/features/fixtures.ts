@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeWav } from '../../src/data/wav.js';
 
 export const FIXTURE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/fbank');
 
@@ -32,17 +33,10 @@ export function readReference(c: FixtureCase): Float32Array {
 }
 
 /**
- * Minimal canonical PCM16 WAV reader (44-byte header, as the fixture README states), returning
- * int16-valued channels as Kaldi reads them. Stand-in until src/data/wav.ts (decodeWav) lands.
+ * A fixture WAV decoded with the data module's `decodeWav`, channels scaled to int16 values (x * 32768)
+ * as Kaldi reads WAV and as the references were computed.
  */
-export function readPcm16Fixture(file: string): { sampleRate: number; channels: Float32Array[] } {
-  const b = readFileSync(path.join(FIXTURE_DIR, file));
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const numChannels = dv.getUint16(22, true);
-  const sampleRate = dv.getUint32(24, true);
-  const dataBytes = dv.getUint32(40, true);
-  const n = dataBytes / (2 * numChannels);
-  const channels = Array.from({ length: numChannels }, () => new Float32Array(n));
-  for (let i = 0; i < n; i++) for (let c = 0; c < numChannels; c++) channels[c][i] = dv.getInt16(44 + 2 * (i * numChannels + c), true);
-  return { sampleRate, channels };
+export function readFixtureWav(file: string): { sampleRate: number; channels: Float32Array[] } {
+  const { sampleRate, channels } = decodeWav(readFileSync(path.join(FIXTURE_DIR, file)), file);
+  return { sampleRate, channels: channels.map((c) => Float32Array.from(c, (v) => v * 32768)) };
 }
