@@ -3,7 +3,10 @@
 // the features, not to (L+1+R) x the features. Frames are shuffled across utterances with a
 // generator seeded per epoch (Kaldi nnet-train-frmshuff's frame-level shuffling), which makes an
 // epoch's batches a pure function of (seed, epoch): a resumed run sees the same batches.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import { InputError } from '../errors.js';
+import { readFeatsDir } from '../store/feats-archive.js';
 import { makeRng, shuffleInPlace } from '../data/random.js';
 import { spliceFrameInto, splicedDim, type SpliceContext } from './splice.js';
 
@@ -220,4 +223,106 @@ function buildFrameCorpusUnchecked(utts: CorpusUtterance[], dim: number, numPdfs
     labels.set(u.pdfIds!, uttStart[i]);
   });
   return { dim, numPdfs, uttIds: utts.map((u) => u.uttId), uttStart, feats, labels };
+}
+
+/** How CMVN was applied when loading a corpus (recorded in the model metadata). */
+export interface LoadedCmvn {
+  per: 'utterance' | 'speaker' | 'none';
+  normVars: boolean;
+}
+
+/** A corpus loaded from FEATS_DIR (+ ALI_DIR), with what it came from. */
+export interface LoadedCorpus {
+  corpus: FrameCorpus;
+  featsDir: string;
+  /** FEATS_DIR/feats.json `config` (the feature extraction options). */
+  featureConfig: unknown;
+  frameShiftMs: number;
+  cmvn: LoadedCmvn;
+  /** Utterances left out, with why (no alignment, frame-count mismatch). */
+  skipped: { uttId: string; reason: string }[];
+}
+
+/** Options of loadFrameCorpus. */
+export interface LoadCorpusOptions {
+  /** Pdf labels per utterance (from readAlignments); undefined = unlabeled transfer set. */
+  alignments?: Map<string, { pdfIds: Int32Array }>;
+  numPdfs: number;
+  /** Kaldi apply-cmvn --norm-vars (default false, as in Kaldi). */
+  normVars?: boolean;
+  /** Where the labels come from, for messages (ALI_DIR). */
+  aliDir?: string;
+}
+
+/**
+ * Load FEATS_DIR into a FrameCorpus: CMVN (FEATS_DIR/cmvn.json, when present) applied once per
+ * utterance up front, labels from the alignments. Utterances without an alignment or whose frame
+ * count differs from it are skipped (reported in `skipped`, like Kaldi nnet-train-frmshuff's
+ * "no targets"/"length mismatch" warnings); none left is an InputError.
+ */
+export async function loadFrameCorpus(featsDir: string, opts: LoadCorpusOptions): Promise<LoadedCorpus> {
+  // features/cmvn.ts is loaded lazily so that the pure batch code does not pull in feature I/O.
+  const { readCmvn, applyCmvn } = await import('../features/cmvn.js');
+  const { info, utts } = await readFeatsDir(featsDir);
+  let hasCmvn = true;
+  try {
+    await fs.access(path.join(featsDir, 'cmvn.json'));
+  } catch {
+    hasCmvn = false;
+  }
+  const cmvnStats = hasCmvn ? await readCmvn(featsDir) : undefined;
+  const normVars = opts.normVars ?? false;
+  const skipped: { uttId: string; reason: string }[] = [];
+  const kept: CorpusUtterance[] = [];
+  // C-locale order of utterance ids, as everywhere else.
+  const ids = [...utts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const uttId of ids) {
+    const f = utts.get(uttId)!;
+    let pdfIds: Int32Array | undefined;
+    if (opts.alignments) {
+      const ali = opts.alignments.get(uttId);
+      if (!ali) {
+        skipped.push({ uttId, reason: `no alignment in ${opts.aliDir ?? 'ALI_DIR'}` });
+        continue;
+      }
+      if (ali.pdfIds.length !== f.numFrames) {
+        skipped.push({ uttId, reason: `${f.numFrames} feature frames but ${ali.pdfIds.length} aligned frames` });
+        continue;
+      }
+      pdfIds = ali.pdfIds;
+    }
+    const data = cmvnStats ? applyCmvn(f, cmvnStats, { normVars }) : f.data;
+    kept.push({ uttId, numFrames: f.numFrames, data, pdfIds });
+  }
+  if (kept.length === 0) {
+    throw new InputError(
+      `${featsDir}: no utterance has both features and a matching alignment in ${opts.aliDir ?? 'ALI_DIR'} (${skipped.length} skipped, e.g. ${skipped[0]?.uttId ?? '-'}: ${skipped[0]?.reason ?? 'empty'}); check that ALI_DIR was aligned from these features`,
+    );
+  }
+  return {
+    corpus: buildFrameCorpus(kept, info.dim, opts.numPdfs),
+    featsDir,
+    featureConfig: info.config,
+    frameShiftMs: info.frameShiftMs,
+    cmvn: { per: cmvnStats ? cmvnStats.per : 'none', normVars: cmvnStats ? normVars : false },
+    skipped,
+  };
+}
+
+/**
+ * A BatchSource that calls `onFrames(frames)` after each batch it yields (progress reporting
+ * without knowing the trainer's internals).
+ */
+export function withFrameCounter(src: BatchSource, onFrames: (frames: number) => void): BatchSource {
+  return {
+    inputDim: src.inputDim,
+    numPdfs: src.numPdfs,
+    numFrames: src.numFrames,
+    *batches(epoch: number, batchSize: number): Iterable<Batch> {
+      for (const b of src.batches(epoch, batchSize)) {
+        yield b;
+        onFrames(b.size);
+      }
+    },
+  };
 }

@@ -62,3 +62,34 @@ export function synthUtterances(opts: { numUtts: number; dim: number; numPdfs: n
   }
   return utts;
 }
+
+/** Write an untrained (randomly initialised) DNN model directory, e.g. as a teacher or ensemble member. */
+export async function writeRandomModel(
+  dir: string,
+  opts: { featDim: number; left: number; right: number; tm: TransitionModel; seed: number; hidden?: number },
+): Promise<void> {
+  const { initDnnWeights } = await import('../../src/nnet/model.js');
+  const { writeDnnModelDir } = await import('../../src/nnet/model-dir.js');
+  const { logPriors } = await import('../../src/nnet/priors.js');
+  const arch = { hidden: [{ units: opts.hidden ?? 16 }], activation: 'relu' as const };
+  const inputDim = (opts.left + 1 + opts.right) * opts.featDim;
+  const numPdfs = opts.tm.numPdfs;
+  const weights = initDnnWeights(arch, inputDim, numPdfs, opts.seed);
+  await writeDnnModelDir(dir, {
+    weights,
+    transitionModel: opts.tm,
+    meta: {
+      type: 'dnn',
+      arch,
+      context: { left: opts.left, right: opts.right },
+      inputDim,
+      numPdfs,
+      featDim: opts.featDim,
+      features: { type: 'synthetic' },
+      frameShiftMs: 10,
+      cmvn: { per: 'none', normVars: false },
+      priors: logPriors(Array.from({ length: numPdfs }, () => 1)),
+      trainedOn: { feats: 'synthetic', ali: null, numUtts: 0, numFrames: 0, date: '2026-01-01T00:00:00.000Z', seed: opts.seed },
+    },
+  });
+}

@@ -1,0 +1,311 @@
+// Ensembles of DNN acoustic models (Hinton, Vinyals & Dean 2015, sec. 4: ten models differing in
+// their random initialisation; the ensemble's posterior is the arithmetic mean of the members').
+// ENS_DIR/ensemble.json is the manifest the decoder reads; ENS_DIR/ensemble-plan.json records what
+// is being trained so that an interrupted run resumes its unfinished members only.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { createJobRunner, type RunnerBackend } from '../jobs/runner.js';
+import { siblingModuleUrl } from '../jobs/module-url.js';
+import { MultiProgress, type Progress } from '../jobs/progress.js';
+import { describeArch, type ArchConfig } from './arch.js';
+import { DnnForward } from './model.js';
+import { copyModelSupport, isCompleteModelDir, readDnnModelDir, MODEL_META_FILE, type DnnModel, type DnnModelMeta } from './model-dir.js';
+import type { TrainJobInput, TrainJobMessage, TrainJobResult, TrainSettings } from './train-worker.js';
+
+/** Manifest file of an ensemble directory. */
+export const ENSEMBLE_FILE = 'ensemble.json';
+/** What an ensemble run intends to train (resume checks it). */
+export const ENSEMBLE_PLAN_FILE = 'ensemble-plan.json';
+
+/** How member posteriors are combined: mean of probabilities, or normalised mean of log-probabilities. */
+export type CombineRule = 'arithmetic' | 'geometric';
+
+/** ENS_DIR/ensemble.json. */
+export interface EnsembleManifest {
+  type: 'ensemble';
+  combine: CombineRule;
+  /** Member model directories, relative to the ensemble directory. */
+  members: string[];
+}
+
+/**
+ * Combine per-member posteriors (each `numFrames x numPdfs`, rows summing to 1).
+ * arithmetic: mean_m p_m (the paper's ensemble); geometric: exp(mean_m log p_m), renormalised per
+ * frame (a product of experts; equals softmax of the mean logits).
+ */
+export function combinePosteriors(members: Float32Array[], numPdfs: number, rule: CombineRule): Float32Array {
+  if (members.length === 0) throw new Error('combinePosteriors: no members');
+  const n = members[0].length;
+  const out = new Float32Array(n);
+  const inv = 1 / members.length;
+  if (rule === 'arithmetic') {
+    for (const m of members) for (let i = 0; i < n; i++) out[i] += m[i] * inv;
+    return out;
+  }
+  const logMean = new Float64Array(n);
+  for (const m of members) for (let i = 0; i < n; i++) logMean[i] += Math.log(Math.max(m[i], 1e-30)) * inv;
+  for (let r = 0; r < n; r += numPdfs) {
+    let max = -Infinity;
+    for (let j = 0; j < numPdfs; j++) max = Math.max(max, logMean[r + j]);
+    let sum = 0;
+    for (let j = 0; j < numPdfs; j++) sum += Math.exp(logMean[r + j] - max);
+    for (let j = 0; j < numPdfs; j++) out[r + j] = Math.exp(logMean[r + j] - max) / sum;
+  }
+  return out;
+}
+
+/**
+ * Mean over members of their logits, each first centred per frame (softmax ignores a per-frame
+ * shift, and Hinton et al. 2015 sec. 2.1 assume zero-mean logits for logit matching).
+ */
+export function meanCentredLogits(members: Float32Array[], numPdfs: number): Float32Array {
+  const n = members[0].length;
+  const out = new Float32Array(n);
+  const inv = 1 / members.length;
+  for (const m of members) {
+    for (let r = 0; r < n; r += numPdfs) {
+      let mean = 0;
+      for (let j = 0; j < numPdfs; j++) mean += m[r + j];
+      mean /= numPdfs;
+      for (let j = 0; j < numPdfs; j++) out[r + j] += (m[r + j] - mean) * inv;
+    }
+  }
+  return out;
+}
+
+/** A single DNN or an ensemble, loaded for scoring frames (eval, soft targets). */
+export interface AcousticModel {
+  kind: 'dnn' | 'ensemble';
+  dir: string;
+  combine: CombineRule;
+  members: DnnModel[];
+  /** The metadata shared by all members (that of the first: context, features, CMVN, priors). */
+  meta: DnnModelMeta;
+}
+
+/** Read ENS_DIR/ensemble.json. */
+export async function readEnsembleManifest(dir: string): Promise<EnsembleManifest> {
+  const file = path.join(dir, ENSEMBLE_FILE);
+  let m: EnsembleManifest;
+  try {
+    m = JSON.parse(await fs.readFile(file, 'utf8')) as EnsembleManifest;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? `${file}: not found; train the ensemble with \`asr-distill ensemble\`` : `${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (m.type !== 'ensemble' || !Array.isArray(m.members) || m.members.length === 0 || !['arithmetic', 'geometric'].includes(m.combine)) {
+    throw new InputError(`${file}: expected { "type": "ensemble", "combine": "arithmetic"|"geometric", "members": ["member-01", ...] }`);
+  }
+  return m;
+}
+
+/** Write ENS_DIR/ensemble.json (atomically). */
+export async function writeEnsembleManifest(dir: string, m: EnsembleManifest): Promise<void> {
+  await writeFileAtomic(path.join(dir, ENSEMBLE_FILE), JSON.stringify(m, null, 1) + '\n');
+}
+
+/**
+ * Load MODEL|ENSEMBLE: a directory with ensemble.json (its members) or asr-distill.json (one DNN).
+ * Members must share context, feature dimension, pdf count and CMVN mode, since they score the
+ * same spliced input.
+ */
+export async function loadAcousticModel(dir: string): Promise<AcousticModel> {
+  if (await fileExists(path.join(dir, ENSEMBLE_FILE))) {
+    const manifest = await readEnsembleManifest(dir);
+    const members: DnnModel[] = [];
+    for (const rel of manifest.members) members.push(await readDnnModelDir(path.resolve(dir, rel)));
+    const m0 = members[0].meta;
+    for (const m of members.slice(1)) {
+      const same =
+        m.meta.context.left === m0.context.left && m.meta.context.right === m0.context.right && m.meta.featDim === m0.featDim &&
+        m.meta.numPdfs === m0.numPdfs && m.meta.cmvn.per === m0.cmvn.per && m.meta.cmvn.normVars === m0.cmvn.normVars;
+      if (!same) {
+        throw new InputError(`${path.join(dir, ENSEMBLE_FILE)}: member ${m.dir} differs from ${members[0].dir} in context, feature dim, pdf count or CMVN; all members must score the same input`);
+      }
+    }
+    return { kind: 'ensemble', dir, combine: manifest.combine, members, meta: m0 };
+  }
+  if (!(await fileExists(path.join(dir, MODEL_META_FILE)))) {
+    throw new InputError(`${dir}: neither ${ENSEMBLE_FILE} nor ${MODEL_META_FILE} found; expected a model from \`asr-distill train\`/\`distill\` or an ensemble from \`asr-distill ensemble\``);
+  }
+  const m = await readDnnModelDir(dir);
+  return { kind: 'dnn', dir, combine: 'arithmetic', members: [m], meta: m.meta };
+}
+
+async function fileExists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Forward passes of every member of an AcousticModel on the current backend. Create after
+ * `selectBackend`; `dispose()` frees the weights.
+ */
+export class AcousticForward {
+  readonly numPdfs: number;
+  readonly inputDim: number;
+  private readonly nets: DnnForward[];
+  constructor(readonly model: AcousticModel, maxBatch = 1024) {
+    this.nets = model.members.map((m) => new DnnForward(m.weights, maxBatch));
+    this.numPdfs = model.meta.numPdfs;
+    this.inputDim = model.meta.inputDim;
+  }
+  /** Each member's posteriors softmax(z / T). */
+  memberPosteriors(x: Float32Array, numFrames: number, temperature = 1): Float32Array[] {
+    return this.nets.map((n) => n.posteriors(x, numFrames, temperature));
+  }
+  /** Each member's logits. */
+  memberLogits(x: Float32Array, numFrames: number): Float32Array[] {
+    return this.nets.map((n) => n.logits(x, numFrames));
+  }
+  /** The model's posteriors at temperature T (members combined by the model's rule). */
+  posteriors(x: Float32Array, numFrames: number, temperature = 1): Float32Array {
+    const per = this.memberPosteriors(x, numFrames, temperature);
+    return per.length === 1 ? per[0] : combinePosteriors(per, this.numPdfs, this.model.combine);
+  }
+  dispose(): void {
+    for (const n of this.nets) n.dispose();
+  }
+}
+
+/** ENS_DIR/ensemble-plan.json: the members to train and the shared settings. */
+export interface EnsemblePlan {
+  featsDir: string;
+  aliDir: string;
+  combine: CombineRule;
+  members: { dir: string; seed: number; arch: ArchConfig }[];
+  settings: TrainSettings;
+}
+
+/** Options of trainEnsemble. */
+export interface EnsembleOptions {
+  featsDir: string;
+  aliDir: string;
+  ensDir: string;
+  numMembers: number;
+  /** Member i uses archs[i % archs.length] (several archs = an ensemble of different shapes). */
+  archs: ArchConfig[];
+  combine: CombineRule;
+  /** Member i trains with seed `baseSeed + i`. */
+  baseSeed: number;
+  jobs: number;
+  settings: TrainSettings;
+  /** Job runner backend (default local = worker threads; inline for debugging). */
+  runner?: RunnerBackend;
+  quiet?: boolean;
+  /** Stop after this many members have been trained in this call (tests: simulate an interruption). */
+  maxMembersThisRun?: number;
+}
+
+/** The plan for an ensemble: member dirs `member-01`..., seeds and archs. */
+export function planEnsemble(opts: EnsembleOptions): EnsemblePlan {
+  if (opts.archs.length === 0) throw new InputError('ensemble: give at least one --arch');
+  if (!(opts.numMembers >= 1)) throw new InputError(`ensemble: --members ${opts.numMembers}: need at least 1`);
+  const width = Math.max(2, String(opts.numMembers).length);
+  return {
+    featsDir: path.resolve(opts.featsDir),
+    aliDir: path.resolve(opts.aliDir),
+    combine: opts.combine,
+    members: Array.from({ length: opts.numMembers }, (_, i) => ({
+      dir: `member-${String(i + 1).padStart(width, '0')}`,
+      seed: opts.baseSeed + i,
+      arch: opts.archs[i % opts.archs.length],
+    })),
+    settings: opts.settings,
+  };
+}
+
+/** Result of trainEnsemble. */
+export interface EnsembleResult {
+  manifest: EnsembleManifest | null;
+  trained: string[];
+  skipped: string[];
+  /** Members still unfinished (only when maxMembersThisRun stopped early). */
+  remaining: string[];
+  members: { dir: string; result?: TrainJobResult }[];
+}
+
+/**
+ * Train (or resume) an ensemble: members that differ by seed (and arch when several are given),
+ * `jobs` at a time in worker threads (each with its own tfjs backend: the wasm backend is
+ * single-threaded, so parallel members are how the second core gets used), one progress line
+ * each. A member whose asr-distill.json exists is complete and skipped; an unfinished one resumes
+ * from its last checkpoint. ensemble.json is written when every member is complete.
+ */
+export async function trainEnsemble(opts: EnsembleOptions): Promise<EnsembleResult> {
+  const plan = planEnsemble(opts);
+  const planFile = path.join(opts.ensDir, ENSEMBLE_PLAN_FILE);
+  if (await fileExists(planFile)) {
+    const old = JSON.parse(await fs.readFile(planFile, 'utf8')) as EnsemblePlan;
+    if (JSON.stringify(old) !== JSON.stringify(plan)) {
+      throw new InputError(
+        `${planFile}: this directory holds an ensemble trained with different data or options; to resume it repeat the same command, otherwise choose a new ENS_DIR`,
+      );
+    }
+  } else {
+    await writeFileAtomic(planFile, JSON.stringify(plan, null, 1) + '\n');
+  }
+  const todo: EnsemblePlan['members'] = [];
+  const skipped: string[] = [];
+  for (const m of plan.members) {
+    if (await isCompleteModelDir(path.join(opts.ensDir, m.dir))) skipped.push(m.dir);
+    else todo.push(m);
+  }
+  const now = opts.maxMembersThisRun === undefined ? todo : todo.slice(0, opts.maxMembersThisRun);
+  const multi = new MultiProgress({ quiet: opts.quiet });
+  const bars = new Map<number, Progress>();
+  const runner = createJobRunner({ jobs: opts.jobs, backend: opts.runner ?? 'local' });
+  const results: (TrainJobResult | undefined)[] = [];
+  try {
+    const specs = now.map((m) => ({
+      module: siblingModuleUrl(import.meta.url, 'train-worker'),
+      fn: 'trainJob',
+      input: {
+        featsDir: plan.featsDir,
+        aliDir: plan.aliDir,
+        outDir: path.resolve(opts.ensDir, m.dir),
+        arch: m.arch,
+        seed: m.seed,
+        settings: plan.settings,
+        resume: true,
+        label: `${m.dir} (${describeArch(m.arch)}, seed ${m.seed})`,
+      } satisfies TrainJobInput,
+    }));
+    const out = await runner.run<TrainJobInput, TrainJobResult>(specs, {
+      onMessage: (i, raw) => {
+        const msg = raw as TrainJobMessage;
+        let bar = bars.get(i);
+        if (!bar) {
+          bar = multi.create(specs[i].input.label, msg.totalFrames, 'frames');
+          bars.set(i, bar);
+        }
+        bar.update(msg.doneFrames, msg.fields);
+      },
+      onResult: (i, r) => bars.get(i)?.stop(`${now[i].dir}: ${r.summary}`),
+    });
+    results.push(...out);
+  } finally {
+    await runner.close();
+    multi.stop();
+  }
+  const remaining = todo.slice(now.length).map((m) => m.dir);
+  let manifest: EnsembleManifest | null = null;
+  if (remaining.length === 0) {
+    manifest = { type: 'ensemble', combine: plan.combine, members: plan.members.map((m) => m.dir) };
+    await copyModelSupport(path.join(opts.ensDir, plan.members[0].dir), opts.ensDir);
+    await writeEnsembleManifest(opts.ensDir, manifest);
+  }
+  return {
+    manifest,
+    trained: now.map((m) => m.dir),
+    skipped,
+    remaining,
+    members: plan.members.map((m) => ({ dir: m.dir, result: results[now.indexOf(m)] })),
+  };
+}

@@ -1,0 +1,285 @@
+// Teacher soft targets for distillation (Hinton, Vinyals & Dean 2015, sec. 2 and 4): for each frame
+// the mean over teacher members of softmax(z_m / T). Probabilities are averaged, never logits
+// (averaging logits would be a geometric mean, a different teacher: a common bug in public KD code).
+// With thousands of states the full matrix is large, so targets may be kept as the top K per frame
+// (renormalised) and cached in an Arrow file that records T and the teacher's identity.
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Field, Float32, Int32, List, Schema, Table, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { corpusFrames, frameUtterances, spliceFrames, type FrameCorpus, type FrameTargets } from './batches.js';
+import { AcousticForward, ENSEMBLE_FILE, combinePosteriors, meanCentredLogits, type AcousticModel } from './ensemble.js';
+import { MODEL_META_FILE } from './model-dir.js';
+import { MODEL_JSON, WEIGHTS_BIN } from './model.js';
+import { splicedDim } from './splice.js';
+
+/** `full`: every pdf's probability; `top-k`: the K largest per frame, renormalised to sum to 1. */
+export type SoftTargetMode = { kind: 'full' } | { kind: 'top-k'; k: number };
+
+/**
+ * Parse `--soft-targets`: `full` or `top-k:K`.
+ *
+ * @example parseSoftTargets('top-k:20') // { kind: 'top-k', k: 20 }
+ */
+export function parseSoftTargets(spec: string): SoftTargetMode {
+  if (spec === 'full') return { kind: 'full' };
+  const m = /^top-k:(\d+)$/.exec(spec);
+  if (!m || Number(m[1]) < 1) throw new InputError(`--soft-targets ${spec}: expected 'full' or 'top-k:K' with K >= 1 (e.g. top-k:20)`);
+  return { kind: 'top-k', k: Number(m[1]) };
+}
+
+/** `full` or `top-k:K`. */
+export function formatSoftTargets(mode: SoftTargetMode): string {
+  return mode.kind === 'full' ? 'full' : `top-k:${mode.k}`;
+}
+
+/** Dense per-frame targets (numFrames x numPdfs soft probabilities and/or logits). */
+export class DenseTargets implements FrameTargets {
+  readonly hasSoft: boolean;
+  readonly hasLogits: boolean;
+  constructor(readonly numPdfs: number, readonly soft?: Float32Array, readonly logits?: Float32Array) {
+    this.hasSoft = soft !== undefined;
+    this.hasLogits = logits !== undefined;
+  }
+  fill(frames: ArrayLike<number>, count: number, soft?: Float32Array, logits?: Float32Array): void {
+    const n = this.numPdfs;
+    for (let i = 0; i < count; i++) {
+      const g = frames[i];
+      if (soft && this.soft) soft.set(this.soft.subarray(g * n, (g + 1) * n), i * n);
+      if (logits && this.logits) logits.set(this.logits.subarray(g * n, (g + 1) * n), i * n);
+    }
+  }
+}
+
+/** Sparse per-frame targets: K (pdf id, probability) pairs per frame; the other pdfs get 0. */
+export class TopKTargets implements FrameTargets {
+  readonly hasSoft = true;
+  readonly hasLogits = false;
+  constructor(readonly numPdfs: number, readonly k: number, readonly pdfIds: Int32Array, readonly probs: Float32Array) {}
+  fill(frames: ArrayLike<number>, count: number, soft?: Float32Array): void {
+    if (!soft) return;
+    const { k, numPdfs: n } = this;
+    soft.fill(0, 0, count * n);
+    for (let i = 0; i < count; i++) {
+      const g = frames[i];
+      for (let j = 0; j < k; j++) soft[i * n + this.pdfIds[g * k + j]] = this.probs[g * k + j];
+    }
+  }
+}
+
+/**
+ * The K most probable pdfs of one row (ties: lower pdf id first) with their probabilities
+ * renormalised to sum to 1, written at `outOffset` of `ids` / `probs`.
+ */
+export function topKRow(row: ArrayLike<number>, k: number, ids: Int32Array, probs: Float32Array, outOffset: number): void {
+  const n = row.length;
+  const kk = Math.min(k, n);
+  // Partial selection sort: K is small next to the pdf count.
+  const chosen = new Uint8Array(n);
+  let sum = 0;
+  for (let j = 0; j < kk; j++) {
+    let best = -1;
+    for (let p = 0; p < n; p++) if (!chosen[p] && (best < 0 || row[p] > row[best])) best = p;
+    chosen[best] = 1;
+    ids[outOffset + j] = best;
+    probs[outOffset + j] = row[best];
+    sum += row[best];
+  }
+  for (let j = 0; j < kk; j++) probs[outOffset + j] = sum > 0 ? probs[outOffset + j] / sum : 1 / kk;
+}
+
+/** Teacher targets over a corpus, and the teacher's best pdf per frame (labels for an unlabeled set). */
+export interface TeacherTargets {
+  targets: FrameTargets;
+  argmax: Int32Array;
+}
+
+/**
+ * Run the teacher over every frame of `corpus` (spliced `chunkFrames` at a time) and keep its soft
+ * targets at temperature T: mean over members of softmax(z / T). `withLogits` also keeps the mean
+ * of the members' centred logits (for logit-mse); `mode` top-k keeps K per frame.
+ */
+export function computeTeacherTargets(
+  fwd: AcousticForward,
+  corpus: FrameCorpus,
+  opts: { temperature: number; mode: SoftTargetMode; withSoft?: boolean; withLogits?: boolean; chunkFrames?: number; onFrames?: (n: number) => void },
+): TeacherTargets {
+  const { temperature, mode } = opts;
+  if (!(temperature > 0)) throw new InputError(`--temperature ${temperature}: must be > 0`);
+  const model = fwd.model;
+  const numPdfs = model.meta.numPdfs;
+  const ctx = model.meta.context;
+  const chunk = opts.chunkFrames ?? 1024;
+  const width = splicedDim(corpus.dim, ctx);
+  const total = corpusFrames(corpus);
+  const frameUtt = frameUtterances(corpus);
+  const withSoft = opts.withSoft ?? true;
+  const k = mode.kind === 'top-k' ? Math.min(mode.k, numPdfs) : numPdfs;
+  const dense = withSoft && mode.kind === 'full' ? new Float32Array(total * numPdfs) : undefined;
+  const topIds = withSoft && mode.kind === 'top-k' ? new Int32Array(total * k) : undefined;
+  const topProbs = topIds ? new Float32Array(total * k) : undefined;
+  const logits = opts.withLogits ? new Float32Array(total * numPdfs) : undefined;
+  const argmax = new Int32Array(total);
+  const x = new Float32Array(chunk * width);
+  const idx = new Int32Array(chunk);
+  for (let s = 0; s < total; s += chunk) {
+    const n = Math.min(chunk, total - s);
+    for (let i = 0; i < n; i++) idx[i] = s + i;
+    spliceFrames(corpus, frameUtt, idx, n, ctx, x);
+    const xs = x.subarray(0, n * width);
+    let soft: Float32Array;
+    if (logits) {
+      const z = fwd.memberLogits(xs, n);
+      logits.set(meanCentredLogits(z, numPdfs), s * numPdfs);
+      soft = combinePosteriors(z.map((zm) => softmaxRows(zm, numPdfs, temperature)), numPdfs, 'arithmetic');
+    } else {
+      // Average probabilities (Hinton et al. 2015 sec. 4: "the ensemble's ... average of the predictive distributions").
+      soft = combinePosteriors(fwd.memberPosteriors(xs, n, temperature), numPdfs, 'arithmetic');
+    }
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let j = 1; j < numPdfs; j++) if (soft[i * numPdfs + j] > soft[i * numPdfs + best]) best = j;
+      argmax[s + i] = best;
+      if (topIds) topKRow(soft.subarray(i * numPdfs, (i + 1) * numPdfs), k, topIds, topProbs!, (s + i) * k);
+    }
+    if (dense) dense.set(soft, s * numPdfs);
+    opts.onFrames?.(n);
+  }
+  const targets: FrameTargets = topIds ? new TopKTargets(numPdfs, k, topIds, topProbs!) : new DenseTargets(numPdfs, dense, logits);
+  if (topIds && logits) {
+    // Sparse soft targets plus dense logits: serve both.
+    const sparse = targets as TopKTargets;
+    return {
+      argmax,
+      targets: {
+        numPdfs,
+        hasSoft: true,
+        hasLogits: true,
+        fill(frames, count, s2, l2) {
+          sparse.fill(frames, count, s2);
+          new DenseTargets(numPdfs, undefined, logits).fill(frames, count, undefined, l2);
+        },
+      },
+    };
+  }
+  return { targets, argmax };
+}
+
+/** softmax(z / T) per row (numerically stable), in float64 accumulation. */
+export function softmaxRows(z: Float32Array, numPdfs: number, temperature = 1): Float32Array {
+  const out = new Float32Array(z.length);
+  for (let r = 0; r < z.length; r += numPdfs) {
+    let max = -Infinity;
+    for (let j = 0; j < numPdfs; j++) max = Math.max(max, z[r + j]);
+    let sum = 0;
+    for (let j = 0; j < numPdfs; j++) sum += Math.exp((z[r + j] - max) / temperature);
+    for (let j = 0; j < numPdfs; j++) out[r + j] = Math.exp((z[r + j] - max) / temperature) / sum;
+  }
+  return out;
+}
+
+/**
+ * The identity of a teacher: sha256 over its manifest / metadata and every member's model.json and
+ * weights.bin. A retrained teacher in the same directory gets a new identity.
+ */
+export async function teacherIdentity(model: AcousticModel): Promise<string> {
+  const h = createHash('sha256');
+  const files = model.kind === 'ensemble' ? [path.join(model.dir, ENSEMBLE_FILE)] : [];
+  for (const m of model.members) files.push(...[MODEL_META_FILE, MODEL_JSON, WEIGHTS_BIN].map((f) => path.join(m.dir, f)));
+  for (const f of files) {
+    h.update(path.basename(f));
+    h.update(await fs.readFile(f));
+  }
+  return h.digest('hex');
+}
+
+/** What a soft-target cache was computed from; a cache is only used when all of it matches. */
+export interface SoftTargetCacheKey {
+  temperature: number;
+  teacherId: string;
+  /** The teacher directory (informational). */
+  teacherDir: string;
+}
+
+const CACHE_META_KEY = 'asr_distill_soft_targets';
+
+function listVector<T extends Int32Array | Float32Array>(rows: T[], type: Int32 | Float32, Ctor: { new (n: number): T }): Vector {
+  const offsets = new Int32Array(rows.length + 1);
+  for (let i = 0; i < rows.length; i++) offsets[i + 1] = offsets[i] + rows[i].length;
+  const values = new Ctor(offsets[rows.length]);
+  for (let i = 0; i < rows.length; i++) values.set(rows[i], offsets[i]);
+  const child = makeData({ type, length: values.length, nullCount: 0, data: values } as never);
+  const listType = new List(new Field('item', type, false));
+  return makeVector(makeData({ type: listType, length: rows.length, nullCount: 0, valueOffsets: offsets, child } as never));
+}
+
+/**
+ * Write top-K soft targets as an Arrow IPC file: one row per utterance (`utt_id`, `num_frames`,
+ * `pdf_ids` and `probs` lists of num_frames x K), the key (T, teacher) and K in the schema metadata.
+ */
+export async function writeSoftTargetCache(file: string, corpus: FrameCorpus, t: TopKTargets, key: SoftTargetCacheKey): Promise<void> {
+  const rowsIds: Int32Array[] = [];
+  const rowsProbs: Float32Array[] = [];
+  const nums: number[] = [];
+  corpus.uttIds.forEach((_, u) => {
+    const a = corpus.uttStart[u] * t.k;
+    const b = corpus.uttStart[u + 1] * t.k;
+    rowsIds.push(t.pdfIds.subarray(a, b));
+    rowsProbs.push(t.probs.subarray(a, b));
+    nums.push(corpus.uttStart[u + 1] - corpus.uttStart[u]);
+  });
+  const table = new Table({
+    utt_id: vectorFromArray(corpus.uttIds, new Utf8()),
+    num_frames: vectorFromArray(nums, new Int32()),
+    pdf_ids: listVector(rowsIds, new Int32(), Int32Array),
+    probs: listVector(rowsProbs, new Float32(), Float32Array),
+  });
+  const meta = new Map([[CACHE_META_KEY, JSON.stringify({ ...key, k: t.k, numPdfs: t.numPdfs })]]);
+  const withMeta = new Table(new Schema(table.schema.fields, meta), table.batches.map((b) => b.data) as never);
+  await writeFileAtomic(file, tableToIPC(withMeta, 'file'));
+}
+
+/**
+ * Read a soft-target cache for `corpus`. Throws InputError when it was computed at another
+ * temperature, by another teacher, or over other utterances/frames.
+ */
+export async function readSoftTargetCache(file: string, corpus: FrameCorpus, key: SoftTargetCacheKey): Promise<TopKTargets> {
+  let table: Table;
+  try {
+    table = tableFromIPC(await fs.readFile(file));
+  } catch (e) {
+    throw new InputError(`${file}: cannot read the soft-target cache (${(e as Error).message}); delete it to recompute`);
+  }
+  const raw = table.schema.metadata.get(CACHE_META_KEY);
+  if (!raw) throw new InputError(`${file}: not a soft-target cache (no ${CACHE_META_KEY} metadata); delete it or choose another --cache file`);
+  const m = JSON.parse(raw) as SoftTargetCacheKey & { k: number; numPdfs: number };
+  if (m.temperature !== key.temperature) {
+    throw new InputError(`${file}: computed at temperature ${m.temperature}, not ${key.temperature}; delete it to recompute, or choose another --cache file`);
+  }
+  if (m.teacherId !== key.teacherId) {
+    throw new InputError(`${file}: computed by another teacher (${m.teacherDir}, id ${m.teacherId.slice(0, 12)}) than ${key.teacherDir} (id ${key.teacherId.slice(0, 12)}); delete it to recompute, or choose another --cache file`);
+  }
+  if (m.numPdfs !== corpus.numPdfs) throw new InputError(`${file}: ${m.numPdfs} pdfs, the data ${corpus.numPdfs}; delete it to recompute`);
+  const ids = table.getChild('utt_id')!.toArray() as string[];
+  const k = m.k;
+  const total = corpusFrames(corpus);
+  const pdfIds = new Int32Array(total * k);
+  const probs = new Float32Array(total * k);
+  const byUtt = new Map<string, number>();
+  ids.forEach((id, i) => byUtt.set(String(id), i));
+  const idCol = table.getChild('pdf_ids')!;
+  const probCol = table.getChild('probs')!;
+  for (let u = 0; u < corpus.uttIds.length; u++) {
+    const row = byUtt.get(corpus.uttIds[u]);
+    const n = corpus.uttStart[u + 1] - corpus.uttStart[u];
+    if (row === undefined) throw new InputError(`${file}: no soft targets for utterance ${corpus.uttIds[u]}; the cache was computed on other data, delete it to recompute`);
+    const a = idCol.get(row) as Vector;
+    const p = probCol.get(row) as Vector;
+    if (a.length !== n * k) throw new InputError(`${file}: utterance ${corpus.uttIds[u]} has ${a.length / k} frames of targets but ${n} feature frames; delete it to recompute`);
+    pdfIds.set(a.toArray() as Int32Array, corpus.uttStart[u] * k);
+    probs.set(p.toArray() as Float32Array, corpus.uttStart[u] * k);
+  }
+  return new TopKTargets(corpus.numPdfs, k, pdfIds, probs);
+}

@@ -1,0 +1,197 @@
+// Training one DNN into a model directory: load the corpus (CMVN applied, labels from ALI_DIR),
+// build the batch sources, run trainModel (train.ts), then write the self-describing model dir
+// (weights + asr-distill.json with priors + transition model and lang copies). Used in-process by
+// `asr-distill train` and, through the job runner, by `asr-distill ensemble` (export `trainJob`).
+import * as path from 'node:path';
+import { InputError } from '../errors.js';
+import type { JobContext } from '../jobs/runner.js';
+import { readAlignments } from '../hmm/ali-archive.js';
+import { selectBackend, type BackendName } from './backend.js';
+import type { ArchConfig } from './arch.js';
+import { createBatchSource, loadFrameCorpus, splitCorpus, withFrameCounter, type BatchSource, type FrameCorpus, type LoadedCorpus } from './batches.js';
+import { splicedDim, type SpliceContext } from './splice.js';
+import { countPdfs, logPriors } from './priors.js';
+import { writeDnnModelDir, type DnnModelMeta } from './model-dir.js';
+import { trainModel, type EpochStats, type LossConfig } from './train.js';
+
+/** The held-out set: another FEATS_DIR + ALI_DIR, or a seeded split of the training utterances. */
+export type DevSpec = { featsDir: string; aliDir: string } | { split: number };
+
+/** Training settings shared by every model of a run (ensemble members differ only by seed/arch). */
+export interface TrainSettings {
+  context: SpliceContext;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  optimizer: 'sgd' | 'adam';
+  momentum?: number;
+  /** Halve the rate when held-out accuracy gains less than this, stop below the other (needs a dev set). */
+  newbob?: { halveWhenGainBelow: number; stopWhenGainBelow: number; maxHalvings: number };
+  backend: BackendName;
+  dev?: DevSpec;
+  /** apply-cmvn --norm-vars. */
+  normVars?: boolean;
+}
+
+/** Input of trainJob / trainDnnDir. */
+export interface TrainJobInput {
+  featsDir: string;
+  aliDir: string;
+  outDir: string;
+  arch: ArchConfig;
+  seed: number;
+  settings: TrainSettings;
+  resume: boolean;
+  /** Progress label. */
+  label: string;
+  /** In-process only: let trainModel draw its own progress bar (true) or print nothing. */
+  ownProgress?: boolean;
+}
+
+/** Progress message a training job reports (about every batch). */
+export interface TrainJobMessage {
+  doneFrames: number;
+  totalFrames: number;
+  fields: Record<string, string | number>;
+}
+
+/** What a training job returns. */
+export interface TrainJobResult {
+  outDir: string;
+  backend: string;
+  history: EpochStats[];
+  numFrames: number;
+  skipped: number;
+  /** One line: final train/dev accuracy and speed. */
+  summary: string;
+}
+
+/** The training and held-out corpora of a run. */
+export interface TrainingData {
+  train: LoadedCorpus;
+  dev?: FrameCorpus;
+  transitionModel: Awaited<ReturnType<typeof readAlignments>>['transitionModel'];
+  langDir: string;
+  aliDir: string;
+}
+
+/** Load FEATS_DIR + ALI_DIR (and the dev set) for training. */
+export async function loadTrainingData(featsDir: string, aliDir: string, settings: Pick<TrainSettings, 'dev' | 'normVars'>, seed: number): Promise<TrainingData> {
+  const ali = await readAlignments(aliDir);
+  const train = await loadFrameCorpus(featsDir, { alignments: ali.alis, numPdfs: ali.info.numPdfs, normVars: settings.normVars, aliDir });
+  let dev: FrameCorpus | undefined;
+  if (settings.dev && 'split' in settings.dev) {
+    const s = splitCorpus(train.corpus, settings.dev.split, seed);
+    train.corpus = s.train;
+    dev = s.heldOut;
+  } else if (settings.dev) {
+    const devAli = await readAlignments(settings.dev.aliDir);
+    if (devAli.info.numPdfs !== ali.info.numPdfs) {
+      throw new InputError(`--dev ${settings.dev.aliDir}: ${devAli.info.numPdfs} pdfs but ${aliDir} has ${ali.info.numPdfs}; align the dev data with the same model`);
+    }
+    const d = await loadFrameCorpus(settings.dev.featsDir, { alignments: devAli.alis, numPdfs: ali.info.numPdfs, normVars: settings.normVars, aliDir: settings.dev.aliDir });
+    if (d.corpus.dim !== train.corpus.dim) {
+      throw new InputError(`--dev ${settings.dev.featsDir}: features of dim ${d.corpus.dim} but the training features have dim ${train.corpus.dim}; extract both with the same config`);
+    }
+    dev = d.corpus;
+  }
+  return { train, dev, transitionModel: ali.transitionModel, langDir: path.join(aliDir, 'lang'), aliDir };
+}
+
+/** Model metadata for a network trained on `data` (priors from the training labels). */
+export function modelMeta(arch: ArchConfig, data: { train: LoadedCorpus }, context: SpliceContext, trainedOn: DnnModelMeta['trainedOn']): DnnModelMeta {
+  const c = data.train.corpus;
+  const labels = c.labels;
+  return {
+    type: 'dnn',
+    arch,
+    context,
+    inputDim: splicedDim(c.dim, context),
+    numPdfs: c.numPdfs,
+    featDim: c.dim,
+    features: data.train.featureConfig,
+    frameShiftMs: data.train.frameShiftMs,
+    cmvn: data.train.cmvn,
+    priors: logPriors(countPdfs([{ pdfIds: labels }], c.numPdfs)),
+    trainedOn,
+  };
+}
+
+/** A one-line summary of a training history. */
+export function summarizeHistory(h: EpochStats[]): string {
+  const last = h[h.length - 1];
+  if (!last) return 'no epochs run';
+  const dev = last.devAcc !== undefined ? `, dev acc ${(100 * last.devAcc).toFixed(2)}% loss ${last.devLoss?.toFixed(4)}` : '';
+  return `${h.length} epochs, train acc ${(100 * last.trainAcc).toFixed(2)}% loss ${last.trainLoss.toFixed(4)}${dev}, ${Math.round(last.framesPerSec)} frames/s`;
+}
+
+/** Count frames across epochs for a progress line. */
+function counting(src: BatchSource, epochs: number, report: (m: TrainJobMessage) => void, fields: () => Record<string, string | number>): BatchSource {
+  let done = 0;
+  let lastReport = 0;
+  const total = epochs * src.numFrames;
+  return withFrameCounter(src, (n) => {
+    done += n;
+    const now = Date.now();
+    if (now - lastReport > 200 || done >= total) {
+      lastReport = now;
+      report({ doneFrames: done, totalFrames: total, fields: fields() });
+    }
+  });
+}
+
+/**
+ * Train one DNN on FEATS_DIR + ALI_DIR into `outDir` (checkpoints and train.log.jsonl there during
+ * training; the finished model directory at the end). `resume` continues from outDir/checkpoint/.
+ */
+export async function trainDnnDir(input: TrainJobInput, report?: (m: TrainJobMessage) => void): Promise<TrainJobResult> {
+  const backend = await selectBackend(input.settings.backend);
+  const s = input.settings;
+  const data = await loadTrainingData(input.featsDir, input.aliDir, s, input.seed);
+  const c = data.train.corpus;
+  const inputDim = splicedDim(c.dim, s.context);
+  let last: EpochStats | undefined;
+  const fields = (): Record<string, string | number> => (last ? { epoch: last.epoch + 1, loss: last.trainLoss.toFixed(3), acc: last.trainAcc.toFixed(3), 'dev acc': last.devAcc?.toFixed(3) ?? '-' } : {});
+  let train = createBatchSource(c, { context: s.context, seed: input.seed });
+  if (report) {
+    // Resumed epochs are not replayed, so the count starts where the checkpoint left off (close enough for a progress line).
+    train = counting(train, s.epochs, report, fields);
+  }
+  const dev = data.dev ? createBatchSource(data.dev, { context: s.context, seed: input.seed, shuffle: false }) : undefined;
+  const loss: LossConfig = { kind: 'ce', temperature: 1, hardWeight: 1, softWeight: 0 };
+  const { weights, history } = await trainModel({
+    arch: input.arch,
+    inputDim,
+    numPdfs: c.numPdfs,
+    train,
+    dev,
+    epochs: s.epochs,
+    batchSize: s.batchSize,
+    optimizer: s.optimizer,
+    learningRate: s.learningRate,
+    momentum: s.momentum,
+    newbob: s.newbob,
+    loss,
+    seed: input.seed,
+    outDir: input.outDir,
+    resume: input.resume,
+    onEpoch: (e) => (last = e),
+    progress: { label: input.label, quiet: !input.ownProgress },
+  });
+  const meta = modelMeta(input.arch, data, s.context, {
+    feats: path.resolve(input.featsDir),
+    ali: path.resolve(input.aliDir),
+    numUtts: c.uttIds.length,
+    numFrames: c.uttStart[c.uttIds.length],
+    date: new Date().toISOString(),
+    seed: input.seed,
+    epochs: history.length,
+  });
+  await writeDnnModelDir(input.outDir, { weights, meta, transitionModel: data.transitionModel, langDir: data.langDir });
+  return { outDir: input.outDir, backend, history, numFrames: meta.trainedOn.numFrames, skipped: data.train.skipped.length, summary: summarizeHistory(history) };
+}
+
+/** Job-runner entry point (ensemble members): trainDnnDir with progress sent through `ctx.report`. */
+export async function trainJob(input: TrainJobInput, ctx: JobContext): Promise<TrainJobResult> {
+  return trainDnnDir({ ...input, ownProgress: false }, (m) => ctx.report(m));
+}

@@ -1,0 +1,72 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { selectBackend } from '../../src/nnet/backend.js';
+import { buildFrameCorpus } from '../../src/nnet/batches.js';
+import { AcousticForward, loadAcousticModel, writeEnsembleManifest } from '../../src/nnet/ensemble.js';
+import { evalFrames, FrameScoreAccumulator, formatEval, scorePosteriors } from '../../src/nnet/eval.js';
+import { spliceUtterance } from '../../src/nnet/splice.js';
+import { synthUtterances, tinyTransitionModel, writeRandomModel } from './pipeline-fixtures.js';
+
+before(async () => {
+  await selectBackend('cpu');
+});
+
+test('scorePosteriors: accuracy and mean -ln p(label); unlabeled frames skipped', () => {
+  const post = new Float32Array([0.7, 0.2, 0.1, 0.1, 0.3, 0.6, 0.5, 0.4, 0.1, 0, 1, 0]);
+  const s = scorePosteriors(post, [0, 1, 0, -1], 3);
+  assert.equal(s.numFrames, 3);
+  assert.equal(s.correct, 2);
+  assert.equal(s.accuracy, 2 / 3);
+  assert.ok(Math.abs(s.crossEntropy - -(Math.log(0.7) + Math.log(0.3) + Math.log(0.5)) / 3) < 1e-6);
+  // a zero probability is floored (Kaldi: log(max(p, 1e-20))), not infinite
+  const z = scorePosteriors(new Float32Array([1, 0]), [1], 2);
+  assert.ok(Math.abs(z.crossEntropy - 20 * Math.log(10)) < 1e-9);
+  assert.deepEqual(new FrameScoreAccumulator().result(), { numFrames: 0, correct: 0, accuracy: 0, crossEntropy: 0 });
+});
+
+test('evalFrames scores a model and each ensemble member against direct per-utterance computation', async () => {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'eval-'));
+  const tm = tinyTransitionModel(2, 2);
+  await writeRandomModel(path.join(tmp, 'a'), { featDim: 3, left: 2, right: 1, tm, seed: 1 });
+  await writeRandomModel(path.join(tmp, 'b'), { featDim: 3, left: 2, right: 1, tm, seed: 2 });
+  await writeEnsembleManifest(tmp, { type: 'ensemble', combine: 'arithmetic', members: ['a', 'b'] });
+  const utts = synthUtterances({ numUtts: 4, dim: 3, numPdfs: 4, seed: 3, minFrames: 3, maxFrames: 9 });
+  const corpus = buildFrameCorpus(utts, 3, 4);
+  const model = await loadAcousticModel(tmp);
+  const fwd = new AcousticForward(model);
+  const r = evalFrames(fwd, corpus, { chunkFrames: 5 });
+  // Reference: splice each utterance whole, score each member and the mean.
+  const accs = [new FrameScoreAccumulator(), new FrameScoreAccumulator(), new FrameScoreAccumulator()];
+  for (const u of utts) {
+    const x = spliceUtterance(u.data, u.numFrames, 3, { left: 2, right: 1 });
+    const p = fwd.memberPosteriors(x, u.numFrames);
+    accs[0].add(p[0], u.pdfIds!, u.numFrames, 4);
+    accs[1].add(p[1], u.pdfIds!, u.numFrames, 4);
+    accs[2].add(p[0].map((v, i) => (v + p[1][i]) / 2), u.pdfIds!, u.numFrames, 4);
+  }
+  fwd.dispose();
+  assert.equal(r.kind, 'ensemble');
+  assert.equal(r.members!.length, 2);
+  const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-5, `${a} vs ${b}`);
+  near(r.members![0].scores.crossEntropy, accs[0].result().crossEntropy);
+  near(r.members![1].scores.crossEntropy, accs[1].result().crossEntropy);
+  near(r.scores.crossEntropy, accs[2].result().crossEntropy);
+  assert.equal(r.scores.correct, accs[2].result().correct);
+  assert.equal(r.scores.numFrames, corpus.labels.length);
+  const text = formatEval(r);
+  assert.match(text, /\(ensemble of 2, arithmetic\): frame accuracy \d+\.\d\d% \[ \d+ \/ \d+ \], cross-entropy \d+\.\d{4} nats\/frame\n/);
+  assert.match(text, /average member: frame accuracy/);
+
+  // Wrong feature dim: a clear error.
+  const other = buildFrameCorpus(synthUtterances({ numUtts: 1, dim: 2, numPdfs: 4, seed: 1 }), 2, 4);
+  const fwd2 = new AcousticForward(model);
+  assert.throws(() => evalFrames(fwd2, other), {
+    name: 'InputError',
+    message: `${tmp}: the model expects features of dim 3, the data has dim 2; extract features with the model's config`,
+  });
+  fwd2.dispose();
+  await fs.rm(tmp, { recursive: true });
+});

@@ -1,0 +1,117 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { selectBackend } from '../../src/nnet/backend.js';
+import { buildFrameCorpus } from '../../src/nnet/batches.js';
+import { AcousticForward, loadAcousticModel, writeEnsembleManifest } from '../../src/nnet/ensemble.js';
+import {
+  computeTeacherTargets,
+  DenseTargets,
+  formatSoftTargets,
+  parseSoftTargets,
+  readSoftTargetCache,
+  softmaxRows,
+  teacherIdentity,
+  topKRow,
+  TopKTargets,
+  writeSoftTargetCache,
+} from '../../src/nnet/soft-targets.js';
+import { spliceUtterance } from '../../src/nnet/splice.js';
+import { synthUtterances, tinyTransitionModel, writeRandomModel } from './pipeline-fixtures.js';
+
+before(async () => {
+  await selectBackend('cpu');
+});
+
+test('parseSoftTargets', () => {
+  assert.deepEqual(parseSoftTargets('full'), { kind: 'full' });
+  assert.deepEqual(parseSoftTargets('top-k:20'), { kind: 'top-k', k: 20 });
+  assert.equal(formatSoftTargets(parseSoftTargets('top-k:3')), 'top-k:3');
+  assert.throws(() => parseSoftTargets('top-k:0'), { name: 'InputError', message: "--soft-targets top-k:0: expected 'full' or 'top-k:K' with K >= 1 (e.g. top-k:20)" });
+  assert.throws(() => parseSoftTargets('topk'), { name: 'InputError' });
+});
+
+test('softmaxRows at temperature T', () => {
+  const p = softmaxRows(new Float32Array([0, Math.log(3)]), 2, 1);
+  assert.ok(Math.abs(p[1] - 0.75) < 1e-6);
+  const q = softmaxRows(new Float32Array([0, 2 * Math.log(3)]), 2, 2);
+  assert.ok(Math.abs(q[1] - 0.75) < 1e-6);
+});
+
+test('topKRow keeps the K largest, renormalised; TopKTargets/DenseTargets fill rows', () => {
+  const ids = new Int32Array(4);
+  const probs = new Float32Array(4);
+  topKRow([0.1, 0.5, 0.15, 0.25], 2, ids, probs, 2);
+  assert.deepEqual(Array.from(ids), [0, 0, 1, 3]);
+  assert.ok(Math.abs(probs[2] - 0.5 / 0.75) < 1e-6 && Math.abs(probs[3] - 0.25 / 0.75) < 1e-6);
+  const t = new TopKTargets(4, 2, new Int32Array([1, 3, 0, 2]), new Float32Array([0.6, 0.4, 0.9, 0.1]));
+  const soft = new Float32Array(8).fill(7);
+  t.fill([1, 0], 2, soft);
+  assert.deepEqual(Array.from(soft), [0.9, 0, 0.1, 0, 0, 0.6, 0, 0.4].map(Math.fround));
+  const d = new DenseTargets(2, new Float32Array([1, 2, 3, 4]), new Float32Array([5, 6, 7, 8]));
+  const s2 = new Float32Array(2);
+  const l2 = new Float32Array(2);
+  d.fill([1], 1, s2, l2);
+  assert.deepEqual([...s2, ...l2], [3, 4, 7, 8]);
+});
+
+test('teacher soft targets average member probabilities at T (never logits); top-K cache round trip and rejection', async () => {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'soft-'));
+  const tm = tinyTransitionModel(3, 2);
+  await writeRandomModel(path.join(tmp, 'a'), { featDim: 2, left: 1, right: 1, tm, seed: 5 });
+  await writeRandomModel(path.join(tmp, 'b'), { featDim: 2, left: 1, right: 1, tm, seed: 6 });
+  await writeEnsembleManifest(tmp, { type: 'ensemble', combine: 'arithmetic', members: ['a', 'b'] });
+  const utts = synthUtterances({ numUtts: 3, dim: 2, numPdfs: 6, seed: 2, minFrames: 4, maxFrames: 7 });
+  const corpus = buildFrameCorpus(utts, 2, 6);
+  const model = await loadAcousticModel(tmp);
+  const fwd = new AcousticForward(model);
+  const T = 3;
+  const full = computeTeacherTargets(fwd, corpus, { temperature: T, mode: { kind: 'full' }, withLogits: true, chunkFrames: 4 });
+  // Reference for utterance 0: mean over members of softmax(z_m / T) from the logits.
+  const u0 = utts[0];
+  const x0 = spliceUtterance(u0.data, u0.numFrames, 2, { left: 1, right: 1 });
+  const [za, zb] = fwd.memberLogits(x0, u0.numFrames);
+  const pa = softmaxRows(za, 6, T);
+  const pb = softmaxRows(zb, 6, T);
+  const soft = full.targets as DenseTargets;
+  for (let i = 0; i < u0.numFrames * 6; i++) assert.ok(Math.abs(soft.soft![i] - (pa[i] + pb[i]) / 2) < 1e-5);
+  // ... which is not the softmax of the averaged logits.
+  const avgLogits = softmaxRows(za.map((v, i) => (v + zb[i]) / 2), 6, T);
+  let diff = 0;
+  for (let i = 0; i < u0.numFrames * 6; i++) diff = Math.max(diff, Math.abs(avgLogits[i] - soft.soft![i]));
+  assert.ok(diff > 1e-4, `averaging logits should differ here (max diff ${diff})`);
+  assert.equal(full.targets.hasLogits, true);
+  // argmax labels for an unlabeled transfer set
+  let best = 0;
+  for (let j = 1; j < 6; j++) if (soft.soft![j] > soft.soft![best]) best = j;
+  assert.equal(full.argmax[0], best);
+
+  const top = computeTeacherTargets(fwd, corpus, { temperature: T, mode: { kind: 'top-k', k: 2 } });
+  assert.ok(top.targets instanceof TopKTargets);
+  const topT = top.targets as TopKTargets;
+  // the top-1 pdf of the dense targets is the first kept entry
+  assert.equal(topT.pdfIds[0], best);
+
+  const id = await teacherIdentity(model);
+  assert.match(id, /^[0-9a-f]{64}$/);
+  const file = path.join(tmp, 'soft.arrow');
+  const key = { temperature: T, teacherId: id, teacherDir: tmp };
+  await writeSoftTargetCache(file, corpus, topT, key);
+  const back = await readSoftTargetCache(file, corpus, key);
+  assert.deepEqual(Array.from(back.pdfIds), Array.from(topT.pdfIds));
+  assert.deepEqual(Array.from(back.probs), Array.from(topT.probs));
+  await assert.rejects(readSoftTargetCache(file, corpus, { ...key, temperature: 2 }), {
+    name: 'InputError',
+    message: `${file}: computed at temperature 3, not 2; delete it to recompute, or choose another --cache file`,
+  });
+  const other = await teacherIdentity(await loadAcousticModel(path.join(tmp, 'a')));
+  assert.notEqual(other, id);
+  await assert.rejects(readSoftTargetCache(file, corpus, { ...key, teacherId: other, teacherDir: 'x' }), {
+    name: 'InputError',
+    message: `${file}: computed by another teacher (${tmp}, id ${id.slice(0, 12)}) than x (id ${other.slice(0, 12)}); delete it to recompute, or choose another --cache file`,
+  });
+  fwd.dispose();
+  await fs.rm(tmp, { recursive: true });
+});
