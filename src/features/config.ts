@@ -118,7 +118,8 @@ const MEYDA_KEYS: Record<Exclude<keyof MeydaConfig, 'type'>, Check> = {
   sampleRate: positive,
   bufferSize: num((x) => Number.isInteger(x) && x >= 4 && (x & (x - 1)) === 0, 'a power of two >= 4'),
   hopSize: positiveInt,
-  numMelBands: positiveInt,
+  // Meyda builds max(melBands, numberOfMFCCCoefficients = 13) filters.
+  numMelBands: num((x) => Number.isInteger(x) && x >= 13, 'an integer >= 13 (Meyda always builds at least 13 bands)'),
   windowingFunction: oneOf(MEYDA_WINDOWS),
 };
 

@@ -1,0 +1,25 @@
+// One entry point for every feature type: what the batch extractor and decoding call on a signal.
+import type { FeatureConfig } from './config.js';
+import { FbankComputer, type FeatureMatrix } from './fbank.js';
+import { computeMeydaMelBands } from './meyda.js';
+
+/** Computes the features of a configuration for many signals (reusing precomputed tables). */
+export interface FeatureComputer {
+  readonly config: FeatureConfig;
+  /** `signal` is int16-scaled (as `loadUtteranceAudio` returns it); `uttId` seeds the dither. */
+  compute(signal: Float32Array, uttId?: string): FeatureMatrix;
+}
+
+/**
+ * A computer for `config`: Kaldi fbank or Meyda mel bands. `what` names the config in errors.
+ *
+ * ```ts
+ * const fc = makeFeatureComputer(await loadFeatureConfig('features/fbank40.json'));
+ * const { numFrames, dim, data } = fc.compute(await loadUtteranceAudio(utt, { sampleRate: 16000 }), utt.uttId);
+ * ```
+ */
+export function makeFeatureComputer(config: FeatureConfig, what = 'feature config'): FeatureComputer {
+  if (config.type === 'meyda') return { config, compute: (signal) => computeMeydaMelBands(signal, config) };
+  const fbank = new FbankComputer(config, what);
+  return { config, compute: (signal, uttId) => fbank.compute(signal, { ditherStream: uttId }) };
+}
