@@ -1,0 +1,152 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { selectBackend } from '../../src/nnet/backend.js';
+import { parseArch } from '../../src/nnet/arch.js';
+import { describeTraining, scoreFrames, trainModel, type EpochStats, type TrainOptions } from '../../src/nnet/train.js';
+import { readCheckpoint } from '../../src/nnet/checkpoint.js';
+import { TrainStep } from '../../src/nnet/train-step.js';
+import { isInputError } from '../../src/errors.js';
+import { clusterSource } from './synthetic-source.js';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'train-'));
+const ce = { kind: 'ce' as const, temperature: 1, hardWeight: 1, softWeight: 0 };
+
+function baseOptions(outDir: string, over: Partial<TrainOptions> = {}): TrainOptions {
+  return {
+    arch: parseArch('{"hidden":[32,32],"dropout":0.1,"maxNorm":3}'),
+    inputDim: 10,
+    numPdfs: 5,
+    train: clusterSource({ numFrames: 400, inputDim: 10, numPdfs: 5, seed: 1 }),
+    dev: clusterSource({ numFrames: 200, inputDim: 10, numPdfs: 5, seed: 2 }),
+    epochs: 4,
+    batchSize: 32,
+    optimizer: 'sgd',
+    learningRate: 0.05,
+    momentum: 0.9,
+    newbob: { halveWhenGainBelow: 0.01, stopWhenGainBelow: 0.001, maxHalvings: 6 },
+    loss: ce,
+    seed: 7,
+    outDir,
+    progress: { label: 'test', quiet: true },
+    ...over,
+  };
+}
+
+const withoutSpeed = (h: EpochStats[]) => h.map(({ framesPerSec: _f, ...rest }) => rest);
+
+test('trainModel learns separable clusters far above chance, logs each epoch, checkpoints', async () => {
+  await selectBackend('wasm');
+  const outDir = tmp();
+  const seen: number[] = [];
+  let progressCalls = 0;
+  const { weights, history } = await trainModel(baseOptions(outDir, { onEpoch: (e) => seen.push(e.epoch), onProgress: () => progressCalls++ }));
+  assert.deepEqual(seen, history.map((h) => h.epoch));
+  assert.equal(progressCalls, history.length * Math.ceil(400 / 32));
+  const last = history[history.length - 1];
+  assert.ok(last.devAcc! > 0.9, `dev accuracy ${last.devAcc} (chance 0.2)`);
+  assert.ok(last.trainLoss < history[0].trainLoss);
+  assert.ok(history.every((h) => h.framesPerSec > 0));
+  const lines = readFileSync(path.join(outDir, 'train.log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines, JSON.parse(JSON.stringify(history)));
+  const ck = await readCheckpoint<{ history: EpochStats[] }>(path.join(outDir, 'checkpoint'));
+  assert.equal(ck!.epoch, history.length);
+  assert.deepEqual(ck!.weights.layers.map((l) => l.W), weights.layers.map((l) => l.W));
+  assert.deepEqual(readdirSync(path.join(outDir, 'checkpoint')).sort(), ['state.json', `tensors-${history.length}.bin`]);
+  // max-norm holds on every hidden unit's incoming weights
+  for (const l of weights.layers.slice(0, -1)) {
+    for (let j = 0; j < l.outDim; j++) {
+      let s = 0;
+      for (let i = 0; i < l.inDim; i++) s += l.W[i * l.outDim + j] ** 2;
+      assert.ok(Math.sqrt(s) <= 3 + 1e-4);
+    }
+  }
+  // scoreFrames agrees with the last epoch's dev figures
+  const step = new TrainStep(weights, { optimizer: 'sgd', loss: ce });
+  const dev = scoreFrames(step, baseOptions(outDir).dev!);
+  step.dispose();
+  assert.ok(Math.abs(dev.acc - last.devAcc!) < 1e-9);
+  assert.ok(Math.abs(dev.loss - last.devLoss!) < 1e-5);
+  assert.match(describeTraining(baseOptions(outDir)), /^10-32x2-5 relu dropout 0.1 max-norm 3, sgd lr 0.05, ce$/);
+});
+
+for (const optimizer of ['sgd', 'adam'] as const) {
+  test(`cpu, ${optimizer}: a killed run resumed from its checkpoint ends bit-identical to an uninterrupted run`, async () => {
+    await selectBackend('cpu');
+    const lr = optimizer === 'adam' ? 0.003 : 0.05;
+    const full = await trainModel(baseOptions(tmp(), { optimizer, learningRate: lr }));
+    const outDir = tmp();
+    await assert.rejects(
+      trainModel(
+        baseOptions(outDir, {
+          optimizer,
+          learningRate: lr,
+          onEpoch: (e) => {
+            if (e.epoch === 2) throw new Error('killed');
+          },
+        }),
+      ),
+      /killed/,
+    );
+    const resumed = await trainModel(baseOptions(outDir, { optimizer, learningRate: lr, resume: true }));
+    assert.deepEqual(withoutSpeed(resumed.history), withoutSpeed(full.history));
+    resumed.weights.layers.forEach((l, i) => {
+      assert.deepEqual(l.W, full.weights.layers[i].W);
+      assert.deepEqual(l.b, full.weights.layers[i].b);
+    });
+    assert.equal(readFileSync(path.join(outDir, 'train.log.jsonl'), 'utf8').trim().split('\n').length, full.history.length);
+  });
+}
+
+test('resume refuses a checkpoint written with other options', async () => {
+  await selectBackend('cpu');
+  const outDir = tmp();
+  await trainModel(baseOptions(outDir, { epochs: 1 }));
+  await assert.rejects(trainModel(baseOptions(outDir, { epochs: 2, learningRate: 0.01, resume: true })), (e: unknown) => {
+    assert.ok(isInputError(e));
+    assert.equal(
+      (e as Error).message,
+      `${path.join(outDir, 'checkpoint', 'state.json')}: the checkpoint was written with different training options; rerun with the same options, or without --resume to start over`,
+    );
+    return true;
+  });
+});
+
+test('a NaN loss stops training with a clear message and keeps the last good checkpoint', async () => {
+  await selectBackend('wasm');
+  const outDir = tmp();
+  const train = clusterSource({ numFrames: 400, inputDim: 10, numPdfs: 5, seed: 1, poison: { epoch: 1, batch: 2 } });
+  await assert.rejects(trainModel(baseOptions(outDir, { train, newbob: undefined })), (e: unknown) => {
+    assert.ok(isInputError(e));
+    assert.equal(
+      (e as Error).message,
+      `test: the training loss became NaN at epoch 2, batch 3 (learning rate 0.05); the last good checkpoint (epoch 1) is kept in ${path.join(outDir, 'checkpoint')}. ` +
+        'Lower the learning rate (--lr) or check the features for NaN/Inf values.',
+    );
+    return true;
+  });
+  const ck = await readCheckpoint<{ history: EpochStats[] }>(path.join(outDir, 'checkpoint'));
+  assert.equal(ck!.epoch, 1);
+  assert.ok(ck!.weights.layers.every((l) => l.W.every(Number.isFinite)));
+  assert.equal(readFileSync(path.join(outDir, 'train.log.jsonl'), 'utf8').trim().split('\n').length, 1);
+});
+
+test('a diverging learning rate is caught as a non-finite loss', async () => {
+  await selectBackend('wasm');
+  const outDir = tmp();
+  await assert.rejects(
+    trainModel(baseOptions(outDir, { arch: parseArch('2x32'), learningRate: 1e6, newbob: undefined })),
+    (e: unknown) => isInputError(e) && /^test: the training loss became (NaN|Infinity) at epoch 1, batch \d+ \(learning rate 1000000\); no epoch had completed, so there is no checkpoint\./.test((e as Error).message),
+  );
+  assert.equal(existsSync(path.join(outDir, 'checkpoint', 'state.json')), false);
+});
+
+test('trainModel validates its options', async () => {
+  await assert.rejects(trainModel(baseOptions(tmp(), { epochs: 0 })), (e: unknown) => isInputError(e) && (e as Error).message === 'train: epochs must be a positive integer, got 0');
+  await assert.rejects(
+    trainModel(baseOptions(tmp(), { numPdfs: 6 })),
+    (e: unknown) => isInputError(e) && (e as Error).message === 'train: training data has inputDim 10 and 5 pdfs, the model 10 and 6',
+  );
+});
