@@ -92,3 +92,15 @@ test('data-dir and audio problems are printed and exit 1; bad option values exit
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /argument 'x' is invalid. expected an integer >= 0, got 'x'/);
 });
+
+test('with segments the summary counts segment spans', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'asr-distill-validate-seg-'));
+  await fs.writeFile(path.join(dir, 'rec.wav'), encodeWavPcm16(new Float32Array(32000), 16000));
+  await fs.writeFile(path.join(dir, 'wav.scp'), 'rec rec.wav\n');
+  await fs.writeFile(path.join(dir, 'segments'), 'rec-1 rec 0.0 0.5\nrec-2 rec 1.0 -1\n');
+  await fs.writeFile(path.join(dir, 'utt2spk'), 'rec-1 rec\nrec-2 rec\n');
+  const r = await run(dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /utterances {3}2 \(from segments\)\n {2}speakers {5}1\n {2}audio {8}0\.0004 h \(1\.5 s\) in 1 recording\n/);
+  assert.match(r.stdout, /transcripts {2}none \(no text file\)\n$/);
+});
