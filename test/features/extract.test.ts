@@ -1,0 +1,119 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { extractFeatures, formatExtractSummary, splitIntoShards } from '../../src/features/extract.js';
+import { extractShard } from '../../src/features/extract-worker.js';
+import { defaultFbankConfig } from '../../src/features/config.js';
+import { computeFbank } from '../../src/features/fbank.js';
+import { readDataDir, writeDataDir } from '../../src/data/data-dir.js';
+import { encodeWavPcm16 } from '../../src/data/wav.js';
+import { readFeatsDir } from '../../src/store/feats-archive.js';
+import { makeRng, randNormal } from '../../src/data/random.js';
+import { isInputError } from '../../src/errors.js';
+
+function tone(n: number, seed: number): Float32Array {
+  const rng = makeRng(seed);
+  return Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin(0.05 * i * (1 + seed)) + 0.02 * randNormal(rng));
+}
+
+/** A data dir of `n` utterances from 3 speakers; `extra` adds entries (bad files) by name. */
+async function corpus(n: number, extra: Record<string, Uint8Array> = {}): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'asr-distill-extract-'));
+  await fs.mkdir(path.join(dir, 'wav'));
+  const entries = [];
+  for (let i = 0; i < n; i++) {
+    const id = `spk${i % 3}-u${String(i).padStart(3, '0')}`;
+    await fs.writeFile(path.join(dir, `wav/${id}.wav`), encodeWavPcm16(tone(4000 + 800 * i, i), 16000));
+    entries.push({ uttId: id, speakerId: `spk${i % 3}`, wav: `wav/${id}.wav`, words: ['ONE'] });
+  }
+  for (const [id, bytes] of Object.entries(extra)) {
+    await fs.writeFile(path.join(dir, `wav/${id}.wav`), bytes);
+    entries.push({ uttId: id, speakerId: id.split('-')[0], wav: `wav/${id}.wav`, words: ['ONE'] });
+  }
+  entries.sort((a, b) => (a.uttId < b.uttId ? -1 : 1));
+  await writeDataDir(dir, entries);
+  return dir;
+}
+
+test('splitIntoShards makes contiguous, balanced, order-keeping runs', () => {
+  assert.deepEqual(splitIntoShards([1, 2, 3, 4, 5], 2), [[1, 2, 3], [4, 5]]);
+  assert.deepEqual(splitIntoShards([1, 2], 4), [[1], [2]]);
+  assert.deepEqual(splitIntoShards([], 3), [[]]);
+});
+
+test('extractFeatures with 2 worker jobs writes 2 shards whose features equal computeFbank', async () => {
+  const dir = await corpus(7);
+  const feats = path.join(dir, 'feats');
+  const config = defaultFbankConfig();
+  const s = await extractFeatures(dir, feats, { config, jobs: 2, quiet: true });
+  assert.deepEqual(s.info.shards, ['feats.1.arrow', 'feats.2.arrow']);
+  assert.equal(s.info.numUtts, 7);
+  assert.equal(s.bad.length, 0);
+  assert.ok(s.audioSec > 0 && s.realTimeFactor > 0);
+  const { info, utts } = await readFeatsDir(feats);
+  assert.deepEqual(info, s.info);
+  assert.deepEqual([...utts.keys()], (await readDataDir(dir)).utterances.map((u) => u.uttId));
+  const u3 = utts.get('spk0-u003')!;
+  assert.equal(u3.speakerId, 'spk0');
+  // Same samples as the WAV holds (int16-scaled), same features.
+  const pcm = encodeWavPcm16(tone(4000 + 800 * 3, 3), 16000);
+  const samples = Float32Array.from(new Int16Array(pcm.buffer.slice(44)));
+  assert.deepEqual(u3.data, computeFbank(samples, config).data);
+  assert.match(formatExtractSummary(s), /^features: 7 utts, 0\.\d{3} h audio, \d+ frames x 40 -> .*feats \(2 shards\) in [\d.]+ s, [\d.]+x real time, 2 jobs$/);
+  const files = (await fs.readdir(feats)).sort();
+  assert.deepEqual(files, ['feats.1.arrow', 'feats.2.arrow', 'feats.json']);
+});
+
+test('a bad utterance stops the run naming it and its file, and leaves no feats.json', async () => {
+  const truncated = encodeWavPcm16(tone(8000, 1), 16000).subarray(0, 30);
+  const dir = await corpus(3, { 'spk9-bad': truncated });
+  const feats = path.join(dir, 'feats');
+  await assert.rejects(extractFeatures(dir, feats, { config: defaultFbankConfig(), jobs: 1, backend: 'inline', quiet: true }), (e: unknown) => {
+    assert.ok(isInputError(e));
+    assert.match((e as Error).message, new RegExp(`^utt spk9-bad \\(${path.join(dir, 'wav/spk9-bad.wav').replace(/[.]/g, '\\.')}\\): `));
+    return true;
+  });
+  await assert.rejects(fs.access(path.join(feats, 'feats.json')));
+});
+
+test('--skip-bad records bad utterances in bad_utts and keeps the rest; a re-run clears old outputs', async () => {
+  const short = encodeWavPcm16(tone(300, 2), 16000); // shorter than one 400-sample frame
+  const rate8k = encodeWavPcm16(tone(8000, 3), 8000);
+  const dir = await corpus(3, { 'spk8-short': short, 'spk9-rate': rate8k });
+  const feats = path.join(dir, 'feats');
+  await fs.mkdir(feats);
+  await fs.writeFile(path.join(feats, 'feats.7.arrow'), 'stale');
+  await fs.writeFile(path.join(feats, 'cmvn.json'), '{}');
+  const s = await extractFeatures(dir, feats, { config: defaultFbankConfig(), jobs: 2, skipBad: true, quiet: true });
+  assert.equal(s.info.numUtts, 3);
+  assert.deepEqual(s.bad.map((b) => b.uttId), ['spk8-short', 'spk9-rate']);
+  const badUtts = await fs.readFile(path.join(feats, 'bad_utts'), 'utf8');
+  const lines = badUtts.trimEnd().split('\n');
+  assert.equal(lines.length, 2);
+  assert.equal(
+    lines[0],
+    `spk8-short utt spk8-short (${path.join(dir, 'wav/spk8-short.wav')}): 300 samples (0.019 s) is shorter than one frame; no features (remove it or pass --skip-bad)`,
+  );
+  assert.match(lines[1], /^spk9-rate utt spk9-rate \(.*\): sample rate is 8000 Hz but the feature config expects 16000 Hz/);
+  assert.match(formatExtractSummary(s), /; 2 bad utterances skipped \(see .*bad_utts\)$/);
+  assert.deepEqual((await fs.readdir(feats)).sort(), ['bad_utts', 'feats.1.arrow', 'feats.2.arrow', 'feats.json']);
+  // --allow-resample turns the 8 kHz file into a good utterance.
+  const s2 = await extractFeatures(dir, feats, { config: defaultFbankConfig(), jobs: 1, backend: 'inline', skipBad: true, allowResample: true, quiet: true });
+  assert.deepEqual(s2.bad.map((b) => b.uttId), ['spk8-short']);
+  assert.equal(s2.info.numUtts, 4);
+});
+
+test('extractShard reports one progress message per utterance', async () => {
+  const dir = await corpus(2);
+  const data = await readDataDir(dir);
+  const msgs: unknown[] = [];
+  const r = await extractShard(
+    { utterances: data.utterances, config: defaultFbankConfig(), shardFile: path.join(dir, 'out/feats.1.arrow') },
+    { report: (m) => msgs.push(m) },
+  );
+  assert.equal(msgs.length, 2);
+  assert.equal(r.numUtts, 2);
+  assert.deepEqual(msgs[0], { utts: 1, audioSec: 0.25, frames: 23 });
+});
