@@ -229,7 +229,11 @@ export class Espeak {
    */
   synthesize(text: string, voice: VoiceConfig): Synthesis {
     const what = `'${text}' (${voice.accent}${voice.variant ? '+' + voice.variant : ''})`;
-    const tokens = tokenizePhonemeStrings(this.phonemize(text, voice), this.phonemize(text, voice, true), what);
+    this.restore();
+    this.setVoice(voice);
+    const mnemonics = this.cString(this.worker.convert_to_phonemes(text, false).ptr);
+    const ipa = this.cString(this.worker.convert_to_phonemes(text, true).ptr);
+    const tokens = tokenizePhonemeStrings(mnemonics, ipa, what);
     this.restore();
     this.setVoice(voice);
     const chunks: Int16Array[] = [];

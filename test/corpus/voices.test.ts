@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeRng } from '../../src/data/random.js';
+import { ENGLISH_ACCENTS } from '../../src/corpus/espeak.js';
+import { HUMAN_VARIANTS, assertDisjointSpeakers, drawSpeakers, speakerId, type Speaker } from '../../src/corpus/voices.js';
+
+test('drawSpeakers: unique voices, dev/test variants never in train, all accents in train, seeded', () => {
+  const counts = { train: 24, dev: 4, test: 4 };
+  const spk = drawSpeakers(makeRng(1, 'speakers'), counts);
+  assert.deepEqual(drawSpeakers(makeRng(1, 'speakers'), counts), spk, 'same seed, same speakers');
+  assert.notDeepEqual(drawSpeakers(makeRng(2, 'speakers'), counts), spk);
+  assert.equal(spk.length, 32);
+  assert.deepEqual(spk.filter((s) => s.split === 'dev').map((s) => s.id), ['dev01', 'dev02', 'dev03', 'dev04']);
+  const pairs = new Set(spk.map((s) => `${s.voice.accent}+${s.voice.variant ?? ''}`));
+  assert.equal(pairs.size, spk.length, 'every speaker has its own accent+variant');
+  const trainVariants = new Set(spk.filter((s) => s.split === 'train').map((s) => s.voice.variant ?? ''));
+  for (const s of spk.filter((x) => x.split !== 'train')) assert.ok(!trainVariants.has(s.voice.variant ?? ''), s.id);
+  assert.deepEqual(new Set(spk.filter((s) => s.split === 'train').map((s) => s.voice.accent)), new Set(ENGLISH_ACCENTS));
+  for (const s of spk) {
+    assert.ok(s.voice.rateWpm >= 140 && s.voice.rateWpm <= 210);
+    assert.ok(s.voice.pitch >= 25 && s.voice.pitch <= 75);
+    assert.ok(HUMAN_VARIANTS.includes(s.voice.variant ?? ''));
+  }
+});
+
+test('drawSpeakers refuses more speakers than voices', () => {
+  assert.throws(() => drawSpeakers(makeRng(1), { train: 10, dev: 30, test: 30 }), {
+    name: 'InputError',
+    message: `make-corpus: 10 train + 60 dev/test speakers do not fit ${HUMAN_VARIANTS.length} voice variants x 8 accents (dev/test speakers need variants of their own); use fewer speakers`,
+  });
+});
+
+test('assertDisjointSpeakers names a held-out speaker whose voice variant is in train', () => {
+  const v = { accent: 'en-us' as const, rateWpm: 170, pitch: 50, pitchRange: 50 };
+  const spk: Speaker[] = [
+    { id: 'train01', split: 'train', voice: { ...v, variant: 'm3' } },
+    { id: 'test01', split: 'test', voice: { ...v, accent: 'en-029', variant: 'm3' } },
+  ];
+  assert.throws(() => assertDisjointSpeakers(spk), { message: "speakers: test speaker test01 uses voice variant 'm3', which train speakers use too" });
+  assert.throws(() => assertDisjointSpeakers([spk[0], spk[0]]), { message: 'speakers: duplicate speaker id train01' });
+  assert.equal(speakerId('dev', 2), 'dev03');
+});
+
+test('every human variant synthesizes with every accent (smoke, one word)', async () => {
+  const { getEspeak } = await import('../../src/corpus/espeak.js');
+  const e = await getEspeak();
+  for (const variant of HUMAN_VARIANTS) {
+    if (variant) assert.ok(e.variants.includes(variant), `variant ${variant} in the build`);
+  }
+  for (const accent of ENGLISH_ACCENTS) {
+    const s = e.synthesize('six', { accent, variant: HUMAN_VARIANTS[ENGLISH_ACCENTS.indexOf(accent) * 6 + 1], rateWpm: 175, pitch: 50, pitchRange: 50 });
+    assert.ok(s.samples.length > 2000);
+  }
+});
