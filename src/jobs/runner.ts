@@ -97,6 +97,9 @@ class LocalRunner implements JobRunner {
       idleTimeout: 1000,
       // One task per thread at a time: jobs are CPU-bound and each may hold a tfjs backend.
       concurrentTasksPerWorker: 1,
+      // Piscina's default 'sync' atomics block an idle worker in Atomics.wait, which holds back the
+      // progress port's close event (~1 s per job) and lets idleTimeout reap the thread between passes.
+      atomics: 'disabled',
     });
   }
   async run<I, O>(specs: JobSpec<I>[], options: RunOptions<O> = {}): Promise<O[]> {
