@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import * as path from 'node:path';
+import { action, examples, oneOf } from '../command.js';
+import { readFeatsDir } from '../../store/feats-archive.js';
+import { CMVN_FILE, computeCmvnStats, writeCmvn, type CmvnPer } from '../../features/cmvn.js';
+
+export const order = 21;
+
+export function register(program: Command): void {
+  program
+    .command('compute-cmvn')
+    .description(
+      "Accumulate cepstral mean/variance statistics (Kaldi compute-cmvn-stats) per speaker or per utterance into FEATS_DIR/cmvn.json; " +
+        'later stages apply them on the fly (apply-cmvn semantics)',
+    )
+    .argument('<feats-dir>', 'feature directory written by `asr-distill features`')
+    .option('--per <unit>', 'statistics per speaker or per utterance', oneOf<CmvnPer>('speaker', 'utterance'), 'speaker' as CmvnPer)
+    .addHelpText('after', examples('asr-distill compute-cmvn exp/feats/train', 'asr-distill compute-cmvn exp/feats/test --per utterance'))
+    .action(
+      action('compute-cmvn', async (featsDir: string, o: { per: CmvnPer }) => {
+        const { info, utts } = await readFeatsDir(featsDir);
+        const cmvn = computeCmvnStats(utts.values(), o.per);
+        await writeCmvn(featsDir, cmvn);
+        const n = Object.keys(cmvn.stats).length;
+        process.stdout.write(
+          `compute-cmvn: ${n} ${o.per === 'speaker' ? 'speaker' : 'utterance'}${n === 1 ? '' : 's'}, ${info.numFrames} frames x ${info.dim} -> ${path.join(featsDir, CMVN_FILE)}\n`,
+        );
+      }),
+    );
+}

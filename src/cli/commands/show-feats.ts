@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
+import { action, examples, oneOf } from '../command.js';
+import { readFeatsDir, type UttFeats } from '../../store/feats-archive.js';
+import { applyCmvn, readCmvn } from '../../features/cmvn.js';
+import { formatKaldiTextMatrix } from '../../features/kaldi-text.js';
+
+export const order = 22;
+
+type Format = 'kaldi-text' | 'json';
+
+function toJson(u: UttFeats, data: Float32Array): string {
+  const rows: number[][] = [];
+  for (let t = 0; t < u.numFrames; t++) rows.push(Array.from(data.subarray(t * u.dim, (t + 1) * u.dim)));
+  return JSON.stringify({ uttId: u.uttId, speakerId: u.speakerId, numFrames: u.numFrames, dim: u.dim, feats: rows });
+}
+
+let stdoutClosed = false;
+let pipeHandlerInstalled = false;
+/** A closed pipe (`show-feats ... | head`) ends the output quietly, as Kaldi tools do. */
+function quietOnClosedPipe(): void {
+  if (pipeHandlerInstalled) return;
+  pipeHandlerInstalled = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') stdoutClosed = true;
+    else throw e;
+  });
+}
+
+export function register(program: Command): void {
+  program
+    .command('show-feats')
+    .description(
+      "Print features from FEATS_DIR: as Kaldi's text archive (identical to `copy-feats ark:- ark,t:-`, so you can diff " +
+        'against Kaldi) or as JSON lines (one utterance per line)',
+    )
+    .argument('<feats-dir>', 'feature directory written by `asr-distill features`')
+    .option('--utt <id>', 'only this utterance')
+    .option('--format <format>', 'kaldi-text or json', oneOf<Format>('kaldi-text', 'json'), 'kaldi-text' as Format)
+    .option('--cmvn', 'apply FEATS_DIR/cmvn.json first (mean normalisation, like apply-cmvn)')
+    .option('--norm-vars', 'with --cmvn, also normalise variances (apply-cmvn --norm-vars=true)')
+    .addHelpText(
+      'after',
+      examples(
+        'asr-distill show-feats exp/feats/train --utt spk1-0003',
+        'asr-distill show-feats exp/feats/train --format json | head -1',
+        'asr-distill show-feats exp/feats/train --cmvn --norm-vars --utt spk1-0003',
+      ),
+    )
+    .action(
+      action('show-feats', async (featsDir: string, o: { utt?: string; format: Format; cmvn?: boolean; normVars?: boolean }) => {
+        if (o.normVars && !o.cmvn) throw new InputError('--norm-vars needs --cmvn');
+        const { utts } = await readFeatsDir(featsDir);
+        let selected = [...utts.values()];
+        if (o.utt !== undefined) {
+          const u = utts.get(o.utt);
+          if (!u) throw new InputError(`utterance ${o.utt} is not in ${featsDir} (${utts.size} utterances; see \`asr-distill show-feats ${featsDir} --format json\`)`);
+          selected = [u];
+        }
+        const cmvn = o.cmvn ? await readCmvn(featsDir) : undefined;
+        quietOnClosedPipe();
+        for (const u of selected) {
+          if (stdoutClosed) break;
+          const data = cmvn ? applyCmvn(u, cmvn, { normVars: o.normVars }) : u.data;
+          process.stdout.write(o.format === 'json' ? toJson(u, data) + '\n' : formatKaldiTextMatrix(u.uttId, data, u.numFrames, u.dim));
+        }
+      }),
+    );
+}

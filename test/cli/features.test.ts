@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from './run-cli.js';
+import { writeDataDir } from '../../src/data/data-dir.js';
+import { encodeWavPcm16 } from '../../src/data/wav.js';
+import { readFeatsDir } from '../../src/store/feats-archive.js';
+import { readCmvn } from '../../src/features/cmvn.js';
+import { formatKaldiTextMatrix } from '../../src/features/kaldi-text.js';
+
+async function corpus(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'asr-distill-feats-cli-'));
+  await fs.mkdir(path.join(dir, 'wav'));
+  const entries = [];
+  for (let i = 0; i < 5; i++) {
+    const id = `s${i % 2}-u${i}`;
+    const x = Float32Array.from({ length: 3200 + 480 * i }, (_, k) => 0.2 * Math.sin(0.03 * k * (i + 1)) + 0.01 * Math.sin(1.7 * k));
+    await fs.writeFile(path.join(dir, `wav/${id}.wav`), encodeWavPcm16(x, 16000));
+    entries.push({ uttId: id, speakerId: `s${i % 2}`, wav: `wav/${id}.wav`, words: ['ONE'] });
+  }
+  entries.sort((a, b) => (a.uttId < b.uttId ? -1 : 1));
+  await writeDataDir(dir, entries);
+  return dir;
+}
+
+test('features -> compute-cmvn -> show-feats round trip', async () => {
+  const dir = await corpus();
+  const feats = path.join(dir, 'feats');
+  const r = await runCli('features', dir, feats, '--jobs', '2');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^features: 5 utts, 0\.00\d h audio, \d+ frames x 40 -> .*feats \(2 shards\) in [\d.]+ s, [\d.]+x real time, 2 jobs\n$/);
+  const { utts } = await readFeatsDir(feats);
+  assert.equal(utts.size, 5);
+
+  const c = await runCli('compute-cmvn', feats);
+  assert.equal(c.code, 0, c.stderr);
+  const numFrames = [...utts.values()].reduce((s, u) => s + u.numFrames, 0);
+  assert.equal(c.stdout, `compute-cmvn: 2 speakers, ${numFrames} frames x 40 -> ${path.join(feats, 'cmvn.json')}\n`);
+  assert.equal((await readCmvn(feats)).per, 'speaker');
+  const cu = await runCli('compute-cmvn', feats, '--per', 'utterance');
+  assert.match(cu.stdout, /^compute-cmvn: 5 utterances,/);
+
+  const u = utts.get('s1-u3')!;
+  const s = await runCli('show-feats', feats, '--utt', 's1-u3');
+  assert.equal(s.code, 0, s.stderr);
+  assert.equal(s.stdout, formatKaldiTextMatrix('s1-u3', u.data, u.numFrames, 40));
+  assert.ok(s.stdout.startsWith('s1-u3  [\n  '));
+  assert.ok(s.stdout.endsWith(' ]\n'));
+  assert.equal(s.stdout.split('\n').length, u.numFrames + 2);
+
+  const all = await runCli('show-feats', feats);
+  assert.equal(all.stdout.match(/ {2}\[\n/g)?.length, 5);
+
+  const j = await runCli('show-feats', feats, '--format', 'json', '--utt', 's0-u0');
+  const obj = JSON.parse(j.stdout);
+  assert.deepEqual(Object.keys(obj), ['uttId', 'speakerId', 'numFrames', 'dim', 'feats']);
+  assert.equal(obj.feats.length, utts.get('s0-u0')!.numFrames);
+  assert.equal(obj.feats[0][3], utts.get('s0-u0')!.data[3]);
+
+  // --cmvn uses the per-utterance stats just written: every dimension averages to ~0.
+  const n = await runCli('show-feats', feats, '--format', 'json', '--utt', 's0-u0', '--cmvn', '--norm-vars');
+  const normed = JSON.parse(n.stdout).feats as number[][];
+  const mean = normed.reduce((acc, row) => acc + row[5], 0) / normed.length;
+  assert.ok(Math.abs(mean) < 1e-4);
+});
+
+test('features / show-feats / compute-cmvn errors: usage errors exit 2, input errors exit 1 with the message', async () => {
+  const dir = await corpus();
+  const bad = await runCli('features', dir, path.join(dir, 'f'), '--jobs', '0');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /expected a positive integer, got '0'/);
+  const missing = await runCli('features', dir, path.join(dir, 'f'), '--config', path.join(dir, 'nope.json'));
+  assert.equal(missing.code, 1);
+  assert.equal(
+    missing.stderr,
+    `asr-distill features: ${path.join(dir, 'nope.json')}: cannot read feature config (ENOENT); pass --config with an existing file such as features/fbank40.json\n`,
+  );
+  const per = await runCli('compute-cmvn', dir, '--per', 'global');
+  assert.equal(per.code, 2);
+  const notFeats = await runCli('show-feats', dir);
+  assert.equal(notFeats.code, 1);
+  assert.equal(
+    notFeats.stderr,
+    `asr-distill show-feats: ${path.join(dir, 'feats.json')} not found: ${dir} is not a finished feature directory; run \`asr-distill features DATA_DIR ${dir}\` first\n`,
+  );
+  const feats = path.join(dir, 'feats');
+  assert.equal((await runCli('features', dir, feats, '--jobs', '1')).code, 0);
+  const noUtt = await runCli('show-feats', feats, '--utt', 'zz');
+  assert.equal(noUtt.stderr, `asr-distill show-feats: utterance zz is not in ${feats} (5 utterances; see \`asr-distill show-feats ${feats} --format json\`)\n`);
+  const noCmvn = await runCli('show-feats', feats, '--cmvn');
+  assert.equal(noCmvn.stderr, `asr-distill show-feats: ${path.join(feats, 'cmvn.json')} not found; run \`asr-distill compute-cmvn ${feats}\` first\n`);
+  const nv = await runCli('show-feats', feats, '--norm-vars');
+  assert.equal(nv.stderr, 'asr-distill show-feats: --norm-vars needs --cmvn\n');
+});
+
+test('the three commands have help with examples', async () => {
+  for (const cmd of ['features', 'compute-cmvn', 'show-feats']) {
+    const h = await runCli(cmd, '--help');
+    assert.equal(h.code, 0);
+    assert.match(h.stdout, /Examples:\n {2}\$ asr-distill /);
+  }
+});
