@@ -8,11 +8,11 @@ import type { JobContext } from '../jobs/runner.js';
 import { readAlignments } from '../hmm/ali-archive.js';
 import { selectBackend, type BackendName } from './backend.js';
 import type { ArchConfig } from './arch.js';
-import { createBatchSource, loadFrameCorpus, splitCorpus, withFrameCounter, type BatchSource, type FrameCorpus, type LoadedCorpus } from './batches.js';
+import { createBatchSource, loadFrameCorpus, splitCorpus, type FrameCorpus, type LoadedCorpus } from './batches.js';
 import { splicedDim, type SpliceContext } from './splice.js';
 import { countPdfs, logPriors } from './priors.js';
 import { writeDnnModelDir, type DnnModelMeta } from './model-dir.js';
-import { trainModel, type EpochStats, type LossConfig } from './train.js';
+import { trainModel, type EpochStats, type LossConfig, type TrainProgress } from './train.js';
 
 /** The held-out set: another FEATS_DIR + ALI_DIR, or a seeded split of the training utterances. */
 export type DevSpec = { featsDir: string; aliDir: string } | { split: number };
@@ -125,21 +125,6 @@ export function summarizeHistory(h: EpochStats[]): string {
   return `${h.length} epochs, train acc ${(100 * last.trainAcc).toFixed(2)}% loss ${last.trainLoss.toFixed(4)}${dev}, ${Math.round(last.framesPerSec)} frames/s`;
 }
 
-/** Count frames across epochs for a progress line. */
-function counting(src: BatchSource, epochs: number, report: (m: TrainJobMessage) => void, fields: () => Record<string, string | number>): BatchSource {
-  let done = 0;
-  let lastReport = 0;
-  const total = epochs * src.numFrames;
-  return withFrameCounter(src, (n) => {
-    done += n;
-    const now = Date.now();
-    if (now - lastReport > 200 || done >= total) {
-      lastReport = now;
-      report({ doneFrames: done, totalFrames: total, fields: fields() });
-    }
-  });
-}
-
 /**
  * Train one DNN on FEATS_DIR + ALI_DIR into `outDir` (checkpoints and train.log.jsonl there during
  * training; the finished model directory at the end). `resume` continues from outDir/checkpoint/.
@@ -151,12 +136,16 @@ export async function trainDnnDir(input: TrainJobInput, report?: (m: TrainJobMes
   const c = data.train.corpus;
   const inputDim = splicedDim(c.dim, s.context);
   let last: EpochStats | undefined;
-  const fields = (): Record<string, string | number> => (last ? { epoch: last.epoch + 1, loss: last.trainLoss.toFixed(3), acc: last.trainAcc.toFixed(3), 'dev acc': last.devAcc?.toFixed(3) ?? '-' } : {});
-  let train = createBatchSource(c, { context: s.context, seed: input.seed });
-  if (report) {
-    // Resumed epochs are not replayed, so the count starts where the checkpoint left off (close enough for a progress line).
-    train = counting(train, s.epochs, report, fields);
-  }
+  let lastReport = 0;
+  const onProgress = (p: TrainProgress): void => {
+    const now = Date.now();
+    if (!report || (now - lastReport < 250 && p.framesDone < p.framesTotal)) return;
+    lastReport = now;
+    const fields: Record<string, string | number> = { epoch: `${p.epoch}/${p.epochs}`, loss: p.loss.toFixed(3), acc: p.acc.toFixed(3), 'frames/s': p.framesPerSec };
+    if (last?.devAcc !== undefined) fields['dev acc'] = last.devAcc.toFixed(3);
+    report({ doneFrames: (p.epoch - 1) * p.framesTotal + p.framesDone, totalFrames: p.epochs * p.framesTotal, fields });
+  };
+  const train = createBatchSource(c, { context: s.context, seed: input.seed });
   const dev = data.dev ? createBatchSource(data.dev, { context: s.context, seed: input.seed, shuffle: false }) : undefined;
   const loss: LossConfig = { kind: 'ce', temperature: 1, hardWeight: 1, softWeight: 0 };
   const { weights, history } = await trainModel({
@@ -176,6 +165,7 @@ export async function trainDnnDir(input: TrainJobInput, report?: (m: TrainJobMes
     outDir: input.outDir,
     resume: input.resume,
     onEpoch: (e) => (last = e),
+    onProgress,
     progress: { label: input.label, quiet: !input.ownProgress },
   });
   const meta = modelMeta(input.arch, data, s.context, {

@@ -93,3 +93,47 @@ export async function writeRandomModel(
     },
   });
 }
+
+/** A transition model over named phones with ids 1..n (as in a lang dir's phones.txt after `<eps>`). */
+export function namedTransitionModel(phoneNames: string[], statesPerPhone: number): TransitionModel {
+  const tm = tinyTransitionModel(phoneNames.length, statesPerPhone);
+  tm.phones.forEach((p, i) => {
+    if (p) p.phone = phoneNames[i - 1];
+  });
+  return tm;
+}
+
+/**
+ * Write a synthetic FEATS_DIR (+ per-speaker cmvn.json) and ALI_DIR (with transition model and lang
+ * copies) under `root`: learnable labels (class centroid + noise) over a lang dir of phones
+ * SIL SPN P1 P2 (3 states each = 12 pdfs). Returns the directories and the pdf count.
+ */
+export async function writeSynthCorpusDirs(
+  root: string,
+  opts: { name: string; numUtts: number; dim: number; seed: number; noise?: number; cmvn?: boolean },
+): Promise<{ featsDir: string; aliDir: string; numPdfs: number; numFrames: number }> {
+  const { writeLangDir, readLangDir } = await import('../../src/lang/lang-dir.js');
+  const { writeFeatsDir } = await import('../../src/store/feats-archive.js');
+  const { defaultFbankConfig } = await import('../../src/features/config.js');
+  const { computeCmvnStats, writeCmvn } = await import('../../src/features/cmvn.js');
+  const { writeAlignments } = await import('../../src/hmm/ali-archive.js');
+  const langDir = path.join(root, 'lang');
+  try {
+    await fs.access(path.join(langDir, 'phones.txt'));
+  } catch {
+    await writeLangDir(langDir, { lexicon: new Map([['w', [['P1', 'P2']]]]), oovWord: '<unk>' });
+  }
+  const lang = await readLangDir(langDir);
+  const tm = namedTransitionModel(lang.phones.slice(1), 3);
+  const numPdfs = tm.numPdfs;
+  const utts = synthUtterances({ numUtts: opts.numUtts, dim: opts.dim, numPdfs, seed: opts.seed, noise: opts.noise });
+  const feats = utts.map((u, i) => ({ uttId: u.uttId, speakerId: `spk${i % 3}`, numFrames: u.numFrames, dim: opts.dim, data: u.data }));
+  const featsDir = path.join(root, `feats-${opts.name}`);
+  await writeFeatsDir(featsDir, defaultFbankConfig({ numMelBins: opts.dim }), 10, [feats]);
+  if (opts.cmvn ?? true) await writeCmvn(featsDir, computeCmvnStats(feats, 'speaker'));
+  const aliDir = path.join(root, `ali-${opts.name}`);
+  const numFrames = utts.reduce((n, u) => n + u.numFrames, 0);
+  const alis = utts.map((u) => ({ uttId: u.uttId, pdfIds: u.pdfIds!, phoneIds: u.pdfIds!.map((p) => tm.pdfToState[p][0]) }));
+  await writeAlignments(aliDir, alis, { numPdfs, frameShiftMs: 10, numUtts: utts.length, numFrames, failed: [] }, tm, lang);
+  return { featsDir, aliDir, numPdfs, numFrames };
+}

@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { action, examples, finiteNumber, oneOf } from '../command.js';
+import { parseArch, describeArch, type ArchConfig } from '../../nnet/arch.js';
+import { distill } from '../../nnet/distill.js';
+import { parseSoftTargets, type SoftTargetMode } from '../../nnet/soft-targets.js';
+import { addTrainingOptions, positiveNumber, trainSettingsFrom, usageParser, type TrainingCliOptions } from './train.js';
+
+export const order = 52;
+
+interface DistillCliOptions extends TrainingCliOptions {
+  arch: ArchConfig;
+  temperature: number;
+  hardWeight?: number;
+  softTargets: SoftTargetMode;
+  loss: 'soft-ce' | 'logit-mse';
+  cache?: string;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('distill')
+    .description(
+      'Distill TEACHER (a model or an ensemble) into a student DNN: soft targets at temperature T (mean of member softmax(z/T)) ' +
+        'plus W x the hard-label cross-entropy (Hinton et al. 2015, sec. 2 and 4)',
+    )
+    .argument('<feats-dir>', 'transfer set features')
+    .argument('<ali-dir>', "its alignments, or '-' for an unlabeled transfer set (needs --hard-weight 0)")
+    .argument('<teacher>', 'model directory or ensemble directory')
+    .argument('<student-dir>', 'output model directory')
+    .requiredOption('--arch <config>', 'student architecture (LxW, preset, JSON)', usageParser(parseArch))
+    .requiredOption('--temperature <T>', 'softmax temperature of the soft targets (the paper tried 1, 2, 5, 10)', positiveNumber)
+    .option('--hard-weight <W>', "weight of the hard-label cross-entropy (default 0.5 as in the paper; 0 with ALI_DIR '-')", finiteNumber)
+    .option('--soft-targets <mode>', 'full, or top-k:K (keep the K most probable pdfs per frame, renormalised)', usageParser(parseSoftTargets), { kind: 'full' } as SoftTargetMode)
+    .option('--loss <kind>', 'soft-ce: T^2 CE(teacher_T, student_T) + W CE; logit-mse: Caruana-style logit matching + W CE', oneOf('soft-ce', 'logit-mse'), 'soft-ce')
+    .option('--cache <file>', 'with top-k: keep the teacher targets in this Arrow file (reused when T and teacher match)');
+  addTrainingOptions(cmd, { contextDefault: false })
+    .addHelpText(
+      'after',
+      examples(
+        'asr-distill distill feats/train exp/ali_train exp/ens exp/student --arch 4x1024 --temperature 2 --hard-weight 0.5',
+        'asr-distill distill feats/train exp/ali_train exp/ens exp/student --arch 2x512 --temperature 5 --soft-targets top-k:20 --cache exp/ens/soft-T5.arrow',
+        'asr-distill distill feats/unlabeled - exp/ens exp/student --arch 4x1024 --temperature 2 --hard-weight 0',
+      ),
+    )
+    .action(
+      action('distill', async (featsDir: string, aliArg: string, teacherDir: string, studentDir: string, o: DistillCliOptions) => {
+        const aliDir = aliArg === '-' ? null : aliArg;
+        const hardWeight = o.hardWeight ?? (aliDir === null ? 0 : 0.5);
+        const settings = trainSettingsFrom(o, o.context ?? { left: 0, right: 0 });
+        process.stderr.write(`distill: student ${describeArch(o.arch)}, T ${o.temperature}, hard weight ${hardWeight}, ${o.loss}\n`);
+        const r = await distill({
+          featsDir,
+          aliDir,
+          teacherDir,
+          studentDir,
+          arch: o.arch,
+          temperature: o.temperature,
+          hardWeight,
+          softTargets: o.softTargets,
+          loss: o.loss,
+          cache: o.cache,
+          settings: { ...settings, context: o.context },
+          seed: o.seed,
+          resume: o.resume ?? false,
+        });
+        if (r.cacheUsed) process.stderr.write(`distill: teacher targets read from ${o.cache}\n`);
+        process.stdout.write(`${studentDir}: ${r.summary}\n`);
+      }),
+    );
+}

@@ -1,0 +1,143 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { action, examples, finiteNumber, oneOf, positiveInt, nonNegativeInt } from '../command.js';
+import { InputError, isInputError } from '../../errors.js';
+import { parseArch, describeArch, type ArchConfig } from '../../nnet/arch.js';
+import { parseContext, formatContext, type SpliceContext } from '../../nnet/splice.js';
+import type { BackendName } from '../../nnet/backend.js';
+import { trainDnnDir, type DevSpec, type TrainSettings } from '../../nnet/train-worker.js';
+
+export const order = 50;
+
+/** Turn a library parser's InputError into a usage error (exit 2). */
+export function usageParser<T>(parse: (v: string) => T): (v: string) => T {
+  return (v: string) => {
+    try {
+      return parse(v);
+    } catch (e) {
+      if (isInputError(e)) throw new InvalidArgumentError(e.message);
+      throw e;
+    }
+  };
+}
+
+/** `--dev FEATS_DIR,ALI_DIR`. */
+export function parseDevDirs(v: string): DevSpec {
+  const parts = v.split(',');
+  if (parts.length !== 2 || !parts[0] || !parts[1]) throw new InvalidArgumentError(`expected FEATS_DIR,ALI_DIR (e.g. feats/dev,exp/ali_dev), got '${v}'`);
+  return { featsDir: parts[0], aliDir: parts[1] };
+}
+
+/** `--dev-split F`: a fraction in (0, 1). */
+export function parseFraction(v: string): number {
+  const n = finiteNumber(v);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a fraction between 0 and 1, got '${v}'`);
+  return n;
+}
+
+/** Positive real (learning rate, temperature). */
+export function positiveNumber(v: string): number {
+  const n = finiteNumber(v);
+  if (!(n > 0)) throw new InvalidArgumentError(`expected a positive number, got '${v}'`);
+  return n;
+}
+
+/** Options shared by train, ensemble and distill. */
+export interface TrainingCliOptions {
+  context?: SpliceContext;
+  dev?: DevSpec;
+  devSplit?: number;
+  epochs: number;
+  lr?: number;
+  momentum: number;
+  batch: number;
+  optimizer: 'sgd' | 'adam';
+  seed: number;
+  backend: BackendName;
+  newbob: boolean;
+  normVars?: boolean;
+  resume?: boolean;
+}
+
+/** Default learning rates: SGD with momentum 0.9, and Adam's usual 1e-3. */
+export const DEFAULT_LR = { sgd: 0.01, adam: 0.001 } as const;
+/** Newbob thresholds in held-out accuracy (Kaldi train_scheduler.sh start/end_halving_impr, on accuracy). */
+export const DEFAULT_NEWBOB = { halveWhenGainBelow: 0.005, stopWhenGainBelow: 0.001, maxHalvings: 6 } as const;
+
+/** Add the training options (context, dev set, epochs, rate, batch, optimizer, seed, backend). */
+export function addTrainingOptions(cmd: Command, opts: { contextDefault?: boolean } = {}): Command {
+  const ctx = opts.contextDefault ?? true;
+  return cmd
+    .option('--context <L:R>', `frames of left:right context, or the preset paper-2015 = 20:5 (default: ${ctx ? '5:5' : "the teacher's"})`, usageParser(parseContext))
+    .option('--dev <feats,ali>', 'held-out set scored every epoch: FEATS_DIR,ALI_DIR', parseDevDirs)
+    .option('--dev-split <fraction>', 'hold out this fraction of the training utterances instead of --dev', parseFraction)
+    .option('--epochs <n>', 'maximum number of epochs', positiveInt, 10)
+    .option('--lr <rate>', `learning rate (default ${DEFAULT_LR.sgd} for sgd, ${DEFAULT_LR.adam} for adam)`, positiveNumber)
+    .option('--momentum <m>', 'SGD momentum', finiteNumber, 0.9)
+    .option('--batch <frames>', 'minibatch size in frames', positiveInt, 256)
+    .option('--optimizer <name>', 'sgd (with momentum) or adam', oneOf('sgd', 'adam'), 'sgd')
+    .option('--seed <s>', 'random seed (initialisation, shuffling, dropout)', nonNegativeInt, 1)
+    .option('--backend <name>', 'TensorFlow.js backend', oneOf('auto', 'tensorflow', 'wasm', 'cpu'), 'auto')
+    .option('--no-newbob', 'keep the learning rate fixed (default with a held-out set: halve when accuracy stops improving, then stop)')
+    .option('--norm-vars', 'CMVN also normalises variances (Kaldi apply-cmvn --norm-vars)')
+    .option('--resume', 'continue an interrupted run from its last checkpoint');
+}
+
+/** TrainSettings from the parsed CLI options. */
+export function trainSettingsFrom(o: TrainingCliOptions, context: SpliceContext): TrainSettings {
+  if (o.dev && o.devSplit !== undefined) throw new InputError('give either --dev or --dev-split, not both');
+  const dev: DevSpec | undefined = o.dev ?? (o.devSplit !== undefined ? { split: o.devSplit } : undefined);
+  return {
+    context,
+    epochs: o.epochs,
+    batchSize: o.batch,
+    learningRate: o.lr ?? DEFAULT_LR[o.optimizer],
+    optimizer: o.optimizer,
+    momentum: o.momentum,
+    newbob: dev && o.newbob ? { ...DEFAULT_NEWBOB } : undefined,
+    backend: o.backend,
+    dev,
+    normVars: o.normVars ?? false,
+  };
+}
+
+interface TrainCliOptions extends TrainingCliOptions {
+  arch: ArchConfig;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('train')
+    .description('Train a DNN frame classifier over the HMM states (pdfs) of ALI_DIR on spliced, CMVN-normalised features (Hinton et al. 2015, sec. 4)')
+    .argument('<feats-dir>', 'training features (from compute-feats)')
+    .argument('<ali-dir>', 'frame alignments of the same utterances (from align)')
+    .argument('<model-dir>', 'output: TF.js model + asr-distill.json (priors, context, features) + transition model and lang copies')
+    .requiredOption('--arch <config>', 'architecture: LxW shorthand (4x1024), a preset (tiny, small, medium, large, paper-2015), inline JSON or a JSON file', usageParser(parseArch));
+  addTrainingOptions(cmd)
+    .addHelpText(
+      'after',
+      examples(
+        'asr-distill train feats/train exp/ali_train exp/dnn --arch 4x1024 --dev feats/dev,exp/ali_dev',
+        'asr-distill train feats/train exp/ali_train exp/dnn --arch paper-2015 --context paper-2015 --optimizer adam --epochs 20',
+        'asr-distill train feats/train exp/ali_train exp/dnn --arch arch.json --dev-split 0.1 --resume',
+      ),
+    )
+    .action(
+      action('train', async (featsDir: string, aliDir: string, modelDir: string, o: TrainCliOptions) => {
+        const settings = trainSettingsFrom(o, o.context ?? parseContext('5:5'));
+        process.stderr.write(`train: ${describeArch(o.arch)}, context ${formatContext(settings.context)}, ${settings.optimizer} lr ${settings.learningRate}, batch ${settings.batchSize}, up to ${settings.epochs} epochs\n`);
+        const r = await trainDnnDir({
+          featsDir,
+          aliDir,
+          outDir: modelDir,
+          arch: o.arch,
+          seed: o.seed,
+          settings,
+          resume: o.resume ?? false,
+          label: 'train',
+          ownProgress: true,
+        });
+        if (r.skipped > 0) process.stderr.write(`train: ${r.skipped} utterance(s) skipped (no alignment or frame-count mismatch)\n`);
+        process.stdout.write(`${modelDir}: ${r.summary} (backend ${r.backend})\n`);
+      }),
+    );
+}

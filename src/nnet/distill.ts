@@ -1,0 +1,225 @@
+// Distilling a teacher (one DNN or an ensemble) into a student DNN (Hinton, Vinyals & Dean 2015,
+// sec. 4): soft targets at temperature T from the teacher, hard targets from the alignment, loss
+// T^2 * CE(teacher_T, student_T) + W * CE(label, student_1) (train.ts / distill-loss.ts), or the
+// Caruana-style logit matching. With ALI_DIR '-' and W = 0 the transfer set is unlabeled; the
+// student then takes the pdf set, transition model and priors from the teacher.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../errors.js';
+import { readAlignments } from '../hmm/ali-archive.js';
+import { createProgress } from '../jobs/progress.js';
+import { selectBackend } from './backend.js';
+import type { ArchConfig } from './arch.js';
+import { createBatchSource, loadFrameCorpus, splitCorpus, type FrameCorpus } from './batches.js';
+import { AcousticForward, loadAcousticModel, ENSEMBLE_FILE, type AcousticModel } from './ensemble.js';
+import { writeDnnModelDir, MODEL_LANG_DIR, type DnnModelMeta } from './model-dir.js';
+import { countPdfs, logPriors } from './priors.js';
+import {
+  computeTeacherTargets,
+  formatSoftTargets,
+  readSoftTargetCache,
+  teacherIdentity,
+  writeSoftTargetCache,
+  TopKTargets,
+  type SoftTargetMode,
+  type TeacherTargets,
+} from './soft-targets.js';
+import { splicedDim, type SpliceContext } from './splice.js';
+import { trainModel, type EpochStats, type LossConfig } from './train.js';
+import { summarizeHistory, type TrainSettings } from './train-worker.js';
+
+/** Options of distill. */
+export interface DistillOptions {
+  featsDir: string;
+  /** null = unlabeled transfer set (ALI_DIR `-`): requires hardWeight 0. */
+  aliDir: string | null;
+  teacherDir: string;
+  studentDir: string;
+  arch: ArchConfig;
+  temperature: number;
+  /** Weight of the hard-label CE (the paper: 0.5). */
+  hardWeight: number;
+  softTargets: SoftTargetMode;
+  loss: 'soft-ce' | 'logit-mse';
+  /** Top-K soft-target cache file (Arrow); reused when T and teacher match, rejected otherwise. */
+  cache?: string;
+  /** `context` defaults to the teacher's. */
+  settings: Omit<TrainSettings, 'context'> & { context?: SpliceContext };
+  seed: number;
+  resume?: boolean;
+  quiet?: boolean;
+}
+
+/** Result of distill. */
+export interface DistillResult {
+  studentDir: string;
+  history: EpochStats[];
+  summary: string;
+  teacherId: string;
+  cacheUsed: boolean;
+  numFrames: number;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Check the option combination before any work (messages say what to do). */
+export function checkDistillOptions(o: Pick<DistillOptions, 'aliDir' | 'hardWeight' | 'temperature' | 'softTargets' | 'loss' | 'cache'>): void {
+  if (!(o.temperature > 0) || !Number.isFinite(o.temperature)) throw new InputError(`--temperature ${o.temperature}: must be a positive number (the paper tried 1, 2, 5, 10)`);
+  if (!(o.hardWeight >= 0)) throw new InputError(`--hard-weight ${o.hardWeight}: must be >= 0 (the paper used 0.5)`);
+  if (o.aliDir === null && o.hardWeight !== 0) {
+    throw new InputError(`ALI_DIR '-' (unlabeled transfer set) has no hard targets: use --hard-weight 0, or give an alignment directory`);
+  }
+  if (o.loss === 'logit-mse' && o.softTargets.kind === 'top-k') {
+    throw new InputError(`--loss logit-mse matches the teacher's full logit vector; use --soft-targets full with it`);
+  }
+  if (o.cache && o.softTargets.kind !== 'top-k') throw new InputError(`--cache keeps top-K soft targets; use it with --soft-targets top-k:K`);
+}
+
+/** Load a corpus for the student, checked against the teacher (features dim, CMVN, pdfs). */
+async function loadForTeacher(teacher: AcousticModel, featsDir: string, aliDir: string | null): Promise<FrameCorpus> {
+  let alignments: Map<string, { pdfIds: Int32Array }> | undefined;
+  if (aliDir) {
+    const ali = await readAlignments(aliDir);
+    if (ali.info.numPdfs !== teacher.meta.numPdfs) {
+      throw new InputError(`${aliDir}: ${ali.info.numPdfs} pdfs but the teacher ${teacher.dir} has ${teacher.meta.numPdfs}; use the alignment the teacher was trained on`);
+    }
+    alignments = ali.alis;
+  }
+  const loaded = await loadFrameCorpus(featsDir, { alignments, numPdfs: teacher.meta.numPdfs, normVars: teacher.meta.cmvn.normVars, aliDir: aliDir ?? undefined });
+  if (loaded.cmvn.per !== teacher.meta.cmvn.per) {
+    throw new InputError(`${featsDir}: CMVN is '${loaded.cmvn.per}' here but the teacher ${teacher.dir} was trained with '${teacher.meta.cmvn.per}'; compute CMVN the same way`);
+  }
+  if (loaded.corpus.dim !== teacher.meta.featDim) {
+    throw new InputError(`${featsDir}: features of dim ${loaded.corpus.dim} but the teacher ${teacher.dir} expects ${teacher.meta.featDim}; extract them with the teacher's config`);
+  }
+  return loaded.corpus;
+}
+
+function teacherTargets(
+  fwd: AcousticForward,
+  corpus: FrameCorpus,
+  o: DistillOptions,
+  label: string,
+): TeacherTargets {
+  const total = corpus.uttStart[corpus.uttIds.length];
+  const bar = createProgress({ label, total, unit: 'frames', quiet: o.quiet });
+  const t = computeTeacherTargets(fwd, corpus, {
+    temperature: o.temperature,
+    mode: o.softTargets,
+    withSoft: o.loss === 'soft-ce',
+    withLogits: o.loss === 'logit-mse',
+    onFrames: (n) => bar.increment(n),
+  });
+  bar.stop();
+  return t;
+}
+
+/**
+ * Distill TEACHER into a student model directory. The teacher runs once over the transfer set
+ * (targets kept in memory, or read from / written to the top-K cache); the student then trains on
+ * batches carrying those targets.
+ */
+export async function distill(o: DistillOptions): Promise<DistillResult> {
+  checkDistillOptions(o);
+  await selectBackend(o.settings.backend);
+  const teacher = await loadAcousticModel(o.teacherDir);
+  const context = o.settings.context ?? teacher.meta.context;
+  let corpus = await loadForTeacher(teacher, o.featsDir, o.aliDir);
+  let dev: FrameCorpus | undefined;
+  const devSpec = o.settings.dev;
+  if (devSpec && 'split' in devSpec) {
+    const s = splitCorpus(corpus, devSpec.split, o.seed);
+    corpus = s.train;
+    dev = s.heldOut;
+  } else if (devSpec) {
+    dev = await loadForTeacher(teacher, devSpec.featsDir, devSpec.aliDir);
+  }
+  const teacherId = await teacherIdentity(teacher);
+  const key = { temperature: o.temperature, teacherId, teacherDir: path.resolve(o.teacherDir) };
+  const fwd = new AcousticForward(teacher);
+  let cacheUsed = false;
+  let trainTargets: TeacherTargets;
+  let devTargets: TeacherTargets | undefined;
+  try {
+    if (o.cache && (await exists(o.cache))) {
+      const cached = await readSoftTargetCache(o.cache, corpus, key);
+      // The cache holds soft targets; labels for an unlabeled set are the teacher's top pdf.
+      const argmax = new Int32Array(cached.pdfIds.length / cached.k);
+      for (let g = 0; g < argmax.length; g++) argmax[g] = cached.pdfIds[g * cached.k];
+      trainTargets = { targets: cached, argmax };
+      cacheUsed = true;
+    } else {
+      trainTargets = teacherTargets(fwd, corpus, o, `teacher targets T=${o.temperature}`);
+      if (o.cache) await writeSoftTargetCache(o.cache, corpus, trainTargets.targets as TopKTargets, key);
+    }
+    if (dev) devTargets = teacherTargets(fwd, dev, o, `teacher targets (dev)`);
+  } finally {
+    fwd.dispose();
+  }
+  // Unlabeled transfer set: the labels only feed the accuracy figures (W = 0), so use the teacher's choice.
+  if (o.aliDir === null) corpus.labels = trainTargets.argmax;
+
+  const inputDim = splicedDim(corpus.dim, context);
+  const numFrames = corpus.uttStart[corpus.uttIds.length];
+  const train = createBatchSource(corpus, { context, seed: o.seed, targets: trainTargets.targets });
+  const devSource = dev ? createBatchSource(dev, { context, seed: o.seed, shuffle: false, targets: devTargets!.targets }) : undefined;
+  const loss: LossConfig = { kind: o.loss, temperature: o.temperature, hardWeight: o.hardWeight, softWeight: 1 };
+  const { weights, history } = await trainModel({
+    arch: o.arch,
+    inputDim,
+    numPdfs: teacher.meta.numPdfs,
+    train,
+    dev: devSource,
+    epochs: o.settings.epochs,
+    batchSize: o.settings.batchSize,
+    optimizer: o.settings.optimizer,
+    learningRate: o.settings.learningRate,
+    momentum: o.settings.momentum,
+    newbob: o.settings.newbob,
+    loss,
+    seed: o.seed,
+    outDir: o.studentDir,
+    resume: o.resume && (await exists(path.join(o.studentDir, 'checkpoint'))),
+    progress: { label: `distill ${path.basename(o.studentDir)}`, quiet: o.quiet },
+  });
+  const priors = o.aliDir ? logPriors(countPdfs([{ pdfIds: corpus.labels }], corpus.numPdfs)) : teacher.meta.priors;
+  const meta: DnnModelMeta = {
+    type: 'dnn',
+    arch: o.arch,
+    context,
+    inputDim,
+    numPdfs: teacher.meta.numPdfs,
+    featDim: corpus.dim,
+    features: teacher.meta.features,
+    frameShiftMs: teacher.meta.frameShiftMs,
+    cmvn: teacher.meta.cmvn,
+    priors,
+    trainedOn: {
+      feats: path.resolve(o.featsDir),
+      ali: o.aliDir ? path.resolve(o.aliDir) : null,
+      numUtts: corpus.uttIds.length,
+      numFrames,
+      date: new Date().toISOString(),
+      seed: o.seed,
+      epochs: history.length,
+      teacher: { dir: key.teacherDir, id: teacherId, temperature: o.temperature, loss: o.loss, hardWeight: o.hardWeight, softTargets: formatSoftTargets(o.softTargets) },
+    },
+  };
+  const teacherLang = path.join(teacher.dir, MODEL_LANG_DIR);
+  const memberLang = path.join(teacher.members[0].dir, MODEL_LANG_DIR);
+  const langDir = (await exists(teacherLang)) ? teacherLang : (await exists(memberLang)) ? memberLang : undefined;
+  await writeDnnModelDir(o.studentDir, { weights, meta, transitionModel: teacher.members[0].transitionModel, langDir });
+  return { studentDir: o.studentDir, history, summary: summarizeHistory(history), teacherId, cacheUsed, numFrames };
+}
+
+/** Whether `dir` is an ensemble directory (for messages). */
+export async function isEnsembleDir(dir: string): Promise<boolean> {
+  return exists(path.join(dir, ENSEMBLE_FILE));
+}
