@@ -91,28 +91,28 @@ const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x
 
 function checkRange(name: string, [lo, hi]: [number, number], min = -Infinity): void {
   if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi || lo < min) {
-    throw new InputError(`make-corpus: bad ${name} range ${lo}:${hi} (need LO <= HI${min > -Infinity ? `, LO >= ${min}` : ''})`);
+    throw new InputError(`bad ${name} range ${lo}:${hi} (need LO <= HI${min > -Infinity ? `, LO >= ${min}` : ''})`);
   }
 }
 
 /** Check a config; InputError naming the bad setting. */
 export function validateConfig(c: DigitsCorpusConfig): void {
   for (const s of SPLITS) {
-    if (!Number.isInteger(c.utts[s]) || c.utts[s] < 1) throw new InputError(`make-corpus: --${s}-utts must be a positive integer`);
-    if (!Number.isInteger(c.speakers[s]) || c.speakers[s] < 1) throw new InputError(`make-corpus: --${s}-speakers must be a positive integer`);
+    if (!Number.isInteger(c.utts[s]) || c.utts[s] < 1) throw new InputError(`--${s}-utts must be a positive integer`);
+    if (!Number.isInteger(c.speakers[s]) || c.speakers[s] < 1) throw new InputError(`--${s}-speakers must be a positive integer`);
     if (c.utts[s] < c.speakers[s]) {
-      throw new InputError(`make-corpus: ${s} has ${c.speakers[s]} speakers but only ${c.utts[s]} utterances; every speaker needs one`);
+      throw new InputError(`${s} has ${c.speakers[s]} speakers but only ${c.utts[s]} utterances; every speaker needs one`);
     }
   }
   if (!(Number.isInteger(c.minWords) && c.minWords >= 1 && c.maxWords >= c.minWords)) {
-    throw new InputError(`make-corpus: bad words-per-utterance range ${c.minWords}:${c.maxWords}`);
+    throw new InputError(`bad words-per-utterance range ${c.minWords}:${c.maxWords}`);
   }
   checkRange('--snr-db', c.snrDb);
   checkRange('--gain-db', c.gainDb);
   checkRange('leading silence', c.leadingSilenceSec, 0);
   checkRange('trailing silence', c.trailingSilenceSec, 0);
   if (c.noiseTypes.length === 0 || c.noiseTypes.some((t) => !(NOISE_TYPES as readonly string[]).includes(t))) {
-    throw new InputError(`make-corpus: --noise must list some of ${NOISE_TYPES.join(', ')}, got '${c.noiseTypes.join(',')}'`);
+    throw new InputError(`--noise must list some of ${NOISE_TYPES.join(', ')}, got '${c.noiseTypes.join(',')}'`);
   }
 }
 

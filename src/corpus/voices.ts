@@ -61,7 +61,7 @@ export function drawSpeakers(
   const trainVariants = variants.slice(heldOut);
   if (heldOut > variants.length - 1 || counts.train > trainVariants.length * accents.length) {
     throw new InputError(
-      `make-corpus: ${counts.train} train + ${heldOut} dev/test speakers do not fit ${variants.length} voice variants x ${accents.length} accents ` +
+      `${counts.train} train + ${heldOut} dev/test speakers do not fit ${variants.length} voice variants x ${accents.length} accents ` +
         `(dev/test speakers need variants of their own); use fewer speakers`,
     );
   }

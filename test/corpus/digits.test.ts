@@ -55,12 +55,12 @@ test('planCorpus: seeded, 1-7 digit words, utterances spread over speakers, ids 
 test('validateConfig names the bad setting', () => {
   const bad = (patch: Partial<DigitsCorpusConfig>) => () => validateConfig({ ...DEFAULT_DIGITS_CONFIG, ...patch });
   assert.throws(bad({ utts: { train: 3, dev: 300, test: 300 } }), {
-    message: 'make-corpus: train has 24 speakers but only 3 utterances; every speaker needs one',
+    message: 'train has 24 speakers but only 3 utterances; every speaker needs one',
   });
-  assert.throws(bad({ snrDb: [20, 5] }), { message: 'make-corpus: bad --snr-db range 20:5 (need LO <= HI)' });
-  assert.throws(bad({ leadingSilenceSec: [-1, 0] }), { message: 'make-corpus: bad leading silence range -1:0 (need LO <= HI, LO >= 0)' });
-  assert.throws(bad({ noiseTypes: [] }), { message: "make-corpus: --noise must list some of white, pink, babble, got ''" });
-  assert.throws(bad({ minWords: 3, maxWords: 2 }), { message: 'make-corpus: bad words-per-utterance range 3:2' });
+  assert.throws(bad({ snrDb: [20, 5] }), { message: 'bad --snr-db range 20:5 (need LO <= HI)' });
+  assert.throws(bad({ leadingSilenceSec: [-1, 0] }), { message: 'bad leading silence range -1:0 (need LO <= HI, LO >= 0)' });
+  assert.throws(bad({ noiseTypes: [] }), { message: "--noise must list some of white, pink, babble, got ''" });
+  assert.throws(bad({ minWords: 3, maxWords: 2 }), { message: 'bad words-per-utterance range 3:2' });
 });
 
 test('resampling 22.05 -> 16 kHz passes the speech band and removes what would alias', () => {

@@ -26,7 +26,7 @@ test('drawSpeakers: unique voices, dev/test variants never in train, all accents
 test('drawSpeakers refuses more speakers than voices', () => {
   assert.throws(() => drawSpeakers(makeRng(1), { train: 10, dev: 30, test: 30 }), {
     name: 'InputError',
-    message: `make-corpus: 10 train + 60 dev/test speakers do not fit ${HUMAN_VARIANTS.length} voice variants x 8 accents (dev/test speakers need variants of their own); use fewer speakers`,
+    message: `10 train + 60 dev/test speakers do not fit ${HUMAN_VARIANTS.length} voice variants x 8 accents (dev/test speakers need variants of their own); use fewer speakers`,
   });
 });
 
