@@ -1,0 +1,130 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../errors.js';
+import { readTransitionModel, TRANSITION_MODEL_FILE, type TransitionModel } from '../hmm/transition-model.js';
+import { ENSEMBLE_FILE, AcousticForward, loadAcousticModel, readEnsembleManifest } from '../nnet/ensemble.js';
+import { MODEL_LANG_DIR, MODEL_META_FILE, readDnnModelMeta, type DnnModelMeta } from '../nnet/model-dir.js';
+import { selectBackend, type BackendName } from '../nnet/backend.js';
+import { spliceUtterance } from '../nnet/splice.js';
+import type { FeatureConfig } from '../features/config.js';
+
+/** What kind of acoustic model a directory holds. */
+export type ModelKind = 'dnn' | 'ensemble' | 'gmm';
+
+/** Feature normalisation the model was trained with (Kaldi apply-cmvn); `none` = raw features. */
+export interface ModelCmvn {
+  per: 'utterance' | 'speaker' | 'none';
+  normVars: boolean;
+}
+
+/**
+ * Everything decoding needs to know about a model directory without loading its weights: the
+ * lang directory and transition model it was trained with, the feature configuration and CMVN
+ * mode its inputs must have.
+ */
+export interface ModelSetup {
+  kind: ModelKind;
+  dir: string;
+  /** MODEL_DIR/lang (for an ensemble: its own lang/, else its first member's). */
+  langDir: string;
+  transitionModel: TransitionModel;
+  numPdfs: number;
+  featureConfig: FeatureConfig;
+  featDim: number;
+  frameShiftMs: number;
+  cmvn: ModelCmvn;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function setupFromDnnMeta(kind: ModelKind, dir: string, memberDir: string, meta: DnnModelMeta, tm: TransitionModel, langDir: string): ModelSetup {
+  return {
+    kind,
+    dir,
+    langDir,
+    transitionModel: tm,
+    numPdfs: meta.numPdfs,
+    featureConfig: meta.features as FeatureConfig,
+    featDim: meta.featDim,
+    frameShiftMs: meta.frameShiftMs,
+    cmvn: { per: meta.cmvn.per, normVars: meta.cmvn.normVars },
+  };
+}
+
+/**
+ * Read a model directory's decoding setup: a DNN (`asr-distill.json`), an ensemble
+ * (`ensemble.json`), or a GMM from `train-mono` (`model.json` with type `gmm`, not decodable yet).
+ */
+export async function readModelSetup(dir: string): Promise<ModelSetup> {
+  if (await exists(path.join(dir, ENSEMBLE_FILE))) {
+    const manifest = await readEnsembleManifest(dir);
+    const first = path.resolve(dir, manifest.members[0]);
+    const meta = await readDnnModelMeta(first);
+    const tmFile = (await exists(path.join(dir, TRANSITION_MODEL_FILE))) ? path.join(dir, TRANSITION_MODEL_FILE) : path.join(first, TRANSITION_MODEL_FILE);
+    const langDir = (await exists(path.join(dir, MODEL_LANG_DIR))) ? path.join(dir, MODEL_LANG_DIR) : path.join(first, MODEL_LANG_DIR);
+    return setupFromDnnMeta('ensemble', dir, first, meta, await readTransitionModel(tmFile), langDir);
+  }
+  if (await exists(path.join(dir, MODEL_META_FILE))) {
+    const meta = await readDnnModelMeta(dir);
+    return setupFromDnnMeta('dnn', dir, dir, meta, await readTransitionModel(path.join(dir, TRANSITION_MODEL_FILE)), path.join(dir, MODEL_LANG_DIR));
+  }
+  if (await exists(path.join(dir, 'gmm.json'))) {
+    throw new InputError(`${dir}: decoding with the GMM from train-mono is not supported yet; decode a DNN or an ensemble directory`);
+  }
+  throw new InputError(`${dir}: not a model directory (no ${ENSEMBLE_FILE}, ${MODEL_META_FILE} or gmm.json); give a directory made by asr-distill train, ensemble or distill`);
+}
+
+/**
+ * Hybrid scoring (Bourlard & Morgan; Hinton et al. 2012): the DNN estimates p(pdf | x); dividing by
+ * the prior p(pdf) gives a likelihood up to a constant, so the scaled log-likelihood is
+ * log p(pdf | x) - log p(pdf) (Kaldi nnet-forward --apply-log --class-frame-counts). In place on
+ * `posteriors` [numFrames x numPdfs]; posteriors are floored at 1e-30 so a zero gives a finite value.
+ */
+export function posteriorsToLogLikelihoods(posteriors: Float32Array, logPriors: ArrayLike<number>, numPdfs: number): Float32Array {
+  if (logPriors.length !== numPdfs) throw new InputError(`acoustic model: ${logPriors.length} log priors for ${numPdfs} pdfs`);
+  if (posteriors.length % numPdfs !== 0) throw new InputError(`acoustic model: ${posteriors.length} posteriors is not a multiple of ${numPdfs} pdfs`);
+  for (let i = 0; i < posteriors.length; i += numPdfs) {
+    for (let j = 0; j < numPdfs; j++) posteriors[i + j] = Math.log(Math.max(posteriors[i + j], 1e-30)) - logPriors[j];
+  }
+  return posteriors;
+}
+
+/** Turns normalised features into per-frame scaled log-likelihoods [numFrames x numPdfs]. */
+export interface FrameScorer {
+  readonly numPdfs: number;
+  /** `feats` [numFrames x featDim], already CMVN-normalised as the model expects. */
+  logLikelihoods(feats: Float32Array, numFrames: number): Float32Array;
+  dispose(): void;
+}
+
+/**
+ * Load the weights of a DNN or ensemble directory for scoring on this thread's TensorFlow.js
+ * backend: splice the context, forward pass (ensemble members' posteriors combined by the
+ * manifest's rule, arithmetic = average), then log posterior - log prior.
+ */
+export async function loadFrameScorer(dir: string, backend: BackendName = 'auto'): Promise<FrameScorer> {
+  await selectBackend(backend);
+  const model = await loadAcousticModel(dir);
+  const forward = new AcousticForward(model);
+  const { meta } = model;
+  const logPriors = Float32Array.from(meta.priors);
+  return {
+    numPdfs: meta.numPdfs,
+    logLikelihoods(feats: Float32Array, numFrames: number): Float32Array {
+      if (feats.length !== numFrames * meta.featDim) {
+        throw new InputError(`${dir}: features have ${numFrames > 0 ? feats.length / numFrames : 0} dims per frame but the model expects ${meta.featDim}; extract them with the model's feature config`);
+      }
+      if (numFrames === 0) return new Float32Array(0);
+      const x = spliceUtterance(feats, numFrames, meta.featDim, meta.context);
+      return posteriorsToLogLikelihoods(forward.posteriors(x, numFrames), logPriors, meta.numPdfs);
+    },
+    dispose: () => forward.dispose(),
+  };
+}

@@ -1,0 +1,108 @@
+// Job function for `decode`: one shard of utterances (whole speakers, so per-speaker CMVN stats
+// computed here equal those over the full set), decoded on this worker's own backend.
+import type { JobContext } from '../jobs/runner.js';
+import type { Utterance } from '../data/data-dir.js';
+import { loadUtteranceAudio } from '../data/audio.js';
+import { makeFeatureComputer } from '../features/compute.js';
+import type { FeatureConfig } from '../features/config.js';
+import { applyCmvn, computeCmvnStats, type CmvnStats } from '../features/cmvn.js';
+import type { UttFeats } from '../store/feats-archive.js';
+import type { BackendName } from '../nnet/backend.js';
+import { readLangDir } from '../lang/lang-dir.js';
+import { readTransitionModel } from '../hmm/transition-model.js';
+import { loadFrameScorer, type ModelCmvn } from './acoustic-model.js';
+import { loadGrammar, type GrammarSource } from './grammar-source.js';
+import { buildDecodingGraph, type GraphOptions } from './graph.js';
+import { BeamSearch, type SearchOptions } from './beam-search.js';
+
+/** One utterance to decode: stored features, or audio to extract them from. */
+export interface ShardUtt {
+  uttId: string;
+  speakerId: string;
+  feats?: { numFrames: number; dim: number; data: Float32Array };
+  utt?: Utterance;
+}
+
+export interface DecodeShardInput {
+  modelDir: string;
+  backend: BackendName;
+  langDir: string;
+  transitionModelFile: string;
+  grammar: GrammarSource;
+  graph: GraphOptions;
+  search: Omit<SearchOptions, 'acousticScale'>;
+  acousticScales: number[];
+  cmvn: ModelCmvn;
+  /** Stored CMVN stats (FEATS_DIR/cmvn.json) covering these utterances; absent = computed here. */
+  cmvnStats?: CmvnStats;
+  featureConfig: FeatureConfig;
+  utts: ShardUtt[];
+}
+
+/** The best path at one acoustic scale. */
+export interface UttHyp {
+  words: string[];
+  /** [startFrame, endFrame) per word. */
+  times: [number, number][];
+  score: number;
+  reachedFinal: boolean;
+}
+
+export interface UttDecodeResult {
+  uttId: string;
+  numFrames: number;
+  /** Wall-clock milliseconds of feature extraction (0 with stored features), forward pass, search (all scales). */
+  featureMs: number;
+  forwardMs: number;
+  searchMs: number;
+  hyps: UttHyp[];
+}
+
+/** Progress message: one utterance done. */
+export interface DecodeProgress {
+  uttId: string;
+  numFrames: number;
+}
+
+/** Decode a shard (see DecodeShardInput); reports a DecodeProgress per utterance. */
+export async function decodeShard(input: DecodeShardInput, ctx: JobContext): Promise<UttDecodeResult[]> {
+  const [lang, tm, grammar] = await Promise.all([readLangDir(input.langDir), readTransitionModel(input.transitionModelFile), loadGrammar(input.grammar)]);
+  const search = new BeamSearch(buildDecodingGraph(grammar, lang, tm, { ...input.graph, grammarName: input.grammar.file }));
+  const scorer = await loadFrameScorer(input.modelDir, input.backend);
+  try {
+    // Features first (all of the shard), so CMVN stats can be computed over whole speakers.
+    const feats: UttFeats[] = [];
+    const featureMs = new Map<string, number>();
+    const computer = input.utts.some((u) => !u.feats) ? makeFeatureComputer(input.featureConfig, `${input.modelDir} feature config`) : null;
+    for (const u of input.utts) {
+      if (u.feats) {
+        feats.push({ uttId: u.uttId, speakerId: u.speakerId, ...u.feats });
+        featureMs.set(u.uttId, 0);
+        continue;
+      }
+      const t0 = performance.now();
+      const signal = await loadUtteranceAudio(u.utt!, { sampleRate: input.featureConfig.sampleRate });
+      const m = computer!.compute(signal, u.uttId);
+      feats.push({ uttId: u.uttId, speakerId: u.speakerId, numFrames: m.numFrames, dim: m.dim, data: m.data });
+      featureMs.set(u.uttId, performance.now() - t0);
+    }
+    const cmvnStats = input.cmvn.per === 'none' ? undefined : (input.cmvnStats ?? computeCmvnStats(feats, input.cmvn.per));
+    const out: UttDecodeResult[] = [];
+    for (const f of feats) {
+      const t0 = performance.now();
+      const x = cmvnStats ? applyCmvn(f, cmvnStats, { normVars: input.cmvn.normVars }) : f.data;
+      const ll = scorer.logLikelihoods(x, f.numFrames);
+      const t1 = performance.now();
+      const hyps: UttHyp[] = input.acousticScales.map((acousticScale) => {
+        const r = search.decode(ll, f.numFrames, { ...input.search, acousticScale });
+        return { words: r.words, times: r.timings.map((w) => [w.startFrame, w.endFrame] as [number, number]), score: r.score, reachedFinal: r.reachedFinal };
+      });
+      const t2 = performance.now();
+      out.push({ uttId: f.uttId, numFrames: f.numFrames, featureMs: featureMs.get(f.uttId)!, forwardMs: t1 - t0, searchMs: t2 - t1, hyps });
+      ctx.report({ uttId: f.uttId, numFrames: f.numFrames } satisfies DecodeProgress);
+    }
+    return out;
+  } finally {
+    scorer.dispose();
+  }
+}

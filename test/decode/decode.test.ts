@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { decodeDataDir, parseAcousticScales } from '../../src/decode/decode.js';
+import { parseTranscript } from '../../src/score/text-file.js';
+import { trainNgramArpa } from '../../src/decode/ngram-train.js';
+import { makeOracleSetup } from './oracle-model.js';
+
+test('parseAcousticScales: one value or an inclusive sweep; bad specs name the problem', () => {
+  assert.deepEqual(parseAcousticScales('0.1'), [0.1]);
+  assert.deepEqual(parseAcousticScales('0.05:0.2:0.05'), [0.05, 0.1, 0.15, 0.2]);
+  assert.deepEqual(parseAcousticScales('1:1:1'), [1]);
+  for (const bad of ['0', '-1', 'x', '0.2:0.1:0.05', '0.1:0.2', '0.1:0.2:0']) {
+    assert.throws(() => parseAcousticScales(bad), { name: 'InputError', message: `--acoustic-scale ${bad}: expected a positive number (0.1) or a sweep A:B:STEP with 0 < A <= B (0.05:0.2:0.05)` });
+  }
+});
+
+test('decodeDataDir with an oracle DNN returns the reference words exactly (default grammar, 2 jobs), with CTM, WER and RTF', async () => {
+  const s = await makeOracleSetup(mkdtempSync(path.join(tmpdir(), 'decode-')), { numUtts: 8, speakers: 3 });
+  const out = path.join(s.root, 'out');
+  const summary = await decodeDataDir(s.modelDir, s.dataDir, out, { featsDir: s.featsDir, jobs: 2, quiet: true, backend: 'cpu' });
+  assert.equal(summary.jobs, 2);
+  assert.equal(summary.numUtts, 8);
+  const hyp = parseTranscript(readFileSync(path.join(out, 'hyp.txt'), 'utf8'), 'hyp.txt');
+  assert.deepEqual(hyp, s.refs);
+  assert.equal(readFileSync(path.join(out, 'wer.txt'), 'utf8').split('\n')[0], `%WER 0.00 [ 0 / ${[...s.refs.values()].flat().length}, 0 ins, 0 del, 0 sub ]`);
+  const ctm = readFileSync(path.join(out, 'ctm'), 'utf8').trim().split('\n');
+  assert.equal(ctm.length, [...s.refs.values()].flat().length);
+  assert.match(ctm[0], /^spk0-utt000 1 \d+\.\d\d \d+\.\d\d \S+$/);
+  assert.ok(summary.rtf > 0 && Number.isFinite(summary.rtf));
+  const json = JSON.parse(readFileSync(path.join(out, 'decode.json'), 'utf8'));
+  assert.equal(json.wer.errors, 0);
+  assert.equal(json.numUtts, 8);
+});
+
+test('decodeDataDir: sweep keeps the best scale and writes per-scale files; --lm decodes too; errors name the problem', async () => {
+  const s = await makeOracleSetup(mkdtempSync(path.join(tmpdir(), 'decode-sweep-')), { numUtts: 4, seed: 2 });
+  const out = path.join(s.root, 'out');
+  const summary = await decodeDataDir(s.modelDir, s.dataDir, out, { featsDir: s.featsDir, jobs: 1, runner: 'inline', quiet: true, backend: 'cpu', acousticScales: [0.05, 0.1] });
+  assert.equal(summary.scales.length, 2);
+  assert.ok(existsSync(path.join(out, 'scoring', 'hyp_0.05.txt')) && existsSync(path.join(out, 'scoring', 'wer_0.1.txt')));
+  assert.equal(summary.wer!.errors, 0);
+  const lm = path.join(s.root, 'lm.arpa');
+  writeFileSync(lm, trainNgramArpa([...s.refs.values()], { order: 2 }));
+  const lmOut = await decodeDataDir(s.modelDir, s.dataDir, path.join(s.root, 'out-lm'), { featsDir: s.featsDir, runner: 'inline', quiet: true, backend: 'cpu', lm });
+  assert.equal(lmOut.wer!.errors, 0);
+  assert.equal(lmOut.grammar.kind, 'arpa');
+  await assert.rejects(decodeDataDir(s.modelDir, s.dataDir, out, { grammar: 'a.jsgf', lm }), { name: 'InputError', message: 'give either --grammar or --lm, not both' });
+  const badJsgf = path.join(s.root, 'bad.jsgf');
+  writeFileSync(badJsgf, '#JSGF V1.0;\ngrammar g;\npublic <s> = one eleven;\n');
+  await assert.rejects(decodeDataDir(s.modelDir, s.dataDir, out, { grammar: badJsgf, featsDir: s.featsDir }), {
+    name: 'InputError',
+    message: `${badJsgf}: word 'eleven' is not in the lexicon of ${s.modelDir}/lang; add it to the lexicon (asr-distill prepare-lang) or remove it from the grammar`,
+  });
+  await assert.rejects(decodeDataDir(s.dataDir, s.dataDir, out), { name: 'InputError', message: `${s.dataDir}: not a model directory (no ensemble.json, asr-distill.json or gmm.json); give a directory made by asr-distill train, ensemble or distill` });
+});
