@@ -93,6 +93,9 @@ export async function loadTrainingData(featsDir: string, aliDir: string, setting
     if (d.corpus.dim !== train.corpus.dim) {
       throw new InputError(`--dev ${settings.dev.featsDir}: features of dim ${d.corpus.dim} but the training features have dim ${train.corpus.dim}; extract both with the same config`);
     }
+    if (d.cmvn.per !== train.cmvn.per) {
+      throw new InputError(`--dev ${settings.dev.featsDir}: CMVN is '${d.cmvn.per}' there but '${train.cmvn.per}' for ${featsDir}; normalise both the same way (asr-distill compute-cmvn)`);
+    }
     dev = d.corpus;
   }
   return { train, dev, transitionModel: ali.transitionModel, langDir: path.join(aliDir, 'lang'), aliDir };

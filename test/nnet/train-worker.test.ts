@@ -1,0 +1,94 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createJobRunner } from '../../src/jobs/runner.js';
+import { siblingModuleUrl } from '../../src/jobs/module-url.js';
+import { readDnnModelMeta } from '../../src/nnet/model-dir.js';
+import { countPdfs, logPriors } from '../../src/nnet/priors.js';
+import { loadTrainingData, summarizeHistory, trainDnnDir, type TrainJobInput, type TrainJobMessage, type TrainJobResult, type TrainSettings } from '../../src/nnet/train-worker.js';
+import { writeSynthCorpusDirs } from './pipeline-fixtures.js';
+
+let root: string;
+let train: { featsDir: string; aliDir: string; numPdfs: number; numFrames: number };
+let dev: { featsDir: string; aliDir: string };
+const settings: TrainSettings = { context: { left: 1, right: 1 }, epochs: 2, batchSize: 32, learningRate: 0.01, optimizer: 'adam', backend: 'cpu' };
+
+before(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'train-worker-'));
+  train = await writeSynthCorpusDirs(root, { name: 'train', numUtts: 10, dim: 4, seed: 1 });
+  dev = await writeSynthCorpusDirs(root, { name: 'dev', numUtts: 4, dim: 4, seed: 2, cmvn: false });
+});
+
+after(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+test('loadTrainingData: CMVN mode, dev split, dev dirs; a dev set normalised differently is refused', async () => {
+  const d = await loadTrainingData(train.featsDir, train.aliDir, { dev: { split: 0.2 } }, 3);
+  assert.deepEqual(d.train.cmvn, { per: 'speaker', normVars: false });
+  assert.equal(d.train.corpus.uttIds.length + d.dev!.uttIds.length, 10);
+  assert.equal(d.dev!.uttIds.length, 2);
+  assert.equal(d.langDir, path.join(train.aliDir, 'lang'));
+  const d2 = await loadTrainingData(train.featsDir, train.aliDir, { dev: { featsDir: train.featsDir, aliDir: train.aliDir } }, 3);
+  assert.equal(d2.dev!.uttIds.length, 10);
+  await assert.rejects(loadTrainingData(train.featsDir, train.aliDir, { dev: { featsDir: dev.featsDir, aliDir: dev.aliDir } }, 3), {
+    name: 'InputError',
+    message: `--dev ${dev.featsDir}: CMVN is 'none' there but 'speaker' for ${train.featsDir}; normalise both the same way (asr-distill compute-cmvn)`,
+  });
+});
+
+test('trainDnnDir writes a complete model dir with priors from the training labels', async () => {
+  const outDir = path.join(root, 'dnn');
+  const msgs: TrainJobMessage[] = [];
+  const input: TrainJobInput = { featsDir: train.featsDir, aliDir: train.aliDir, outDir, arch: { hidden: [{ units: 8 }], activation: 'relu' }, seed: 4, settings, resume: false, label: 'test' };
+  const r = await trainDnnDir(input, (m) => msgs.push(m));
+  assert.equal(r.history.length, 2);
+  assert.equal(r.numFrames, train.numFrames);
+  assert.equal(r.backend, 'cpu');
+  assert.equal(r.summary, summarizeHistory(r.history));
+  const meta = await readDnnModelMeta(outDir);
+  assert.equal(meta.inputDim, 12);
+  assert.equal(meta.trainedOn.seed, 4);
+  const d = await loadTrainingData(train.featsDir, train.aliDir, {}, 4);
+  assert.deepEqual(meta.priors, logPriors(countPdfs([{ pdfIds: d.train.corpus.labels }], train.numPdfs)));
+  for (const f of ['model.json', 'weights.bin', 'transition-model.json', 'train.log.jsonl', 'lang/phones.txt']) await fs.access(path.join(outDir, f));
+  // progress messages count frames over all epochs and end at the total
+  assert.ok(msgs.length > 0);
+  assert.equal(msgs[msgs.length - 1].doneFrames, 2 * train.numFrames);
+  assert.equal(msgs[msgs.length - 1].totalFrames, 2 * train.numFrames);
+});
+
+test('trainJob through the job runner reports progress and returns the result', async () => {
+  const runner = createJobRunner({ backend: 'inline' });
+  const outDir = path.join(root, 'job');
+  const seen: unknown[] = [];
+  const [r] = await runner.run<TrainJobInput, TrainJobResult>(
+    [
+      {
+        module: siblingModuleUrl(new URL('../../src/nnet/x.ts', import.meta.url).href, 'train-worker'),
+        fn: 'trainJob',
+        input: { featsDir: train.featsDir, aliDir: train.aliDir, outDir, arch: { hidden: [{ units: 8 }], activation: 'relu' }, seed: 4, settings, resume: false, label: 'job' },
+      },
+    ],
+    { onMessage: (_i, m) => seen.push(m) },
+  );
+  await runner.close();
+  assert.equal(r.outDir, outDir);
+  assert.ok(seen.length > 0);
+  // same seed, same data, same weights as the in-process run above
+  assert.deepEqual(await fs.readFile(path.join(outDir, 'weights.bin')), await fs.readFile(path.join(root, 'dnn', 'weights.bin')));
+});
+
+test('summarizeHistory', () => {
+  assert.equal(summarizeHistory([]), 'no epochs run');
+  assert.equal(
+    summarizeHistory([{ epoch: 1, learningRate: 0.1, trainLoss: 1.23456, trainAcc: 0.5, devLoss: 2, devAcc: 0.25, framesPerSec: 1000.4 }]),
+    '1 epochs, train acc 50.00% loss 1.2346, dev acc 25.00% loss 2.0000, 1000 frames/s',
+  );
+});
+
+test('a missing alignment directory is an InputError naming it', async () => {
+  await assert.rejects(loadTrainingData(train.featsDir, path.join(root, 'nope'), {}, 1), { name: 'InputError' });
+});
