@@ -261,7 +261,7 @@ export interface MixUpOptions {
 
 /**
  * How many Gaussians each pdf should have for a total of `target` (Kaldi GetSplitTargets):
- * proportional to occ^power, at least the current count, at most occ / minCount.
+ * proportional to occ^power (rounded down, so the total stays within `target`), at least the current count, at most occ / minCount.
  */
 export function splitTargets(current: Int32Array, occ: Float64Array, target: number, power = 0.2, minCount = 20): Int32Array {
   const n = occ.length;
@@ -270,7 +270,7 @@ export function splitTargets(current: Int32Array, occ: Float64Array, target: num
   for (let p = 0; p < n; p++) total += Math.pow(Math.max(occ[p], 0), power);
   if (total <= 0) return out;
   for (let p = 0; p < n; p++) {
-    const share = Math.round((target * Math.pow(Math.max(occ[p], 0), power)) / total);
+    const share = Math.floor((target * Math.pow(Math.max(occ[p], 0), power)) / total);
     const cap = Math.max(1, Math.floor(occ[p] / minCount));
     out[p] = Math.max(current[p], Math.min(share, cap));
   }

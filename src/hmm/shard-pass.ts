@@ -1,0 +1,90 @@
+// One pass over the corpus through the job runner: shards of utterances aligned and/or
+// accumulated in workers (hmm-worker.ts), statistics summed here (Kaldi's `run.pl JOB=1:nj ...`
+// followed by gmm-sum-accs).
+import type { JobRunner } from '../jobs/runner.js';
+import { siblingModuleUrl } from '../jobs/module-url.js';
+import type { Progress } from '../jobs/progress.js';
+import type { AlignGraphOptions } from './align-graph.js';
+import { addGmmStats, newGmmStats, type GmmSet, type GmmStats } from './gmm.js';
+import type { GmmCorpus } from './gmm-corpus.js';
+import { shardByFrames } from './gmm-corpus.js';
+import type { ShardInput, ShardResult } from './hmm-worker.js';
+import type { TransitionModel } from './transition-model.js';
+
+export interface PassOptions {
+  mode: ShardInput['mode'];
+  accumulate: boolean;
+  stateAccuracy?: boolean;
+  beam?: number;
+  retryBeam?: number;
+  acousticScale?: number;
+  graph?: AlignGraphOptions;
+  /** Shards per job (more = smoother load balance and progress). */
+  shardsPerJob?: number;
+  progress?: Progress;
+}
+
+export interface PassResult {
+  stats?: GmmStats;
+  transCounts?: Float64Array;
+  failed: { uttId: string; reason: string }[];
+  retried: string[];
+  numFrames: number;
+  totLogLike: number;
+  stateCorrect: number;
+}
+
+/**
+ * Run one pass over the utterances `which` (indices into `corpus`). `tids` is the shared
+ * transition-id alignment ([totalFrames], on a SharedArrayBuffer): read in `fixed` mode, written
+ * for every utterance aligned in the other modes.
+ */
+export async function runPass(runner: JobRunner, corpus: GmmCorpus, which: number[], gmm: GmmSet, tm: TransitionModel, tids: Int32Array, opts: PassOptions): Promise<PassResult> {
+  const frames = Int32Array.from(which.map((i) => corpus.numFrames[i]));
+  const shards = shardByFrames(frames, runner.jobs * (opts.shardsPerJob ?? 2)).map((s) => s.map((k) => which[k]));
+  const module = siblingModuleUrl(import.meta.url, 'hmm-worker');
+  const specs = shards.map((s) => ({
+    module,
+    fn: 'processShard',
+    input: {
+      gmm,
+      tm,
+      feats: corpus.feats,
+      dim: corpus.dim,
+      tids,
+      utts: s.map((i) => ({ uttId: corpus.uttIds[i], offset: corpus.offsets[i], numFrames: corpus.numFrames[i], slots: corpus.slots[i] })),
+      mode: opts.mode,
+      accumulate: opts.accumulate,
+      stateAccuracy: opts.stateAccuracy,
+      beam: opts.beam,
+      retryBeam: opts.retryBeam,
+      acousticScale: opts.acousticScale,
+      graph: opts.graph,
+    } satisfies ShardInput,
+  }));
+  const doneBy = new Array<number>(specs.length).fill(0);
+  let done = 0;
+  const results = await runner.run<ShardInput, ShardResult>(specs, {
+    onMessage: (j, msg) => {
+      const d = (msg as { done: number }).done;
+      done += d - doneBy[j];
+      doneBy[j] = d;
+      opts.progress?.update(done);
+    },
+  });
+  const out: PassResult = { failed: [], retried: [], numFrames: 0, totLogLike: 0, stateCorrect: 0 };
+  if (opts.accumulate) out.stats = newGmmStats(gmm);
+  for (const r of results) {
+    if (out.stats && r.stats) addGmmStats(out.stats, r.stats);
+    if (r.transCounts) {
+      out.transCounts ??= new Float64Array(r.transCounts.length);
+      for (let i = 0; i < r.transCounts.length; i++) out.transCounts[i] += r.transCounts[i];
+    }
+    out.failed.push(...r.failed);
+    out.retried.push(...r.retried);
+    out.numFrames += r.numFrames;
+    out.totLogLike += r.totLogLike;
+    out.stateCorrect += r.stateCorrect;
+  }
+  return out;
+}
