@@ -1,0 +1,107 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { checkDistillOptions, distill, isEnsembleDir, type DistillOptions } from '../../src/nnet/distill.js';
+import { readDnnModelDir } from '../../src/nnet/model-dir.js';
+import { trainDnnDir, type TrainSettings } from '../../src/nnet/train-worker.js';
+import { writeSynthCorpusDirs } from './pipeline-fixtures.js';
+
+let root: string;
+let data: { featsDir: string; aliDir: string; numPdfs: number };
+let teacher: string;
+const settings: TrainSettings = { context: { left: 1, right: 1 }, epochs: 1, batchSize: 32, learningRate: 0.01, optimizer: 'adam', backend: 'cpu' };
+
+before(async () => {
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'distill-'));
+  data = await writeSynthCorpusDirs(root, { name: 'train', numUtts: 8, dim: 4, seed: 1 });
+  teacher = path.join(root, 'teacher');
+  await trainDnnDir({ featsDir: data.featsDir, aliDir: data.aliDir, outDir: teacher, arch: { hidden: [{ units: 8 }], activation: 'relu' }, seed: 1, settings, resume: false, label: 't' });
+});
+
+after(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+const base = { aliDir: 'ali', hardWeight: 0.5, temperature: 2, softTargets: { kind: 'full' as const }, loss: 'soft-ce' as const };
+
+test('checkDistillOptions: each bad combination says what to do', () => {
+  checkDistillOptions(base);
+  assert.throws(() => checkDistillOptions({ ...base, temperature: 0 }), { name: 'InputError', message: '--temperature 0: must be a positive number (the paper tried 1, 2, 5, 10)' });
+  assert.throws(() => checkDistillOptions({ ...base, hardWeight: -1 }), { name: 'InputError', message: '--hard-weight -1: must be >= 0 (the paper used 0.5)' });
+  assert.throws(() => checkDistillOptions({ ...base, aliDir: null }), {
+    name: 'InputError',
+    message: "ALI_DIR '-' (unlabeled transfer set) has no hard targets: use --hard-weight 0, or give an alignment directory",
+  });
+  assert.throws(() => checkDistillOptions({ ...base, loss: 'logit-mse', softTargets: { kind: 'top-k', k: 3 } }), {
+    name: 'InputError',
+    message: "--loss logit-mse matches the teacher's full logit vector; use --soft-targets full with it",
+  });
+  assert.throws(() => checkDistillOptions({ ...base, cache: 'x.arrow' }), { name: 'InputError', message: '--cache keeps top-K soft targets; use it with --soft-targets top-k:K' });
+});
+
+test('distill on an unlabeled transfer set takes pdfs, priors and transition model from the teacher; the top-K cache is reused', async () => {
+  const student = path.join(root, 'student');
+  const cache = path.join(root, 'soft.arrow');
+  const o: DistillOptions = {
+    featsDir: data.featsDir,
+    aliDir: null,
+    teacherDir: teacher,
+    studentDir: student,
+    arch: { hidden: [{ units: 6 }], activation: 'relu' },
+    temperature: 2,
+    hardWeight: 0,
+    softTargets: { kind: 'top-k', k: 4 },
+    loss: 'soft-ce',
+    cache,
+    settings: { ...settings, context: { left: 0, right: 2 } },
+    seed: 3,
+    quiet: true,
+  };
+  const r1 = await distill(o);
+  assert.equal(r1.cacheUsed, false);
+  await fs.access(cache);
+  const t = await readDnnModelDir(teacher);
+  const s = await readDnnModelDir(student);
+  assert.deepEqual(s.meta.priors, t.meta.priors);
+  assert.deepEqual(s.meta.context, { left: 0, right: 2 });
+  assert.equal(s.meta.inputDim, 12);
+  assert.equal(s.meta.numPdfs, t.meta.numPdfs);
+  assert.equal(s.meta.trainedOn.ali, null);
+  assert.deepEqual(s.meta.trainedOn.teacher, { dir: path.resolve(teacher), id: r1.teacherId, temperature: 2, loss: 'soft-ce', hardWeight: 0, softTargets: 'top-k:4' });
+  assert.deepEqual(s.transitionModel, t.transitionModel);
+  await fs.access(path.join(student, 'lang', 'phones.txt'));
+  const w1 = await fs.readFile(path.join(student, 'weights.bin'));
+
+  // Same T and teacher: the cache is read, and the student is the same.
+  const r2 = await distill(o);
+  assert.equal(r2.cacheUsed, true);
+  assert.deepEqual(await fs.readFile(path.join(student, 'weights.bin')), w1);
+  // Another temperature: the cache is rejected.
+  await assert.rejects(distill({ ...o, temperature: 5 }), { name: 'InputError', message: `${cache}: computed at temperature 2, not 5; delete it to recompute, or choose another --cache file` });
+});
+
+test('distill with labels and logit-mse', async () => {
+  const student = path.join(root, 'student-mse');
+  const r = await distill({
+    featsDir: data.featsDir,
+    aliDir: data.aliDir,
+    teacherDir: teacher,
+    studentDir: student,
+    arch: { hidden: [{ units: 6 }], activation: 'relu' },
+    temperature: 1,
+    hardWeight: 0.5,
+    softTargets: { kind: 'full' },
+    loss: 'logit-mse',
+    settings,
+    seed: 3,
+    quiet: true,
+  });
+  assert.equal(r.history.length, 1);
+  assert.ok(Number.isFinite(r.history[0].trainLoss));
+  const s = await readDnnModelDir(student);
+  assert.equal(s.meta.trainedOn.teacher!.loss, 'logit-mse');
+  assert.equal(s.meta.trainedOn.ali, path.resolve(data.aliDir));
+  assert.equal(await isEnsembleDir(teacher), false);
+});
