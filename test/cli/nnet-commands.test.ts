@@ -1,0 +1,70 @@
+// CLI of the DNN stages: help, usage errors (exit 2) and input errors (exit 1). The successful
+// runs are in test/integration/nnet-pipeline.test.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from './run-cli.js';
+import { parseDevDirs, parseFraction, positiveNumber, trainSettingsFrom, usageParser, DEFAULT_LR, DEFAULT_NEWBOB } from '../../src/cli/commands/train.js';
+import { parseContext } from '../../src/nnet/splice.js';
+
+test('train, ensemble, distill, eval-frames: --help has examples', async () => {
+  for (const cmd of ['train', 'ensemble', 'distill', 'eval-frames']) {
+    const r = await runCli(cmd, '--help');
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, new RegExp(`Usage: asr-distill ${cmd}`));
+    assert.match(r.stdout, /Examples:\n {2}\$ asr-distill /);
+  }
+});
+
+test('usage errors exit 2 with the reason', async () => {
+  let r = await runCli('train', 'f', 'a', 'm', '--arch', '3y3');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--arch 3y3: not a shorthand like 4x1024/);
+  r = await runCli('train', 'f', 'a', 'm', '--arch', '2x8', '--context', '5');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--context 5: expected L:R/);
+  r = await runCli('ensemble', 'f', 'a', 'e', '--arch', '2x8');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /required option '--members <n>' not specified/);
+  r = await runCli('distill', 'f', 'a', 't', 's', '--arch', '2x8', '--temperature', '0');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /expected a positive number, got '0'/);
+  r = await runCli('distill', 'f', 'a', 't', 's', '--arch', '2x8', '--temperature', '2', '--soft-targets', 'top-k');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--soft-targets top-k: expected 'full' or 'top-k:K'/);
+  r = await runCli('eval-frames', 'm', 'f', 'a', '--backend', 'gpu');
+  assert.equal(r.code, 2);
+});
+
+test('input errors exit 1 with a message naming the file', async () => {
+  const missing = path.join(os.tmpdir(), 'no-such-model-dir-xyz');
+  let r = await runCli('eval-frames', missing, 'f', 'a', '--backend', 'cpu');
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stderr,
+    `asr-distill eval-frames: ${missing}: neither ensemble.json nor asr-distill.json found; expected a model from \`asr-distill train\`/\`distill\` or an ensemble from \`asr-distill ensemble\`\n`,
+  );
+  r = await runCli('distill', 'f', '-', missing, 's', '--arch', '2x8', '--temperature', '2', '--hard-weight', '0.5');
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.split('\n')[1], "asr-distill distill: ALI_DIR '-' (unlabeled transfer set) has no hard targets: use --hard-weight 0, or give an alignment directory");
+  r = await runCli('train', 'f', 'a', 'm', '--arch', '2x8', '--dev', 'x,y', '--dev-split', '0.1');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /give either --dev or --dev-split, not both/);
+});
+
+test('option parsers and settings', () => {
+  assert.deepEqual(parseDevDirs('feats/dev,exp/ali_dev'), { featsDir: 'feats/dev', aliDir: 'exp/ali_dev' });
+  assert.throws(() => parseDevDirs('feats/dev'), { message: "expected FEATS_DIR,ALI_DIR (e.g. feats/dev,exp/ali_dev), got 'feats/dev'" });
+  assert.equal(parseFraction('0.1'), 0.1);
+  assert.throws(() => parseFraction('1'), { message: "expected a fraction between 0 and 1, got '1'" });
+  assert.equal(positiveNumber('2.5'), 2.5);
+  assert.throws(() => usageParser(parseContext)('x'), { code: 'commander.invalidArgument' });
+  const base = { epochs: 3, momentum: 0.9, batch: 64, optimizer: 'adam' as const, seed: 1, backend: 'cpu' as const, newbob: true };
+  const s = trainSettingsFrom({ ...base, devSplit: 0.2 }, { left: 1, right: 1 });
+  assert.equal(s.learningRate, DEFAULT_LR.adam);
+  assert.deepEqual(s.dev, { split: 0.2 });
+  assert.deepEqual(s.newbob, DEFAULT_NEWBOB);
+  assert.equal(trainSettingsFrom({ ...base, newbob: true }, { left: 1, right: 1 }).newbob, undefined, 'no held-out set, no newbob');
+  assert.equal(trainSettingsFrom({ ...base, devSplit: 0.2, newbob: false, lr: 0.5 }, { left: 1, right: 1 }).newbob, undefined);
+});
