@@ -1,0 +1,56 @@
+// Worker job for bench/nnet.bench.ts: time hand-written training steps on this thread's own wasm
+// backend (each worker thread loads its own tfjs + wasm instance).
+import { selectBackend } from '../src/nnet/backend.js';
+import { parseArch } from '../src/nnet/arch.js';
+import { initDnnWeights } from '../src/nnet/model.js';
+import { TrainStep } from '../src/nnet/train-step.js';
+
+export interface StepBenchInput {
+  arch: string;
+  inputDim: number;
+  numPdfs: number;
+  batchSize: number;
+  warmupSteps: number;
+  steps: number;
+  optimizer: 'sgd' | 'adam';
+  seed: number;
+}
+
+export interface StepBenchResult {
+  backend: string;
+  frames: number;
+  seconds: number;
+  framesPerSec: number;
+  /** Wall-clock (ms since epoch) of the timed section, to compute the aggregate of overlapping jobs. */
+  startMs: number;
+  endMs: number;
+  /** Frames per second of CPU time of this process (user + system): robust to other processes on a
+   * shared machine, but only meaningful when this thread is the process's only busy one. */
+  framesPerCpuSec: number;
+}
+
+/** Train `steps` minibatches of random data (after `warmupSteps`), return the timing. */
+export async function timeTrainSteps(input: StepBenchInput): Promise<StepBenchResult> {
+  const backend = await selectBackend('wasm');
+  const { inputDim, numPdfs, batchSize: M } = input;
+  const w = initDnnWeights(parseArch(input.arch), inputDim, numPdfs, input.seed);
+  const step = new TrainStep(w, { optimizer: input.optimizer, momentum: 0.9, loss: { kind: 'ce', temperature: 1, hardWeight: 1, softWeight: 0 } });
+  let s = input.seed >>> 0;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const x = Float32Array.from({ length: M * inputDim }, () => rand() * 2 - 1);
+  const labels = Int32Array.from({ length: M }, () => Math.floor(rand() * numPdfs));
+  try {
+    for (let i = 0; i < input.warmupSteps; i++) step.step({ size: M, x, labels }, 0.001, i);
+    const startMs = Date.now();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < input.steps; i++) step.step({ size: M, x, labels }, 0.001, i);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSec = (cpu.user + cpu.system) / 1e6;
+    const frames = M * input.steps;
+    return { backend, frames, seconds, framesPerSec: frames / seconds, startMs, endMs: Date.now(), framesPerCpuSec: frames / cpuSec };
+  } finally {
+    step.dispose();
+  }
+}
