@@ -77,12 +77,13 @@ export function drawSpeakers(
       pitchRange: round1(randUniform(rng, ...ranges.pitchRange)),
     },
   });
-  // Train: accents cycle in a shuffled order; each accent walks the train variants from its own offset.
+  // Train: accents cycle in a shuffled order; variants are used once each before any is reused
+  // (with another accent), so train speakers differ in timbre as much as the variants allow.
   const accentOrder = shuffleInPlace(rng, [...accents]);
   const used = new Set<string>();
   for (let i = 0; i < counts.train; i++) {
     const accent = accentOrder[i % accentOrder.length];
-    let k = Math.floor(i / accentOrder.length) + (i % accentOrder.length) * 7;
+    let k = i;
     while (used.has(`${accent}+${trainVariants[k % trainVariants.length]}`)) k++;
     const variant = trainVariants[k % trainVariants.length];
     used.add(`${accent}+${variant}`);

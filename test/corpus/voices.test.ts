@@ -52,3 +52,11 @@ test('every human variant synthesizes with every accent (smoke, one word)', asyn
     assert.ok(s.samples.length > 2000);
   }
 });
+
+test('train speakers use distinct voice variants while there are enough', () => {
+  const spk = drawSpeakers(makeRng(3), { train: 30, dev: 4, test: 4 }).filter((s) => s.split === 'train');
+  assert.equal(new Set(spk.map((s) => s.voice.variant ?? '')).size, 30);
+  // More train speakers than variants: variants repeat, but never with the same accent.
+  const many = drawSpeakers(makeRng(3), { train: 100, dev: 2, test: 2 }).filter((s) => s.split === 'train');
+  assert.equal(new Set(many.map((s) => `${s.voice.accent}+${s.voice.variant ?? ''}`)).size, 100);
+});
