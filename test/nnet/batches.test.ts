@@ -126,3 +126,44 @@ test('splitCorpus holds out whole utterances, seeded', () => {
   assert.deepEqual(splitCorpus(c, 0.3, 5).heldOut.uttIds, heldOut.uttIds);
   assert.throws(() => splitCorpus(c, 1.5, 1), { name: 'InputError', message: '--dev-split 1.5: expected a fraction between 0 and 1 (e.g. 0.1)' });
 });
+
+test('loadFrameCorpus applies CMVN once per utterance, skips utterances without a matching alignment', async () => {
+  const { promises: fs } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { loadFrameCorpus, withFrameCounter } = await import('../../src/nnet/batches.js');
+  const { readFeatsDir } = await import('../../src/store/feats-archive.js');
+  const { readCmvn, applyCmvn } = await import('../../src/features/cmvn.js');
+  const { readAlignments } = await import('../../src/hmm/ali-archive.js');
+  const { writeSynthCorpusDirs } = await import('./pipeline-fixtures.js');
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'batches-'));
+  const d = await writeSynthCorpusDirs(root, { name: 'x', numUtts: 4, dim: 3, seed: 1 });
+  const ali = await readAlignments(d.aliDir);
+  const alis = new Map(ali.alis);
+  const ids = [...alis.keys()];
+  alis.delete(ids[0]);
+  alis.set(ids[1], { ...alis.get(ids[1])!, pdfIds: alis.get(ids[1])!.pdfIds.slice(1) });
+  const loaded = await loadFrameCorpus(d.featsDir, { alignments: alis, numPdfs: d.numPdfs, aliDir: d.aliDir, normVars: true });
+  assert.deepEqual(loaded.cmvn, { per: 'speaker', normVars: true });
+  assert.deepEqual(loaded.corpus.uttIds, ids.slice(2));
+  assert.equal(loaded.skipped[0].reason, `no alignment in ${d.aliDir}`);
+  assert.match(loaded.skipped[1].reason, /^\d+ feature frames but \d+ aligned frames$/);
+  const { utts } = await readFeatsDir(d.featsDir);
+  const expected = applyCmvn(utts.get(ids[2])!, await readCmvn(d.featsDir), { normVars: true });
+  assert.deepEqual(Array.from(loaded.corpus.feats.subarray(0, expected.length)), Array.from(expected));
+  // Unlabeled: every utterance, labels -1.
+  const unl = await loadFrameCorpus(d.featsDir, { numPdfs: d.numPdfs });
+  assert.equal(unl.corpus.uttIds.length, 4);
+  assert.ok(unl.corpus.labels.every((y) => y === -1));
+  // No match at all: an InputError that says what to check.
+  await assert.rejects(loadFrameCorpus(d.featsDir, { alignments: new Map(), numPdfs: d.numPdfs, aliDir: 'ALI' }), {
+    name: 'InputError',
+    message: `${d.featsDir}: no utterance has both features and a matching alignment in ALI (4 skipped, e.g. ${ids[0]}: no alignment in ALI); check that ALI_DIR was aligned from these features`,
+  });
+  // withFrameCounter reports every batch's size.
+  const src = createBatchSource(unl.corpus, { context: { left: 0, right: 0 }, seed: 1 });
+  let counted = 0;
+  for (const _ of withFrameCounter(src, (n) => (counted += n)).batches(0, 7)) void _;
+  assert.equal(counted, src.numFrames);
+  await fs.rm(root, { recursive: true });
+});
