@@ -7,6 +7,9 @@ import { MODEL_LANG_DIR, MODEL_META_FILE, readDnnModelMeta, type DnnModelMeta } 
 import { selectBackend, type BackendName } from '../nnet/backend.js';
 import { spliceUtterance } from '../nnet/splice.js';
 import type { FeatureConfig } from '../features/config.js';
+import { applyCmvn, type CmvnStats } from '../features/cmvn.js';
+import type { UttFeats } from '../store/feats-archive.js';
+import { GMM_JSON_FILE, MODEL_JSON_FILE, readGmmModel, type GmmModelInfo } from '../hmm/gmm-model.js';
 
 /** What kind of acoustic model a directory holds. */
 export type ModelKind = 'dnn' | 'ensemble' | 'gmm';
@@ -60,7 +63,7 @@ function setupFromDnnMeta(kind: ModelKind, dir: string, memberDir: string, meta:
 
 /**
  * Read a model directory's decoding setup: a DNN (`asr-distill.json`), an ensemble
- * (`ensemble.json`), or a GMM from `train-mono` (`model.json` with type `gmm`, not decodable yet).
+ * (`ensemble.json`), or the GMM from `train-mono` (`model.json` with type `gmm` + `gmm.json`).
  */
 export async function readModelSetup(dir: string): Promise<ModelSetup> {
   if (await exists(path.join(dir, ENSEMBLE_FILE))) {
@@ -75,10 +78,28 @@ export async function readModelSetup(dir: string): Promise<ModelSetup> {
     const meta = await readDnnModelMeta(dir);
     return setupFromDnnMeta('dnn', dir, dir, meta, await readTransitionModel(path.join(dir, TRANSITION_MODEL_FILE)), path.join(dir, MODEL_LANG_DIR));
   }
-  if (await exists(path.join(dir, 'gmm.json'))) {
-    throw new InputError(`${dir}: decoding with the GMM from train-mono is not supported yet; decode a DNN or an ensemble directory`);
+  if (await exists(path.join(dir, GMM_JSON_FILE))) {
+    let info: GmmModelInfo;
+    try {
+      info = JSON.parse(await fs.readFile(path.join(dir, MODEL_JSON_FILE), 'utf8')) as GmmModelInfo;
+    } catch {
+      throw new InputError(`${path.join(dir, MODEL_JSON_FILE)}: missing or not valid JSON; is ${dir} a model directory made by 'asr-distill train-mono'?`);
+    }
+    if (info.type !== 'gmm') throw new InputError(`${path.join(dir, MODEL_JSON_FILE)}: type is '${info.type}', expected 'gmm'`);
+    return {
+      kind: 'gmm',
+      dir,
+      langDir: path.join(dir, MODEL_LANG_DIR),
+      transitionModel: await readTransitionModel(path.join(dir, TRANSITION_MODEL_FILE)),
+      numPdfs: info.numPdfs,
+      featureConfig: info.feats,
+      featDim: info.inputDim,
+      frameShiftMs: info.frameShiftMs,
+      // The GMM's own transform applies CMN (gmm-feats.ts); the decoder supplies the stats.
+      cmvn: { per: info.featureTransform.cmvn.per, normVars: info.featureTransform.cmvn.normVars },
+    };
   }
-  throw new InputError(`${dir}: not a model directory (no ${ENSEMBLE_FILE}, ${MODEL_META_FILE} or gmm.json); give a directory made by asr-distill train, ensemble or distill`);
+  throw new InputError(`${dir}: not a model directory (no ${ENSEMBLE_FILE}, ${MODEL_META_FILE} or ${GMM_JSON_FILE}); give a directory made by asr-distill train, ensemble or distill`);
 }
 
 /**
@@ -96,12 +117,21 @@ export function posteriorsToLogLikelihoods(posteriors: Float32Array, logPriors: 
   return posteriors;
 }
 
-/** Turns normalised features into per-frame scaled log-likelihoods [numFrames x numPdfs]. */
+/** Turns an utterance's features into per-frame log-likelihoods [numFrames x numPdfs] (before the acoustic scale). */
 export interface FrameScorer {
   readonly numPdfs: number;
+  /**
+   * `utt` holds the stored (un-normalised) features; `cmvn` the statistics for the model's CMVN
+   * mode (absent when the model uses none).
+   */
+  scoreUtterance(utt: UttFeats, cmvn?: CmvnStats): Float32Array;
+  dispose(): void;
+}
+
+/** A DNN or ensemble scorer; `logLikelihoods` takes already-normalised features. */
+export interface DnnScorer extends FrameScorer {
   /** `feats` [numFrames x featDim], already CMVN-normalised as the model expects. */
   logLikelihoods(feats: Float32Array, numFrames: number): Float32Array;
-  dispose(): void;
 }
 
 /**
@@ -109,22 +139,41 @@ export interface FrameScorer {
  * backend: splice the context, forward pass (ensemble members' posteriors combined by the
  * manifest's rule, arithmetic = average), then log posterior - log prior.
  */
-export async function loadFrameScorer(dir: string, backend: BackendName = 'auto'): Promise<FrameScorer> {
+export async function loadDnnScorer(dir: string, backend: BackendName = 'auto'): Promise<DnnScorer> {
   await selectBackend(backend);
   const model = await loadAcousticModel(dir);
   const forward = new AcousticForward(model);
   const { meta } = model;
   const logPriors = Float32Array.from(meta.priors);
+  const logLikelihoods = (feats: Float32Array, numFrames: number): Float32Array => {
+    if (feats.length !== numFrames * meta.featDim) {
+      throw new InputError(`${dir}: features have ${numFrames > 0 ? feats.length / numFrames : 0} dims per frame but the model expects ${meta.featDim}; extract them with the model's feature config`);
+    }
+    if (numFrames === 0) return new Float32Array(0);
+    const x = spliceUtterance(feats, numFrames, meta.featDim, meta.context);
+    return posteriorsToLogLikelihoods(forward.posteriors(x, numFrames), logPriors, meta.numPdfs);
+  };
   return {
     numPdfs: meta.numPdfs,
-    logLikelihoods(feats: Float32Array, numFrames: number): Float32Array {
-      if (feats.length !== numFrames * meta.featDim) {
-        throw new InputError(`${dir}: features have ${numFrames > 0 ? feats.length / numFrames : 0} dims per frame but the model expects ${meta.featDim}; extract them with the model's feature config`);
-      }
-      if (numFrames === 0) return new Float32Array(0);
-      const x = spliceUtterance(feats, numFrames, meta.featDim, meta.context);
-      return posteriorsToLogLikelihoods(forward.posteriors(x, numFrames), logPriors, meta.numPdfs);
-    },
+    logLikelihoods,
+    scoreUtterance: (utt, cmvn) => logLikelihoods(cmvn && meta.cmvn.per !== 'none' ? applyCmvn(utt, cmvn, { normVars: meta.cmvn.normVars }) : utt.data, utt.numFrames),
     dispose: () => forward.dispose(),
+  };
+}
+
+/**
+ * Load any decodable model directory: DNN or ensemble (see loadDnnScorer), or the GMM from
+ * train-mono (log p(x | pdf) of its diagonal GMMs on its own MFCC + deltas features; no priors).
+ */
+export async function loadFrameScorer(dir: string, backend: BackendName = 'auto'): Promise<FrameScorer> {
+  if (!(await exists(path.join(dir, GMM_JSON_FILE)))) return loadDnnScorer(dir, backend);
+  const gmm = await readGmmModel(dir);
+  return {
+    numPdfs: gmm.info.numPdfs,
+    scoreUtterance: (utt, cmvn) => {
+      if (!cmvn) throw new InputError(`${dir}: the GMM needs CMVN statistics per ${gmm.info.featureTransform.cmvn.per}`);
+      return gmm.frameLogLikelihoods(utt, cmvn);
+    },
+    dispose: () => {},
   };
 }

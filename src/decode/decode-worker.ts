@@ -5,7 +5,7 @@ import type { Utterance } from '../data/data-dir.js';
 import { loadUtteranceAudio } from '../data/audio.js';
 import { makeFeatureComputer } from '../features/compute.js';
 import type { FeatureConfig } from '../features/config.js';
-import { applyCmvn, computeCmvnStats, type CmvnStats } from '../features/cmvn.js';
+import { computeCmvnStats, type CmvnStats } from '../features/cmvn.js';
 import type { UttFeats } from '../store/feats-archive.js';
 import type { BackendName } from '../nnet/backend.js';
 import { readLangDir } from '../lang/lang-dir.js';
@@ -90,8 +90,7 @@ export async function decodeShard(input: DecodeShardInput, ctx: JobContext): Pro
     const out: UttDecodeResult[] = [];
     for (const f of feats) {
       const t0 = performance.now();
-      const x = cmvnStats ? applyCmvn(f, cmvnStats, { normVars: input.cmvn.normVars }) : f.data;
-      const ll = scorer.logLikelihoods(x, f.numFrames);
+      const ll = scorer.scoreUtterance(f, cmvnStats);
       const t1 = performance.now();
       const hyps: UttHyp[] = input.acousticScales.map((acousticScale) => {
         const r = search.decode(ll, f.numFrames, { ...input.search, acousticScale });

@@ -5,7 +5,7 @@ import { InputError } from '../errors.js';
 import { decodeWav } from '../data/wav.js';
 import { resample } from '../data/resample.js';
 import { makeFeatureComputer } from '../features/compute.js';
-import { applyCmvn, computeCmvnStats } from '../features/cmvn.js';
+import { computeCmvnStats } from '../features/cmvn.js';
 import { readLangDir } from '../lang/lang-dir.js';
 import type { BackendName } from '../nnet/backend.js';
 import { loadFrameScorer, readModelSetup } from './acoustic-model.js';
@@ -69,8 +69,7 @@ export async function transcribeFiles(modelDir: string, files: string[], options
       for (let i = 0; i < x.length; i++) signal[i] = x[i] * 32768;
       const m = computer.compute(signal, file);
       const feats = { uttId: file, speakerId: file, numFrames: m.numFrames, dim: m.dim, data: m.data };
-      const norm = setup.cmvn.per === 'none' || m.numFrames === 0 ? m.data : applyCmvn(feats, computeCmvnStats([feats], setup.cmvn.per), { normVars: setup.cmvn.normVars });
-      const ll = scorer.logLikelihoods(norm, m.numFrames);
+      const ll = m.numFrames === 0 ? new Float32Array(0) : scorer.scoreUtterance(feats, setup.cmvn.per === 'none' ? undefined : computeCmvnStats([feats], setup.cmvn.per));
       const r = search.decode(ll, m.numFrames, {
         acousticScale: options.acousticScale ?? DECODE_DEFAULTS.acousticScale,
         beam: options.beam ?? DECODE_DEFAULTS.beam,

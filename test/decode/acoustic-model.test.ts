@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { loadFrameScorer, posteriorsToLogLikelihoods, readModelSetup } from '../../src/decode/acoustic-model.js';
+import { loadDnnScorer, posteriorsToLogLikelihoods, readModelSetup } from '../../src/decode/acoustic-model.js';
 import { writeDnnModelDir, type DnnModelMeta } from '../../src/nnet/model-dir.js';
 import { initDnnWeights, type DnnWeights } from '../../src/nnet/model.js';
 import { spliceUtterance } from '../../src/nnet/splice.js';
@@ -63,8 +63,8 @@ test('loadFrameScorer: DNN and 2-member ensemble (arithmetic mean of posteriors)
   const x = spliceUtterance(feats, numFrames, featDim, context);
   const p1 = forwardJs(w1, x, numFrames);
   const p2 = forwardJs(w2, x, numFrames);
-  const single = await loadFrameScorer(path.join(root, 'm1'), 'cpu');
-  const ens = await loadFrameScorer(path.join(root, 'ens'), 'cpu');
+  const single = await loadDnnScorer(path.join(root, 'm1'), 'cpu');
+  const ens = await loadDnnScorer(path.join(root, 'ens'), 'cpu');
   const l1 = single.logLikelihoods(feats, numFrames);
   const le = ens.logLikelihoods(feats, numFrames);
   for (let i = 0; i < numFrames * P; i++) {
@@ -81,5 +81,8 @@ test('loadFrameScorer: DNN and 2-member ensemble (arithmetic mean of posteriors)
   assert.equal(setup.langDir, path.join(path.resolve(root, 'ens', '../m1'), 'lang'));
   mkdirSync(path.join(root, 'gmm'));
   writeFileSync(path.join(root, 'gmm', 'gmm.json'), '{}');
-  await assert.rejects(readModelSetup(path.join(root, 'gmm')), { name: 'InputError', message: `${path.join(root, 'gmm')}: decoding with the GMM from train-mono is not supported yet; decode a DNN or an ensemble directory` });
+  await assert.rejects(readModelSetup(path.join(root, 'gmm')), {
+    name: 'InputError',
+    message: `${path.join(root, 'gmm', 'model.json')}: missing or not valid JSON; is ${path.join(root, 'gmm')} a model directory made by 'asr-distill train-mono'?`,
+  });
 });

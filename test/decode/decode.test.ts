@@ -7,6 +7,9 @@ import { decodeDataDir, parseAcousticScales } from '../../src/decode/decode.js';
 import { parseTranscript } from '../../src/score/text-file.js';
 import { trainNgramArpa } from '../../src/decode/ngram-train.js';
 import { makeOracleSetup } from './oracle-model.js';
+import { writeGmmModel } from '../../src/hmm/gmm-model.js';
+import { initGmmSet } from '../../src/hmm/gmm.js';
+import { defaultFbankConfig } from '../../src/features/config.js';
 
 test('parseAcousticScales: one value or an inclusive sweep; bad specs name the problem', () => {
   assert.deepEqual(parseAcousticScales('0.1'), [0.1]);
@@ -55,4 +58,24 @@ test('decodeDataDir: sweep keeps the best scale and writes per-scale files; --lm
     message: `${badJsgf}: word 'eleven' is not in the lexicon of ${s.modelDir}/lang; add it to the lexicon (asr-distill prepare-lang) or remove it from the grammar`,
   });
   await assert.rejects(decodeDataDir(s.dataDir, s.dataDir, out), { name: 'InputError', message: `${s.dataDir}: not a model directory (no ensemble.json, asr-distill.json or gmm.json); give a directory made by asr-distill train, ensemble or distill` });
+});
+
+test('decodeDataDir with a GMM model (train-mono layout): per-pdf Gaussians at the one-hot features decode the reference exactly', async () => {
+  const s = await makeOracleSetup(mkdtempSync(path.join(tmpdir(), 'decode-gmm-')), { numUtts: 4, seed: 3 });
+  const P = s.tm.numPdfs;
+  const gmm = initGmmSet(P, new Float64Array(P), new Float64Array(P).fill(0.01));
+  for (let p = 0; p < P; p++) gmm.means[p * P + p] = 1;
+  const gmmDir = path.join(s.root, 'mono');
+  const cmvn = { per: 'utterance' as const, normVars: false };
+  await writeGmmModel(
+    gmmDir,
+    { type: 'gmm', featureTransform: { type: 'fbank', numCeps: 13, cepstralLifter: 0, deltaOrder: 0, deltaWindow: 2, cmvn, energyColumn: -1 }, feats: defaultFbankConfig(), inputDim: P, dim: P, numPdfs: P, numGauss: P, frameShiftMs: 10, cmvn },
+    gmm,
+    s.tm,
+    s.lang,
+  );
+  const summary = await decodeDataDir(gmmDir, s.dataDir, path.join(s.root, 'out'), { featsDir: s.featsDir, runner: 'inline', quiet: true });
+  assert.equal(summary.modelKind, 'gmm');
+  assert.equal(summary.wer!.errors, 0);
+  assert.ok(summary.wer!.numWords > 0);
 });

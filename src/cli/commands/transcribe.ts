@@ -22,7 +22,7 @@ export function register(program: Command): void {
   program
     .command('transcribe')
     .description('Print the words spoken in WAV files (one file: its words; several: `file: words` per line)')
-    .argument('<model-dir>', 'model directory (DNN or ensemble)')
+    .argument('<model-dir>', 'model directory (DNN, ensemble or GMM)')
     .argument('<wav...>', 'WAV files (first channel; resampled to the model rate if needed)')
     .option('--grammar <file.jsgf>', "JSGF grammar (default: the model's lang/grammar.jsgf)")
     .option('--lm <file.arpa>', 'ARPA n-gram language model instead of a grammar')
