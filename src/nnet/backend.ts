@@ -54,6 +54,9 @@ async function trySet(name: 'wasm' | 'cpu'): Promise<boolean> {
  * @example await selectBackend('wasm') === 'wasm'
  */
 export async function selectBackend(name: BackendName): Promise<string> {
+  // Production mode: silences tfjs's console banner ("install our node backend") that the cpu
+  // backend prints on first use; we choose backends deliberately and report the choice ourselves.
+  tf.env().set('PROD', true);
   if (name !== 'auto' && tf.getBackend() === name) return name;
   switch (name) {
     case 'tensorflow':
