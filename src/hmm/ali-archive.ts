@@ -32,6 +32,9 @@ export interface AliInfo {
   failed: FailedUtt[];
   /** Where the alignment came from, e.g. `align exp/mono` or `import-ali kaldi ali.txt` (informational). */
   source?: string;
+  /** From `align`: average log p(x | aligned pdf) per frame, and the share of frames whose best GMM pdf is the aligned one. */
+  avgLogLike?: number;
+  gmmStateAccuracy?: number;
 }
 
 /** A contiguous run of frames of one phone instance. */

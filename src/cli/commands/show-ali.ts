@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { InputError } from '../../errors.js';
+import { action, examples, oneOf } from '../command.js';
+import { formatCtm, formatPdfText, phoneSegments, readAlignments } from '../../hmm/ali-archive.js';
+
+export const order = 42;
+
+export function register(program: Command): void {
+  program
+    .command('show-ali')
+    .description(
+      'Print alignments as a Kaldi phone CTM (`uttid 1 start duration phone`, like ali-to-phones --ctm-output)\n' +
+        'or as per-frame pdf ids (like ali-to-pdf ... ark,t:-)',
+    )
+    .argument('<ali-dir>', 'alignment directory (asr-distill align / import-ali)')
+    .option('--utt <id>', 'only this utterance')
+    .option('--format <f>', 'ctm or pdf', oneOf('ctm', 'pdf'), 'ctm')
+    .addHelpText('after', examples('asr-distill show-ali exp/ali_train --utt spk01-0001', 'asr-distill show-ali exp/ali_dev --format pdf > ali.txt'))
+    .action(
+      action('show-ali', async (aliDir: string, o: { utt?: string; format: 'ctm' | 'pdf' }) => {
+        const { info, alis, transitionModel, lang } = await readAlignments(aliDir);
+        let list = [...alis.values()];
+        if (o.utt !== undefined) {
+          const a = alis.get(o.utt);
+          if (!a) {
+            const why = info.failed.find((f) => f.uttId === o.utt);
+            throw new InputError(`${aliDir}: no alignment for utterance ${o.utt}${why ? ` (it failed: ${why.reason})` : ''}`);
+          }
+          list = [a];
+        }
+        let out = '';
+        for (const a of list) out += o.format === 'pdf' ? formatPdfText(a) : formatCtm(a.uttId, phoneSegments(a, transitionModel), lang.phones, info.frameShiftMs);
+        process.stdout.write(out);
+      }),
+    );
+}

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { action, examples, finiteNumber, positiveInt } from '../command.js';
+import { trainMono } from '../../hmm/train-mono.js';
+import { defaultTopology } from '../../hmm/topology.js';
+
+export const order = 40;
+
+export function register(program: Command): void {
+  program
+    .command('train-mono')
+    .description(
+      'Train a monophone GMM-HMM from a flat start (Kaldi steps/train_mono.sh): equal alignment, then\n' +
+        're-align / re-estimate GMMs and transitions / split Gaussians; prints the average per-frame\n' +
+        'log-likelihood each iteration; utterances that cannot be used are listed in MODEL_DIR/failed',
+    )
+    .argument('<data-dir>', 'Kaldi data directory with text (transcripts)')
+    .argument('<feats-dir>', 'features of that data directory (asr-distill features; cmvn.json from compute-cmvn)')
+    .argument('<lang-dir>', 'language directory (asr-distill prepare-lang)')
+    .argument('<model-dir>', 'output model directory')
+    .option('--iters <n>', 'training iterations (Kaldi num_iters)', positiveInt, 40)
+    .option('--total-gauss <n>', 'target number of Gaussians over all pdfs (Kaldi totgauss)', positiveInt, 1000)
+    .option('--jobs <n>', 'parallel jobs (default: every core)', positiveInt)
+    .option('--beam <b>', 'Viterbi beam (Kaldi --beam)', finiteNumber, 10)
+    .option('--retry-beam <b>', 'beam of the second attempt for utterances that fail (Kaldi --retry-beam)', finiteNumber, 40)
+    .option('--sil-prob <p>', 'probability of the optional silence between words and at the edges', finiteNumber, 0.5)
+    .option('--nonsil-states <n>', 'HMM states per nonsilence phone', positiveInt, 3)
+    .option('--sil-states <n>', 'HMM states per silence phone', positiveInt, 5)
+    .option('--seed <s>', 'seed of the Gaussian splitting', positiveInt, 1)
+    .addHelpText(
+      'after',
+      examples(
+        'asr-distill train-mono data/digits/train exp/feats/train data/lang/digits exp/mono',
+        'asr-distill train-mono data/digits/train exp/feats/train data/lang/digits exp/mono --iters 30 --total-gauss 1000 --jobs 2',
+      ),
+    )
+    .action(
+      action(
+        'train-mono',
+        async (
+          dataDir: string,
+          featsDir: string,
+          langDir: string,
+          modelDir: string,
+          o: { iters: number; totalGauss: number; jobs?: number; beam: number; retryBeam: number; silProb: number; nonsilStates: number; silStates: number; seed: number },
+        ) => {
+          const res = await trainMono(dataDir, featsDir, langDir, modelDir, {
+            iters: o.iters,
+            totalGauss: o.totalGauss,
+            jobs: o.jobs,
+            beam: o.beam,
+            retryBeam: o.retryBeam,
+            graph: { silProb: o.silProb },
+            topology: defaultTopology({ nonsilenceStates: o.nonsilStates, silenceStates: o.silStates }),
+            seed: o.seed,
+            log: (l) => process.stdout.write(`train-mono: ${l.replace(/^train-mono: /, '')}\n`),
+          });
+          const last = res.iterations[res.iterations.length - 1];
+          process.stdout.write(
+            `train-mono: ${modelDir}: ${res.gmm.numPdfs} pdfs, ${last.numGauss} Gaussians, final avg log-likelihood per frame ${last.avgLogLike.toFixed(4)}; ` +
+              `${res.failed.length} utterance(s) not used${res.failed.length ? ` (see ${modelDir}/failed)` : ''}\n`,
+          );
+        },
+      ),
+    );
+}

@@ -1,0 +1,121 @@
+// Forced alignment of a data directory with a trained GMM-HMM (Kaldi steps/align_si.sh): each
+// utterance's transcript graph, beam-pruned Viterbi with a retry beam, written as an ALI_DIR.
+// Utterances that cannot be aligned are listed in ALI_DIR/failed with the reason.
+import * as path from 'node:path';
+import { InputError } from '../errors.js';
+import { createJobRunner, type RunnerBackend } from '../jobs/runner.js';
+import { createProgress } from '../jobs/progress.js';
+import { readLangDir, type LangDir } from '../lang/lang-dir.js';
+import type { AlignGraphOptions } from './align-graph.js';
+import { writeAlignments, type AliInfo, type UttAlignment } from './ali-archive.js';
+import { loadGmmCorpus, type GmmCorpus } from './gmm-corpus.js';
+import { readGmmModel } from './gmm-model.js';
+import { runPass } from './shard-pass.js';
+import type { TransitionModel } from './transition-model.js';
+import { buildTransitionIndex } from './transitions.js';
+
+export interface AlignOptions {
+  jobs?: number;
+  backend?: RunnerBackend;
+  /** Kaldi align_si.sh: --beam 10 --retry-beam 40, acoustic scale 0.1. */
+  beam?: number;
+  retryBeam?: number;
+  acousticScale?: number;
+  graph?: AlignGraphOptions;
+  /** Also measure the GMM's frame-level state accuracy against the alignment (scores every pdf; default true). */
+  stateAccuracy?: boolean;
+  quiet?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface AlignSummary {
+  numUtts: number;
+  numFrames: number;
+  failed: { uttId: string; reason: string }[];
+  retried: string[];
+  avgLogLike: number;
+  gmmStateAccuracy?: number;
+  seconds: number;
+}
+
+/** Per-utterance pdf and phone labels from transition ids of the shared alignment buffer. */
+export function alignmentsFromTids(corpus: GmmCorpus, tids: Int32Array, tm: TransitionModel, skip: Set<string>): UttAlignment[] {
+  const idx = buildTransitionIndex(tm);
+  const out: UttAlignment[] = [];
+  corpus.uttIds.forEach((uttId, i) => {
+    if (skip.has(uttId)) return;
+    const n = corpus.numFrames[i];
+    const pdfIds = new Int32Array(n);
+    const phoneIds = new Int32Array(n);
+    for (let t = 0; t < n; t++) {
+      const tid = tids[corpus.offsets[i] + t];
+      pdfIds[t] = idx.tidPdf[tid];
+      phoneIds[t] = idx.tidPhone[tid];
+    }
+    out.push({ uttId, pdfIds, phoneIds });
+  });
+  return out;
+}
+
+/** Refuse a lang directory whose phones differ from the model's (the pdf ids would not mean the same). */
+export function checkSamePhones(lang: LangDir, modelLang: LangDir, modelDir: string): void {
+  if (lang.phones.join(' ') !== modelLang.phones.join(' ')) {
+    throw new InputError(`${lang.dir}/phones.txt differs from ${modelDir}/lang/phones.txt; align with the lang directory the model was trained with`);
+  }
+}
+
+/**
+ * `asr-distill align DATA_DIR FEATS_DIR LANG_DIR MODEL_DIR ALI_DIR`.
+ *
+ * @example await alignData('data/dev', 'exp/feats/dev', 'data/lang/digits', 'exp/mono', 'exp/ali_dev', { jobs: 2 })
+ */
+export async function alignData(dataDir: string, featsDir: string, langDir: string, modelDir: string, aliDir: string, opts: AlignOptions = {}): Promise<AlignSummary> {
+  const t0 = performance.now();
+  const model = await readGmmModel(modelDir);
+  const lang = await readLangDir(langDir);
+  checkSamePhones(lang, model.lang, modelDir);
+  const { corpus, featsInfo } = await loadGmmCorpus(dataDir, featsDir, lang, model.info.featureTransform, {
+    silProb: opts.graph?.silProb,
+    note: opts.log,
+    expectInputDim: model.info.inputDim,
+  });
+  if (featsInfo.frameShiftMs !== model.info.frameShiftMs) {
+    throw new InputError(`${featsDir}: frame shift ${featsInfo.frameShiftMs} ms but the model in ${modelDir} was trained at ${model.info.frameShiftMs} ms`);
+  }
+  const tids = new Int32Array(new SharedArrayBuffer(Math.max(1, corpus.totalFrames) * 4));
+  const runner = createJobRunner({ jobs: opts.jobs, backend: opts.backend });
+  const progress = createProgress({ label: `align ${path.basename(dataDir)}`, total: corpus.uttIds.length, unit: 'utts', quiet: opts.quiet });
+  const stateAccuracy = opts.stateAccuracy ?? true;
+  let r;
+  try {
+    r = await runPass(runner, corpus, corpus.uttIds.map((_, i) => i), model.gmm, model.transitionModel, tids, {
+      mode: 'viterbi',
+      accumulate: false,
+      stateAccuracy,
+      beam: opts.beam,
+      retryBeam: opts.retryBeam,
+      acousticScale: opts.acousticScale,
+      graph: opts.graph,
+      progress,
+    });
+  } finally {
+    progress.stop();
+    await runner.close();
+  }
+  const failed = [...corpus.failed, ...r.failed].sort((a, b) => (a.uttId < b.uttId ? -1 : a.uttId > b.uttId ? 1 : 0));
+  const alis = alignmentsFromTids(corpus, tids, model.transitionModel, new Set(r.failed.map((f) => f.uttId)));
+  const avgLogLike = r.numFrames > 0 ? r.totLogLike / r.numFrames : NaN;
+  const gmmStateAccuracy = stateAccuracy && r.numFrames > 0 ? r.stateCorrect / r.numFrames : undefined;
+  const info: AliInfo = {
+    numPdfs: model.transitionModel.numPdfs,
+    frameShiftMs: featsInfo.frameShiftMs,
+    numUtts: alis.length,
+    numFrames: r.numFrames,
+    failed,
+    source: `align ${path.resolve(modelDir)} ${path.resolve(dataDir)}`,
+    avgLogLike,
+    ...(gmmStateAccuracy !== undefined ? { gmmStateAccuracy } : {}),
+  };
+  await writeAlignments(aliDir, alis, info, model.transitionModel, model.lang);
+  return { numUtts: alis.length, numFrames: r.numFrames, failed, retried: r.retried, avgLogLike, ...(gmmStateAccuracy !== undefined ? { gmmStateAccuracy } : {}), seconds: (performance.now() - t0) / 1000 };
+}
