@@ -99,6 +99,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const fps: Record<number, number> = {};
     for (const jobs of [1, 2]) {
       const t = performance.now();
+      const cpu0 = process.cpuUsage();
       const r = await trainEnsemble({
         featsDir: small.featsDir,
         aliDir: small.aliDir,
@@ -112,9 +113,14 @@ export async function run(): Promise<Record<string, unknown>> {
         quiet: true,
       });
       const sec = (performance.now() - t) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const cpuSec = (cpu.user + cpu.system) / 1e6;
       fps[jobs] = (2 * small.numFrames) / sec;
       scaling[`jobs${jobs}`] = {
         wallSec: +sec.toFixed(2),
+        // CPU seconds this process got per wall second: ~jobs on an idle machine; lower = other load took the cores.
+        cpuSec: +cpuSec.toFixed(2),
+        coresUsed: +(cpuSec / sec).toFixed(2),
         aggregateFramesPerSec: Math.round(fps[jobs]),
         memberTrainFramesPerSec: r.members.map((m) => Math.round(m.result!.history[0].framesPerSec)),
       };
