@@ -18,10 +18,10 @@ export function denseForward(h: tf.Tensor2D, W: tf.Tensor2D, b: tf.Tensor1D, rel
 
 /**
  * Gradient of the loss w.r.t. W for `z = h W + b`: `dW = h^T g` (in x out), as an explicit
- * transpose of the batch x in activation followed by a plain product.
+ * transpose of the batch x in activation followed by a plain product (pass `hT` if already at hand).
  */
-export function denseWeightGrad(h: tf.Tensor2D, g: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(tf.transpose(h), g);
+export function denseWeightGrad(h: tf.Tensor2D, g: tf.Tensor2D, hT?: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(hT ?? tf.transpose(h), g);
 }
 
 /**
@@ -39,6 +39,15 @@ export function denseBiasGrad(g: tf.Tensor2D): tf.Tensor1D {
  */
 export function denseInputGrad(g: tf.Tensor2D, W: tf.Tensor2D): tf.Tensor2D {
   return tf.transpose(tf.matMul(W, tf.transpose(g))) as tf.Tensor2D;
+}
+
+/**
+ * The same input gradient in transposed layout, from the transposed `gT` (out x batch):
+ * `dh^T = W g^T`, a plain product with W as the left operand (XNNPACK packs only the right one,
+ * here the small gT). The train step back-propagates in this layout to skip one transpose a layer.
+ */
+export function denseInputGradT(gT: tf.Tensor2D, W: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(W, gT);
 }
 
 /**

@@ -3,7 +3,7 @@
 // distill-loss.ts expressed in tf ops, and in-place optimizer updates.
 import * as tf from '@tensorflow/tfjs';
 import { layerDropout } from './arch.js';
-import { denseBiasGrad, denseForward, denseInputGrad, denseWeightGrad, dropoutMask, mixSeed, reluDropoutBackward } from './dense.js';
+import { denseBiasGrad, denseForward, denseInputGradT, denseWeightGrad, dropoutMask, mixSeed, reluDropoutBackward } from './dense.js';
 import type { LossConfig } from './distill-loss.js';
 import { checkDnnWeights, type DnnWeights } from './model.js';
 import { createOptimizer, type Optimizer, type OptimizerKind, type OptimizerState } from './optimizer.js';
@@ -145,11 +145,19 @@ export class TrainStep {
       const z = denseForward(hs[numHidden], this.W[numHidden], this.b[numHidden], false);
       const { loss, dz } = lossAndGradient(z, batch, this.opts.loss);
       const grads: tf.Tensor[] = new Array(2 * (numHidden + 1));
+      // Carry the gradient in both layouts: g (batch x out) for dW = h^T g, gT (out x batch) for
+      // dh^T = W gT. The ReLU/dropout mask is applied in the transposed layout with h^T, which
+      // dW needs anyway, so each layer costs two batch-sized transposes (h and the new g).
       let g = dz;
+      let gT = tf.transpose(dz);
       for (let l = numHidden; l >= 0; l--) {
-        grads[2 * l] = denseWeightGrad(hs[l], g);
+        const hT = tf.transpose(hs[l]);
+        grads[2 * l] = denseWeightGrad(hs[l], g, hT);
         grads[2 * l + 1] = denseBiasGrad(g);
-        if (l > 0) g = reluDropoutBackward(denseInputGrad(g, this.W[l]), hs[l], scales[l - 1]);
+        if (l > 0) {
+          gT = reluDropoutBackward(denseInputGradT(gT, this.W[l]), hT, scales[l - 1]);
+          g = tf.transpose(gT);
+        }
       }
       return { loss, pred: tf.argMax(z, 1), grads };
     });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/nnet/backend.js';
-import { denseBiasGrad, denseForward, denseInputGrad, denseWeightGrad, dropoutMask, mixSeed, reluDropoutBackward } from '../../src/nnet/dense.js';
+import { denseBiasGrad, denseForward, denseInputGrad, denseInputGradT, denseWeightGrad, dropoutMask, mixSeed, reluDropoutBackward } from '../../src/nnet/dense.js';
 
 const h = [
   [1, -2, 0.5],
@@ -37,6 +37,8 @@ for (const backend of ['wasm', 'cpu'] as const) {
       close(denseWeightGrad(ht, gt).dataSync(), [1, 0, -1, 0.5, 4, 3, 2, -4, -1.5, -1, -0.5, 1.25], 'dW');
       close(denseBiasGrad(gt).dataSync(), [3, 1, -1, -0.5], 'db');
       close(denseInputGrad(gt, Wt).dataSync(), [3, -0.5, -0.5, 0, 2, -1], 'dh');
+      close(denseInputGradT(tf.transpose(gt), Wt).dataSync(), [3, 0, -0.5, 2, -0.5, -1], 'dh^T');
+      close(denseWeightGrad(ht, gt, tf.transpose(ht)).dataSync(), [1, 0, -1, 0.5, 4, 3, 2, -4, -1.5, -1, -0.5, 1.25], 'dW given h^T');
       close(reluDropoutBackward(gt, tf.tensor2d([[0, 2, 0, 1], [3, 0, 0, 4]]), 2).dataSync(), [0, 0, 0, 1, 4, 0, 0, -2], 'dz');
     });
   });
