@@ -5,7 +5,7 @@ import type { FbankConfig } from './config.js';
 import { featureDim } from './config.js';
 import { makeMelBanks, applyMelBanks, type MelBanks } from './mel.js';
 import { DirectRealDft, RealFft } from './real-fft.js';
-import { FLT_EPSILON, copyFrame, firstSampleOfFrame, makeWindow, numFrames, paddedWindowSize, processFrame, windowShiftSamples, windowSizeSamples } from './window.js';
+import { FLT_EPSILON, copyFrame, makeWindow, numFrames, paddedWindowSize, processFrame, windowShiftSamples, windowSizeSamples } from './window.js';
 import { makeRng, type Rng } from '../data/random.js';
 
 /** A feature matrix: `numFrames` rows of `dim` values, row-major. */
@@ -44,6 +44,8 @@ export class FbankComputer {
   readonly melBanks: MelBanks;
   private readonly fft: RealFft | DirectRealDft;
   private readonly frame: Float64Array;
+  /** Edge frames (reflected, without snipEdges) for the fast path: float32 like the signal, so it stays monomorphic. */
+  private readonly edgeFrame: Float32Array;
   private readonly spectrum: Float64Array;
   private readonly mel: Float64Array;
 
@@ -59,6 +61,7 @@ export class FbankComputer {
     const p = this.paddedSize;
     this.fft = p >= 4 && (p & (p - 1)) === 0 ? new RealFft(p) : new DirectRealDft(p);
     this.frame = new Float64Array(p);
+    this.edgeFrame = new Float32Array(this.windowSize);
     this.spectrum = new Float64Array((p >> 1) + 1);
     this.mel = new Float64Array(config.numMelBins);
   }
@@ -72,7 +75,7 @@ export class FbankComputer {
    * Features of `signal` (samples scaled like int16, as Kaldi reads WAV: a [-1, 1) signal times
    * 32768). Zero frames if the signal is shorter than one window (with snipEdges).
    */
-  compute(signal: ArrayLike<number>, options: FbankComputeOptions = {}): FeatureMatrix {
+  compute(signal: Float32Array, options: FbankComputeOptions = {}): FeatureMatrix {
     const c = this.config;
     const n = this.numFrames(signal.length);
     const dim = this.dim;
@@ -85,14 +88,19 @@ export class FbankComputer {
     const logEnergyFloor = c.energyFloor > 0 ? Math.log(c.energyFloor) : -Infinity;
     const fft = this.fft;
     const fused = fft instanceof RealFft && c.dither === 0 && !c.useEnergy;
+    // Hoisted out of the frame loop (Kaldi FirstSampleOfFrame).
+    const size = this.windowSize;
+    const shift = this.windowShift;
+    const offset = c.snipEdges ? 0 : (shift >> 1) - (size >> 1);
+    const len = signal.length;
     for (let t = 0; t < n; t++) {
       if (fused) {
-        const start = firstSampleOfFrame(t, c);
-        if (start >= 0 && start + this.windowSize <= signal.length) {
+        const start = t * shift + offset;
+        if (start >= 0 && start + size <= len) {
           this.loadProcessed(signal, start);
         } else {
-          copyFrame(signal, t, c, frame);
-          this.loadProcessed(frame, 0);
+          copyFrame(signal, t, c, this.edgeFrame);
+          this.loadProcessed(this.edgeFrame, 0);
         }
         fft.power(spectrum);
       } else {
@@ -122,7 +130,7 @@ export class FbankComputer {
    * The general per-frame path, one layer after the other: copy (with reflection), process
    * (dither, DC, energy, pre-emphasis, window), power spectrum into `spectrum`.
    */
-  private layeredFrame(signal: ArrayLike<number>, t: number, rng: Rng | undefined): void {
+  private layeredFrame(signal: Float32Array, t: number, rng: Rng | undefined): void {
     const c = this.config;
     const frame = this.frame;
     copyFrame(signal, t, c, frame);
@@ -142,7 +150,7 @@ export class FbankComputer {
    * frame mean mu and coefficient c: y[i] = (x[i] - c x[i-1] - (1 - c) mu) w[i] and
    * y[0] = (1 - c)(x[0] - mu) w[0], which is what processFrame computes (tested equal).
    */
-  private loadProcessed(src: ArrayLike<number>, start: number): void {
+  private loadProcessed(src: Float32Array, start: number): void {
     const c = this.config;
     const size = this.windowSize;
     const w = this.window;
@@ -188,6 +196,6 @@ export class FbankComputer {
 }
 
 /** One-off fbank of a signal (builds a FbankComputer; reuse one for many utterances). */
-export function computeFbank(signal: ArrayLike<number>, config: FbankConfig, options: FbankComputeOptions = {}): FeatureMatrix {
+export function computeFbank(signal: Float32Array, config: FbankConfig, options: FbankComputeOptions = {}): FeatureMatrix {
   return new FbankComputer(config).compute(signal, options);
 }

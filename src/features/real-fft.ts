@@ -11,9 +11,13 @@ export class RealFft {
   private readonly half: number;
   /** Bit-reversal permutation of 0..N/2-1 (where input pair n goes before the in-place DIT passes). */
   readonly bitReverse: Int32Array;
-  /** Per-stage twiddles, concatenated: stage with span L uses L/2 entries (cos, -sin) of 2*pi*j/L. */
-  private readonly twCos: Float64Array;
-  private readonly twSin: Float64Array;
+  /** Radix-4 twiddles w^j, w^2j, w^3j (cos, sin of -2 pi j k / 4h) per pass, concatenated. */
+  private readonly r4Cos1: Float64Array;
+  private readonly r4Sin1: Float64Array;
+  private readonly r4Cos2: Float64Array;
+  private readonly r4Sin2: Float64Array;
+  private readonly r4Cos3: Float64Array;
+  private readonly r4Sin3: Float64Array;
   /** Untangling twiddles exp(-2*pi*i*k/N), k = 0..N/2. */
   private readonly postCos: Float64Array;
   private readonly postSin: Float64Array;
@@ -35,17 +39,27 @@ export class RealFft {
       for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
       this.bitReverse[i] = r;
     }
-    this.twCos = new Float64Array(Math.max(1, m));
-    this.twSin = new Float64Array(Math.max(1, m));
-    let off = 0;
-    for (let span = 2; span <= m; span <<= 1) {
-      const h = span >> 1;
-      for (let j = 0; j < h; j++) {
-        const a = (-2 * Math.PI * j) / span;
-        this.twCos[off + j] = Math.cos(a);
-        this.twSin[off + j] = Math.sin(a);
+    // Twiddles of the radix-4 passes, concatenated in pass order (pass with quarter length h: h entries).
+    const first = (bits & 1) === 1 ? 2 : 4;
+    let count = 0;
+    for (let h = first; h < m; h *= 4) count += h;
+    this.r4Cos1 = new Float64Array(count);
+    this.r4Sin1 = new Float64Array(count);
+    this.r4Cos2 = new Float64Array(count);
+    this.r4Sin2 = new Float64Array(count);
+    this.r4Cos3 = new Float64Array(count);
+    this.r4Sin3 = new Float64Array(count);
+    let o = 0;
+    for (let h = first; h < m; h *= 4) {
+      for (let j = 0; j < h; j++, o++) {
+        const a = (-2 * Math.PI * j) / (4 * h);
+        this.r4Cos1[o] = Math.cos(a);
+        this.r4Sin1[o] = Math.sin(a);
+        this.r4Cos2[o] = Math.cos(2 * a);
+        this.r4Sin2[o] = Math.sin(2 * a);
+        this.r4Cos3[o] = Math.cos(3 * a);
+        this.r4Sin3[o] = Math.sin(3 * a);
       }
-      off += h;
     }
     this.postCos = new Float64Array(m + 1);
     this.postSin = new Float64Array(m + 1);
@@ -73,14 +87,13 @@ export class RealFft {
   }
 
   /**
-   * In-place decimation-in-time passes over the (bit-reversed) work buffers, two radix-2 stages
-   * fused per pass (radix-2^2): half the passes over memory of plain radix-2.
+   * In-place decimation-in-time passes over the (bit-reversed) work buffers: one trivial pass
+   * (radix-2 or radix-4 with twiddles 1 and -i), then radix-4 passes.
    */
   private transformHalf(): void {
-    const { re, im, twCos, twSin } = this;
+    const { re, im } = this;
     const m = this.half;
     let span: number; // size of the blocks already transformed
-    let off: number; // where the twiddles of the next stage start
     if ((Math.log2(m) & 1) === 1) {
       // Odd number of stages: one plain radix-2 pass (twiddle 1) first.
       for (let i = 0; i < m; i += 2) {
@@ -91,7 +104,6 @@ export class RealFft {
         im[i + 1] = ai - bi;
       }
       span = 2;
-      off = 1;
     } else {
       // Spans 2 and 4 fused: twiddles 1 and -i only.
       for (let i = 0; i < m; i += 4) {
@@ -110,44 +122,45 @@ export class RealFft {
         im[i + 3] = bi + dr;
       }
       span = 4;
-      off = 3;
     }
+    // Radix-4 passes: four sub-transforms of length h (at a, b, c, d in bit-reversed order: the
+    // residues 0, 2, 1, 3 mod 4) combine with twiddles w^j, w^2j, w^3j (w = exp(-2 pi i / 4h)):
+    // three complex multiplications per four points instead of radix-2's four.
+    const { r4Cos1, r4Sin1, r4Cos2, r4Sin2, r4Cos3, r4Sin3 } = this;
+    let tw = 0;
     while (span < m) {
-      const h = span; // stage 1 half-span (twiddles at off), stage 2 half-span 2h (at off + h)
-      const off2 = off + h;
+      const h = span;
       const block = 4 * h;
-      for (let j = 0; j < h; j++) {
-        const w1r = twCos[off + j], w1i = twSin[off + j];
-        const w2r = twCos[off2 + j], w2i = twSin[off2 + j];
+      for (let j = 0; j < h; j++, tw++) {
+        const w1r = r4Cos1[tw], w1i = r4Sin1[tw];
+        const w2r = r4Cos2[tw], w2i = r4Sin2[tw];
+        const w3r = r4Cos3[tw], w3i = r4Sin3[tw];
         for (let a = j; a < m; a += block) {
           const b = a + h, c = b + h, d = c + h;
-          // Stage 1: (a, b) and (c, d) with twiddle w1.
-          let xr = re[b], xi = im[b];
-          let tr = xr * w1r - xi * w1i, ti = xr * w1i + xi * w1r;
-          const a1r = re[a] + tr, a1i = im[a] + ti;
-          const b1r = re[a] - tr, b1i = im[a] - ti;
+          const t0r = re[a], t0i = im[a];
+          // T1 = w^j * C (residue 1), T2 = w^2j * B (residue 2), T3 = w^3j * D (residue 3).
+          let xr = re[c], xi = im[c];
+          const t1r = xr * w1r - xi * w1i, t1i = xr * w1i + xi * w1r;
+          xr = re[b];
+          xi = im[b];
+          const t2r = xr * w2r - xi * w2i, t2i = xr * w2i + xi * w2r;
           xr = re[d];
           xi = im[d];
-          tr = xr * w1r - xi * w1i;
-          ti = xr * w1i + xi * w1r;
-          const c1r = re[c] + tr, c1i = im[c] + ti;
-          const d1r = re[c] - tr, d1i = im[c] - ti;
-          // Stage 2: (a, c) with w2, (b, d) with w2 * (-i).
-          tr = c1r * w2r - c1i * w2i;
-          ti = c1r * w2i + c1i * w2r;
-          re[a] = a1r + tr;
-          im[a] = a1i + ti;
-          re[c] = a1r - tr;
-          im[c] = a1i - ti;
-          const ur = d1r * w2r - d1i * w2i, ui = d1r * w2i + d1i * w2r;
-          re[b] = b1r + ui;
-          im[b] = b1i - ur;
-          re[d] = b1r - ui;
-          im[d] = b1i + ur;
+          const t3r = xr * w3r - xi * w3i, t3i = xr * w3i + xi * w3r;
+          const s02r = t0r + t2r, s02i = t0i + t2i, d02r = t0r - t2r, d02i = t0i - t2i;
+          const s13r = t1r + t3r, s13i = t1i + t3i, d13r = t1r - t3r, d13i = t1i - t3i;
+          re[a] = s02r + s13r;
+          im[a] = s02i + s13i;
+          re[c] = s02r - s13r;
+          im[c] = s02i - s13i;
+          // X[j + h] = d02 - i d13, X[j + 3h] = d02 + i d13.
+          re[b] = d02r + d13i;
+          im[b] = d02i - d13r;
+          re[d] = d02r - d13i;
+          im[d] = d02i + d13r;
         }
       }
-      off = off2 + 2 * h;
-      span = 4 * h;
+      span = block;
     }
   }
 
@@ -169,15 +182,20 @@ export class RealFft {
     const r0 = re[0], i0 = im[0];
     out[0] = (r0 + i0) * (r0 + i0);
     out[m] = (r0 - i0) * (r0 - i0);
-    for (let k = 1; k < m; k++) {
-      const ar = re[k], ai = im[k], br = re[m - k], bi = -im[m - k];
-      // E = (Z[k] + conj Z[N/2-k]) / 2, O = (Z[k] - conj Z[N/2-k]) / 2i, X = E + W^k O.
-      const er = 0.5 * (ar + br), ei = 0.5 * (ai + bi);
-      const or = 0.5 * (ai - bi), oi = -0.5 * (ar - br);
+    // Bins k and N/2 - k share Z[k] and Z[N/2 - k]: untangle both from one pair of loads.
+    // E = (Z[k] + conj Z[N/2-k]) / 2, O = (Z[k] - conj Z[N/2-k]) / 2i, X[k] = E + W^k O.
+    for (let k = 1, q = m - 1; k <= q; k++, q--) {
+      const ar = re[k], ai = im[k], br = re[q], bi = im[q];
+      const er = 0.5 * (ar + br), ei = 0.5 * (ai - bi);
+      const or = 0.5 * (ai + bi), oi = -0.5 * (ar - br);
       const wr = postCos[k], wi = postSin[k];
-      const xr = er + wr * or - wi * oi;
-      const xi = ei + wr * oi + wi * or;
+      const pr = wr * or - wi * oi, pi = wr * oi + wi * or;
+      let xr = er + pr, xi = ei + pi;
       out[k] = xr * xr + xi * xi;
+      // Bin q: E_q = conj(E), O_q = conj(O), W^q = -conj(W^k), so X[q] = conj(E - W^k O).
+      xr = er - pr;
+      xi = -ei + pi;
+      out[q] = xr * xr + xi * xi;
     }
   }
 }

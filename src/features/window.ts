@@ -80,7 +80,7 @@ export function copyFrame(
   signal: ArrayLike<number>,
   t: number,
   opts: Pick<FrameOptions, 'sampleRate' | 'frameLengthMs' | 'frameShiftMs' | 'snipEdges'>,
-  out: Float64Array,
+  out: Float64Array | Float32Array,
 ): void {
   const size = windowSizeSamples(opts);
   const start = firstSampleOfFrame(t, opts);
