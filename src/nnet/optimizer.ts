@@ -33,12 +33,17 @@ export interface Optimizer {
   dispose(): void;
 }
 
+/** A non-trainable zero variable shaped like `p` (tidy releases the temporary zeros tensor). */
+function zerosVariable(p: tf.Variable): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.zerosLike(p), false));
+}
+
 class Sgd implements Optimizer {
   readonly kind = 'sgd' as const;
   private step = 0;
   private readonly velocity: tf.Variable[];
   constructor(private readonly params: tf.Variable[], private readonly momentum: number) {
-    this.velocity = momentum > 0 ? params.map((p) => tf.variable(tf.zerosLike(p), false)) : [];
+    this.velocity = momentum > 0 ? params.map((p) => zerosVariable(p)) : [];
   }
   apply(grads: tf.Tensor[], learningRate: number): void {
     this.step++;
@@ -82,8 +87,8 @@ class Adam implements Optimizer {
     private readonly beta2: number,
     private readonly epsilon: number,
   ) {
-    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.m = params.map((p) => zerosVariable(p));
+    this.v = params.map((p) => zerosVariable(p));
   }
   apply(grads: tf.Tensor[], learningRate: number): void {
     this.step++;

@@ -87,8 +87,9 @@ export class TrainStep {
   constructor(w: DnnWeights, readonly opts: TrainStepOptions) {
     checkDnnWeights(w, 'TrainStep');
     this.template = { arch: structuredClone(w.arch), inputDim: w.inputDim, numPdfs: w.numPdfs, layers: [] };
-    this.W = w.layers.map((l) => tf.variable(tf.tensor2d(l.W, [l.inDim, l.outDim]), true));
-    this.b = w.layers.map((l) => tf.variable(tf.tensor1d(l.b), true));
+    // tidy releases the initial tensors; the variables keep their data.
+    this.W = w.layers.map((l) => tf.tidy(() => tf.variable(tf.tensor2d(l.W, [l.inDim, l.outDim]), true)));
+    this.b = w.layers.map((l) => tf.tidy(() => tf.variable(tf.tensor1d(l.b), true)));
     this.optimizer = createOptimizer(opts.optimizer, this.params(), { momentum: opts.momentum });
   }
 

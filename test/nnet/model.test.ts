@@ -66,15 +66,18 @@ for (const backend of ['wasm', 'cpu'] as const) {
   });
 }
 
-test('DnnForward rejects input of the wrong size', async () => {
+test('DnnForward rejects input of the wrong size; it leaks no tensors', async () => {
   await selectBackend('wasm');
+  const before = tf.memory().numTensors;
   const f = new DnnForward(initDnnWeights(arch, 12, 7, 1));
+  f.posteriors(new Float32Array(24), 2, 3);
   assert.throws(() => f.logits(new Float32Array(25), 2), (e: unknown) => {
     assert.ok(isInputError(e));
     assert.equal((e as Error).message, 'DnnForward: input has 25 values, expected 2 frames x 12 = 24');
     return true;
   });
   f.dispose();
+  assert.equal(tf.memory().numTensors, before);
 });
 
 test('saveDnn writes TF.js Layers files that loadDnn and tf.loadLayersModel read back', async () => {

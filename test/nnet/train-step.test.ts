@@ -164,3 +164,17 @@ test('a batch with too few inputs is a bug, reported with its sizes', async () =
   });
   s.dispose();
 });
+
+test('steps do not leak tensors; dispose releases everything', async () => {
+  await selectBackend('wasm');
+  const before = tf.memory().numTensors;
+  const s = new TrainStep(initDnnWeights(parseArch('{"hidden":[8,8],"dropout":0.2,"maxNorm":2}'), IN, P, 1), { optimizer: 'adam', loss: losses[1] });
+  const b = makeBatch(11, losses[1].temperature);
+  s.step(b, 0.01, 1);
+  const afterOne = tf.memory().numTensors;
+  for (let i = 0; i < 5; i++) s.step(b, 0.01, i);
+  s.evaluate(b);
+  assert.equal(tf.memory().numTensors, afterOne);
+  s.dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
