@@ -30,7 +30,8 @@ export function register(program: Command): void {
         }
         let out = '';
         for (const a of list) out += o.format === 'pdf' ? formatPdfText(a) : formatCtm(a.uttId, phoneSegments(a, transitionModel), lang.phones, info.frameShiftMs);
-        process.stdout.write(out);
+        // Wait for the write to flush: the CLI exits right after the action, and a pipe is written asynchronously.
+        await new Promise<void>((resolve) => process.stdout.write(out, () => resolve()));
       }),
     );
 }

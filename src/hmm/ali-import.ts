@@ -1,0 +1,221 @@
+// Bring alignments made elsewhere into an ALI_DIR: Kaldi's per-frame pdf ids (`ali-to-pdf
+// final.mdl ark:ali.1.gz ark,t:-` text) and Praat TextGrid phone tiers (the Montreal Forced
+// Aligner's output). TextGrid phones are turned into HMM states by sharing each phone's frames
+// equally among its states (as a flat start would).
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../errors.js';
+import { readLangDir, type LangDir } from '../lang/lang-dir.js';
+import { writeAlignments, type FailedUtt, type UttAlignment } from './ali-archive.js';
+import { normalizePhone } from './ali-accuracy.js';
+import { buildTransitionModel, defaultTopology } from './topology.js';
+import { readTransitionModel, TRANSITION_MODEL_FILE, type TransitionModel } from './transition-model.js';
+
+/** One tier of a TextGrid: intervals (IntervalTier) with their labels. */
+export interface TextGridTier {
+  name: string;
+  intervals: { xmin: number; xmax: number; text: string }[];
+}
+
+/**
+ * Parse `ali-to-pdf ... ark,t:-` text: `uttid p1 p2 ...` per line. Errors name the file and line.
+ */
+export function parseKaldiPdfText(text: string, file: string): Map<string, Int32Array> {
+  const out = new Map<string, Int32Array>();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const f = lines[i].trim().split(/\s+/).filter((x) => x.length > 0);
+    if (f.length === 0) continue;
+    if (f.length < 2) throw new InputError(`${file} line ${i + 1}: utterance ${f[0]} has no frames; expected 'uttid pdf1 pdf2 ...' (ali-to-pdf text output)`);
+    const ids = new Int32Array(f.length - 1);
+    for (let k = 1; k < f.length; k++) {
+      if (!/^\d+$/.test(f[k])) throw new InputError(`${file} line ${i + 1} (utt ${f[0]}): '${f[k]}' is not a pdf id; expected ali-to-pdf text output`);
+      ids[k - 1] = Number(f[k]);
+    }
+    if (out.has(f[0])) throw new InputError(`${file} line ${i + 1}: utterance ${f[0]} appears twice`);
+    out.set(f[0], ids);
+  }
+  return out;
+}
+
+/**
+ * Parse a Praat TextGrid (long "ooTextFile" or short format) into its interval tiers; point tiers
+ * are skipped. The two formats carry the same values in the same order, so the parser reads the
+ * quoted strings and numbers in sequence (after dropping `[n]` item indices).
+ */
+export function parseTextGrid(text: string, file: string): TextGridTier[] {
+  const body = text.replace(/^\uFEFF/, '').replace(/\[\d+\]/g, '');
+  const tokens: (string | number)[] = [];
+  const re = /"((?:[^"]|"")*)"|(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)/g;
+  for (let m = re.exec(body); m; m = re.exec(body)) tokens.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : Number(m[2]));
+  let k = 0;
+  const next = (what: string): string | number => {
+    if (k >= tokens.length) throw new InputError(`${file}: TextGrid ends early (expected ${what}); is it a Praat TextGrid?`);
+    return tokens[k++];
+  };
+  const num = (what: string): number => {
+    const v = next(what);
+    if (typeof v !== 'number') throw new InputError(`${file}: expected a number for ${what}, got '${v}'; is it a Praat TextGrid?`);
+    return v;
+  };
+  const str = (what: string): string => {
+    const v = next(what);
+    if (typeof v !== 'string') throw new InputError(`${file}: expected a quoted string for ${what}, got ${v}; is it a Praat TextGrid?`);
+    return v;
+  };
+  if (str('file type') !== 'ooTextFile' || str('object class') !== 'TextGrid') throw new InputError(`${file}: not a Praat TextGrid (expected 'File type = "ooTextFile"' and 'Object class = "TextGrid"')`);
+  num('xmin');
+  num('xmax');
+  const size = num('number of tiers');
+  const tiers: TextGridTier[] = [];
+  for (let t = 0; t < size; t++) {
+    const cls = str('tier class');
+    const name = str('tier name');
+    num('tier xmin');
+    num('tier xmax');
+    const n = num('number of intervals');
+    if (cls === 'IntervalTier') {
+      const intervals = [];
+      for (let i = 0; i < n; i++) intervals.push({ xmin: num('interval xmin'), xmax: num('interval xmax'), text: str('interval text') });
+      tiers.push({ name, intervals });
+    } else if (cls === 'TextTier') {
+      for (let i = 0; i < n; i++) {
+        num('point time');
+        str('point mark');
+      }
+    } else throw new InputError(`${file}: unknown tier class '${cls}'`);
+  }
+  return tiers;
+}
+
+/**
+ * Frame labels for phone intervals: frame t gets the interval containing its centre
+ * (t*shift + length/2); each phone instance's frames are shared equally among its HMM states.
+ * Returns null with a reason when a label is not a phone of `lang`.
+ */
+export function intervalsToAlignment(
+  uttId: string,
+  intervals: { xmin: number; xmax: number; text: string }[],
+  numFrames: number,
+  tm: TransitionModel,
+  lang: LangDir,
+  opts: { frameShiftMs: number; frameLengthMs: number },
+): UttAlignment | { reason: string } {
+  const shift = opts.frameShiftMs / 1000;
+  const centre = opts.frameLengthMs / 2000;
+  const segIndex = new Int32Array(numFrames);
+  const labels: number[] = [];
+  for (const iv of intervals) {
+    const label = normalizePhone(iv.text.trim(), lang.optionalSilence);
+    const ph = lang.phoneIds.get(label) ?? (label === 'SPN' || label === '<UNK>' ? lang.phoneIds.get('SPN') : undefined);
+    if (ph === undefined || !tm.phones[ph]) return { reason: `phone '${iv.text}' at ${iv.xmin}s is not in ${lang.dir}/phones.txt` };
+    labels.push(ph);
+  }
+  let k = 0;
+  for (let t = 0; t < numFrames; t++) {
+    const time = t * shift + centre;
+    while (k < intervals.length - 1 && time >= intervals[k].xmax) k++;
+    segIndex[t] = k;
+  }
+  const pdfIds = new Int32Array(numFrames);
+  const phoneIds = new Int32Array(numFrames);
+  for (let s = 0; s < numFrames; ) {
+    let e = s;
+    while (e < numFrames && segIndex[e] === segIndex[s]) e++;
+    const hmm = tm.phones[labels[segIndex[s]]]!;
+    const n = hmm.states.length;
+    for (let t = s; t < e; t++) {
+      phoneIds[t] = hmm.phoneId;
+      pdfIds[t] = hmm.states[Math.min(n - 1, Math.floor(((t - s) * n) / (e - s)))].pdfId;
+    }
+    s = e;
+  }
+  return { uttId, pdfIds, phoneIds };
+}
+
+/** The transition model and lang of a model directory, or the default topology over a lang directory. */
+export async function loadModelOrLang(dir: string): Promise<{ tm: TransitionModel; lang: LangDir }> {
+  try {
+    await fs.access(path.join(dir, TRANSITION_MODEL_FILE));
+  } catch {
+    const lang = await readLangDir(dir);
+    return { tm: buildTransitionModel(lang.phones, lang.silencePhones, defaultTopology()), lang };
+  }
+  return { tm: await readTransitionModel(path.join(dir, TRANSITION_MODEL_FILE)), lang: await readLangDir(path.join(dir, 'lang')) };
+}
+
+export interface ImportOptions {
+  frameShiftMs?: number;
+  frameLengthMs?: number;
+  /** Frame counts per utterance (from a FEATS_DIR); alignments of another length are reported as failed. */
+  numFrames?: Map<string, number>;
+  /** TextGrid tier with the phones (default: the first tier named like "phones"). */
+  tier?: string;
+}
+
+/**
+ * `asr-distill import-ali kaldi|textgrid INPUT MODEL_OR_LANG_DIR ALI_DIR`. INPUT is a text file
+ * (kaldi) or a TextGrid file / directory of `<uttid>.TextGrid` files (textgrid).
+ */
+export async function importAlignments(format: 'kaldi' | 'textgrid', input: string, modelOrLang: string, aliDir: string, opts: ImportOptions = {}): Promise<{ numUtts: number; failed: FailedUtt[] }> {
+  const { tm, lang } = await loadModelOrLang(modelOrLang);
+  const frameShiftMs = opts.frameShiftMs ?? 10;
+  const frameLengthMs = opts.frameLengthMs ?? 25;
+  const alis: UttAlignment[] = [];
+  const failed: FailedUtt[] = [];
+  const checkLength = (uttId: string, n: number): boolean => {
+    const want = opts.numFrames?.get(uttId);
+    if (opts.numFrames && want === undefined) {
+      failed.push({ uttId, reason: 'no features for this utterance in the feature directory' });
+      return false;
+    }
+    if (want !== undefined && Math.abs(want - n) > (format === 'kaldi' ? 0 : 2)) {
+      failed.push({ uttId, reason: `${n} frames in the alignment but ${want} in the features` });
+      return false;
+    }
+    return true;
+  };
+  if (format === 'kaldi') {
+    let text: string;
+    try {
+      text = await fs.readFile(input, 'utf8');
+    } catch {
+      throw new InputError(`${input}: not found; give the text output of 'ali-to-pdf final.mdl ark:"gunzip -c ali.*.gz|" ark,t:-'`);
+    }
+    for (const [uttId, pdfIds] of parseKaldiPdfText(text, input)) {
+      const bad = pdfIds.findIndex((p) => p >= tm.numPdfs);
+      if (bad >= 0) {
+        failed.push({ uttId, reason: `frame ${bad}: pdf id ${pdfIds[bad]} >= ${tm.numPdfs} pdfs of the transition model` });
+        continue;
+      }
+      if (!checkLength(uttId, pdfIds.length)) continue;
+      alis.push({ uttId, pdfIds, phoneIds: Int32Array.from(pdfIds, (p) => tm.pdfToState[p][0]) });
+    }
+  } else {
+    const stat = await fs.stat(input).catch(() => null);
+    if (!stat) throw new InputError(`${input}: not found; give a TextGrid file or a directory of <uttid>.TextGrid files`);
+    const files = stat.isDirectory()
+      ? (await fs.readdir(input)).filter((f) => /\.textgrid$/i.test(f)).sort().map((f) => path.join(input, f))
+      : [input];
+    if (files.length === 0) throw new InputError(`${input}: no .TextGrid files`);
+    for (const file of files) {
+      const uttId = path.basename(file).replace(/\.textgrid$/i, '');
+      const tiers = parseTextGrid(await fs.readFile(file, 'utf8'), file);
+      const tier = opts.tier ? tiers.find((t) => t.name === opts.tier) : tiers.find((t) => /^phones?$/i.test(t.name)) ?? tiers.find((t) => /phone/i.test(t.name));
+      if (!tier) throw new InputError(`${file}: no phone tier${opts.tier ? ` named '${opts.tier}'` : ''} (tiers: ${tiers.map((t) => t.name).join(', ')}); choose one with --tier`);
+      if (tier.intervals.length === 0) {
+        failed.push({ uttId, reason: `${file}: the phone tier is empty` });
+        continue;
+      }
+      const end = tier.intervals[tier.intervals.length - 1].xmax;
+      // Frames that fit entirely in the audio (Kaldi snip-edges): floor((dur - length) / shift) + 1.
+      const n = opts.numFrames?.get(uttId) ?? Math.max(0, Math.floor((end * 1000 - frameLengthMs) / frameShiftMs + 1e-6) + 1);
+      if (!checkLength(uttId, Math.max(0, Math.floor((end * 1000 - frameLengthMs) / frameShiftMs + 1e-6) + 1))) continue;
+      const a = intervalsToAlignment(uttId, tier.intervals, n, tm, lang, { frameShiftMs, frameLengthMs });
+      if ('reason' in a) failed.push({ uttId, reason: `${file}: ${a.reason}` });
+      else alis.push(a);
+    }
+  }
+  await writeAlignments(aliDir, alis, { numPdfs: tm.numPdfs, frameShiftMs, numUtts: 0, numFrames: 0, failed, source: `import-ali ${format} ${path.resolve(input)}` }, tm, lang);
+  return { numUtts: alis.length, failed };
+}
