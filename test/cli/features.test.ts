@@ -102,3 +102,39 @@ test('the three commands have help with examples', async () => {
     assert.match(h.stdout, /Examples:\n {2}\$ asr-distill /);
   }
 });
+
+test('a features run killed mid-way leaves no feats.json and no truncated shard', async () => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const { decodeFeatsShard } = await import('../../src/store/feats-archive.js');
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'asr-distill-feats-kill-'));
+  await fs.mkdir(path.join(dir, 'wav'));
+  const entries = [];
+  const x = Float32Array.from({ length: 16000 * 4 }, (_, k) => 0.2 * Math.sin(0.05 * k));
+  const wav = encodeWavPcm16(x, 16000);
+  for (let i = 0; i < 60; i++) {
+    const id = `s-u${String(i).padStart(3, '0')}`;
+    await fs.writeFile(path.join(dir, `wav/${id}.wav`), wav);
+    entries.push({ uttId: id, speakerId: 's', wav: `wav/${id}.wav` });
+  }
+  await writeDataDir(dir, entries);
+  const feats = path.join(dir, 'feats');
+  const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', main, 'features', dir, feats, '--jobs', '2'], {
+    env: { ...process.env, ASR_DISTILL_PROGRESS_SECONDS: '0.01' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  // Kill it as soon as it reports progress (it is then mid-way through extracting).
+  await new Promise<void>((resolve) => {
+    child.stderr.on('data', (d: Buffer) => {
+      if (/features: \d+\/60 utts/.test(d.toString())) child.kill('SIGKILL');
+    });
+    child.on('exit', () => resolve());
+  });
+  const files = await fs.readdir(feats);
+  assert.ok(!files.includes('feats.json'), `feats.json must not exist after a killed run: ${files.join(' ')}`);
+  for (const f of files.filter((n) => /^feats\.\d+\.arrow$/.test(n))) {
+    decodeFeatsShard(await fs.readFile(path.join(feats, f)), f); // complete, or it would throw
+  }
+  await assert.rejects(readFeatsDir(feats), /is not a finished feature directory/);
+});
