@@ -287,7 +287,7 @@ export async function trainEnsemble(opts: EnsembleOptions): Promise<EnsembleResu
         }
         bar.update(msg.doneFrames, msg.fields);
       },
-      onResult: (i, r) => bars.get(i)?.stop(`${now[i].dir}: ${r.summary}`),
+      onResult: (i) => bars.get(i)?.stop(),
     });
     results.push(...out);
   } finally {
