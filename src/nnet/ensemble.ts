@@ -217,7 +217,10 @@ export function planEnsemble(opts: EnsembleOptions): EnsemblePlan {
       seed: opts.baseSeed + i,
       arch: opts.archs[i % opts.archs.length],
     })),
-    settings: opts.settings,
+    // Absolute dev paths too, so that the plan (and resume) does not depend on the working directory.
+    settings: opts.settings.dev && 'featsDir' in opts.settings.dev
+      ? { ...opts.settings, dev: { featsDir: path.resolve(opts.settings.dev.featsDir), aliDir: path.resolve(opts.settings.dev.aliDir) } }
+      : opts.settings,
   };
 }
 

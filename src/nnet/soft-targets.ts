@@ -71,21 +71,55 @@ export class TopKTargets implements FrameTargets {
 
 /**
  * The K most probable pdfs of one row (ties: lower pdf id first) with their probabilities
- * renormalised to sum to 1, written at `outOffset` of `ids` / `probs`.
+ * renormalised to sum to 1, written at `outOffset` of `ids` / `probs`. A size-K min-heap keeps this
+ * O(N log K) per frame: thousands of pdfs x hundreds of thousands of frames.
  */
 export function topKRow(row: ArrayLike<number>, k: number, ids: Int32Array, probs: Float32Array, outOffset: number): void {
   const n = row.length;
   const kk = Math.min(k, n);
-  // Partial selection sort: K is small next to the pdf count.
-  const chosen = new Uint8Array(n);
+  const heap = new Int32Array(kk); // pdf ids; heap[0] is the worst kept
+  // a is worse than b: lower probability, or equal and higher id.
+  const worse = (a: number, b: number) => row[a] < row[b] || (row[a] === row[b] && a > b);
+  const siftDown = (i: number, size: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let w = i;
+      if (l < size && worse(heap[l], heap[w])) w = l;
+      if (r < size && worse(heap[r], heap[w])) w = r;
+      if (w === i) return;
+      const t = heap[i];
+      heap[i] = heap[w];
+      heap[w] = t;
+      i = w;
+    }
+  };
+  for (let p = 0; p < kk; p++) {
+    heap[p] = p;
+    for (let i = p; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!worse(heap[i], heap[parent])) break;
+      const t = heap[i];
+      heap[i] = heap[parent];
+      heap[parent] = t;
+      i = parent;
+    }
+  }
+  for (let p = kk; p < n; p++) {
+    if (worse(heap[0], p)) {
+      heap[0] = p;
+      siftDown(0, kk);
+    }
+  }
+  // Pop worst-first into the output from the back: best ends up first.
   let sum = 0;
-  for (let j = 0; j < kk; j++) {
-    let best = -1;
-    for (let p = 0; p < n; p++) if (!chosen[p] && (best < 0 || row[p] > row[best])) best = p;
-    chosen[best] = 1;
-    ids[outOffset + j] = best;
-    probs[outOffset + j] = row[best];
+  for (let size = kk; size > 0; size--) {
+    const best = heap[0];
+    ids[outOffset + size - 1] = best;
+    probs[outOffset + size - 1] = row[best];
     sum += row[best];
+    heap[0] = heap[size - 1];
+    siftDown(0, size - 1);
   }
   for (let j = 0; j < kk; j++) probs[outOffset + j] = sum > 0 ? probs[outOffset + j] / sum : 1 / kk;
 }

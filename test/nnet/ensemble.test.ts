@@ -111,3 +111,24 @@ test('planEnsemble: members differ by seed, archs cycle', () => {
     ['member-03', 12, 1],
   ]);
 });
+
+test('planEnsemble resolves data paths (resume does not depend on the working directory)', () => {
+  const plan = planEnsemble({
+    featsDir: 'f',
+    aliDir: 'a',
+    ensDir: 'e',
+    numMembers: 1,
+    archs: [{ hidden: [{ units: 8 }], activation: 'relu' }],
+    combine: 'geometric',
+    baseSeed: 1,
+    jobs: 1,
+    settings: { context: { left: 1, right: 1 }, epochs: 1, batchSize: 8, learningRate: 0.1, optimizer: 'sgd', backend: 'cpu', dev: { featsDir: 'fd', aliDir: 'ad' } },
+  });
+  assert.equal(plan.featsDir, path.resolve('f'));
+  assert.deepEqual(plan.settings.dev, { featsDir: path.resolve('fd'), aliDir: path.resolve('ad') });
+  assert.equal(plan.combine, 'geometric');
+  assert.throws(() => planEnsemble({ ...{ featsDir: 'f', aliDir: 'a', ensDir: 'e', numMembers: 1, combine: 'arithmetic' as const, baseSeed: 1, jobs: 1, settings: plan.settings }, archs: [] }), {
+    name: 'InputError',
+    message: 'ensemble: give at least one --arch',
+  });
+});

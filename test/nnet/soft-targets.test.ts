@@ -115,3 +115,20 @@ test('teacher soft targets average member probabilities at T (never logits); top
   fwd.dispose();
   await fs.rm(tmp, { recursive: true });
 });
+
+test('topKRow agrees with a full sort on random rows, ties broken by lower pdf id', () => {
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let trial = 0; trial < 50; trial++) {
+    const n = 1 + Math.floor(rnd() * 40);
+    const row = Array.from({ length: n }, () => Math.round(rnd() * 10) / 10); // many ties
+    const k = 1 + Math.floor(rnd() * 12);
+    const ids = new Int32Array(Math.min(k, n));
+    const probs = new Float32Array(Math.min(k, n));
+    topKRow(row, k, ids, probs, 0);
+    const order = row.map((p, i) => i).sort((a, b) => row[b] - row[a] || a - b).slice(0, Math.min(k, n));
+    assert.deepEqual(Array.from(ids), order);
+    const sum = order.reduce((s, i) => s + row[i], 0);
+    order.forEach((pdf, j) => assert.ok(Math.abs(probs[j] - (sum > 0 ? row[pdf] / sum : 1 / order.length)) < 1e-6));
+  }
+});
