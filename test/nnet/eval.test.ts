@@ -70,3 +70,24 @@ test('evalFrames scores a model and each ensemble member against direct per-utte
   fwd2.dispose();
   await fs.rm(tmp, { recursive: true });
 });
+
+test('evalFramesDir scores a model dir on FEATS_DIR + ALI_DIR; loadEvalCorpus refuses other CMVN', async () => {
+  const { evalFramesDir, loadEvalCorpus } = await import('../../src/nnet/eval.js');
+  const { writeSynthCorpusDirs, namedTransitionModel } = await import('./pipeline-fixtures.js');
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'eval-'));
+  const plain = await writeSynthCorpusDirs(tmp, { name: 'plain', numUtts: 3, dim: 3, seed: 1, cmvn: false });
+  const normed = await writeSynthCorpusDirs(tmp, { name: 'normed', numUtts: 3, dim: 3, seed: 1 });
+  const tm = namedTransitionModel(['SIL', 'SPN', 'P1', 'P2'], 3);
+  const dir = path.join(tmp, 'm');
+  await writeRandomModel(dir, { featDim: 3, left: 1, right: 1, tm, seed: 1 });
+  const r = await evalFramesDir(dir, plain.featsDir, plain.aliDir, { backend: 'cpu' });
+  assert.equal(r.kind, 'dnn');
+  assert.equal(r.scores.numFrames, plain.numFrames);
+  assert.equal(r.members, undefined);
+  const model = await loadAcousticModel(dir);
+  await assert.rejects(loadEvalCorpus(model, normed.featsDir, normed.aliDir), {
+    name: 'InputError',
+    message: `${normed.featsDir}: CMVN is 'speaker' here but the model ${dir} was trained with 'none'; compute CMVN the same way (asr-distill compute-cmvn)`,
+  });
+  await fs.rm(tmp, { recursive: true });
+});
