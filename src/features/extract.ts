@@ -42,21 +42,52 @@ export interface ExtractSummary {
 }
 
 /**
- * Split `items` into `n` contiguous, nearly equal runs (the first ones one longer), keeping order:
- * shards of a sorted utterance list stay sorted, so reading them back in order is sorted too.
+ * Split `items` into at most `n` contiguous, non-empty runs of nearly equal total `weight` (by
+ * default equal counts), keeping order: shards of a sorted utterance list stay sorted, so reading
+ * them back in order is sorted too.
  */
-export function splitIntoShards<T>(items: T[], n: number): T[][] {
+export function splitIntoShards<T>(items: T[], n: number, weight: (item: T, index: number) => number = () => 1): T[][] {
   const count = Math.max(1, Math.min(n, items.length));
+  if (items.length === 0) return [[]];
+  const weights = items.map(weight);
+  const total = weights.reduce((s, w) => s + w, 0);
   const out: T[][] = [];
-  const base = Math.floor(items.length / count);
-  const extra = items.length % count;
   let start = 0;
-  for (let i = 0; i < count; i++) {
-    const len = base + (i < extra ? 1 : 0);
-    out.push(items.slice(start, start + len));
-    start += len;
+  let acc = 0;
+  for (let j = 1; j < count; j++) {
+    const target = (total * j) / count;
+    let end = start + 1; // every shard gets at least one item
+    acc += weights[start];
+    // Leave at least one item for each remaining shard; stop at the item closest to the target.
+    while (end < items.length - (count - j) && acc + weights[end] / 2 < target) {
+      acc += weights[end];
+      end++;
+    }
+    out.push(items.slice(start, end));
+    start = end;
   }
+  out.push(items.slice(start));
   return out;
+}
+
+/**
+ * How much work each utterance is, for balancing shards: the segment length, else the WAV file's
+ * size in bytes converted to seconds at 16-bit mono 16 kHz, else (piped commands) the average.
+ */
+async function utteranceWorkSec(utts: Utterance[]): Promise<number[]> {
+  const sec = await Promise.all(
+    utts.map(async (u) => {
+      if (u.segment && u.segment.endSec > 0) return u.segment.endSec - u.segment.startSec;
+      if (u.source.kind === 'file') {
+        const st = await fs.stat(u.source.path).catch(() => undefined);
+        if (st) return st.size / 32000;
+      }
+      return NaN;
+    }),
+  );
+  const known = sec.filter((x) => Number.isFinite(x) && x > 0);
+  const fallback = known.length > 0 ? known.reduce((s, x) => s + x, 0) / known.length : 1;
+  return sec.map((x) => (Number.isFinite(x) && x > 0 ? x : fallback));
 }
 
 /** Remove what a previous run left that the new one would contradict (feats.json first). */
@@ -72,7 +103,7 @@ async function clearPreviousRun(featsDir: string): Promise<void> {
 
 /**
  * Extract features for every utterance of `data` (a directory or an already read DataDir) into
- * `featsDir`, `jobs` shards in parallel through the job runner, with a progress display
+ * `featsDir`, `jobs` shards (contiguous runs balanced by audio length) in parallel through the job runner, with a progress display
  * (utterances, audio hours, x real time). Throws the first bad utterance's InputError unless
  * `skipBad`, which lists them in FEATS_DIR/bad_utts (`uttid message` per line) instead.
  */
@@ -81,7 +112,8 @@ export async function extractFeatures(data: string | DataDir, featsDir: string, 
   const dataDir = typeof data === 'string' ? await readDataDir(data) : data;
   if (dataDir.utterances.length === 0) throw new InputError(`data dir ${dataDir.dir}: no utterances`);
   const jobs = Math.max(1, opts.jobs ?? defaultJobs());
-  const shards = splitIntoShards<Utterance>(dataDir.utterances, jobs);
+  const work = await utteranceWorkSec(dataDir.utterances);
+  const shards = splitIntoShards<Utterance>(dataDir.utterances, jobs, (_u, i) => work[i]);
   await clearPreviousRun(featsDir);
   const absDir = path.resolve(featsDir);
   const specs: JobSpec<ShardJobInput>[] = shards.map((utterances, i) => ({

@@ -37,10 +37,17 @@ async function corpus(n: number, extra: Record<string, Uint8Array> = {}): Promis
   return dir;
 }
 
-test('splitIntoShards makes contiguous, balanced, order-keeping runs', () => {
-  assert.deepEqual(splitIntoShards([1, 2, 3, 4, 5], 2), [[1, 2, 3], [4, 5]]);
+test('splitIntoShards makes contiguous, balanced, order-keeping, non-empty runs', () => {
+  assert.deepEqual(splitIntoShards([1, 2, 3, 4, 5, 6], 2), [[1, 2, 3], [4, 5, 6]]);
+  assert.deepEqual(splitIntoShards([1, 2, 3, 4, 5], 3), [[1, 2], [3], [4, 5]]);
   assert.deepEqual(splitIntoShards([1, 2], 4), [[1], [2]]);
   assert.deepEqual(splitIntoShards([], 3), [[]]);
+  // Weighted: one long item balances three short ones.
+  assert.deepEqual(splitIntoShards(['long', 'a', 'b', 'c'], 2, (x) => (x === 'long' ? 3 : 1)), [['long'], ['a', 'b', 'c']]);
+  assert.deepEqual(splitIntoShards(['a', 'b', 'c', 'long'], 2, (x) => (x === 'long' ? 3 : 1)), [['a', 'b', 'c'], ['long']]);
+  // A huge first item still leaves one item for every other shard.
+  assert.deepEqual(splitIntoShards(['a', 'b', 'c'], 3, (x) => (x === 'a' ? 100 : 1)), [['a'], ['b'], ['c']]);
+  assert.deepEqual(splitIntoShards(['a', 'b', 'c'], 2, (x) => (x === 'c' ? 100 : 1)), [['a', 'b'], ['c']]);
 });
 
 test('extractFeatures with 2 worker jobs writes 2 shards whose features equal computeFbank', async () => {
