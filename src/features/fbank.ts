@@ -6,7 +6,7 @@ import { featureDim } from './config.js';
 import { makeMelBanks, applyMelBanks, type MelBanks } from './mel.js';
 import { DirectRealDft, RealFft } from './real-fft.js';
 import { FLT_EPSILON, copyFrame, makeWindow, numFrames, paddedWindowSize, processFrame, windowShiftSamples, windowSizeSamples } from './window.js';
-import { makeRng, type Rng } from '../data/random.js';
+import { GaussianNoise } from './dither.js';
 
 /** A feature matrix: `numFrames` rows of `dim` values, row-major. */
 export interface FeatureMatrix {
@@ -80,7 +80,7 @@ export class FbankComputer {
     const n = this.numFrames(signal.length);
     const dim = this.dim;
     const out = new Float32Array(n * dim);
-    const rng = c.dither !== 0 ? makeRng(c.ditherSeed, options.ditherStream ?? '') : undefined;
+    const rng = c.dither !== 0 ? new GaussianNoise(c.ditherSeed, options.ditherStream ?? '') : undefined;
     const { frame, spectrum, mel, melBanks } = this;
     const numBins = c.numMelBins;
     const melOffset = c.useEnergy && !c.htkCompat ? 1 : 0;
@@ -130,7 +130,7 @@ export class FbankComputer {
    * The general per-frame path, one layer after the other: copy (with reflection), process
    * (dither, DC, energy, pre-emphasis, window), power spectrum into `spectrum`.
    */
-  private layeredFrame(signal: Float32Array, t: number, rng: Rng | undefined): void {
+  private layeredFrame(signal: Float32Array, t: number, rng: GaussianNoise | undefined): void {
     const c = this.config;
     const frame = this.frame;
     copyFrame(signal, t, c, frame);

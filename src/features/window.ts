@@ -1,6 +1,6 @@
 // Framing and per-frame processing: the Wav2Win layer (lhotse) / Kaldi feature-window.cc.
 import type { FrameOptions, WindowType } from './config.js';
-import { randNormal, type Rng } from '../data/random.js';
+import type { GaussianNoise } from './dither.js';
 
 /** Samples per frame: Kaldi FrameExtractionOptions::WindowSize, trunc(rate * 0.001 * ms). */
 export function windowSizeSamples(opts: Pick<FrameOptions, 'sampleRate' | 'frameLengthMs'>): number {
@@ -106,12 +106,12 @@ export function processFrame(
   frame: Float64Array,
   window: Float64Array,
   opts: Pick<FrameOptions, 'dither' | 'removeDcOffset' | 'preemphasisCoefficient'>,
-  rng?: Rng,
+  noise?: GaussianNoise,
 ): number {
   const size = window.length;
   if (opts.dither !== 0) {
-    if (!rng) throw new Error('processFrame: dither needs a seeded rng');
-    for (let i = 0; i < size; i++) frame[i] += opts.dither * randNormal(rng);
+    if (!noise) throw new Error('processFrame: dither needs a seeded GaussianNoise');
+    for (let i = 0; i < size; i++) frame[i] += opts.dither * noise.next();
   }
   if (opts.removeDcOffset) {
     let sum = 0;

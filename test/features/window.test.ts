@@ -6,7 +6,7 @@ import {
   FLT_EPSILON, copyFrame, firstSampleOfFrame, makeWindow, numFrames, paddedWindowSize, processFrame, windowShiftSamples, windowSizeSamples,
 } from '../../src/features/window.js';
 import { defaultFbankConfig } from '../../src/features/config.js';
-import { makeRng } from '../../src/data/random.js';
+import { GaussianNoise } from '../../src/features/dither.js';
 import { FIXTURE_DIR } from './fixtures.js';
 
 const inter = JSON.parse(readFileSync(path.join(FIXTURE_DIR, 'ref/intermediates_sweep_100-7000hz_1s.fbank40_frame50.json'), 'utf8')) as Record<string, number[]>;
@@ -82,14 +82,14 @@ test('processFrame reproduces the fixture intermediates (DC removal, pre-emphasi
   assert.equal(processFrame(new Float64Array(400), makeWindow('povey', 400), c), Math.log(FLT_EPSILON));
 });
 
-test('processFrame dither needs an rng and is reproducible with one', () => {
+test('processFrame dither needs a noise source and is reproducible with one', () => {
   const c = defaultFbankConfig({ dither: 1 });
   const w = makeWindow('povey', 400);
-  assert.throws(() => processFrame(new Float64Array(400), w, c), /processFrame: dither needs a seeded rng/);
+  assert.throws(() => processFrame(new Float64Array(400), w, c), { message: 'processFrame: dither needs a seeded GaussianNoise' });
   const a = new Float64Array(400);
   const b = new Float64Array(400);
-  processFrame(a, w, c, makeRng(1));
-  processFrame(b, w, c, makeRng(1));
+  processFrame(a, w, c, new GaussianNoise(1));
+  processFrame(b, w, c, new GaussianNoise(1));
   assert.deepEqual(a, b);
   assert.ok(a.some((v) => v !== 0));
 });
