@@ -1,0 +1,46 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { rm } from 'node:fs/promises';
+import { loadCmvn, loadGmmCorpus, makeGmmCorpus, shardByFrames } from '../../src/hmm/gmm-corpus.js';
+import { defaultGmmFeatureTransform } from '../../src/hmm/gmm-feats.js';
+import { readFeatsDir } from '../../src/store/feats-archive.js';
+import { withTmp } from './helpers.js';
+import { writeFileCorpus } from './file-corpus.js';
+
+test('makeGmmCorpus packs features into shared memory; shardByFrames balances frames', () => {
+  const c = makeGmmCorpus(
+    [
+      { uttId: 'a', feats: Float32Array.of(1, 2, 3, 4), numFrames: 2, slots: [] },
+      { uttId: 'b', feats: Float32Array.of(5, 6), numFrames: 1, slots: [] },
+    ],
+    2,
+  );
+  assert.ok(c.feats.buffer instanceof SharedArrayBuffer);
+  assert.deepEqual(Array.from(c.offsets), [0, 2]);
+  assert.deepEqual(Array.from(c.feats), [1, 2, 3, 4, 5, 6]);
+  assert.equal(c.totalFrames, 3);
+  assert.throws(() => makeGmmCorpus([{ uttId: 'x', feats: new Float32Array(3), numFrames: 2, slots: [] }], 2), { message: 'utterance x: 3 values is not 2 x 2' });
+  assert.deepEqual(shardByFrames(Int32Array.of(10, 10, 10, 10), 2), [[0, 1], [2, 3]]);
+  assert.deepEqual(shardByFrames(Int32Array.of(30, 1, 1, 1), 2), [[0], [1, 2, 3]]);
+  assert.deepEqual(shardByFrames(Int32Array.of(5), 4), [[0]]);
+});
+
+test('loadGmmCorpus lists unusable utterances; loadCmvn falls back to computed statistics with a note', async () => {
+  await withTmp(async (dir) => {
+    const fc = await writeFileCorpus(dir, 6);
+    const tr = defaultGmmFeatureTransform();
+    const { corpus, featsInfo } = await loadGmmCorpus(fc.dataDir, fc.featsDir, fc.lang, tr);
+    assert.equal(featsInfo.dim, 40);
+    assert.equal(corpus.dim, 39);
+    assert.equal(corpus.uttIds.length, 7, '6 good + the too-short one (found later, by the aligner)');
+    assert.deepEqual(corpus.failed.map((f) => f.uttId), [fc.bad.oov, fc.bad.noFeats]);
+    const notes: string[] = [];
+    await rm(path.join(fc.featsDir, 'cmvn.json'));
+    const { utts } = await readFeatsDir(fc.featsDir);
+    const c = await loadCmvn(fc.featsDir, utts.values(), 'speaker', (m) => notes.push(m));
+    assert.equal(c.per, 'speaker');
+    assert.deepEqual(Object.keys(c.stats), ['spk0', 'spk1', 'spk2']);
+    assert.deepEqual(notes, [`${fc.featsDir}/cmvn.json not found; computing per-speaker statistics from the features (run 'asr-distill compute-cmvn' to store them)`]);
+  });
+});
