@@ -2,6 +2,7 @@
 //  - batch building (CMVN'd corpus -> spliced, shuffled batches) in frames/s, to show it is not the bottleneck;
 //  - peak memory (RSS) of loading a recipe-size corpus (2400 utts, ~600k frames of 40 fbanks, the
 //    digits recipe's --size default) and training 440 -> 4x512 on it (the first batches of an epoch);
+//  - teacher soft targets (forward of an ensemble of 2 x 440-4x1024-500 + averaging, full and top-20);
 //  - `ensemble` of 2 members with --jobs 2 vs --jobs 1 (the real trainEnsemble through the job runner,
 //    wall clock including worker start-up and corpus loading), aggregate frames/s and the ratio.
 // Synthetic features (class centroid + noise) stand in for real ones: speed and memory depend only
@@ -9,8 +10,10 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createBatchSource, type BatchSource } from '../src/nnet/batches.js';
-import { trainEnsemble } from '../src/nnet/ensemble.js';
+import { buildFrameCorpus, createBatchSource, type BatchSource } from '../src/nnet/batches.js';
+import { AcousticForward, trainEnsemble, type AcousticModel } from '../src/nnet/ensemble.js';
+import { initDnnWeights } from '../src/nnet/model.js';
+import { computeTeacherTargets } from '../src/nnet/soft-targets.js';
 import { loadTrainingData } from '../src/nnet/train-worker.js';
 import { trainModel } from '../src/nnet/train.js';
 import { selectBackend } from '../src/nnet/backend.js';
@@ -92,6 +95,37 @@ export async function run(): Promise<Record<string, unknown>> {
         trainFramesPerSec: Math.round(trainFps),
       },
     });
+
+    // Teacher soft targets: an ensemble of 2 x 440-4x1024-500 over the first frames of the corpus.
+    const teacherFrames = Math.round(20_000 * SCALE);
+    const sub = buildFrameCorpus(
+      corpus.uttIds.slice(0, 200).map((uttId, u) => ({
+        uttId,
+        numFrames: corpus.uttStart[u + 1] - corpus.uttStart[u],
+        data: corpus.feats.subarray(corpus.uttStart[u] * 40, corpus.uttStart[u + 1] * 40),
+      })),
+      40,
+      500,
+    );
+    const teacherArch = parseArch('4x1024');
+    const members = [1, 2].map((seed) => {
+      const weights = initDnnWeights(teacherArch, 440, 500, seed);
+      const meta = { type: 'dnn' as const, arch: teacherArch, context, inputDim: 440, numPdfs: 500, featDim: 40, features: {}, frameShiftMs: 10, cmvn: data.train.cmvn, priors: [], trainedOn: { feats: '', ali: null, numUtts: 0, numFrames: 0, date: '' } };
+      return { dir: `member-${seed}`, meta, weights, transitionModel: { phones: [], numPdfs: 500, pdfToState: [] } };
+    });
+    const teacher: AcousticModel = { kind: 'ensemble', dir: 'bench-teacher', combine: 'arithmetic', members, meta: members[0].meta };
+    const fwd = new AcousticForward(teacher, 1024);
+    const limited = { ...sub, uttIds: sub.uttIds.slice(0, sub.uttStart.findIndex((x) => x >= teacherFrames)) };
+    limited.uttStart = sub.uttStart.subarray(0, limited.uttIds.length + 1);
+    const nFrames = limited.uttStart[limited.uttIds.length];
+    const teacherFps: Record<string, number> = {};
+    for (const mode of [{ kind: 'full' as const }, { kind: 'top-k' as const, k: 20 }]) {
+      const t = performance.now();
+      computeTeacherTargets(fwd, limited, { temperature: 2, mode });
+      teacherFps[mode.kind] = Math.round(nFrames / ((performance.now() - t) / 1000));
+    }
+    fwd.dispose();
+    out.teacherTargets = { teacher: '2 members x 440-4x1024-500', temperature: 2, frames: nFrames, chunk: 1024, framesPerSec: teacherFps, memberForwardFramesPerSec: { full: 2 * teacherFps.full } };
 
     // Ensemble of 2 members, --jobs 1 vs --jobs 2.
     const small = await writeSynthCorpusDirs(root, { name: 'small', numUtts: Math.round(120 * SCALE), dim: 40, seed: 2, minFrames: 150, maxFrames: 350 });
