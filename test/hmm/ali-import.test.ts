@@ -1,0 +1,139 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { formatPdfText, readAlignments, writeAlignments, type UttAlignment } from '../../src/hmm/ali-archive.js';
+import { importAlignments, intervalsToAlignment, loadModelOrLang, parseKaldiPdfText, parseTextGrid } from '../../src/hmm/ali-import.js';
+import { buildTransitionModel } from '../../src/hmm/topology.js';
+import { makeLang, withTmp } from './helpers.js';
+
+const LONG = `File type = "ooTextFile"
+Object class = "TextGrid"
+
+xmin = 0
+xmax = 0.5
+tiers? <exists>
+size = 2
+item []:
+    item [1]:
+        class = "IntervalTier"
+        name = "words"
+        xmin = 0
+        xmax = 0.5
+        intervals: size = 1
+        intervals [1]:
+            xmin = 0
+            xmax = 0.5
+            text = "two"
+    item [2]:
+        class = "IntervalTier"
+        name = "phones"
+        xmin = 0
+        xmax = 0.5
+        intervals: size = 4
+        intervals [1]:
+            xmin = 0
+            xmax = 0.1
+            text = ""
+        intervals [2]:
+            xmin = 0.1
+            xmax = 0.2
+            text = "T"
+        intervals [3]:
+            xmin = 0.2
+            xmax = 0.4
+            text = "UW1"
+        intervals [4]:
+            xmin = 0.4
+            xmax = 0.5
+            text = "sil"
+`;
+
+const SHORT = `File type = "ooTextFile"
+Object class = "TextGrid"
+
+0
+0.5
+<exists>
+1
+"IntervalTier"
+"phones"
+0
+0.5
+2
+0
+0.25
+"T"
+0.25
+0.5
+"UW"
+`;
+
+test('parseTextGrid reads the long and the short format; parseKaldiPdfText checks lines', () => {
+  const long = parseTextGrid(LONG, 'a.TextGrid');
+  assert.deepEqual(long.map((t) => t.name), ['words', 'phones']);
+  assert.deepEqual(long[1].intervals[2], { xmin: 0.2, xmax: 0.4, text: 'UW1' });
+  const short = parseTextGrid(SHORT, 'b.TextGrid');
+  assert.deepEqual(short, [{ name: 'phones', intervals: [{ xmin: 0, xmax: 0.25, text: 'T' }, { xmin: 0.25, xmax: 0.5, text: 'UW' }] }]);
+  assert.throws(() => parseTextGrid('hello', 'c.TextGrid'), { message: 'c.TextGrid: TextGrid ends early (expected file type); is it a Praat TextGrid?' });
+  assert.deepEqual(parseKaldiPdfText('u1 0 0 3\nu2 5\n', 'ali.txt'), new Map([['u1', Int32Array.of(0, 0, 3)], ['u2', Int32Array.of(5)]]));
+  assert.throws(() => parseKaldiPdfText('u1 0 x\n', 'ali.txt'), { message: "ali.txt line 1 (utt u1): 'x' is not a pdf id; expected ali-to-pdf text output" });
+  assert.throws(() => parseKaldiPdfText('u1\n', 'ali.txt'), { message: "ali.txt line 1: utterance u1 has no frames; expected 'uttid pdf1 pdf2 ...' (ali-to-pdf text output)" });
+});
+
+test('intervalsToAlignment: frame centres pick the interval; states share each phone equally', async () => {
+  await withTmp(async (dir) => {
+    const lang = await makeLang(dir);
+    const tm = buildTransitionModel(lang.phones, lang.silencePhones);
+    const iv = parseTextGrid(LONG, 'a')[1].intervals;
+    const a = intervalsToAlignment('u', iv, 48, tm, lang, { frameShiftMs: 10, frameLengthMs: 25 });
+    assert.ok(!('reason' in a));
+    const names = Array.from(a.phoneIds, (p) => lang.phones[p]).join(' ');
+    // Centres at 12.5, 22.5, ... ms: SIL for t <= 8 (92.5 ms), T for 9..18, UW for 19..38, SIL after.
+    assert.equal(names, [...Array(9).fill('SIL'), ...Array(10).fill('T'), ...Array(20).fill('UW'), ...Array(9).fill('SIL')].join(' '));
+    const t = tm.phones[lang.phoneIds.get('T')!]!;
+    assert.deepEqual(Array.from(a.pdfIds.subarray(9, 19)), [0, 0, 0, 0, 1, 1, 1, 2, 2, 2].map((s) => t.states[s].pdfId));
+    const bad = intervalsToAlignment('u', [{ xmin: 0, xmax: 1, text: 'QQ' }], 10, tm, lang, { frameShiftMs: 10, frameLengthMs: 25 });
+    assert.deepEqual(bad, { reason: `phone 'QQ' at 0s is not in ${lang.dir}/phones.txt` });
+  });
+});
+
+test('import-ali round-trips Kaldi text, imports TextGrids, and reports mismatches by utterance', async () => {
+  await withTmp(async (dir) => {
+    const lang = await makeLang(dir);
+    const tm = buildTransitionModel(lang.phones, lang.silencePhones);
+    const uw = tm.phones[lang.phoneIds.get('UW')!]!;
+    const a: UttAlignment = { uttId: 'u1', pdfIds: Int32Array.of(uw.states[0].pdfId, uw.states[1].pdfId, uw.states[2].pdfId), phoneIds: new Int32Array(3).fill(uw.phoneId) };
+    const model = path.join(dir, 'model');
+    await writeAlignments(model, [a], { numPdfs: tm.numPdfs, frameShiftMs: 10, numUtts: 0, numFrames: 0, failed: [] }, tm, lang);
+    const txt = path.join(dir, 'ali.txt');
+    await writeFile(txt, formatPdfText(a) + `u2 ${tm.numPdfs}\nu3 0 0\n`);
+    const out = path.join(dir, 'imported');
+    const r = await importAlignments('kaldi', txt, model, out, { numFrames: new Map([['u1', 3], ['u2', 1], ['u3', 4]]) });
+    assert.equal(r.numUtts, 1);
+    assert.deepEqual(r.failed, [
+      { uttId: 'u2', reason: `frame 0: pdf id ${tm.numPdfs} >= ${tm.numPdfs} pdfs of the transition model` },
+      { uttId: 'u3', reason: '2 frames in the alignment but 4 in the features' },
+    ]);
+    const back = await readAlignments(out);
+    assert.deepEqual(back.alis.get('u1'), a);
+    assert.equal(back.info.failed.length, 2);
+
+    const tg = path.join(dir, 'tg');
+    await mkdir(tg);
+    await writeFile(path.join(tg, 'spk-1.TextGrid'), LONG);
+    await writeFile(path.join(tg, 'spk-2.TextGrid'), SHORT.replace('"UW"', '"ZH"'));
+    const out2 = path.join(dir, 'imported-tg');
+    const r2 = await importAlignments('textgrid', tg, lang.dir, out2);
+    assert.equal(r2.numUtts, 1);
+    assert.deepEqual(r2.failed, [{ uttId: 'spk-2', reason: `${path.join(tg, 'spk-2.TextGrid')}: phone 'ZH' at 0.25s is not in ${lang.dir}/phones.txt` }]);
+    const tga = (await readAlignments(out2)).alis.get('spk-1')!;
+    assert.equal(tga.pdfIds.length, 48, 'floor((500 - 25) / 10) + 1 frames');
+    await assert.rejects(importAlignments('textgrid', path.join(dir, 'nope'), lang.dir, out2), { message: `${path.join(dir, 'nope')}: not found; give a TextGrid file or a directory of <uttid>.TextGrid files` });
+    await writeFile(path.join(dir, 'w.TextGrid'), LONG.replace('"phones"', '"segments"'));
+    await assert.rejects(importAlignments('textgrid', path.join(dir, 'w.TextGrid'), lang.dir, out2), {
+      message: `${path.join(dir, 'w.TextGrid')}: no phone tier (tiers: words, segments); choose one with --tier`,
+    });
+    assert.equal((await loadModelOrLang(model)).tm.numPdfs, tm.numPdfs);
+  });
+});
