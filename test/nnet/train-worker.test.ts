@@ -92,3 +92,25 @@ test('summarizeHistory', () => {
 test('a missing alignment directory is an InputError naming it', async () => {
   await assert.rejects(loadTrainingData(train.featsDir, path.join(root, 'nope'), {}, 1), { name: 'InputError' });
 });
+
+test('a run stopped after epoch 1 and resumed ends with the same model as an uninterrupted run', async () => {
+  const arch = { hidden: [{ units: 8 }], activation: 'relu' as const };
+  const full = path.join(root, 'full');
+  const cut = path.join(root, 'cut');
+  const input = (outDir: string, epochs: number, resume: boolean): TrainJobInput => ({
+    featsDir: train.featsDir,
+    aliDir: train.aliDir,
+    outDir,
+    arch,
+    seed: 9,
+    settings: { ...settings, epochs, dev: { split: 0.2 } },
+    resume,
+    label: 'r',
+  });
+  await trainDnnDir(input(full, 2, false));
+  await trainDnnDir(input(cut, 1, false)); // "killed" after its first checkpoint
+  const r = await trainDnnDir(input(cut, 2, true));
+  assert.equal(r.history.length, 2);
+  assert.deepEqual(await fs.readFile(path.join(cut, 'weights.bin')), await fs.readFile(path.join(full, 'weights.bin')));
+  assert.equal((await fs.readFile(path.join(cut, 'train.log.jsonl'), 'utf8')).trim().split('\n').length, 2);
+});
