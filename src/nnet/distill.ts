@@ -164,7 +164,11 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     fwd.dispose();
   }
   // Unlabeled transfer set: the labels only feed the accuracy figures (W = 0), so use the teacher's choice.
-  if (o.aliDir === null) corpus.labels = trainTargets.argmax;
+  if (o.aliDir === null) {
+    corpus.labels = trainTargets.argmax;
+    // A held-out split of an unlabeled set has no labels either (newbob needs an accuracy to follow).
+    if (dev && devSpec && 'split' in devSpec) dev.labels = devTargets!.argmax;
+  }
 
   const inputDim = splicedDim(corpus.dim, context);
   const numFrames = corpus.uttStart[corpus.uttIds.length];

@@ -55,12 +55,14 @@ test('distill on an unlabeled transfer set takes pdfs, priors and transition mod
     softTargets: { kind: 'top-k', k: 4 },
     loss: 'soft-ce',
     cache,
-    settings: { ...settings, context: { left: 0, right: 2 } },
+    settings: { ...settings, context: { left: 0, right: 2 }, dev: { split: 0.25 } },
     seed: 3,
     quiet: true,
   };
   const r1 = await distill(o);
   assert.equal(r1.cacheUsed, false);
+  // the held-out split of an unlabeled set is scored against the teacher's choices
+  assert.ok(r1.history[0].devAcc! > 0, `dev acc ${r1.history[0].devAcc}`);
   await fs.access(cache);
   const t = await readDnnModelDir(teacher);
   const s = await readDnnModelDir(student);
