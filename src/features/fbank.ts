@@ -102,7 +102,7 @@ export class FbankComputer {
           copyFrame(signal, t, c, this.edgeFrame);
           this.loadProcessed(this.edgeFrame, 0);
         }
-        fft.power(spectrum);
+        fft.powerOf(this.frame, spectrum);
       } else {
         this.layeredFrame(signal, t, rng);
       }
@@ -146,7 +146,7 @@ export class FbankComputer {
 
   /**
    * The fast path (no dither, no energy, power-of-two FFT): DC removal, pre-emphasis and window
-   * fused into one pass that writes straight into the FFT's bit-reversed work buffers. With the
+   * fused into one pass over the frame (after one for the mean). With the
    * frame mean mu and coefficient c: y[i] = (x[i] - c x[i-1] - (1 - c) mu) w[i] and
    * y[0] = (1 - c)(x[0] - mu) w[0], which is what processFrame computes (tested equal).
    */
@@ -154,7 +154,7 @@ export class FbankComputer {
     const c = this.config;
     const size = this.windowSize;
     const w = this.window;
-    const { re, im, bitReverse } = this.fft as RealFft;
+    const y = this.frame; // [size, padded) stays zero: nothing ever writes there
     let mean = 0;
     if (c.removeDcOffset) {
       let sum = 0;
@@ -163,34 +163,12 @@ export class FbankComputer {
     }
     const pc = c.preemphasisCoefficient;
     const bias = (1 - pc) * mean;
-    const half = this.paddedSize >> 1;
-    // Pair (y[2k], y[2k+1]) goes to complex slot bitReverse[k]; pairs past the window are padding.
-    const r0 = bitReverse[0];
-    re[r0] = (1 - pc) * (src[start] - mean) * w[0];
-    let prev = src[start + 1];
-    im[r0] = (prev - pc * src[start] - bias) * w[1];
-    let k = 1;
-    for (; 2 * k + 1 < size; k++) {
-      const i = 2 * k;
-      const a = src[start + i];
-      const b = src[start + i + 1];
-      const r = bitReverse[k];
-      re[r] = (a - pc * prev - bias) * w[i];
-      im[r] = (b - pc * a - bias) * w[i + 1];
-      prev = b;
-    }
-    if (2 * k < size) {
-      // Odd window size: the last sample pairs with the first zero of the padding.
-      const i = 2 * k;
-      const r = bitReverse[k];
-      re[r] = (src[start + i] - pc * prev - bias) * w[i];
-      im[r] = 0;
-      k++;
-    }
-    for (; k < half; k++) {
-      const r = bitReverse[k];
-      re[r] = 0;
-      im[r] = 0;
+    let prev = src[start];
+    y[0] = (1 - pc) * (prev - mean) * w[0];
+    for (let i = 1; i < size; i++) {
+      const x = src[start + i];
+      y[i] = (x - pc * prev - bias) * w[i];
+      prev = x;
     }
   }
 }

@@ -3,14 +3,14 @@
  * as in Kaldi's SplitRadixRealFft::Compute, srfft.cc): pack x[2n] + i x[2n+1] into an N/2-point
  * complex signal, transform it, then untangle the even and odd halves with one twiddle per bin.
  * Float64 throughout (the 1e-3 fixture tolerance is not met by a float32 FFT on low-energy bins).
- * All tables and buffers are allocated once per size; `power()` allocates nothing.
+ * All tables and buffers are allocated once per size; `powerOf()` allocates nothing.
  */
 export class RealFft {
   /** Transform length N (a power of two >= 4). */
   readonly size: number;
   private readonly half: number;
-  /** Bit-reversal permutation of 0..N/2-1 (where input pair n goes before the in-place DIT passes). */
-  readonly bitReverse: Int32Array;
+  /** Bit-reversal permutation of 0..N/2-1: slot i of the first pass reads input pair bitReverse[i]. */
+  private readonly bitReverse: Int32Array;
   /** Radix-4 twiddles w^j, w^2j, w^3j (cos, sin of -2 pi j k / 4h) per pass, concatenated. */
   private readonly r4Cos1: Float64Array;
   private readonly r4Sin1: Float64Array;
@@ -22,8 +22,8 @@ export class RealFft {
   private readonly postCos: Float64Array;
   private readonly postSin: Float64Array;
   /** Work buffers: real and imaginary parts of the N/2-point complex signal. */
-  readonly re: Float64Array;
-  readonly im: Float64Array;
+  private readonly re: Float64Array;
+  private readonly im: Float64Array;
 
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 4 || (size & (size - 1)) !== 0) {
@@ -73,31 +73,22 @@ export class RealFft {
   }
 
   /**
-   * Load a real frame `x` (length N) into the work buffers, already bit-reversed. Callers that
-   * compute the frame on the fly can instead write `re[bitReverse[n]] = x[2n]`,
-   * `im[bitReverse[n]] = x[2n+1]` themselves and skip this copy.
+   * The N/2-point complex FFT of the packed frame into the work buffers (decimation in time): one
+   * trivial pass (radix-2, or radix-4 with twiddles 1 and -i) that also does the bit-reversal
+   * permutation, then radix-4 passes.
    */
-  load(x: ArrayLike<number>): void {
-    const { re, im, bitReverse } = this;
-    for (let n = 0; n < this.half; n++) {
-      const r = bitReverse[n];
-      re[r] = x[2 * n];
-      im[r] = x[2 * n + 1];
-    }
-  }
-
-  /**
-   * In-place decimation-in-time passes over the (bit-reversed) work buffers: one trivial pass
-   * (radix-2 or radix-4 with twiddles 1 and -i), then radix-4 passes.
-   */
-  private transformHalf(): void {
+  private transformHalf(x: Float64Array): void {
     const { re, im } = this;
     const m = this.half;
     let span: number; // size of the blocks already transformed
+    const rev = this.bitReverse;
+    // The first pass reads the packed pairs (x[2n], x[2n+1]) straight from the frame in
+    // bit-reversed order, so there is no separate permutation pass.
     if ((Math.log2(m) & 1) === 1) {
       // Odd number of stages: one plain radix-2 pass (twiddle 1) first.
       for (let i = 0; i < m; i += 2) {
-        const ar = re[i], ai = im[i], br = re[i + 1], bi = im[i + 1];
+        const p = 2 * rev[i], q = 2 * rev[i + 1];
+        const ar = x[p], ai = x[p + 1], br = x[q], bi = x[q + 1];
         re[i] = ar + br;
         im[i] = ai + bi;
         re[i + 1] = ar - br;
@@ -107,10 +98,11 @@ export class RealFft {
     } else {
       // Spans 2 and 4 fused: twiddles 1 and -i only.
       for (let i = 0; i < m; i += 4) {
-        const ar = re[i] + re[i + 1], ai = im[i] + im[i + 1];
-        const br = re[i] - re[i + 1], bi = im[i] - im[i + 1];
-        const cr = re[i + 2] + re[i + 3], ci = im[i + 2] + im[i + 3];
-        const dr = re[i + 2] - re[i + 3], di = im[i + 2] - im[i + 3];
+        const p0 = 2 * rev[i], p1 = 2 * rev[i + 1], p2 = 2 * rev[i + 2], p3 = 2 * rev[i + 3];
+        const ar = x[p0] + x[p1], ai = x[p0 + 1] + x[p1 + 1];
+        const br = x[p0] - x[p1], bi = x[p0 + 1] - x[p1 + 1];
+        const cr = x[p2] + x[p3], ci = x[p2 + 1] + x[p3 + 1];
+        const dr = x[p2] - x[p3], di = x[p2 + 1] - x[p3 + 1];
         re[i] = ar + cr;
         im[i] = ai + ci;
         re[i + 2] = ar - cr;
@@ -164,18 +156,17 @@ export class RealFft {
     }
   }
 
-  /** |X[k]|^2, k = 0..N/2, of the real frame `x` (length N): `load(x)` then `power(out)`. */
-  powerOf(x: Float64Array, out: Float64Array): void {
-    this.load(x);
-    this.power(out);
-  }
-
   /**
    * Power spectrum |X[k]|^2, k = 0..N/2 (N/2 + 1 values, like Kaldi's ComputePowerSpectrum), of
-   * the frame previously loaded (`load`, or written bit-reversed into `re`/`im`). Writes into `out`.
+   * the real frame `x` (its first N values; zero-pad it yourself), written into `out`.
    */
-  power(out: Float64Array): void {
-    this.transformHalf();
+  powerOf(x: Float64Array, out: Float64Array): void {
+    this.transformHalf(x);
+    this.untangle(out);
+  }
+
+  /** |X[k]|^2 for k = 0..N/2 from the transformed work buffers (two-for-one untangling). */
+  private untangle(out: Float64Array): void {
     const { re, im, postCos, postSin } = this;
     const m = this.half;
     // k = 0 and k = N/2 come from Z[0] alone: X[0] = Re Z0 + Im Z0, X[N/2] = Re Z0 - Im Z0.
