@@ -31,7 +31,10 @@ export function register(program: Command): void {
         let out = '';
         for (const a of list) out += o.format === 'pdf' ? formatPdfText(a) : formatCtm(a.uttId, phoneSegments(a, transitionModel), lang.phones, info.frameShiftMs);
         // Wait for the write to flush: the CLI exits right after the action, and a pipe is written asynchronously.
-        await new Promise<void>((resolve) => process.stdout.write(out, () => resolve()));
+        await new Promise<void>((resolve) => {
+          const queued = process.stdout.write(out, () => resolve());
+          if (queued && process.stdout.writableLength === 0) resolve();
+        });
       }),
     );
 }

@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { runCli } from './run-cli.js';
+import { withTmp } from '../hmm/helpers.js';
+import { writeFileCorpus } from '../hmm/file-corpus.js';
+
+test('train-mono -> align -> show-ali -> ali-accuracy -> import-ali on a tiny corpus', async () => {
+  await withTmp(async (dir) => {
+    const c = await writeFileCorpus(dir, 24);
+    const mono = path.join(dir, 'mono');
+    const t = await runCli('train-mono', c.dataDir, c.featsDir, c.lang.dir, mono, '--iters', '6', '--total-gauss', '100', '--jobs', '2');
+    assert.equal(t.code, 0, t.stderr);
+    const iterLines = t.stdout.split('\n').filter((l) => /^train-mono: iter \d+:/.test(l));
+    assert.equal(iterLines.length, 6);
+    assert.match(t.stdout, /^train-mono: 25 utterances, \d+ frames \(0\.\d\d h\), 2 left out, feature dim 39$/m);
+    assert.match(t.stdout, new RegExp(`^train-mono: ${mono}: \\d+ pdfs, \\d+ Gaussians, final avg log-likelihood per frame -\\d+\\.\\d{4}; 3 utterance\\(s\\) not used \\(see ${mono}/failed\\)$`, 'm'));
+
+    const ali = path.join(dir, 'ali');
+    const a = await runCli('align', c.dataDir, c.featsDir, c.lang.dir, mono, ali, '--jobs', '2');
+    assert.equal(a.code, 0, a.stderr);
+    assert.match(a.stdout, new RegExp(`^align: ${ali}: 24 utterances, \\d+ frames aligned, 3 failed \\(see ${ali}/failed\\), 0 needed the retry beam; avg log-likelihood per frame -\\d+\\.\\d{4}; GMM frame state accuracy \\d+\\.\\d\\d% \\(`));
+    assert.match(a.stderr, new RegExp(`^align: failed ${c.bad.short}: too short`, 'm'));
+
+    const ctm = await runCli('show-ali', ali, '--utt', 'spk0-000');
+    assert.equal(ctm.code, 0);
+    assert.match(ctm.stdout, /^spk0-000 1 0\.00 0\.\d\d SIL\n/);
+    const pdf = await runCli('show-ali', ali, '--format', 'pdf');
+    assert.equal(pdf.stdout.trim().split('\n').length, 24);
+    const missing = await runCli('show-ali', ali, '--utt', c.bad.oov);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, new RegExp(`^asr-distill show-ali: ${ali}: no alignment for utterance ${c.bad.oov} \\(it failed: .*word 'ten' is not in the lexicon`));
+
+    const acc = await runCli('ali-accuracy', ali, c.refCtm, '--json');
+    assert.equal(acc.code, 0);
+    const r = JSON.parse(acc.stdout);
+    assert.ok(r.boundaries.share >= 0.85 && r.frames.share >= 0.9, acc.stdout);
+    const text = await runCli('ali-accuracy', ali, c.refCtm);
+    assert.match(text.stdout, /^ali-accuracy: 24 utterances compared \(0 without reference, 0 not aligned\)\nboundaries within 20 ms: \d+\.\d\d% /);
+
+    const txt = path.join(dir, 'ali.txt');
+    await writeFile(txt, pdf.stdout);
+    const imp = await runCli('import-ali', 'kaldi', txt, mono, path.join(dir, 'ali2'), '--feats', c.featsDir);
+    assert.equal(imp.code, 0, imp.stderr);
+    assert.equal(imp.stdout, `import-ali: ${path.join(dir, 'ali2')}: 24 utterances imported, 0 skipped\n`);
+    assert.equal((await runCli('show-ali', path.join(dir, 'ali2'), '--format', 'pdf')).stdout, pdf.stdout);
+    assert.match(await readFile(path.join(mono, 'failed'), 'utf8'), new RegExp(`^${c.bad.noFeats} no features`, 'm'));
+  });
+});
+
+test('hmm commands: help with examples, usage errors exit 2, input errors exit 1', async () => {
+  for (const cmd of ['train-mono', 'align', 'show-ali', 'import-ali', 'ali-accuracy']) {
+    const h = await runCli(cmd, '--help');
+    assert.equal(h.code, 0);
+    assert.match(h.stdout, /Examples:\n {2}\$ .*asr-distill /, cmd);
+  }
+  assert.equal((await runCli('train-mono', 'd', 'f', 'l', 'm', '--iters', '0')).code, 2);
+  assert.equal((await runCli('show-ali', 'x', '--format', 'xml')).code, 2);
+  assert.equal((await runCli('import-ali', 'htk', 'a', 'b', 'c')).code, 2);
+  const bad = await runCli('show-ali', '/nonexistent/ali');
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stderr, "asr-distill show-ali: /nonexistent/ali/ali.json: not found; is /nonexistent/ali an alignment directory made by 'asr-distill align' or 'asr-distill import-ali'?\n");
+  const noModel = await runCli('align', 'd', 'f', 'l', '/nonexistent/mono', 'a');
+  assert.equal(noModel.code, 1);
+  assert.equal(noModel.stderr, "asr-distill align: /nonexistent/mono/model.json: not found; is /nonexistent/mono a model directory made by 'asr-distill train-mono'?\n");
+});
