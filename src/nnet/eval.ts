@@ -3,6 +3,7 @@
 // --cross-validate reports the same two figures), and for an ensemble each member's too.
 import { InputError } from '../errors.js';
 import { readAlignments } from '../hmm/ali-archive.js';
+import { createProgress } from '../jobs/progress.js';
 import { selectBackend, type BackendName } from './backend.js';
 import { frameUtterances, loadFrameCorpus, spliceFrames, corpusFrames, type FrameCorpus } from './batches.js';
 import { AcousticForward, combinePosteriors, loadAcousticModel, type AcousticModel } from './ensemble.js';
@@ -66,7 +67,7 @@ export interface EvalResult {
  * Score a loaded model on a corpus, `chunkFrames` frames at a time (spliced per chunk, never the
  * whole corpus). For an ensemble, members are scored alongside the combination.
  */
-export function evalFrames(fwd: AcousticForward, corpus: FrameCorpus, opts: { chunkFrames?: number } = {}): EvalResult {
+export function evalFrames(fwd: AcousticForward, corpus: FrameCorpus, opts: { chunkFrames?: number; onFrames?: (n: number) => void } = {}): EvalResult {
   const model = fwd.model;
   const chunk = opts.chunkFrames ?? 1024;
   const ctx = model.meta.context;
@@ -93,6 +94,7 @@ export function evalFrames(fwd: AcousticForward, corpus: FrameCorpus, opts: { ch
     const posts = fwd.memberPosteriors(xs, n, 1);
     posts.forEach((p, m) => per[m].add(p, labels, n, numPdfs));
     all.add(posts.length === 1 ? posts[0] : combinePosteriors(posts, numPdfs, model.combine), labels, n, numPdfs);
+    opts.onFrames?.(n);
   }
   const out: EvalResult = { kind: model.kind, dir: model.dir, scores: all.result() };
   if (model.kind === 'ensemble') {
@@ -115,14 +117,16 @@ export async function loadEvalCorpus(model: AcousticModel, featsDir: string, ali
 }
 
 /** eval-frames: load MODEL|ENSEMBLE, FEATS_DIR and ALI_DIR, and score. */
-export async function evalFramesDir(modelDir: string, featsDir: string, aliDir: string, opts: { backend?: BackendName } = {}): Promise<EvalResult> {
+export async function evalFramesDir(modelDir: string, featsDir: string, aliDir: string, opts: { backend?: BackendName; quiet?: boolean } = {}): Promise<EvalResult> {
   await selectBackend(opts.backend ?? 'auto');
   const model = await loadAcousticModel(modelDir);
   const corpus = await loadEvalCorpus(model, featsDir, aliDir);
   const fwd = new AcousticForward(model);
+  const bar = createProgress({ label: 'eval-frames', total: corpusFrames(corpus), unit: 'frames', quiet: opts.quiet });
   try {
-    return evalFrames(fwd, corpus);
+    return evalFrames(fwd, corpus, { onFrames: (n) => bar.increment(n) });
   } finally {
+    bar.stop();
     fwd.dispose();
   }
 }

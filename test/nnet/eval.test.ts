@@ -37,7 +37,9 @@ test('evalFrames scores a model and each ensemble member against direct per-utte
   const corpus = buildFrameCorpus(utts, 3, 4);
   const model = await loadAcousticModel(tmp);
   const fwd = new AcousticForward(model);
-  const r = evalFrames(fwd, corpus, { chunkFrames: 5 });
+  let progressed = 0;
+  const r = evalFrames(fwd, corpus, { chunkFrames: 5, onFrames: (n) => (progressed += n) });
+  assert.equal(progressed, corpus.labels.length);
   // Reference: splice each utterance whole, score each member and the mean.
   const accs = [new FrameScoreAccumulator(), new FrameScoreAccumulator(), new FrameScoreAccumulator()];
   for (const u of utts) {
@@ -80,7 +82,7 @@ test('evalFramesDir scores a model dir on FEATS_DIR + ALI_DIR; loadEvalCorpus re
   const tm = namedTransitionModel(['SIL', 'SPN', 'P1', 'P2'], 3);
   const dir = path.join(tmp, 'm');
   await writeRandomModel(dir, { featDim: 3, left: 1, right: 1, tm, seed: 1 });
-  const r = await evalFramesDir(dir, plain.featsDir, plain.aliDir, { backend: 'cpu' });
+  const r = await evalFramesDir(dir, plain.featsDir, plain.aliDir, { backend: 'cpu', quiet: true });
   assert.equal(r.kind, 'dnn');
   assert.equal(r.scores.numFrames, plain.numFrames);
   assert.equal(r.members, undefined);
