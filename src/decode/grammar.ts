@@ -179,3 +179,52 @@ export function sentenceLogProb(g: Grammar, words: string[]): number {
   for (let s = 0; s < g.numStates; s++) best = Math.max(best, cur[s] + g.finalLogProb[s]);
   return best;
 }
+
+/**
+ * Merge bisimilar states (Moore's partition refinement): states with the same final weight whose
+ * arcs carry the same words and weights into the same classes accept every sentence with the same
+ * weights, so they can be one state. Shrinks JSGF grammars after epsilon removal (a `( ... )+`
+ * loop leaves one state per word) and hence the decoding graph.
+ */
+export function minimizeGrammar(g: Grammar): Grammar {
+  const out: GrammarArc[][] = Array.from({ length: g.numStates }, () => []);
+  for (const a of g.arcs) out[a.from].push(a);
+  let cls = new Int32Array(g.numStates);
+  let numClasses = 0;
+  {
+    const ids = new Map<number, number>();
+    for (let s = 0; s < g.numStates; s++) {
+      const f = g.finalLogProb[s];
+      if (!ids.has(f)) ids.set(f, ids.size);
+      cls[s] = ids.get(f)!;
+    }
+    numClasses = ids.size;
+  }
+  for (;;) {
+    const ids = new Map<string, number>();
+    const next = new Int32Array(g.numStates);
+    for (let s = 0; s < g.numStates; s++) {
+      const sig = out[s].map((a) => `${a.word} ${a.logProb} ${cls[a.to]}`).sort().join('|');
+      const key = `${cls[s]}#${sig}`;
+      if (!ids.has(key)) ids.set(key, ids.size);
+      next[s] = ids.get(key)!;
+    }
+    cls = next;
+    if (ids.size === numClasses) break;
+    numClasses = ids.size;
+  }
+  const rep = new Int32Array(numClasses).fill(-1);
+  for (let s = 0; s < g.numStates; s++) if (rep[cls[s]] < 0) rep[cls[s]] = s;
+  const arcs: GrammarArc[] = [];
+  const seen = new Set<string>();
+  for (let c = 0; c < numClasses; c++) {
+    for (const a of out[rep[c]]) {
+      const k = `${c} ${a.word} ${a.logProb} ${cls[a.to]}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      arcs.push({ from: c, to: cls[a.to], word: a.word, logProb: a.logProb });
+    }
+  }
+  const finalLogProb = Array.from(rep, (s) => g.finalLogProb[s]);
+  return trim({ words: g.words, numStates: numClasses, start: cls[g.start], arcs, finalLogProb });
+}

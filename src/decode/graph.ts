@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import type { LangDir } from '../lang/lang-dir.js';
 import type { PhoneHmm, TransitionModel } from '../hmm/transition-model.js';
-import { EPSILON, type Grammar } from './grammar.js';
+import { EPSILON, minimizeGrammar, type Grammar } from './grammar.js';
 
 /** Arc label: no word boundary. */
 export const NO_LABEL = -1;
@@ -59,10 +59,12 @@ interface RawArc {
 /**
  * Build the decoding network for `grammar` with the lang directory's lexicon (every
  * pronunciation of a word, weight 1 as in a Kaldi lexicon.txt without probabilities) and the
- * transition model's phone HMMs, with optional silence (the lang dir's optional_silence phone) at
+ * transition model's phone HMMs (the grammar minimized first, word chains shared per destination
+ * state), with optional silence (the lang dir's optional_silence phone) at
  * each grammar state. A grammar word missing from the lexicon is an InputError naming it.
  */
-export function buildDecodingGraph(grammar: Grammar, lang: LangDir, tm: TransitionModel, options: GraphOptions = {}): DecodingGraph {
+export function buildDecodingGraph(input: Grammar, lang: LangDir, tm: TransitionModel, options: GraphOptions = {}): DecodingGraph {
+  const grammar = minimizeGrammar(input);
   const silenceProb = options.silenceProb ?? 0.5;
   const selfLoopScale = options.selfLoopScale ?? 0.1;
   const what = options.grammarName ?? 'grammar';
@@ -119,6 +121,7 @@ export function buildDecodingGraph(grammar: Grammar, lang: LangDir, tm: Transiti
     arc(E[g], sil.entry, Math.log(silenceProb));
     for (const x of sil.exits) arc(x.from, G[g], x.logProb);
   }
+  const chainEntry = new Map<string, number>();
   for (const ga of grammar.arcs) {
     if (ga.word === EPSILON) {
       arc(G[ga.from], G[ga.to], ga.logProb);
@@ -129,17 +132,29 @@ export function buildDecodingGraph(grammar: Grammar, lang: LangDir, tm: Transiti
     if (!prons || prons.length === 0) {
       throw new InputError(`${what}: word '${word}' is not in the lexicon of ${lang.dir}; add it to the lexicon (asr-distill prepare-lang) or remove it from the grammar`);
     }
-    for (const pron of prons) {
+    prons.forEach((pron, k) => {
+      // One HMM chain per (word, pronunciation, destination state), shared by every grammar arc
+      // that reads this word into the same state: their tokens meet at the chain's entry (Viterbi
+      // max), which is exact because the chain's path does not depend on where it was entered.
+      // A word loop thus holds one copy of the lexicon, a bigram LM one copy per word.
+      const key = `${ga.word}:${k}:${ga.to}`;
+      const shared = chainEntry.get(key);
+      if (shared !== undefined) {
+        arc(G[ga.from], shared, ga.logProb, ga.word);
+        return;
+      }
       let pending: { from: number; logProb: number }[] | null = null;
       for (const phone of pron) {
         const copy = instantiate(hmmOf(phone, word));
-        if (pending === null) arc(G[ga.from], copy.entry, ga.logProb, ga.word);
-        else for (const x of pending) arc(x.from, copy.entry, x.logProb);
+        if (pending === null) {
+          arc(G[ga.from], copy.entry, ga.logProb, ga.word);
+          chainEntry.set(key, copy.entry);
+        } else for (const x of pending) arc(x.from, copy.entry, x.logProb);
         pending = copy.exits;
       }
       if (pending === null) throw new InputError(`lexicon of ${lang.dir}: word '${word}' has an empty pronunciation`);
       for (const x of pending) arc(x.from, E[ga.to], x.logProb, WORD_END);
-    }
+    });
   }
   // Final weights live on departure nodes G(g), after the optional trailing silence.
   const finalLogProb = new Float32Array(nodePdf.length).fill(-Infinity);

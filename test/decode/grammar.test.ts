@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_LOOP_PROB, DIGIT_WORDS, EPSILON, digitLoopGrammar, removeEpsilons, sentenceLogProb, trim, validateGrammar, wordLoopGrammar, type Grammar } from '../../src/decode/grammar.js';
+import { DEFAULT_LOOP_PROB, DIGIT_WORDS, EPSILON, digitLoopGrammar, minimizeGrammar, removeEpsilons, sentenceLogProb, trim, validateGrammar, wordLoopGrammar, type Grammar } from '../../src/decode/grammar.js';
 
 const close = (a: number, b: number) => assert.ok(a === b || Math.abs(a - b) < 1e-9, `${a} != ${b}`);
 
@@ -57,4 +57,19 @@ test('trim drops unreachable states; validateGrammar names the problem', () => {
   assert.throws(() => validateGrammar({ ...g, finalLogProb: [-Infinity, -Infinity, -Infinity] }, 'g.jsgf'), { name: 'InputError', message: 'g.jsgf: no final state; the grammar accepts no sentence' });
   assert.throws(() => validateGrammar({ ...g, arcs: [{ from: 0, to: 5, word: 0, logProb: 0 }] }, 'g.jsgf'), { name: 'InputError', message: 'g.jsgf: arc 0 -> 5 leaves the 3 states' });
   assert.throws(() => validateGrammar({ ...g, arcs: [{ from: 0, to: 1, word: 3, logProb: 0 }] }, 'g.jsgf'), { name: 'InputError', message: 'g.jsgf: arc 0 -> 1 has word label 3' });
+});
+
+test('minimizeGrammar merges bisimilar states and keeps every sentence score', () => {
+  // A loop unrolled into one state per word: 0 -a-> 1, 0 -b-> 2, {1,2} -a-> 1, {1,2} -b-> 2, 1 and 2 final.
+  const arcs = [0, 1, 2].flatMap((from) => [
+    { from, to: 1, word: 0, logProb: Math.log(0.5) },
+    { from, to: 2, word: 1, logProb: Math.log(0.5) },
+  ]);
+  const g: Grammar = { words: ['a', 'b'], numStates: 3, start: 0, arcs, finalLogProb: [-Infinity, Math.log(0.2), Math.log(0.2)] };
+  const m = minimizeGrammar(g);
+  assert.equal(m.numStates, 2);
+  assert.equal(m.arcs.length, 4);
+  for (const s of [['a'], ['b', 'a', 'b'], [], ['a', 'a']]) close(sentenceLogProb(m, s), sentenceLogProb(g, s));
+  // Different final weights keep states apart.
+  assert.equal(minimizeGrammar({ ...g, finalLogProb: [-Infinity, Math.log(0.2), Math.log(0.3)] }).numStates, 3);
 });
