@@ -52,3 +52,11 @@ test('makeFeatureComputer dispatches on the config type', () => {
   const fb = defaultFbankConfig({ dither: 1, ditherSeed: 3 });
   assert.deepEqual(makeFeatureComputer(fb).compute(x, 'u1'), computeFbank(x, fb, { ditherStream: 'u1' }));
 });
+
+test('a sample-rate change is honoured although Meyda caches its mel bank', () => {
+  const x = speech.subarray(0, 2000);
+  const at16k = computeMeydaMelBands(x, config);
+  const at8k = computeMeydaMelBands(x, { ...config, sampleRate: 8000 });
+  assert.notDeepEqual(at8k.data, at16k.data);
+  assert.deepEqual(computeMeydaMelBands(x, config).data, at16k.data);
+});
