@@ -1,6 +1,7 @@
 // GMM-HMM model directory (MODEL_DIR, the output of `asr-distill train-mono`; Kaldi exp/mono/final.mdl
 // split into readable files): model.json (type, feature pipeline), gmm.json (per-pdf diagonal GMMs),
-// transition-model.json, lang/ (copy of the lang directory it was trained with).
+// transition-model.json (topology + state <-> pdf map), phones.txt, lang/ (copy of the lang
+// directory it was trained with).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
@@ -99,6 +100,8 @@ export async function writeGmmModel(dir: string, info: GmmModelInfo, gmm: GmmSet
   await writeFileAtomic(path.join(dir, GMM_JSON_FILE), JSON.stringify(gmmToJson(gmm)) + '\n');
   await writeTransitionModel(path.join(dir, TRANSITION_MODEL_FILE), tm);
   if (path.resolve(lang.dir) !== path.resolve(dir, 'lang')) await produceAtomic(path.join(dir, 'lang'), (tmp) => fs.cp(lang.dir, tmp, { recursive: true }));
+  // Like Kaldi's exp/mono/phones.txt: the phone ids the pdfs and alignments refer to, at a glance.
+  await writeFileAtomic(path.join(dir, 'phones.txt'), lang.phones.map((p, i) => `${p} ${i}\n`).join(''));
   await writeFileAtomic(path.join(dir, MODEL_JSON_FILE), JSON.stringify(info, null, 1) + '\n');
 }
 

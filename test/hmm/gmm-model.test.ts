@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { computeCmvnStats } from '../../src/features/cmvn.js';
 import { defaultFbankConfig } from '../../src/features/config.js';
@@ -25,6 +25,7 @@ test('model dir round-trips; frameLogLikelihoods = GMM scores of the transformed
     assert.deepEqual(m.gmm, gmm);
     assert.deepEqual(m.info, info);
     assert.deepEqual(m.lang.phones, lang.phones);
+    assert.equal(await readFile(path.join(modelDir, 'phones.txt'), 'utf8'), await readFile(path.join(lang.dir, 'phones.txt'), 'utf8'));
     const utt = { uttId: 'u', speakerId: 's', numFrames: 7, dim: 40, data: Float32Array.from({ length: 280 }, (_, i) => Math.cos(i)) };
     const cmvn = computeCmvnStats([utt], 'speaker');
     const ll = m.frameLogLikelihoods(utt, cmvn);
