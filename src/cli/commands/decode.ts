@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { action, examples, finiteNumber, oneOf, positiveInt } from '../command.js';
 import { DECODE_DEFAULTS, decodeDataDir, parseAcousticScales, type DecodeSummary } from '../../decode/decode.js';
 import { formatPercent, formatWer } from '../../score/wer.js';
@@ -59,7 +59,11 @@ export function register(program: Command): void {
     .option('--grammar <file.jsgf>', "JSGF grammar (default: the model's lang/grammar.jsgf)")
     .option('--lm <file.arpa>', 'ARPA n-gram language model instead of a grammar')
     .option('--feats <feats-dir>', "stored features of DATA_DIR (default: extract from wav.scp with the model's feature config)")
-    .option('--acoustic-scale <x|a:b:step>', 'acoustic scale, or a sweep scored on DATA_DIR keeping the best', scalesOption, [DECODE_DEFAULTS.acousticScale])
+    .addOption(
+      new Option('--acoustic-scale <x|a:b:step>', 'acoustic scale, or a sweep scored on DATA_DIR keeping the best')
+        .argParser(scalesOption)
+        .default([DECODE_DEFAULTS.acousticScale], String(DECODE_DEFAULTS.acousticScale)),
+    )
     .option('--beam <x>', 'pruning beam (log-likelihood units, after scaling)', finiteNumber, DECODE_DEFAULTS.beam)
     .option('--max-active <n>', 'maximum active HMM states per frame', positiveInt, DECODE_DEFAULTS.maxActive)
     .option('--word-ins-penalty <x>', 'penalty per word (positive = fewer insertions)', finiteNumber, DECODE_DEFAULTS.wordInsPenalty)
