@@ -155,7 +155,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const jobInput: StepBenchInput = { arch: '4x1024', inputDim: INPUT_DIM, numPdfs: 500, batchSize: BATCH, warmupSteps: 2, steps: steps(15), optimizer: 'sgd', seed: 1 };
   // Interleaved and best-of-2: other processes on the shared machine take whole cores at times.
   const loadBeforeWorkers = os.loadavg()[0];
-  const best = (a: { aggregate: number }, b: { aggregate: number }) => (a.aggregate >= b.aggregate ? a : b);
+  const best = <T extends { aggregate: number }>(a: T, b: T): T => (a.aggregate >= b.aggregate ? a : b);
   let one = await workers(1, jobInput);
   let two = await workers(2, jobInput);
   one = best(one, await workers(1, jobInput));
