@@ -167,6 +167,8 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
     schedule = resumed.meta.schedule;
     history = resumed.meta.history;
     startEpoch = resumed.epoch;
+    // The log may lag the checkpoint by one epoch if the run was killed between the two writes.
+    await writeLog(opts.outDir, history);
   } else {
     await fs.rm(ckDir, { recursive: true, force: true });
   }
