@@ -90,14 +90,17 @@ for (const optimizer of ['sgd', 'adam'] as const) {
       ),
       /killed/,
     );
-    // killed between the checkpoint and the log write: the resumed run restores the log too
-    writeFileSync(path.join(outDir, 'train.log.jsonl'), '');
     const resumed = await trainModel(baseOptions(outDir, { optimizer, learningRate: lr, resume: true }));
     assert.deepEqual(withoutSpeed(resumed.history), withoutSpeed(full.history));
     resumed.weights.layers.forEach((l, i) => {
       assert.deepEqual(l.W, full.weights.layers[i].W);
       assert.deepEqual(l.b, full.weights.layers[i].b);
     });
+    assert.equal(readFileSync(path.join(outDir, 'train.log.jsonl'), 'utf8').trim().split('\n').length, full.history.length);
+    // killed after the last checkpoint but before its log line: resuming a finished run restores the log
+    writeFileSync(path.join(outDir, 'train.log.jsonl'), '');
+    const again = await trainModel(baseOptions(outDir, { optimizer, learningRate: lr, resume: true }));
+    assert.deepEqual(again.history, resumed.history);
     assert.equal(readFileSync(path.join(outDir, 'train.log.jsonl'), 'utf8').trim().split('\n').length, full.history.length);
   });
 }
