@@ -6,6 +6,9 @@
 //    and a 4-member 4x512 ensemble, with random weights (speed does not depend on the weight values).
 // RTF = decode seconds / audio seconds (frames x 10 ms). Target for the student: <= 0.01.
 // Utterance count scales with ASR_DISTILL_BENCH_SCALE (default 1 = 40 utterances of ~2 s).
+// Real models: ASR_DISTILL_DECODE_MODELS=dir1,dir2 ASR_DISTILL_DECODE_DATA=data/test
+// [ASR_DISTILL_DECODE_FEATS=feats/test] also decodes that set with each model on one core
+// (inline, one job) and reports WER and RTF side by side.
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readLangDir } from '../src/lang/lang-dir.js';
@@ -19,6 +22,9 @@ import { DnnForward, initDnnWeights } from '../src/nnet/model.js';
 import { combinePosteriors } from '../src/nnet/ensemble.js';
 import { spliceUtterance } from '../src/nnet/splice.js';
 import { makeRng, randInt, randNormal } from '../src/data/random.js';
+import { decodeDataDir } from '../src/decode/decode.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 
 const SCALE = Math.max(0.1, Number(process.env.ASR_DISTILL_BENCH_SCALE ?? 1) || 1);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,6 +60,7 @@ export async function run(): Promise<Record<string, unknown>> {
 
   const searchRtf = (make: (u: (typeof utts)[number]) => Float32Array) => {
     const lls = utts.map(make);
+    for (let i = 0; i < Math.min(5, utts.length); i++) search.decode(lls[i], utts[i].pdfs.length, { acousticScale: 0.1 }); // JIT warm-up
     let ms = 0;
     let correct = 0;
     for (let i = 0; i < utts.length; i++) {
@@ -105,7 +112,18 @@ export async function run(): Promise<Record<string, unknown>> {
       searchRtf: +(searchMs / 1000 / audioSec).toPrecision(3),
     };
   };
+  const real: Record<string, unknown> = {};
+  const models = (process.env.ASR_DISTILL_DECODE_MODELS ?? '').split(',').filter((m) => m.length > 0);
+  const dataDir = process.env.ASR_DISTILL_DECODE_DATA;
+  if (models.length > 0 && dataDir) {
+    const outRoot = await mkdtemp(path.join(tmpdir(), 'decode-bench-'));
+    for (const m of models) {
+      const s = await decodeDataDir(m, dataDir, path.join(outRoot, path.basename(m)), { featsDir: process.env.ASR_DISTILL_DECODE_FEATS, jobs: 1, runner: 'inline', quiet: true, backend: 'wasm' });
+      real[m] = { kind: s.modelKind, utts: s.numUtts, audioSec: +s.audioSec.toFixed(1), wer: s.wer?.wer ?? null, rtf: +s.rtf.toPrecision(3), featureRtf: +(s.featureSec / s.audioSec).toPrecision(3), forwardRtf: +(s.forwardSec / s.audioSec).toPrecision(3), searchRtf: +(s.searchSec / s.audioSec).toPrecision(3) };
+    }
+  }
   return {
+    ...(models.length > 0 ? { realModels: real } : {}),
     numUtts,
     audioSec: +audioSec.toFixed(1),
     graph: { nodes: graph.numNodes, arcs: graph.arcTo.length, buildMs: +graphMs.toFixed(1) },
