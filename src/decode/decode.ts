@@ -258,6 +258,9 @@ export async function decodeDataDir(modelDir: string, dataDir: string, outDir: s
     await writeFileAtomic(path.join(outDir, 'wer.txt'), formatWer(chosen.wer));
     await writeFileAtomic(path.join(outDir, 'wer.json'), JSON.stringify({ ...werToJson(chosen.wer), words: chosen.wer.numWords, acousticScale: chosen.acousticScale }, null, 1) + '\n');
     await writeFileAtomic(path.join(outDir, 'wer_details.txt'), formatDetails(chosen.wer));
+  } else {
+    // No reference: a WER left by an earlier run in OUT_DIR would no longer describe hyp.txt.
+    for (const f of ['wer.txt', 'wer.json', 'wer_details.txt']) await fs.rm(path.join(outDir, f), { force: true });
   }
   if (scales.length > 1) {
     for (const s of scaleResults) {

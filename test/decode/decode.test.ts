@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { decodeDataDir, parseAcousticScales } from '../../src/decode/decode.js';
@@ -78,4 +78,22 @@ test('decodeDataDir with a GMM model (train-mono layout): per-pdf Gaussians at t
   assert.equal(summary.modelKind, 'gmm');
   assert.equal(summary.wer!.errors, 0);
   assert.ok(summary.wer!.numWords > 0);
+});
+
+test('decodeDataDir without a reference text writes hypotheses but no WER; utterances without features are reported', async () => {
+  const s = await makeOracleSetup(mkdtempSync(path.join(tmpdir(), 'decode-notext-')), { numUtts: 3, seed: 4 });
+  rmSync(path.join(s.dataDir, 'text'));
+  const out = path.join(s.root, 'out');
+  const summary = await decodeDataDir(s.modelDir, s.dataDir, out, { featsDir: s.featsDir, runner: 'inline', quiet: true, backend: 'cpu' });
+  assert.equal(summary.wer, undefined);
+  assert.ok(!existsSync(path.join(out, 'wer.txt')));
+  assert.deepEqual(parseTranscript(readFileSync(path.join(out, 'hyp.txt'), 'utf8'), 'hyp.txt'), s.refs);
+  // An utterance in the data dir but not in FEATS_DIR is skipped and listed.
+  const wavScp = readFileSync(path.join(s.dataDir, 'wav.scp'), 'utf8');
+  writeFileSync(path.join(s.dataDir, 'wav.scp'), wavScp + 'zz-extra extra.wav\n');
+  writeFileSync(path.join(s.dataDir, 'utt2spk'), readFileSync(path.join(s.dataDir, 'utt2spk'), 'utf8') + 'zz-extra zz\n');
+  rmSync(path.join(s.dataDir, 'spk2utt'));
+  const partial = await decodeDataDir(s.modelDir, s.dataDir, out, { featsDir: s.featsDir, runner: 'inline', quiet: true, backend: 'cpu' });
+  assert.deepEqual(partial.missingFeats, ['zz-extra']);
+  assert.equal(partial.numUtts, 3);
 });
