@@ -129,10 +129,18 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-function formatCtm(uttId: string, r: UttDecodeResult, scaleIndex: number, frameShiftMs: number): string {
+/**
+ * CTM lines `file channel start duration word` (seconds, 2 decimals). With `segments`, times are
+ * in the recording (segment start added) and the file is the recording id, as Kaldi's
+ * get_ctm.sh writes them after utils/convert_ctm.pl; otherwise the utterance id and channel 1.
+ */
+function formatCtm(utt: Utterance | undefined, r: UttDecodeResult, scaleIndex: number, frameShiftMs: number): string {
   const h = r.hyps[scaleIndex];
+  const offset = utt?.segment?.startSec ?? 0;
+  const file = utt?.segment ? utt.recordingId : r.uttId;
+  const channel = (utt?.segment?.channel ?? 0) + 1;
   const sec = (f: number) => ((f * frameShiftMs) / 1000).toFixed(2);
-  return h.words.map((w, i) => `${uttId} 1 ${sec(h.times[i][0])} ${sec(h.times[i][1] - h.times[i][0])} ${w}\n`).join('');
+  return h.words.map((w, i) => `${file} ${channel} ${(offset + (h.times[i][0] * frameShiftMs) / 1000).toFixed(2)} ${sec(h.times[i][1] - h.times[i][0])} ${w}\n`).join('');
 }
 
 /**
@@ -251,8 +259,9 @@ export async function decodeDataDir(modelDir: string, dataDir: string, outDir: s
   };
 
   await fs.mkdir(outDir, { recursive: true });
+  const uttById = new Map(data.utterances.map((u) => [u.uttId, u]));
   await writeFileAtomic(path.join(outDir, 'hyp.txt'), formatTranscript(chosen.hyp));
-  await writeFileAtomic(path.join(outDir, 'ctm'), results.map((r) => formatCtm(r.uttId, r, best, frameShiftMs)).join(''));
+  await writeFileAtomic(path.join(outDir, 'ctm'), results.map((r) => formatCtm(uttById.get(r.uttId), r, best, frameShiftMs)).join(''));
   await writeFileAtomic(path.join(outDir, 'scores.txt'), results.map((r) => `${r.uttId} ${r.hyps[best].score.toFixed(4)}${r.hyps[best].reachedFinal ? '' : ' partial'}\n`).join(''));
   if (chosen.wer) {
     await writeFileAtomic(path.join(outDir, 'wer.txt'), formatWer(chosen.wer));

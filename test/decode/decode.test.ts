@@ -97,3 +97,18 @@ test('decodeDataDir without a reference text writes hypotheses but no WER; utter
   assert.deepEqual(partial.missingFeats, ['zz-extra']);
   assert.equal(partial.numUtts, 3);
 });
+
+test('decodeDataDir: with segments the CTM is in recording time, named by recording', async () => {
+  const s = await makeOracleSetup(mkdtempSync(path.join(tmpdir(), 'decode-seg-')), { numUtts: 2, seed: 6, speakers: 1 });
+  const ids = [...s.refs.keys()].sort();
+  writeFileSync(path.join(s.dataDir, 'wav.scp'), 'rec1 rec1.wav\n');
+  writeFileSync(path.join(s.dataDir, 'segments'), ids.map((id, i) => `${id} rec1 ${10 * i + 1.5} ${10 * i + 9}\n`).join(''));
+  const out = path.join(s.root, 'out');
+  await decodeDataDir(s.modelDir, s.dataDir, out, { featsDir: s.featsDir, runner: 'inline', quiet: true, backend: 'cpu' });
+  const lines = readFileSync(path.join(out, 'ctm'), 'utf8').trim().split('\n').map((l) => l.split(' '));
+  assert.ok(lines.every((f) => f[0] === 'rec1' && f[1] === '1'));
+  const n0 = s.refs.get(ids[0])!.length;
+  assert.ok(lines.slice(0, n0).every((f) => Number(f[2]) >= 1.5 && Number(f[2]) < 10));
+  assert.ok(lines.slice(n0).every((f) => Number(f[2]) >= 11.5));
+  assert.deepEqual(lines.map((f) => f[4]), [...s.refs.get(ids[0])!, ...s.refs.get(ids[1])!]);
+});
