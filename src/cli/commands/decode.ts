@@ -49,6 +49,7 @@ export function formatDecodeSummary(s: DecodeSummary): string {
   return out;
 }
 
+/** Register `asr-distill decode` on the program. */
 export function register(program: Command): void {
   program
     .command('decode')

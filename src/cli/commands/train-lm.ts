@@ -13,6 +13,7 @@ interface TrainLmOptions {
   uttIds: boolean;
 }
 
+/** Register `asr-distill train-lm` on the program. */
 export function register(program: Command): void {
   program
     .command('train-lm')

@@ -18,6 +18,7 @@ interface TranscribeCliOptions {
   backend: BackendName;
 }
 
+/** Register `asr-distill transcribe` on the program. */
 export function register(program: Command): void {
   program
     .command('transcribe')

@@ -13,6 +13,7 @@ interface CompareOptions {
   json?: boolean;
 }
 
+/** Register `asr-distill wer-compare` on the program. */
 export function register(program: Command): void {
   program
     .command('wer-compare')

@@ -15,6 +15,7 @@ interface WerOptions {
   caseSensitive?: boolean;
 }
 
+/** Register `asr-distill wer` on the program. */
 export function register(program: Command): void {
   program
     .command('wer')
