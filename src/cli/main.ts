@@ -45,8 +45,9 @@ export async function main(argv: string[]): Promise<number> {
 const invokedDirectly = process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
 const viaBin = process.argv[1] && /asr-distill(\.js)?$/.test(process.argv[1]);
 if (invokedDirectly || viaBin) {
+  // Exit only once stdout has been flushed: process.exit right away cuts piped output at 64 KiB.
   main(process.argv).then(
-    (code) => process.exit(code),
+    (code) => process.stdout.write('', () => process.exit(code)),
     (e) => {
       console.error(e instanceof Error ? e.stack : e);
       process.exit(1);

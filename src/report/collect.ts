@@ -1,0 +1,138 @@
+// Gather a recipe's outputs (exp/<corpus>/ laid out as recipes/digits/run.sh writes it) into the
+// Table 1 input: eval-frames JSON, decode wer.json, model sizes, training logs.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../errors.js';
+import type { CurvePoint } from './plots.js';
+import type { SystemScores, Table1Input, TemperatureSweepRow, WerCounts } from './table1.js';
+
+/** Parameters and forward FLOPs (2 per multiply-add, plus bias adds) of one DNN. */
+export function dnnSize(inputDim: number, hidden: number[], numPdfs: number): { params: number; flopsPerFrame: number } {
+  const dims = [inputDim, ...hidden, numPdfs];
+  let params = 0, flops = 0;
+  for (let i = 0; i + 1 < dims.length; i++) {
+    params += dims[i] * dims[i + 1] + dims[i + 1];
+    flops += 2 * dims[i] * dims[i + 1] + dims[i + 1];
+  }
+  return { params, flopsPerFrame: flops };
+}
+
+async function readJson<T>(file: string, what: string): Promise<T> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    throw new InputError(`${file}: missing (${what}); run the recipe stage that writes it`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+interface DnnMeta { type: 'dnn'; inputDim: number; numPdfs: number; arch: { hidden: { units: number }[] } }
+
+/** Model size of a DNN or ensemble directory (an ensemble costs the sum of its members). */
+export async function modelSize(dir: string): Promise<{ params: number; flopsPerFrame: number; members: string[] }> {
+  try {
+    const ens = await readJson<{ members: string[] }>(path.join(dir, 'ensemble.json'), 'ensemble manifest');
+    let params = 0, flops = 0;
+    const members = ens.members.map((m) => path.resolve(dir, m));
+    for (const m of members) {
+      const s = await modelSize(m);
+      params += s.params;
+      flops += s.flopsPerFrame;
+    }
+    return { params, flopsPerFrame: flops, members };
+  } catch (e) {
+    if (!(e instanceof InputError) || !/missing/.test(e.message)) throw e;
+  }
+  const meta = await readJson<DnnMeta>(path.join(dir, 'asr-distill.json'), 'model metadata');
+  return { ...dnnSize(meta.inputDim, meta.arch.hidden.map((h) => h.units), meta.numPdfs), members: [] };
+}
+
+/** Held-out accuracy per epoch from a model directory's train.log.jsonl. */
+export async function trainingCurve(dir: string, system: string): Promise<CurvePoint[]> {
+  let text = '';
+  try {
+    text = await fs.readFile(path.join(dir, 'train.log.jsonl'), 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as { epoch: number; devAcc?: number })
+    .filter((e) => typeof e.devAcc === 'number')
+    .map((e) => ({ system, epoch: e.epoch, devAccuracy: e.devAcc as number }));
+}
+
+interface EvalJson { scores: { accuracy: number; crossEntropy: number }; members?: { dir: string; scores: { accuracy: number } }[] }
+
+const key = (sys: string) => sys.replace(/\//g, '_');
+
+async function systemScores(exp: string, sys: string, label: string, withWer: boolean): Promise<SystemScores & { evalTest: EvalJson }> {
+  const size = await modelSize(path.join(exp, sys));
+  const dev = await readJson<EvalJson>(path.join(exp, 'eval', `${key(sys)}_dev.json`), `eval-frames of ${sys} on dev`);
+  const test = await readJson<EvalJson>(path.join(exp, 'eval', `${key(sys)}_test.json`), `eval-frames of ${sys} on test`);
+  let testWer: WerCounts | undefined;
+  if (withWer) testWer = await readJson<WerCounts>(path.join(exp, 'decode', `${key(sys)}_test`, 'wer.json'), `decode of ${sys} on test`);
+  return {
+    system: label,
+    params: size.params,
+    flopsPerFrame: size.flopsPerFrame,
+    devFrameAccuracy: dev.scores.accuracy,
+    testFrameAccuracy: test.scores.accuracy,
+    testCrossEntropy: test.scores.crossEntropy,
+    testWer,
+    evalTest: test,
+  };
+}
+
+/** Everything the report needs from an experiment directory. */
+export async function collectExperiment(
+  exp: string,
+  settings: Record<string, string | number>,
+): Promise<{ input: Table1Input; curves: CurvePoint[] }> {
+  const baseline = await systemScores(exp, 'baseline', 'baseline', true);
+  const ensemble = await systemScores(exp, 'ensemble', 'ensemble', true);
+  const student = await systemScores(exp, 'student', 'distilled', true);
+  const members: SystemScores[] = (ensemble.evalTest.members ?? []).map((m, i) => ({
+    system: `member ${i + 1}`,
+    params: baseline.params,
+    flopsPerFrame: baseline.flopsPerFrame,
+    devFrameAccuracy: NaN,
+    testFrameAccuracy: m.scores.accuracy,
+  }));
+  const memberDirs = (await modelSize(path.join(exp, 'ensemble'))).members;
+  ensemble.system = `ensemble (${memberDirs.length} members)`;
+  const seeds: number[] = [];
+  for (const sys of ['baseline_seed2', 'baseline_seed3']) {
+    try {
+      seeds.push((await systemScores(exp, sys, sys, false)).testFrameAccuracy);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+    }
+  }
+  let sweep: TemperatureSweepRow[] | undefined;
+  const sweepDir = path.join(exp, 'sweep');
+  const temps = await fs.readdir(sweepDir).catch(() => [] as string[]);
+  if (temps.length) {
+    sweep = [];
+    for (const t of temps.filter((d) => /^T[\d.]+$/.test(d)).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))) {
+      const s = await systemScores(exp, `sweep/${t}`, t, true);
+      sweep.push({ temperature: Number(t.slice(1)), hardWeight: Number(settings.hard_weight ?? NaN), testFrameAccuracy: s.testFrameAccuracy, testWer: s.testWer });
+    }
+  }
+  const curves = [
+    ...(await trainingCurve(path.join(exp, 'baseline'), 'baseline')),
+    ...(await Promise.all(memberDirs.map((d, i) => trainingCurve(d, `member ${i + 1}`)))).flat(),
+    ...(await trainingCurve(path.join(exp, 'student'), 'distilled')),
+  ];
+  const strip = ({ evalTest: _e, ...s }: SystemScores & { evalTest: EvalJson }): SystemScores => s;
+  return {
+    input: { baseline: strip(baseline), ensemble: strip(ensemble), student: strip(student), members, baselineSeedAccuracies: seeds, sweep, settings },
+    curves,
+  };
+}
