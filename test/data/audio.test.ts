@@ -1,3 +1,4 @@
+import { FIXTURE_DIR } from '../features/fixtures.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs, readFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { resampledLength } from '../../src/data/resample.js';
 import { encodeWavPcm16 } from '../../src/data/wav.js';
 import { InputError } from '../../src/errors.js';
 
-const FIXTURES = '/work/shared/fixtures/fbank/audio';
+const FIXTURES = path.join(FIXTURE_DIR, 'audio');
 const fixture = (f: string) => path.join(FIXTURES, f);
 
 function int16At(file: string, nch: number, ch: number): Int16Array {

@@ -1,3 +1,4 @@
+import { FIXTURE_DIR } from '../features/fixtures.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -5,7 +6,7 @@ import * as path from 'node:path';
 import { decodeWav, encodeWavPcm16, parseWavHeader, WavHeaderIncomplete } from '../../src/data/wav.js';
 import { InputError } from '../../src/errors.js';
 
-const FIXTURES = '/work/shared/fixtures/fbank/audio';
+const FIXTURES = path.join(FIXTURE_DIR, 'audio');
 
 // From the fixture README table: file -> [rate, channels, samples].
 const EXPECTED: Record<string, [number, number, number]> = {
