@@ -1,3 +1,4 @@
+import { pathExists } from '../store/paths.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
@@ -38,15 +39,6 @@ export interface ModelSetup {
   cmvn: ModelCmvn;
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function setupFromDnnMeta(kind: ModelKind, dir: string, memberDir: string, meta: DnnModelMeta, tm: TransitionModel, langDir: string): ModelSetup {
   return {
     kind,
@@ -66,19 +58,19 @@ function setupFromDnnMeta(kind: ModelKind, dir: string, memberDir: string, meta:
  * (`ensemble.json`), or the GMM from `train-mono` (`model.json` with type `gmm` + `gmm.json`).
  */
 export async function readModelSetup(dir: string): Promise<ModelSetup> {
-  if (await exists(path.join(dir, ENSEMBLE_FILE))) {
+  if (await pathExists(path.join(dir, ENSEMBLE_FILE))) {
     const manifest = await readEnsembleManifest(dir);
     const first = path.resolve(dir, manifest.members[0]);
     const meta = await readDnnModelMeta(first);
-    const tmFile = (await exists(path.join(dir, TRANSITION_MODEL_FILE))) ? path.join(dir, TRANSITION_MODEL_FILE) : path.join(first, TRANSITION_MODEL_FILE);
-    const langDir = (await exists(path.join(dir, MODEL_LANG_DIR))) ? path.join(dir, MODEL_LANG_DIR) : path.join(first, MODEL_LANG_DIR);
+    const tmFile = (await pathExists(path.join(dir, TRANSITION_MODEL_FILE))) ? path.join(dir, TRANSITION_MODEL_FILE) : path.join(first, TRANSITION_MODEL_FILE);
+    const langDir = (await pathExists(path.join(dir, MODEL_LANG_DIR))) ? path.join(dir, MODEL_LANG_DIR) : path.join(first, MODEL_LANG_DIR);
     return setupFromDnnMeta('ensemble', dir, first, meta, await readTransitionModel(tmFile), langDir);
   }
-  if (await exists(path.join(dir, MODEL_META_FILE))) {
+  if (await pathExists(path.join(dir, MODEL_META_FILE))) {
     const meta = await readDnnModelMeta(dir);
     return setupFromDnnMeta('dnn', dir, dir, meta, await readTransitionModel(path.join(dir, TRANSITION_MODEL_FILE)), path.join(dir, MODEL_LANG_DIR));
   }
-  if (await exists(path.join(dir, GMM_JSON_FILE))) {
+  if (await pathExists(path.join(dir, GMM_JSON_FILE))) {
     let info: GmmModelInfo;
     try {
       info = JSON.parse(await fs.readFile(path.join(dir, MODEL_JSON_FILE), 'utf8')) as GmmModelInfo;
@@ -166,7 +158,7 @@ export async function loadDnnScorer(dir: string, backend: BackendName = 'auto'):
  * train-mono (log p(x | pdf) of its diagonal GMMs on its own MFCC + deltas features; no priors).
  */
 export async function loadFrameScorer(dir: string, backend: BackendName = 'auto'): Promise<FrameScorer> {
-  if (!(await exists(path.join(dir, GMM_JSON_FILE)))) return loadDnnScorer(dir, backend);
+  if (!(await pathExists(path.join(dir, GMM_JSON_FILE)))) return loadDnnScorer(dir, backend);
   const gmm = await readGmmModel(dir);
   return {
     numPdfs: gmm.info.numPdfs,

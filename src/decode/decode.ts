@@ -1,5 +1,6 @@
 // `decode` orchestration: model setup, grammar, utterances sharded by speaker over the job runner,
 // then hypotheses, CTM, WER (per acoustic scale for a sweep) and RTF written to OUT_DIR.
+import { pathExists } from '../store/paths.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
@@ -120,15 +121,6 @@ function shardBySpeaker(utts: ShardUtt[], jobs: number): ShardUtt[][] {
   return shards.filter((s) => s.length > 0);
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * CTM lines `file channel start duration word` (seconds, 2 decimals). With `segments`, times are
  * in the recording (segment start added) and the file is the recording id, as Kaldi's
@@ -172,7 +164,7 @@ export async function decodeDataDir(modelDir: string, dataDir: string, outDir: s
       throw new InputError(`${options.featsDir}: features have dim ${info.dim} but ${modelDir} expects ${setup.featDim}; extract them with the model's feature config`);
     }
     frameShiftMs = info.frameShiftMs;
-    if (setup.cmvn.per !== 'none' && (await exists(path.join(options.featsDir, CMVN_FILE)))) {
+    if (setup.cmvn.per !== 'none' && (await pathExists(path.join(options.featsDir, CMVN_FILE)))) {
       const stored = await readCmvn(options.featsDir);
       if (stored.per === setup.cmvn.per) cmvnStats = stored;
     }
@@ -189,7 +181,7 @@ export async function decodeDataDir(modelDir: string, dataDir: string, outDir: s
   if (utts.length === 0) throw new InputError(`${dataDir}: no utterances to decode`);
 
   const shards = shardBySpeaker(utts, options.jobs ?? 1);
-  const tmFile = (await exists(path.join(modelDir, TRANSITION_MODEL_FILE))) ? path.join(modelDir, TRANSITION_MODEL_FILE) : path.join(setup.langDir, '..', TRANSITION_MODEL_FILE);
+  const tmFile = (await pathExists(path.join(modelDir, TRANSITION_MODEL_FILE))) ? path.join(modelDir, TRANSITION_MODEL_FILE) : path.join(setup.langDir, '..', TRANSITION_MODEL_FILE);
   const specs = shards.map((shard) => ({
     module: siblingModuleUrl(import.meta.url, 'decode-worker'),
     fn: 'decodeShard',

@@ -3,6 +3,7 @@
 // T^2 * CE(teacher_T, student_T) + W * CE(label, student_1) (train.ts / distill-loss.ts), or the
 // Caruana-style logit matching. With ALI_DIR '-' and W = 0 the transfer set is unlabeled; the
 // student then takes the pdf set, transition model and priors from the teacher.
+import { pathExists } from '../store/paths.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
@@ -58,15 +59,6 @@ export interface DistillResult {
   teacherId: string;
   cacheUsed: boolean;
   numFrames: number;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Check the option combination before any work (messages say what to do). */
@@ -148,7 +140,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   let trainTargets: TeacherTargets;
   let devTargets: TeacherTargets | undefined;
   try {
-    if (o.cache && (await exists(o.cache))) {
+    if (o.cache && (await pathExists(o.cache))) {
       const cached = await readSoftTargetCache(o.cache, corpus, key);
       // The cache holds soft targets; labels for an unlabeled set are the teacher's top pdf.
       const argmax = new Int32Array(cached.pdfIds.length / cached.k);
@@ -190,7 +182,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     loss,
     seed: o.seed,
     outDir: o.studentDir,
-    resume: o.resume && (await exists(path.join(o.studentDir, 'checkpoint'))),
+    resume: o.resume && (await pathExists(path.join(o.studentDir, 'checkpoint'))),
     progress: { label: `distill ${path.basename(o.studentDir)}`, quiet: o.quiet },
   });
   const priors = o.aliDir ? logPriors(countPdfs([{ pdfIds: corpus.labels }], corpus.numPdfs)) : teacher.meta.priors;
@@ -218,12 +210,12 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   };
   const teacherLang = path.join(teacher.dir, MODEL_LANG_DIR);
   const memberLang = path.join(teacher.members[0].dir, MODEL_LANG_DIR);
-  const langDir = (await exists(teacherLang)) ? teacherLang : (await exists(memberLang)) ? memberLang : undefined;
+  const langDir = (await pathExists(teacherLang)) ? teacherLang : (await pathExists(memberLang)) ? memberLang : undefined;
   await writeDnnModelDir(o.studentDir, { weights, meta, transitionModel: teacher.members[0].transitionModel, langDir });
   return { studentDir: o.studentDir, history, summary: summarizeHistory(history), teacherId, cacheUsed, numFrames };
 }
 
 /** Whether `dir` is an ensemble directory (for messages). */
 export async function isEnsembleDir(dir: string): Promise<boolean> {
-  return exists(path.join(dir, ENSEMBLE_FILE));
+  return pathExists(path.join(dir, ENSEMBLE_FILE));
 }

@@ -5,6 +5,7 @@
 //   lang/                      copy of the lang directory
 // so that the decoder needs nothing else. asr-distill.json is written last: its presence marks a
 // complete model (an interrupted run leaves none, which is how ensemble resume tells members apart).
+import { pathExists } from '../store/paths.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
@@ -95,21 +96,12 @@ export async function copyModelSupport(fromDir: string, toDir: string): Promise<
   const tm = await readTransitionModel(path.join(fromDir, TRANSITION_MODEL_FILE));
   await writeTransitionModel(path.join(toDir, TRANSITION_MODEL_FILE), tm);
   const lang = path.join(fromDir, MODEL_LANG_DIR);
-  if (await exists(lang)) await copyLangDir(lang, toDir);
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
+  if (await pathExists(lang)) await copyLangDir(lang, toDir);
 }
 
 /** True when `dir` holds a complete DNN model (its asr-distill.json exists). */
 export async function isCompleteModelDir(dir: string): Promise<boolean> {
-  return exists(path.join(dir, MODEL_META_FILE));
+  return pathExists(path.join(dir, MODEL_META_FILE));
 }
 
 function checkMeta(meta: DnnModelMeta, w: DnnWeights | undefined, file: string): void {
