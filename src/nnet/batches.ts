@@ -123,6 +123,25 @@ export function spliceFrames(
 }
 
 /**
+ * Walk the corpus in order, `chunk` frames at a time, yielding each chunk spliced
+ * (`x`: n x splicedDim, a view into one reused buffer) with its first global frame index `start`.
+ * Forward-only passes (evaluation, teacher targets) use this; training shuffles instead.
+ */
+export function* splicedChunks(c: FrameCorpus, ctx: SpliceContext, chunk: number): Generator<{ start: number; n: number; x: Float32Array }> {
+  const width = splicedDim(c.dim, ctx);
+  const total = corpusFrames(c);
+  const frameUtt = frameUtterances(c);
+  const buf = new Float32Array(chunk * width);
+  const idx = new Int32Array(chunk);
+  for (let start = 0; start < total; start += chunk) {
+    const n = Math.min(chunk, total - start);
+    for (let i = 0; i < n; i++) idx[i] = start + i;
+    spliceFrames(c, frameUtt, idx, n, ctx, buf);
+    yield { start, n, x: buf.subarray(0, n * width) };
+  }
+}
+
+/**
  * Per-frame teacher targets for distillation, looked up by global frame index. `fill` writes the
  * rows of `frames[0 .. count)` into `soft` / `logits` (`count` x numPdfs) when those are given.
  */

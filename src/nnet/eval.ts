@@ -5,9 +5,8 @@ import { InputError } from '../errors.js';
 import { readAlignments } from '../hmm/ali-archive.js';
 import { createProgress } from '../jobs/progress.js';
 import { selectBackend, type BackendName } from './backend.js';
-import { frameUtterances, loadFrameCorpus, spliceFrames, corpusFrames, type FrameCorpus } from './batches.js';
+import { splicedChunks, loadFrameCorpus, corpusFrames, type FrameCorpus } from './batches.js';
 import { AcousticForward, combinePosteriors, loadAcousticModel, type AcousticModel } from './ensemble.js';
-import { splicedDim } from './splice.js';
 
 /** Kaldi xent floor: log(max(p, 1e-20)) keeps a zero posterior from giving an infinite loss. */
 const PROB_FLOOR = 1e-20;
@@ -78,18 +77,9 @@ export function evalFrames(fwd: AcousticForward, corpus: FrameCorpus, opts: { ch
     throw new InputError(`${model.dir}: the model has ${model.meta.numPdfs} pdfs, the alignment ${corpus.numPdfs}; evaluate against an alignment from the same transition model`);
   }
   const numPdfs = model.meta.numPdfs;
-  const width = splicedDim(corpus.dim, ctx);
-  const frameUtt = frameUtterances(corpus);
-  const total = corpusFrames(corpus);
   const all = new FrameScoreAccumulator();
   const per = model.members.map(() => new FrameScoreAccumulator());
-  const x = new Float32Array(chunk * width);
-  const idx = new Int32Array(chunk);
-  for (let s = 0; s < total; s += chunk) {
-    const n = Math.min(chunk, total - s);
-    for (let i = 0; i < n; i++) idx[i] = s + i;
-    spliceFrames(corpus, frameUtt, idx, n, ctx, x);
-    const xs = x.subarray(0, n * width);
+  for (const { start: s, n, x: xs } of splicedChunks(corpus, ctx, chunk)) {
     const labels = corpus.labels.subarray(s, s + n);
     const posts = fwd.memberPosteriors(xs, n, 1);
     posts.forEach((p, m) => per[m].add(p, labels, n, numPdfs));

@@ -9,11 +9,10 @@ import * as path from 'node:path';
 import { Field, Float32, Int32, List, Schema, Table, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { corpusFrames, frameUtterances, spliceFrames, type FrameCorpus, type FrameTargets } from './batches.js';
+import { splicedChunks, corpusFrames, type FrameCorpus, type FrameTargets } from './batches.js';
 import { AcousticForward, ENSEMBLE_FILE, combinePosteriors, meanCentredLogits, type AcousticModel } from './ensemble.js';
 import { MODEL_META_FILE } from './model-dir.js';
 import { MODEL_JSON, WEIGHTS_BIN } from './model.js';
-import { splicedDim } from './splice.js';
 
 /** `full`: every pdf's probability; `top-k`: the K largest per frame, renormalised to sum to 1. */
 export type SoftTargetMode = { kind: 'full' } | { kind: 'top-k'; k: number };
@@ -146,9 +145,7 @@ export function computeTeacherTargets(
   const numPdfs = model.meta.numPdfs;
   const ctx = model.meta.context;
   const chunk = opts.chunkFrames ?? 1024;
-  const width = splicedDim(corpus.dim, ctx);
   const total = corpusFrames(corpus);
-  const frameUtt = frameUtterances(corpus);
   const withSoft = opts.withSoft ?? true;
   const k = mode.kind === 'top-k' ? Math.min(mode.k, numPdfs) : numPdfs;
   const dense = withSoft && mode.kind === 'full' ? new Float32Array(total * numPdfs) : undefined;
@@ -156,13 +153,7 @@ export function computeTeacherTargets(
   const topProbs = topIds ? new Float32Array(total * k) : undefined;
   const logits = opts.withLogits ? new Float32Array(total * numPdfs) : undefined;
   const argmax = new Int32Array(total);
-  const x = new Float32Array(chunk * width);
-  const idx = new Int32Array(chunk);
-  for (let s = 0; s < total; s += chunk) {
-    const n = Math.min(chunk, total - s);
-    for (let i = 0; i < n; i++) idx[i] = s + i;
-    spliceFrames(corpus, frameUtt, idx, n, ctx, x);
-    const xs = x.subarray(0, n * width);
+  for (const { start: s, n, x: xs } of splicedChunks(corpus, ctx, chunk)) {
     let soft: Float32Array;
     if (logits) {
       const z = fwd.memberLogits(xs, n);

@@ -167,3 +167,23 @@ test('loadFrameCorpus applies CMVN once per utterance, skips utterances without 
   assert.equal(counted, src.numFrames);
   await fs.rm(root, { recursive: true });
 });
+
+test('splicedChunks walks the corpus in order with spliced rows equal to spliceFrames', async () => {
+  const { splicedChunks, spliceFrames, frameUtterances, corpusFrames } = await import('../../src/nnet/batches.js');
+  const { splicedDim } = await import('../../src/nnet/splice.js');
+  const dim = 2;
+  const feats = Float32Array.from({ length: 7 * dim }, (_, i) => i);
+  const c = { uttIds: ['a', 'b'], uttStart: Int32Array.from([0, 3, 7]), feats, dim, labels: new Int32Array(7), numPdfs: 1 } as unknown as Parameters<typeof corpusFrames>[0];
+  const ctx = { left: 1, right: 1 };
+  const width = splicedDim(dim, ctx);
+  const seen: number[] = [];
+  const ref = new Float32Array(width);
+  for (const { start, n, x } of splicedChunks(c, ctx, 3)) {
+    for (let i = 0; i < n; i++) {
+      seen.push(start + i);
+      spliceFrames(c, frameUtterances(c), [start + i], 1, ctx, ref);
+      assert.deepEqual([...x.subarray(i * width, (i + 1) * width)], [...ref]);
+    }
+  }
+  assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6]);
+});
