@@ -5,7 +5,7 @@ import type { JobRunner } from '../jobs/runner.js';
 import { siblingModuleUrl } from '../jobs/module-url.js';
 import type { Progress } from '../jobs/progress.js';
 import type { AlignGraphOptions } from './align-graph.js';
-import { addGmmStats, newGmmStats, type GmmSet, type GmmStats } from './gmm.js';
+import { addGmmStats, newGmmStats, type GmmSet } from './gmm.js';
 import type { GmmCorpus } from './gmm-corpus.js';
 import { shardByFrames } from './gmm-corpus.js';
 import type { ShardInput, ShardResult } from './hmm-worker.js';
@@ -24,15 +24,8 @@ export interface PassOptions {
   progress?: Progress;
 }
 
-export interface PassResult {
-  stats?: GmmStats;
-  transCounts?: Float64Array;
-  failed: { uttId: string; reason: string }[];
-  retried: string[];
-  numFrames: number;
-  totLogLike: number;
-  stateCorrect: number;
-}
+/** A pass's totals have the same shape as one shard's result (runPass sums the shards). */
+export type PassResult = ShardResult;
 
 /**
  * Run one pass over the utterances `which` (indices into `corpus`). `tids` is the shared
