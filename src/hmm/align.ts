@@ -3,25 +3,17 @@
 // Utterances that cannot be aligned are listed in ALI_DIR/failed with the reason.
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
-import { createJobRunner, type RunnerBackend } from '../jobs/runner.js';
+import { createJobRunner } from '../jobs/runner.js';
 import { createProgress } from '../jobs/progress.js';
 import { readLangDir, type LangDir } from '../lang/lang-dir.js';
-import type { AlignGraphOptions } from './align-graph.js';
 import { writeAlignments, type AliInfo, type UttAlignment } from './ali-archive.js';
 import { loadGmmCorpus, type GmmCorpus } from './gmm-corpus.js';
 import { readGmmModel } from './gmm-model.js';
-import { runPass } from './shard-pass.js';
+import { runPass, type ViterbiPassOptions } from './shard-pass.js';
 import type { TransitionModel } from './transition-model.js';
 import { buildTransitionIndex } from './transitions.js';
 
-export interface AlignOptions {
-  jobs?: number;
-  backend?: RunnerBackend;
-  /** Kaldi align_si.sh: --beam 10 --retry-beam 40, acoustic scale 0.1. */
-  beam?: number;
-  retryBeam?: number;
-  acousticScale?: number;
-  graph?: AlignGraphOptions;
+export interface AlignOptions extends ViterbiPassOptions {
   /** Also measure the GMM's frame-level state accuracy against the alignment (scores every pdf; default true). */
   stateAccuracy?: boolean;
   quiet?: boolean;

@@ -1,7 +1,7 @@
 // One pass over the corpus through the job runner: shards of utterances aligned and/or
 // accumulated in workers (hmm-worker.ts), statistics summed here (Kaldi's `run.pl JOB=1:nj ...`
 // followed by gmm-sum-accs).
-import type { JobRunner } from '../jobs/runner.js';
+import type { JobRunner, RunnerBackend } from '../jobs/runner.js';
 import { siblingModuleUrl } from '../jobs/module-url.js';
 import type { Progress } from '../jobs/progress.js';
 import type { AlignGraphOptions } from './align-graph.js';
@@ -22,6 +22,17 @@ export interface PassOptions {
   /** Shards per job (more = smoother load balance and progress). */
   shardsPerJob?: number;
   progress?: Progress;
+}
+
+/** Options of every command that runs Viterbi passes over the corpus (train-mono, align). */
+export interface ViterbiPassOptions {
+  jobs?: number;
+  backend?: RunnerBackend;
+  /** Kaldi align_si.sh: --beam 10 --retry-beam 40, acoustic scale 0.1. */
+  beam?: number;
+  retryBeam?: number;
+  acousticScale?: number;
+  graph?: AlignGraphOptions;
 }
 
 /** A pass's totals have the same shape as one shard's result (runPass sums the shards). */

@@ -7,34 +7,27 @@ import * as path from 'node:path';
 import { makeRng } from '../data/random.js';
 import { InputError } from '../errors.js';
 import { readFeatsInfo } from '../store/feats-archive.js';
-import { createJobRunner, type JobRunner, type RunnerBackend } from '../jobs/runner.js';
+import { createJobRunner, type JobRunner } from '../jobs/runner.js';
 import { createProgress } from '../jobs/progress.js';
 import { readLangDir } from '../lang/lang-dir.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import type { AlignGraphOptions } from './align-graph.js';
 import type { FailedUtt } from './ali-archive.js';
 import { estimateGmms, initGmmSet, mixUp, numComponents, pdfOccupancy, type GmmSet } from './gmm.js';
 import { loadGmmCorpus, type GmmCorpus } from './gmm-corpus.js';
 import { defaultGmmFeatureTransform } from './gmm-feats.js';
 import { writeGmmModel, type GmmModelInfo } from './gmm-model.js';
-import { runPass } from './shard-pass.js';
+import { runPass, type ViterbiPassOptions } from './shard-pass.js';
 import { buildTransitionModel, defaultTopology, type Topology } from './topology.js';
 import type { TransitionModel } from './transition-model.js';
 import { buildTransitionIndex, estimateTransitions } from './transitions.js';
 
-export interface TrainMonoOptions {
+export interface TrainMonoOptions extends ViterbiPassOptions {
   /** Training iterations (Kaldi num_iters 40). */
   iters?: number;
   /** Target number of Gaussians over all pdfs (Kaldi totgauss 1000). */
   totalGauss?: number;
   /** Iterations that re-align; default Kaldi's list (1-10, then every 2nd to 20, then every 3rd). */
   realignIters?: number[];
-  jobs?: number;
-  backend?: RunnerBackend;
-  beam?: number;
-  retryBeam?: number;
-  acousticScale?: number;
-  graph?: AlignGraphOptions;
   /** Variance floor as a fraction of the global variance (HTK HCompV -f 0.01). */
   varFloorFactor?: number;
   /** Mixup allocation exponent (Kaldi --power 0.2). */
