@@ -3,6 +3,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
+import { pathExists } from '../store/paths.js';
 import type { CurvePoint } from './plots.js';
 import type { SystemScores, Table1Input, TemperatureSweepRow, WerCounts } from './table1.js';
 
@@ -98,23 +99,25 @@ export async function collectExperiment(
   const baseline = await systemScores(exp, 'baseline', 'baseline', true);
   const ensemble = await systemScores(exp, 'ensemble', 'ensemble', true);
   const student = await systemScores(exp, 'student', 'distilled', true);
-  const members: SystemScores[] = (ensemble.evalTest.members ?? []).map((m, i) => ({
-    system: `member ${i + 1}`,
-    params: baseline.params,
-    flopsPerFrame: baseline.flopsPerFrame,
-    devFrameAccuracy: NaN,
-    testFrameAccuracy: m.scores.accuracy,
-  }));
   const memberDirs = (await modelSize(path.join(exp, 'ensemble'))).members;
   ensemble.system = `ensemble (${memberDirs.length} members)`;
-  const seeds: number[] = [];
-  for (const sys of ['baseline_seed2', 'baseline_seed3']) {
-    try {
-      seeds.push((await systemScores(exp, sys, sys, false)).testFrameAccuracy);
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-    }
+  const members: SystemScores[] = [];
+  for (const [i, m] of (ensemble.evalTest.members ?? []).entries()) {
+    // Each member decoded alone (recipe stage 7) gives the mean-of-members WER; optional.
+    const werFile = path.join(exp, 'decode', `ensemble_${path.basename(m.dir)}_test`, 'wer.json');
+    const testWer = (await pathExists(werFile)) ? await readJson<WerCounts>(werFile, `decode of ensemble member ${m.dir} on test`) : undefined;
+    members.push({
+      system: `member ${i + 1}`,
+      params: baseline.params,
+      flopsPerFrame: baseline.flopsPerFrame,
+      devFrameAccuracy: NaN,
+      testFrameAccuracy: m.scores.accuracy,
+      ...(testWer ? { testWer } : {}),
+    });
   }
+  // The members are the baseline's recipe with other seeds (the recipe's baseline is member 1),
+  // so their spread is the seed spread the ensemble gain must exceed.
+  const seeds = members.map((m) => m.testFrameAccuracy);
   let sweep: TemperatureSweepRow[] | undefined;
   const sweepDir = path.join(exp, 'sweep');
   const temps = await fs.readdir(sweepDir).catch(() => [] as string[]);
