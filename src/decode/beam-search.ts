@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { WORD_END, type DecodingGraph } from './graph.js';
+import { WORD_START, type DecodingGraph } from './graph.js';
 
 export interface SearchOptions {
   /** Log-likelihood beam: tokens worse than best - beam are pruned each frame (Kaldi --beam, default 16). */
@@ -41,14 +41,16 @@ export class BeamSearch {
   private nextScore: Float32Array;
   private curLink: Int32Array;
   private nextLink: Int32Array;
-  private curWord: Int32Array;
-  private nextWord: Int32Array;
+  /** Frame at which the token's current word started; -1 between words. */
   private curWordStart: Int32Array;
   private nextWordStart: Int32Array;
   private curActive: Int32Array;
   private nextActive: Int32Array;
   private numCur = 0;
   private numNext = 0;
+  /** Best score among the current / next tokens (kept while relaxing, so pruning needs no extra pass). */
+  private curBest = -Infinity;
+  private nextBest = -Infinity;
   private queue: Int32Array;
   private inQueue: Uint8Array;
   private scratch: Float32Array;
@@ -64,8 +66,6 @@ export class BeamSearch {
     this.nextScore = new Float32Array(n).fill(-Infinity);
     this.curLink = new Int32Array(n);
     this.nextLink = new Int32Array(n);
-    this.curWord = new Int32Array(n);
-    this.nextWord = new Int32Array(n);
     this.curWordStart = new Int32Array(n);
     this.nextWordStart = new Int32Array(n);
     this.curActive = new Int32Array(n);
@@ -95,9 +95,9 @@ export class BeamSearch {
     this.resetNext();
     // Start token, then the within-frame closure (leading silence / grammar epsilons).
     this.nextScore[g.start] = 0;
+    this.nextBest = 0;
     this.nextLink[g.start] = -1;
-    this.nextWord[g.start] = -1;
-    this.nextWordStart[g.start] = 0;
+    this.nextWordStart[g.start] = -1;
     this.nextActive[this.numNext++] = g.start;
     this.closure(0);
     this.swap();
@@ -107,28 +107,32 @@ export class BeamSearch {
       const row = t * P;
       const cs = this.curScore;
       const ns = this.nextScore;
+      const cl = this.curLink;
+      const nl = this.nextLink;
+      const cw = this.curWordStart;
+      const nw = this.nextWordStart;
+      const nextActive = this.nextActive;
+      let numNext = this.numNext;
+      let best = this.nextBest;
       for (let i = 0; i < this.numCur; i++) {
         const s = this.curActive[i];
         const score = cs[s];
         if (score < cutoff) continue;
         for (let k = arcStart[s], end = arcEmitEnd[s]; k < end; k++) {
           const d = arcTo[k];
-          const label = arcLabel[k];
-          const sc = score + arcLogProb[k] + acScale * logLikes[row + nodePdf[d]] - (label >= 0 ? wip : 0);
+          const starts = arcLabel[k] === WORD_START;
+          const sc = score + arcLogProb[k] + acScale * logLikes[row + nodePdf[d]] - (starts ? wip : 0);
           if (sc > ns[d]) {
-            if (ns[d] === -Infinity) this.nextActive[this.numNext++] = d;
+            if (ns[d] === -Infinity) nextActive[numNext++] = d;
             ns[d] = sc;
-            this.nextLink[d] = this.curLink[s];
-            if (label >= 0) {
-              this.nextWord[d] = label;
-              this.nextWordStart[d] = t;
-            } else {
-              this.nextWord[d] = this.curWord[s];
-              this.nextWordStart[d] = this.curWordStart[s];
-            }
+            if (sc > best) best = sc;
+            nl[d] = cl[s];
+            nw[d] = starts ? t : cw[s];
           }
         }
       }
+      this.numNext = numNext;
+      this.nextBest = best;
       this.closure(t + 1);
       this.resetCur();
       this.swap();
@@ -138,9 +142,7 @@ export class BeamSearch {
 
   /** Score cutoff for the current tokens: best - beam, raised to the maxActive-th best score. */
   private cutoff(beam: number, maxActive: number): number {
-    let best = -Infinity;
-    for (let i = 0; i < this.numCur; i++) best = Math.max(best, this.curScore[this.curActive[i]]);
-    let cut = best - beam;
+    let cut = this.curBest - beam;
     if (this.numCur > maxActive) {
       const a = this.scratch;
       for (let i = 0; i < this.numCur; i++) a[i] = this.curScore[this.curActive[i]];
@@ -159,17 +161,24 @@ export class BeamSearch {
     const inQueue = this.inQueue;
     // A circular FIFO of nodes with arcs into non-emitting nodes; a node is queued at most once.
     let head = 0;
+    let tail = 0;
     let size = 0;
+    const push = (s: number) => {
+      inQueue[s] = 1;
+      queue[tail] = s;
+      if (++tail === n) tail = 0;
+      size++;
+    };
     for (let i = 0; i < this.numNext; i++) {
       const s = this.nextActive[i];
-      if (arcEmitEnd[s] < arcStart[s + 1] && !inQueue[s]) {
-        inQueue[s] = 1;
-        queue[(head + size++) % n] = s;
-      }
+      if (arcEmitEnd[s] < arcStart[s + 1] && !inQueue[s]) push(s);
     }
+    const nl = this.nextLink;
+    const nw = this.nextWordStart;
+    let best = this.nextBest;
     while (size > 0) {
       const s = queue[head];
-      head = (head + 1) % n;
+      if (++head === n) head = 0;
       size--;
       inQueue[s] = 0;
       const score = ns[s];
@@ -179,20 +188,20 @@ export class BeamSearch {
         if (!(sc > ns[d])) continue;
         if (ns[d] === -Infinity) this.nextActive[this.numNext++] = d;
         ns[d] = sc;
-        if (arcLabel[k] === WORD_END && this.nextWord[s] >= 0) {
-          this.nextLink[d] = this.addRecord(this.nextWord[s], this.nextWordStart[s], frame, this.nextLink[s]);
-          this.nextWord[d] = -1;
+        if (sc > best) best = sc;
+        const word = arcLabel[k];
+        if (word >= 0) {
+          // The word ends here: it is known only now (prefix-tree lexicon), its start frame was kept on the token.
+          nl[d] = this.addRecord(word, nw[s], frame, nl[s]);
+          nw[d] = -1;
         } else {
-          this.nextLink[d] = this.nextLink[s];
-          this.nextWord[d] = this.nextWord[s];
+          nl[d] = nl[s];
+          nw[d] = nw[s];
         }
-        this.nextWordStart[d] = this.nextWordStart[s];
-        if (arcEmitEnd[d] < arcStart[d + 1] && !inQueue[d]) {
-          inQueue[d] = 1;
-          queue[(head + size++) % n] = d;
-        }
+        if (arcEmitEnd[d] < arcStart[d + 1] && !inQueue[d]) push(d);
       }
     }
+    this.nextBest = best;
   }
 
   private addRecord(word: number, start: number, end: number, prev: number): number {
@@ -239,8 +248,9 @@ export class BeamSearch {
     }
     const timings: WordTiming[] = [];
     if (bestNode >= 0) {
-      if (this.curWord[bestNode] >= 0) {
-        timings.push({ word: g.words[this.curWord[bestNode]], startFrame: this.curWordStart[bestNode], endFrame: numFrames });
+      // A partial path inside a word names the best word its lexicon-tree node can still become.
+      if (this.curWordStart[bestNode] >= 0 && g.nodeWord[bestNode] >= 0) {
+        timings.push({ word: g.words[g.nodeWord[bestNode]], startFrame: this.curWordStart[bestNode], endFrame: numFrames });
       }
       for (let r = this.curLink[bestNode]; r >= 0; r = this.recPrev[r]) {
         timings.push({ word: g.words[this.recWord[r]], startFrame: this.recStart[r], endFrame: this.recEnd[r] });
@@ -253,21 +263,24 @@ export class BeamSearch {
   private resetCur(): void {
     for (let i = 0; i < this.numCur; i++) this.curScore[this.curActive[i]] = -Infinity;
     this.numCur = 0;
+    this.curBest = -Infinity;
   }
 
   private resetNext(): void {
     for (let i = 0; i < this.numNext; i++) this.nextScore[this.nextActive[i]] = -Infinity;
     this.numNext = 0;
+    this.nextBest = -Infinity;
   }
 
   private swap(): void {
     [this.curScore, this.nextScore] = [this.nextScore, this.curScore];
     [this.curLink, this.nextLink] = [this.nextLink, this.curLink];
-    [this.curWord, this.nextWord] = [this.nextWord, this.curWord];
     [this.curWordStart, this.nextWordStart] = [this.nextWordStart, this.curWordStart];
     [this.curActive, this.nextActive] = [this.nextActive, this.curActive];
     this.numCur = this.numNext;
     this.numNext = 0;
+    this.curBest = this.nextBest;
+    this.nextBest = -Infinity;
   }
 }
 

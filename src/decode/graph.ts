@@ -5,8 +5,11 @@ import { EPSILON, minimizeGrammar, type Grammar } from './grammar.js';
 
 /** Arc label: no word boundary. */
 export const NO_LABEL = -1;
-/** Arc label: the word being traversed ends here (used for word end times in the CTM). */
-export const WORD_END = -2;
+/**
+ * Arc label: a word starts here (which word is known only at its end: the lexicon is a prefix
+ * tree). Word-start arcs always lead into emitting nodes; the word insertion penalty is paid here.
+ */
+export const WORD_START = -2;
 
 /**
  * The search network: grammar x lexicon x phone HMMs expanded into nodes (Kaldi's HCLG, built
@@ -14,13 +17,18 @@ export const WORD_END = -2;
  * state, `nodePdf >= 0`: entering it consumes a frame scored by that pdf) or non-emitting
  * (`nodePdf === -1`: grammar states and word ends, crossed within a frame). Arcs are stored in
  * compressed rows (CSR): node n's arcs are [arcStart[n], arcStart[n+1]), those into emitting nodes
- * first, up to arcEmitEnd[n]. An arc's label is a word index (the word starts there), WORD_END
- * or NO_LABEL.
+ * first, up to arcEmitEnd[n]. An arc's label is WORD_START, NO_LABEL, or a word index >= 0 on
+ * the arc that leaves that word's last HMM state (the word ends there; word times in the CTM).
  */
 export interface DecodingGraph {
   numNodes: number;
   start: number;
   nodePdf: Int32Array;
+  /**
+   * Per node inside a word's phones, the best word (highest grammar weight) that can end below
+   * it in the lexicon tree; -1 elsewhere. Names the unfinished word of a partial (non-final) result.
+   */
+  nodeWord: Int32Array;
   arcStart: Int32Array;
   arcEmitEnd: Int32Array;
   arcTo: Int32Array;
@@ -47,6 +55,11 @@ export interface GraphOptions {
   selfLoopScale?: number;
   /** Name of the grammar for error messages. */
   grammarName?: string;
+  /**
+   * Share the HMM copies of common word-initial phones (a prefix-tree lexicon, default true);
+   * false builds one linear chain per pronunciation. Both give the same best path.
+   */
+  prefixTree?: boolean;
 }
 
 interface RawArc {
@@ -59,9 +72,10 @@ interface RawArc {
 /**
  * Build the decoding network for `grammar` with the lang directory's lexicon (every
  * pronunciation of a word, weight 1 as in a Kaldi lexicon.txt without probabilities) and the
- * transition model's phone HMMs (the grammar minimized first, word chains shared per destination
- * state), with optional silence (the lang dir's optional_silence phone) at
- * each grammar state. A grammar word missing from the lexicon is an InputError naming it.
+ * transition model's phone HMMs (the grammar minimized first; the lexicon as a weight-pushed
+ * prefix tree per group of word arcs, see below), with optional silence (the lang dir's
+ * optional_silence phone) at each grammar state. A grammar word missing from the lexicon is an
+ * InputError naming it.
  */
 export function buildDecodingGraph(input: Grammar, lang: LangDir, tm: TransitionModel, options: GraphOptions = {}): DecodingGraph {
   const grammar = minimizeGrammar(input);
@@ -69,9 +83,11 @@ export function buildDecodingGraph(input: Grammar, lang: LangDir, tm: Transition
   const selfLoopScale = options.selfLoopScale ?? 0.1;
   const what = options.grammarName ?? 'grammar';
   if (!(silenceProb >= 0 && silenceProb < 1)) throw new InputError(`silence probability ${silenceProb} must be in [0, 1)`);
+  const prefixTree = options.prefixTree ?? true;
   const nodePdf: number[] = [];
+  const nodeWord: number[] = [];
   const arcs: RawArc[] = [];
-  const newNode = (pdf: number) => nodePdf.push(pdf) - 1;
+  const newNode = (pdf: number) => (nodeWord.push(-1), nodePdf.push(pdf) - 1);
   const arc = (from: number, to: number, logProb: number, label = NO_LABEL) => arcs.push({ from, to, logProb, label });
 
   const hmmOf = (phone: string, word: string): PhoneHmm => {
@@ -121,7 +137,12 @@ export function buildDecodingGraph(input: Grammar, lang: LangDir, tm: Transition
     arc(E[g], sil.entry, Math.log(silenceProb));
     for (const x of sil.exits) arc(x.from, G[g], x.logProb);
   }
-  const chainEntry = new Map<string, number>();
+  // Word arcs, grouped into lexicon networks. Arcs from one source state into one destination
+  // form a set (word, pronunciation, log p); two such sets whose log-probabilities differ only by a
+  // constant share one network (the per-source constant goes on the entry arcs), so a word loop
+  // holds one copy of the lexicon and a bigram LM one chain per word (all arcs into state w read w).
+  const groups = new Map<string, { to: number; entries: LexEntry[]; sources: { from: number; logProb: number }[] }>();
+  const bySource = new Map<string, Map<string, LexEntry>>();
   for (const ga of grammar.arcs) {
     if (ga.word === EPSILON) {
       arc(G[ga.from], G[ga.to], ga.logProb);
@@ -132,37 +153,97 @@ export function buildDecodingGraph(input: Grammar, lang: LangDir, tm: Transition
     if (!prons || prons.length === 0) {
       throw new InputError(`${what}: word '${word}' is not in the lexicon of ${lang.dir}; add it to the lexicon (asr-distill prepare-lang) or remove it from the grammar`);
     }
+    const key = `${ga.from}>${ga.to}`;
+    const set = bySource.get(key) ?? new Map<string, LexEntry>();
+    bySource.set(key, set);
     prons.forEach((pron, k) => {
-      // One HMM chain per (word, pronunciation, destination state), shared by every grammar arc
-      // that reads this word into the same state: their tokens meet at the chain's entry (Viterbi
-      // max), which is exact because the chain's path does not depend on where it was entered.
-      // A word loop thus holds one copy of the lexicon, a bigram LM one copy per word.
-      const key = `${ga.word}:${k}:${ga.to}`;
-      const shared = chainEntry.get(key);
-      if (shared !== undefined) {
-        arc(G[ga.from], shared, ga.logProb, ga.word);
-        return;
-      }
-      let pending: { from: number; logProb: number }[] | null = null;
-      for (const phone of pron) {
-        const copy = instantiate(hmmOf(phone, word));
-        if (pending === null) {
-          arc(G[ga.from], copy.entry, ga.logProb, ga.word);
-          chainEntry.set(key, copy.entry);
-        } else for (const x of pending) arc(x.from, copy.entry, x.logProb);
-        pending = copy.exits;
-      }
-      if (pending === null) throw new InputError(`lexicon of ${lang.dir}: word '${word}' has an empty pronunciation`);
-      for (const x of pending) arc(x.from, E[ga.to], x.logProb, WORD_END);
+      if (pron.length === 0) throw new InputError(`lexicon of ${lang.dir}: word '${word}' has an empty pronunciation`);
+      const id = `${ga.word}:${k}`;
+      // Two grammar arcs reading the same word between the same states: Viterbi keeps the better.
+      const old = set.get(id);
+      if (!old || ga.logProb > old.logProb) set.set(id, { word: ga.word, pron, logProb: ga.logProb });
     });
+  }
+  for (const [key, set] of bySource) {
+    const [from, to] = key.split('>').map(Number);
+    const entries = [...set.values()].sort((a, b) => a.word - b.word || a.pron.join(' ').localeCompare(b.pron.join(' ')));
+    const best = Math.max(...entries.map((e) => e.logProb));
+    const rel = entries.map((e) => ({ ...e, logProb: e.logProb - best }));
+    const sig = `${to}|${rel.map((e) => `${e.word}:${e.pron.join(' ')}:${e.logProb.toPrecision(12)}`).join('|')}`;
+    const g = groups.get(sig) ?? { to, entries: rel, sources: [] };
+    groups.set(sig, g);
+    g.sources.push({ from, logProb: best });
+  }
+  for (const g of groups.values()) {
+    const root = lexiconTrie(g.entries, prefixTree);
+    // Weight pushing (Mohri; Kaldi's pushed HCLG): each arc into a trie node carries the change
+    // in the best word log-probability reachable below it, so a partial word is scored with its
+    // best possible grammar weight (pruning sees it early) and a full path's total is unchanged.
+    const build = (n: TrieNode, parentBest: number, into: { from: number; logProb: number; label: number }[], word: string): void => {
+      const copy = instantiate(hmmOf(n.phone, word));
+      for (let s = copy.entry; s < nodePdf.length; s++) nodeWord[s] = n.bestWord;
+      for (const x of into) arc(x.from, copy.entry, x.logProb + n.best - parentBest, x.label);
+      for (const e of n.ends) for (const x of copy.exits) arc(x.from, E[g.to], x.logProb + e.logProb - n.best, e.word);
+      for (const c of n.children) build(c, n.best, copy.exits.map((x) => ({ ...x, label: NO_LABEL })), grammar.words[c.bestWord]);
+    };
+    for (const c of root.children) {
+      build(c, 0, g.sources.map((s) => ({ from: G[s.from], logProb: s.logProb, label: WORD_START })), grammar.words[c.bestWord]);
+    }
   }
   // Final weights live on departure nodes G(g), after the optional trailing silence.
   const finalLogProb = new Float32Array(nodePdf.length).fill(-Infinity);
   for (let g = 0; g < grammar.numStates; g++) finalLogProb[G[g]] = grammar.finalLogProb[g];
-  return packGraph(nodePdf, arcs, E[grammar.start], finalLogProb, grammar.words, tm.numPdfs);
+  return packGraph(nodePdf, nodeWord, arcs, E[grammar.start], finalLogProb, grammar.words, tm.numPdfs);
 }
 
-function packGraph(nodePdf: number[], arcs: RawArc[], start: number, finalLogProb: Float32Array, words: string[], numPdfs: number): DecodingGraph {
+/** One pronunciation of a grammar word in a lexicon network, with its (relative) grammar log-probability. */
+export interface LexEntry {
+  word: number;
+  pron: string[];
+  logProb: number;
+}
+
+/** A phone of the lexicon prefix tree: the words ending after it and the phones that may follow. */
+export interface TrieNode {
+  phone: string;
+  ends: LexEntry[];
+  children: TrieNode[];
+  /** Best log-probability of a word ending at or below this node, and that word. */
+  best: number;
+  bestWord: number;
+}
+
+/**
+ * The lexicon as a prefix tree over phones (`prefixTree`: pronunciations sharing their first
+ * phones share those HMM copies, as in tree-structured lexicons since Ney et al. 1992), or as one
+ * linear chain per pronunciation. The root is a dummy node (phone '').
+ */
+export function lexiconTrie(entries: LexEntry[], prefixTree: boolean): TrieNode {
+  const root: TrieNode = { phone: '', ends: [], children: [], best: -Infinity, bestWord: -1 };
+  for (const e of entries) {
+    let n = root;
+    for (const phone of e.pron) {
+      let c = prefixTree ? n.children.find((x) => x.phone === phone) : undefined;
+      if (!c) {
+        c = { phone, ends: [], children: [], best: -Infinity, bestWord: -1 };
+        n.children.push(c);
+      }
+      n = c;
+    }
+    n.ends.push(e);
+  }
+  const fill = (n: TrieNode): void => {
+    for (const e of n.ends) if (e.logProb > n.best) [n.best, n.bestWord] = [e.logProb, e.word];
+    for (const c of n.children) {
+      fill(c);
+      if (c.best > n.best) [n.best, n.bestWord] = [c.best, c.bestWord];
+    }
+  };
+  fill(root);
+  return root;
+}
+
+function packGraph(nodePdf: number[], nodeWord: number[], arcs: RawArc[], start: number, finalLogProb: Float32Array, words: string[], numPdfs: number): DecodingGraph {
   const numNodes = nodePdf.length;
   const pdf = Int32Array.from(nodePdf);
   // Order arcs by source node, arcs into emitting nodes first (they are expanded per frame).
@@ -184,5 +265,5 @@ function packGraph(nodePdf: number[], arcs: RawArc[], start: number, finalLogPro
     while (k < arcStart[n + 1] && pdf[arcTo[k]] >= 0) k++;
     arcEmitEnd[n] = k;
   }
-  return { numNodes, start, nodePdf: pdf, arcStart, arcEmitEnd, arcTo, arcLogProb, arcLabel, finalLogProb, words, numPdfs };
+  return { numNodes, start, nodePdf: pdf, nodeWord: Int32Array.from(nodeWord), arcStart, arcEmitEnd, arcTo, arcLogProb, arcLabel, finalLogProb, words, numPdfs };
 }

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BeamSearch, beamSearch, kthLargest } from '../../src/decode/beam-search.js';
 import { buildDecodingGraph } from '../../src/decode/graph.js';
-import { digitLoopGrammar, wordLoopGrammar } from '../../src/decode/grammar.js';
+import { digitLoopGrammar, sentenceLogProb, wordLoopGrammar, type Grammar } from '../../src/decode/grammar.js';
 import { makeRng, oracleLogLikes, randomWords, toyLang, toyTransitionModel } from './toy-model.js';
+import { randNormal } from '../../src/data/random.js';
 
 const lang = toyLang();
 const tm = toyTransitionModel(lang);
@@ -71,5 +72,78 @@ test('kthLargest selects like a sort', () => {
     const a = Float32Array.from({ length: n }, () => Math.round(rng() * 20));
     const sorted = [...a].sort((x, y) => y - x);
     for (let k = 1; k <= n; k++) assert.equal(kthLargest(Float32Array.from(a), n, k), sorted[k - 1]);
+  }
+});
+
+/** A word loop whose word weights differ by word and by state (start vs. after a word), normalized. */
+function skewedLoop(rng: () => number): Grammar {
+  const words = [...lang.lexicon.keys()];
+  const weights = (scale: number) => {
+    const w = words.map(() => Math.exp(2 * rng()));
+    const z = w.reduce((a, b) => a + b, 0);
+    return w.map((x) => Math.log((scale * x) / z));
+  };
+  const first = weights(1);
+  const loop = weights(0.7);
+  const arcs = [...words.map((_, w) => ({ from: 0, to: 1, word: w, logProb: first[w] })), ...words.map((_, w) => ({ from: 1, to: 1, word: w, logProb: loop[w] }))];
+  return { words, numStates: 2, start: 0, arcs, finalLogProb: [-Infinity, Math.log(0.3)] };
+}
+
+test('prefix-tree lexicon: same words, times and scores as linear chains (weighted grammar, noisy and random scores)', () => {
+  const rng = makeRng(5, 'tree');
+  const vocab = [...lang.lexicon.keys()];
+  for (const grammar of [digitLoopGrammar(), skewedLoop(rng)]) {
+    const tree = new BeamSearch(buildDecodingGraph(grammar, lang, tm));
+    const linear = new BeamSearch(buildDecodingGraph(grammar, lang, tm, { prefixTree: false }));
+    assert.ok(tree.graph.numNodes < linear.graph.numNodes);
+    for (let n = 0; n < 30; n++) {
+      const { logLikes, numFrames } = oracleLogLikes(rng, lang, tm, randomWords(rng, vocab, 1, 6));
+      // Blur the oracle so that competing words score close to the reference; every 3rd utterance random.
+      for (let i = 0; i < logLikes.length; i++) logLikes[i] = n % 3 === 2 ? 4 * randNormal(rng) : logLikes[i] + 6 * randNormal(rng);
+      for (const opts of [{ acousticScale: 0.3 }, { acousticScale: 1, wordInsPenalty: 1.5 }, { acousticScale: 0.3, beam: 1e9 }]) {
+        const a = tree.decode(logLikes, numFrames, opts);
+        const b = linear.decode(logLikes, numFrames, opts);
+        assert.deepEqual(a.timings, b.timings, `utterance ${n} ${JSON.stringify(opts)}`);
+        assert.ok(Math.abs(a.score - b.score) < 1e-3 * Math.max(1, Math.abs(b.score)), `score ${a.score} vs ${b.score}`);
+      }
+    }
+  }
+});
+
+test('a partial result (no final state reached) names the unfinished word of its best token', () => {
+  const graph = buildDecodingGraph(wordLoopGrammar(['six', 'seven']), lang, tm, { silenceProb: 0 });
+  // Frames of S EH V only: "seven" is the only word the path can still become.
+  const pdfs = ['S', 'EH', 'V'].flatMap((p) => tm.phones[lang.phoneIds.get(p)!]!.states.map((s) => s.pdfId));
+  const logLikes = new Float32Array(pdfs.length * tm.numPdfs).fill(-20);
+  pdfs.forEach((p, t) => (logLikes[t * tm.numPdfs + p] = 0));
+  const r = beamSearch(graph, logLikes, pdfs.length, { acousticScale: 1 });
+  assert.equal(r.reachedFinal, false);
+  assert.deepEqual(r.timings, [{ word: 'seven', startFrame: 0, endFrame: pdfs.length }]);
+});
+
+test('prefix-tree lexicon: an oracle path scores exactly its HMM transitions + grammar log-probability (weight pushing keeps totals)', () => {
+  const rng = makeRng(6, 'pushed');
+  const grammar = skewedLoop(rng);
+  const vocab = [...lang.lexicon.keys()];
+  const graph = buildDecodingGraph(grammar, lang, tm, { silenceProb: 0, selfLoopScale: 1 });
+  for (let n = 0; n < 10; n++) {
+    const words = randomWords(rng, vocab, 1, 5);
+    // First pronunciation of each word, 1-3 frames per HMM state (toy HMMs: loop 0.6, forward 0.4).
+    const pdfs: number[] = [];
+    let expected = sentenceLogProb(grammar, words);
+    for (const w of words) {
+      for (const p of lang.lexicon.get(w)![0]) {
+        for (const st of tm.phones[lang.phoneIds.get(p)!]!.states) {
+          const dwell = 1 + Math.floor(rng() * 3);
+          for (let k = 0; k < dwell; k++) pdfs.push(st.pdfId);
+          expected += (dwell - 1) * Math.log(0.6) + Math.log(0.4);
+        }
+      }
+    }
+    const logLikes = new Float32Array(pdfs.length * tm.numPdfs).fill(-30);
+    pdfs.forEach((p, t) => (logLikes[t * tm.numPdfs + p] = 0));
+    const r = beamSearch(graph, logLikes, pdfs.length, { acousticScale: 1 });
+    assert.deepEqual(r.words, words);
+    assert.ok(Math.abs(r.score - expected) < 1e-3, `utterance ${n}: score ${r.score}, expected ${expected}`);
   }
 });

@@ -1,30 +1,57 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildDecodingGraph, WORD_END } from '../../src/decode/graph.js';
-import { wordLoopGrammar } from '../../src/decode/grammar.js';
+import { buildDecodingGraph, lexiconTrie, WORD_START } from '../../src/decode/graph.js';
+import { wordLoopGrammar, type Grammar } from '../../src/decode/grammar.js';
 import { toyLang, toyTransitionModel } from './toy-model.js';
 
 const lang = toyLang();
 const tm = toyTransitionModel(lang);
 
-test('graph: node count = grammar states x 2 + silence copies + one HMM chain per (word, pronunciation, destination state)', () => {
+test('graph: node count = grammar states x 2 + silence copies + one lexicon prefix tree shared by both word-loop states', () => {
   const g = wordLoopGrammar(['four', 'oh']);
   const graph = buildDecodingGraph(g, lang, tm);
-  // 2 grammar states: 4 non-emitting + 2 x 5 silence states; 4 word arcs into state 1 share the
-  // chains of four (3 + 2 phones) and oh (1 phone), 3 states per phone.
-  assert.equal(graph.numNodes, 4 + 10 + (5 + 1) * 3);
+  // 2 grammar states: 4 non-emitting + 2 x 5 silence states; the 4 word arcs (uniform weights from
+  // both states) share one tree: F AO [R] for both prons of four (3 phones) + OW, 3 states per phone.
+  assert.equal(graph.numNodes, 4 + 10 + (3 + 1) * 3);
   assert.equal(graph.arcStart[graph.numNodes], graph.arcTo.length);
   // Emitting-destination arcs come first in each row.
   for (let n = 0; n < graph.numNodes; n++) {
     for (let k = graph.arcStart[n]; k < graph.arcEmitEnd[n]; k++) assert.ok(graph.nodePdf[graph.arcTo[k]] >= 0);
     for (let k = graph.arcEmitEnd[n]; k < graph.arcStart[n + 1]; k++) assert.equal(graph.nodePdf[graph.arcTo[k]], -1);
   }
-  // One word-end arc per chain; one word-start arc per pronunciation per grammar arc.
-  assert.equal([...graph.arcLabel].filter((l) => l === WORD_END).length, 3);
-  assert.equal([...graph.arcLabel].filter((l) => l >= 0).length, 2 * 3);
+  // Word-start arcs: 2 source states x 2 tree roots (F, OW), into emitting nodes; word-end arcs
+  // carry the word: four after AO and after R, oh after OW, each from the phone's last state.
+  const starts = [...graph.arcLabel.keys()].filter((k) => graph.arcLabel[k] === WORD_START);
+  assert.equal(starts.length, 4);
+  assert.ok(starts.every((k) => graph.nodePdf[graph.arcTo[k]] >= 0));
+  const ends = [...graph.arcLabel].filter((l) => l >= 0).map((l) => graph.words[l]).sort();
+  assert.deepEqual(ends, ['four', 'four', 'oh']);
   // Final weight on one departure node: log(1 - 0.75).
   const finals = [...graph.finalLogProb].filter((f) => f > -Infinity);
   assert.deepEqual(finals, [Math.fround(Math.log(0.25))]);
+  // Without the prefix tree: one chain per pronunciation (3 + 2 + 1 phones).
+  assert.equal(buildDecodingGraph(g, lang, tm, { prefixTree: false }).numNodes, 4 + 10 + (3 + 2 + 1) * 3);
+});
+
+test('lexiconTrie: shared prefixes, word ends at inner nodes, best weight and word per node', () => {
+  const entries = [
+    { word: 0, pron: ['F', 'AO', 'R'], logProb: -1 },
+    { word: 0, pron: ['F', 'AO'], logProb: -1 },
+    { word: 1, pron: ['F', 'AY', 'V'], logProb: 0 },
+    { word: 2, pron: ['OW'], logProb: -3 },
+  ];
+  const root = lexiconTrie(entries, true);
+  assert.deepEqual(root.children.map((c) => c.phone), ['F', 'OW']);
+  const f = root.children[0];
+  assert.deepEqual([f.best, f.bestWord], [0, 1]);
+  assert.deepEqual(f.children.map((c) => c.phone), ['AO', 'AY']);
+  const ao = f.children[0];
+  assert.deepEqual(ao.ends.map((e) => e.word), [0]);
+  assert.deepEqual(ao.children.map((c) => [c.phone, c.ends.length]), [['R', 1]]);
+  assert.deepEqual([ao.best, ao.bestWord], [-1, 0]);
+  assert.deepEqual([root.best, root.bestWord], [0, 1]);
+  // Linear: one branch per pronunciation.
+  assert.deepEqual(lexiconTrie(entries, false).children.map((c) => c.phone), ['F', 'F', 'F', 'OW']);
 });
 
 test('graph: self-loop scale follows Kaldi AddSelfLoops; silenceProb 0 removes silence', () => {
