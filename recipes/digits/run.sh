@@ -24,6 +24,7 @@ jobs=2
 stage=0
 stop_stage=100
 exp=exp/digits
+scale_sweep=0.04:0.2:0.02
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -141,14 +142,21 @@ stage_eval() {
   done
 }
 
+# decode_system MODEL_DIR KEY: pick the acoustic scale on dev (a sweep, as Kaldi's score.sh picks the
+# LM weight), then decode test with that scale only, so the test WER is not tuned on test.
+decode_system() {
+  local model=$1 key=$2 scale
+  asr decode "$model" "$corpus/dev" "$exp/decode/${key}_dev" --feats "$feats/dev" --acoustic-scale "$scale_sweep" --jobs "$jobs"
+  scale=$(node -p "require('$exp/decode/${key}_dev/decode.json').acousticScale")
+  asr decode "$model" "$corpus/test" "$exp/decode/${key}_test" --feats "$feats/test" --acoustic-scale "$scale" --jobs "$jobs"
+}
+
 stage_decode() {
-  for sys in $(systems); do
-    asr decode "$exp/$sys" "$corpus/test" "$exp/decode/${sys//\//_}_test" --feats "$feats/test" --jobs "$jobs"
-  done
+  for sys in $(systems); do decode_system "$exp/$sys" "${sys//\//_}"; done
   # Each member alone too, for the report's mean-of-members WER.
   for m in "$exp"/ensemble/member-*/; do
     m=$(basename "$m")
-    asr decode "$exp/ensemble/$m" "$corpus/test" "$exp/decode/ensemble_${m}_test" --feats "$feats/test" --jobs "$jobs"
+    decode_system "$exp/ensemble/$m" "ensemble_$m"
   done
 }
 

@@ -1,10 +1,62 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { dnnSize } from '../../src/report/collect.js';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { collectExperiment, dnnSize, modelSize, trainingCurve } from '../../src/report/collect.js';
 
 test('dnnSize counts weights, biases and forward FLOPs', () => {
   // 440 -> 2 x 64 -> 10: (440*64+64) + (64*64+64) + (64*10+10)
   const s = dnnSize(440, [64, 64], 10);
   assert.equal(s.params, 440 * 64 + 64 + 64 * 64 + 64 + 64 * 10 + 10);
   assert.equal(s.flopsPerFrame, 2 * (440 * 64 + 64 * 64 + 64 * 10) + 64 + 64 + 10);
+});
+
+/** A minimal experiment directory laid out as recipes/digits/run.sh writes it. */
+async function fakeExperiment(): Promise<string> {
+  const exp = await fs.mkdtemp(path.join(os.tmpdir(), 'collect-'));
+  const write = async (rel: string, value: unknown) => {
+    await fs.mkdir(path.dirname(path.join(exp, rel)), { recursive: true });
+    await fs.writeFile(path.join(exp, rel), typeof value === 'string' ? value : JSON.stringify(value));
+  };
+  const dnn = { type: 'dnn', inputDim: 40, numPdfs: 10, arch: { hidden: [{ units: 8 }] } };
+  const scores = (accuracy: number) => ({ scores: { accuracy, crossEntropy: 1 } });
+  const wer = (errors: number) => ({ errors, words: 100, ins: 0, del: 0, sub: errors });
+  for (const m of ['member-01', 'member-02', 'member-03']) await write(`ensemble/${m}/asr-distill.json`, dnn);
+  await write('ensemble/ensemble.json', { type: 'ensemble', members: ['member-01', 'member-02', 'member-03'] });
+  await write('baseline/asr-distill.json', dnn);
+  await write('baseline/train.log.jsonl', '{"epoch":1,"devAcc":0.5}\n{"epoch":2,"devAcc":0.6}\n');
+  await write('student/asr-distill.json', dnn);
+  for (const [sys, acc] of [['baseline', 0.6], ['ensemble', 0.7], ['student', 0.68]] as const) {
+    await write(`eval/${sys}_dev.json`, scores(acc + 0.1));
+    await write(`eval/${sys}_test.json`, sys === 'ensemble'
+      ? { ...scores(acc), members: [0.6, 0.62, 0.59].map((a, i) => ({ dir: path.join(exp, `ensemble/member-0${i + 1}`), ...scores(a) })) }
+      : scores(acc));
+    await write(`decode/${sys}_test/wer.json`, wer(sys === 'baseline' ? 10 : 8));
+  }
+  // Members 1 and 2 decoded alone, member 3 not: its WER is simply absent.
+  await write('decode/ensemble_member-01_test/wer.json', wer(10));
+  await write('decode/ensemble_member-02_test/wer.json', wer(12));
+  return exp;
+}
+
+test('collectExperiment reads scores, sizes, member WERs and takes the seed spread over the members', async () => {
+  const exp = await fakeExperiment();
+  const { input, curves } = await collectExperiment(exp, { size: 'tiny' });
+  assert.equal(input.ensemble.system, 'ensemble (3 members)');
+  assert.equal(input.student.testFrameAccuracy, 0.68);
+  assert.deepEqual(input.baselineSeedAccuracies, [0.6, 0.62, 0.59]);
+  assert.deepEqual(input.members.map((m) => m.testWer?.errors), [10, 12, undefined]);
+  assert.equal(input.ensemble.params, 3 * input.baseline.params);
+  assert.deepEqual(curves.map((c) => [c.system, c.epoch, c.devAccuracy]), [['baseline', 1, 0.5], ['baseline', 2, 0.6]]);
+});
+
+test('modelSize sums an ensemble; trainingCurve is empty without a log; a missing eval names the stage', async () => {
+  const exp = await fakeExperiment();
+  const one = await modelSize(path.join(exp, 'baseline'));
+  assert.deepEqual(one, { ...dnnSize(40, [8], 10), members: [] });
+  assert.equal((await modelSize(path.join(exp, 'ensemble'))).members.length, 3);
+  assert.deepEqual(await trainingCurve(path.join(exp, 'student'), 'distilled'), []);
+  await fs.rm(path.join(exp, 'eval', 'student_test.json'));
+  await assert.rejects(collectExperiment(exp, {}), /student_test\.json: missing \(eval-frames of student on test\); run the recipe stage that writes it/);
 });
