@@ -14,6 +14,7 @@ import { createProgress } from '../jobs/progress.js';
 import { ESPEAK_SAMPLE_RATE, type Espeak, type VoiceConfig } from './espeak.js';
 import { NOISE_TYPES, addNoiseAtSnr, makeNoise, type NoiseType } from './noise.js';
 import { phoneSegments, type PhoneSegment } from './phone-map.js';
+import { attachPrepauses } from './prepause.js';
 import { DEFAULT_SPEAKER_RANGES, SPLITS, drawSpeakers, type Speaker, type SpeakerRanges, type Split } from './voices.js';
 
 /** The TIDIGITS vocabulary. */
@@ -167,7 +168,10 @@ export function planCorpus(config: DigitsCorpusConfig): CorpusPlan {
 export interface RenderedUtterance {
   samples: Float32Array;
   sampleRate: number;
+  /** Reference segmentation: eSpeak's phoneme times with each pre-pause given to its phoneme (prepause.ts). */
   segments: PhoneSegment[];
+  /** The same from eSpeak's raw phoneme event times (a pre-pause counted in the previous phoneme). */
+  rawSegments: PhoneSegment[];
 }
 
 /** Peak level we scale down to when the gain would clip (16-bit full scale is 1). */
@@ -192,8 +196,11 @@ export function renderUtterance(plan: UttPlan, espeak: Espeak, sampleRate: numbe
   for (let i = 0; i < out.length; i++) peak = Math.max(peak, Math.abs(out[i]));
   if (peak * gain > MAX_PEAK) gain = MAX_PEAK / peak;
   for (let i = 0; i < out.length; i++) out[i] *= gain;
-  const segments = phoneSegments(syn.phones, out.length / sampleRate, { offsetSec: plan.leadingSilenceMs / 1000 });
-  return { samples: out, sampleRate, segments };
+  const at = { offsetSec: plan.leadingSilenceMs / 1000 };
+  // Pre-pauses are read off the clean 22.05 kHz synthesis: digital silence, before resampling and noise.
+  const segments = phoneSegments(attachPrepauses(syn.phones, syn.samples, syn.sampleRate), out.length / sampleRate, at);
+  const rawSegments = phoneSegments(syn.phones, out.length / sampleRate, at);
+  return { samples: out, sampleRate, segments, rawSegments };
 }
 
 /** Phone CTM lines for one utterance: `uttid 1 start duration phone` (seconds, 3 decimals). */
@@ -207,7 +214,10 @@ export function formatPhoneCtm(uttId: string, segments: PhoneSegment[]): string 
 export interface WrittenUtterance {
   uttId: string;
   durationSec: number;
+  /** phones.ctm lines (pre-pauses attached to their phonemes). */
   ctm: string;
+  /** phones.raw.ctm lines (eSpeak's raw phoneme event times). */
+  rawCtm: string;
 }
 
 /** Per-split and total figures of a generated corpus (also in OUT_DIR/corpus.json). */
@@ -230,7 +240,8 @@ export interface MakeCorpusOptions {
  * Generate the digits corpus into `outDir` (replaced atomically: the whole directory appears at
  * the end, or not at all): `<split>/wav/*.wav` (16-bit mono), `<split>/{wav.scp,text,utt2spk,
  * spk2utt}` (wav.scp paths relative), `<split>/phones.ctm` (eSpeak's phone timings in the
- * lexicon's phone set) and `corpus.json` (config, speakers, sizes). Synthesis runs in workers.
+ * lexicon's phone set, each phoneme's pre-pause silence attached to it), `<split>/phones.raw.ctm`
+ * (eSpeak's raw phoneme event times) and `corpus.json` (config, speakers, sizes). Synthesis runs in workers.
  */
 export async function makeDigitsCorpus(outDir: string, config: DigitsCorpusConfig, opts: MakeCorpusOptions = {}): Promise<CorpusSummary> {
   const plan = planCorpus(config);
@@ -271,6 +282,7 @@ export async function makeDigitsCorpus(outDir: string, config: DigitsCorpusConfi
         utts.map((u) => ({ uttId: u.uttId, speakerId: u.speakerId, wav: `wav/${u.uttId}.wav`, words: u.words })),
       );
       await fs.writeFile(path.join(dir, 'phones.ctm'), utts.map((u) => byId.get(u.uttId)!.ctm).join(''));
+      await fs.writeFile(path.join(dir, 'phones.raw.ctm'), utts.map((u) => byId.get(u.uttId)!.rawCtm).join(''));
       const sec = utts.reduce((s, u) => s + byId.get(u.uttId)!.durationSec, 0);
       summary.splits[split] = {
         utts: utts.length,

@@ -139,7 +139,7 @@ test('makeDigitsCorpus writes valid data dirs, WAVs and CTMs; same seed gives th
     );
     const files = await listFiles(a);
     assert.deepEqual(files, await listFiles(b));
-    assert.ok(files.includes('corpus.json') && files.includes('train/phones.ctm') && files.includes('test/wav/test01-0002.wav'));
+    assert.ok(files.includes('corpus.json') && files.includes('train/phones.ctm') && files.includes('train/phones.raw.ctm') && files.includes('test/wav/test01-0002.wav'));
     for (const f of files) assert.ok((await readFile(path.join(a, f))).equals(await readFile(path.join(b, f))), `${f} identical`);
     assert.equal(files.filter((f) => f.endsWith('.wav')).length, 10);
 
@@ -163,6 +163,11 @@ test('makeDigitsCorpus writes valid data dirs, WAVs and CTMs; same seed gives th
     assert.ok(Math.abs(end - wav.channels[0].length / 16000) < 0.002, `ctm ends at ${end}`);
     for (const f of ctm) assert.ok(lang.phoneIds.has(f[4]) && f[1] === '1', f.join(' '));
     assert.deepEqual([...new Set(ctm.map((f) => f[0]))], train.utterances.map((x) => x.uttId));
+    // phones.raw.ctm: the same phones with eSpeak's raw event times; pre-pauses only ever move a start earlier.
+    const raw = (await readFile(path.join(a, 'train/phones.raw.ctm'), 'utf8')).trim().split('\n').map((l) => l.split(' '));
+    assert.deepEqual(raw.map((f) => `${f[0]} ${f[4]}`), ctm.map((f) => `${f[0]} ${f[4]}`));
+    raw.forEach((f, i) => assert.ok(Number(ctm[i][2]) <= Number(f[2]) + 1e-9, `${f.join(' ')} vs ${ctm[i].join(' ')}`));
+    assert.ok(raw.some((f, i) => Number(ctm[i][2]) < Number(f[2]) - 0.01), 'some stop closures moved');
 
     const meta = JSON.parse(await readFile(path.join(a, 'corpus.json'), 'utf8'));
     assert.equal(meta.speakers.length, 5);
