@@ -2,7 +2,7 @@
 // Table 1 shape and every number in it is computed, and a re-run skips the finished stages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,16 +10,38 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-test('recipes/digits/run.sh --size tiny runs end to end and writes a computed Table 1', { timeout: 480_000 }, () => {
-  const exp = mkdtempSync(path.join(os.tmpdir(), 'asr-recipe-'));
-  const run = (...extra: string[]) =>
-    spawnSync('bash', ['recipes/digits/run.sh', '--size', 'tiny', '--members', '2', '--exp', exp, '--seed', '7', ...extra], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, ASR_DISTILL_PROGRESS_SECONDS: '60' },
+/** Start the recipe and kill its whole process group a few seconds into the ensemble stage. */
+function runAndKillDuringEnsemble(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', args, { cwd: root, env, detached: true });
+    let out = '';
+    let timer: NodeJS.Timeout | undefined;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!timer && /stage 3 \(ensemble\): start/.test(out)) timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 4000);
     });
+    child.stderr.resume();
+    child.on('error', reject);
+    child.on('close', () => {
+      if (timer) clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
+test('recipes/digits/run.sh --size tiny runs end to end, resumes after a kill and writes a computed Table 1', { timeout: 480_000 }, async () => {
+  const exp = mkdtempSync(path.join(os.tmpdir(), 'asr-recipe-'));
+  const args = ['recipes/digits/run.sh', '--size', 'tiny', '--members', '2', '--exp', exp, '--seed', '7'];
+  const env = { ...process.env, ASR_DISTILL_PROGRESS_SECONDS: '60' };
+  const run = (...extra: string[]) => spawnSync('bash', [...args, ...extra], { cwd: root, encoding: 'utf8', env });
+  // Killed in the middle of the ensemble: the re-run skips the finished stages and completes.
+  const killed = await runAndKillDuringEnsemble(args, env);
+  assert.match(killed, /stage 2 \(mono\): done/);
+  assert.doesNotMatch(killed, /stage 3 \(ensemble\): done/);
   const r = run();
   assert.equal(r.status, 0, `recipe failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+  assert.match(r.stdout, /stage 2 \(mono\): already done, skipping/);
+  assert.match(r.stdout, /stage 3 \(ensemble\): start/);
   const results = JSON.parse(readFileSync(path.join(exp, 'results.json'), 'utf8'));
   assert.equal(results.rows.length, 3);
   for (const row of results.rows) {
@@ -31,6 +53,9 @@ test('recipes/digits/run.sh --size tiny runs end to end and writes a computed Ta
   assert.equal(results.rows[0].params, results.rows[2].params, 'the student has the baseline size by default');
   assert.equal(results.rows[1].params, 2 * results.rows[0].params, 'the ensemble costs its two members');
   assert.ok(Number.isFinite(results.ensembleGain) && Number.isFinite(results.baselineSeedSpread));
+  assert.equal(results.seedCount, 2, 'the seed spread is over the two members (the baseline is member 1)');
+  assert.ok(Number.isFinite(results.memberMean.testWerPercent), 'each member is decoded alone');
+  assert.ok(existsSync(path.join(exp, 'decode', 'student_dev', 'decode.json')), 'the acoustic scale is chosen on dev');
   const md = readFileSync(path.join(exp, 'RESULTS.md'), 'utf8');
   assert.match(md, /\| system \| test frame accuracy \| test WER \|/);
   assert.doesNotMatch(md, /NaN|undefined/);
