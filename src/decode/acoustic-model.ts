@@ -109,6 +109,32 @@ export function posteriorsToLogLikelihoods(posteriors: Float32Array, logPriors: 
   return posteriors;
 }
 
+/** log(1e-30): the floor of posteriorsToLogLikelihoods, applied to log-softmax values too. */
+const LOG_POSTERIOR_FLOOR = Math.log(1e-30);
+
+/**
+ * The same hybrid scores from a single DNN's logits: log softmax(z) - log prior, computed as
+ * z - logsumexp(z) in one pass per frame (no exp-then-log round trip through posteriors; the
+ * log posterior is floored at log(1e-30) as posteriorsToLogLikelihoods floors the posterior).
+ * In place on `logits` [numFrames x numPdfs].
+ */
+export function logitsToLogLikelihoods(logits: Float32Array, logPriors: ArrayLike<number>, numPdfs: number): Float32Array {
+  if (logPriors.length !== numPdfs) throw new InputError(`acoustic model: ${logPriors.length} log priors for ${numPdfs} pdfs`);
+  if (logits.length % numPdfs !== 0) throw new InputError(`acoustic model: ${logits.length} logits is not a multiple of ${numPdfs} pdfs`);
+  for (let i = 0; i < logits.length; i += numPdfs) {
+    let max = -Infinity;
+    for (let j = 0; j < numPdfs; j++) if (logits[i + j] > max) max = logits[i + j];
+    let sum = 0;
+    for (let j = 0; j < numPdfs; j++) sum += Math.exp(logits[i + j] - max);
+    const lse = max + Math.log(sum);
+    for (let j = 0; j < numPdfs; j++) {
+      const lp = logits[i + j] - lse;
+      logits[i + j] = (lp > LOG_POSTERIOR_FLOOR ? lp : LOG_POSTERIOR_FLOOR) - logPriors[j];
+    }
+  }
+  return logits;
+}
+
 /** Turns an utterance's features into per-frame log-likelihoods [numFrames x numPdfs] (before the acoustic scale). */
 export interface FrameScorer {
   readonly numPdfs: number;
@@ -137,12 +163,20 @@ export async function loadDnnScorer(dir: string, backend: BackendName = 'auto'):
   const forward = new AcousticForward(model);
   const { meta } = model;
   const logPriors = Float32Array.from(meta.priors);
+  const single = model.members.length === 1;
+  // One spliced-input buffer for all utterances, grown when a longer one comes.
+  let spliced = new Float32Array(0);
   const logLikelihoods = (feats: Float32Array, numFrames: number): Float32Array => {
     if (feats.length !== numFrames * meta.featDim) {
       throw new InputError(`${dir}: features have ${numFrames > 0 ? feats.length / numFrames : 0} dims per frame but the model expects ${meta.featDim}; extract them with the model's feature config`);
     }
     if (numFrames === 0) return new Float32Array(0);
-    const x = spliceUtterance(feats, numFrames, meta.featDim, meta.context);
+    const width = meta.inputDim;
+    if (spliced.length < numFrames * width) spliced = new Float32Array(numFrames * width);
+    const x = spliceUtterance(feats, numFrames, meta.featDim, meta.context, spliced).subarray(0, numFrames * width);
+    // A single DNN: log-softmax straight from the logits. An ensemble combines its members in the
+    // probability domain (arithmetic mean of posteriors), so it goes through posteriors.
+    if (single) return logitsToLogLikelihoods(forward.memberLogits(x, numFrames)[0], logPriors, meta.numPdfs);
     return posteriorsToLogLikelihoods(forward.posteriors(x, numFrames), logPriors, meta.numPdfs);
   };
   return {

@@ -258,7 +258,9 @@ export class DnnForward {
     if (x.length !== numFrames * this.inputDim) {
       throw new InputError(`DnnForward: input has ${x.length} values, expected ${numFrames} frames x ${this.inputDim} = ${numFrames * this.inputDim}`);
     }
-    const out = new Float32Array(numFrames * this.numPdfs);
+    // One chunk (a decoded utterance, typically): return the downloaded copy itself, no second copy.
+    const single = numFrames <= this.maxBatch;
+    const out = single ? null : new Float32Array(numFrames * this.numPdfs);
     for (let start = 0; start < numFrames; start += this.maxBatch) {
       const n = Math.min(this.maxBatch, numFrames - start);
       const chunk = tf.tidy(() => {
@@ -267,10 +269,12 @@ export class DnnForward {
         for (let i = 0; i < last; i++) h = tf.fused.matMul({ a: h, b: this.W[i], bias: this.b[i], activation: 'relu' }) as tf.Tensor2D;
         return finish(tf.fused.matMul({ a: h, b: this.W[last], bias: this.b[last] }) as tf.Tensor2D);
       });
-      out.set(chunk.dataSync() as Float32Array, start * this.numPdfs);
+      const data = chunk.dataSync() as Float32Array;
       chunk.dispose();
+      if (out === null) return data;
+      out.set(data, start * this.numPdfs);
     }
-    return out;
+    return out ?? new Float32Array(0);
   }
 
   /** Logits (pre-softmax activations), `numFrames x numPdfs`. */

@@ -64,26 +64,37 @@ export function spliceFrameInto(
   out: Float32Array,
   outOffset: number,
 ): void {
-  let o = outOffset;
+  const width = (ctx.left + 1 + ctx.right) * dim;
   const last = numFrames - 1;
+  if (t - ctx.left >= 0 && t + ctx.right <= last) {
+    // Interior frame: the context window is one contiguous run of the row-major features. Copied
+    // element by element so that no typed-array view is allocated per frame.
+    const start = featsOffset + (t - ctx.left) * dim;
+    for (let j = 0; j < width; j++) out[outOffset + j] = feats[start + j];
+    return;
+  }
+  let o = outOffset;
   for (let k = t - ctx.left; k <= t + ctx.right; k++) {
     // Kaldi splice-feats: indices outside [0, T) are clamped to the first / last frame.
     const tt = k < 0 ? 0 : k > last ? last : k;
     const start = featsOffset + tt * dim;
-    out.set(feats.subarray(start, start + dim), o);
+    for (let j = 0; j < dim; j++) out[o + j] = feats[start + j];
     o += dim;
   }
 }
 
 /**
  * Splice every frame of one utterance (`numFrames` x dim -> `numFrames` x (L+1+R)*dim). Only for one
- * utterance at a time (evaluation, decoding); training batches splice row by row.
+ * utterance at a time (evaluation, decoding); training batches splice row by row. `out`, when
+ * given, is filled (its first numFrames x width values) instead of allocating, so a decoder can
+ * reuse one buffer for every utterance.
  *
  * @example spliceUtterance(new Float32Array([1, 2, 3]), 3, 1, { left: 1, right: 1 }) // [1,1,2, 1,2,3, 2,3,3]
  */
-export function spliceUtterance(feats: Float32Array, numFrames: number, dim: number, ctx: SpliceContext): Float32Array {
+export function spliceUtterance(feats: Float32Array, numFrames: number, dim: number, ctx: SpliceContext, out?: Float32Array): Float32Array {
   const width = splicedDim(dim, ctx);
-  const out = new Float32Array(numFrames * width);
+  if (out === undefined) out = new Float32Array(numFrames * width);
+  else if (out.length < numFrames * width) throw new Error(`spliceUtterance: output buffer holds ${out.length} values, need ${numFrames * width}`);
   for (let t = 0; t < numFrames; t++) spliceFrameInto(feats, 0, numFrames, dim, t, ctx, out, t * width);
   return out;
 }

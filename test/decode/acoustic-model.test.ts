@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { loadDnnScorer, posteriorsToLogLikelihoods, readModelSetup } from '../../src/decode/acoustic-model.js';
+import { loadDnnScorer, logitsToLogLikelihoods, posteriorsToLogLikelihoods, readModelSetup } from '../../src/decode/acoustic-model.js';
 import { writeDnnModelDir, type DnnModelMeta } from '../../src/nnet/model-dir.js';
 import { initDnnWeights, type DnnWeights } from '../../src/nnet/model.js';
 import { spliceUtterance } from '../../src/nnet/splice.js';
@@ -17,6 +17,27 @@ test('posteriorsToLogLikelihoods: log posterior - log prior, zeros floored; shap
   assert.deepEqual([...out].map((x) => +x.toFixed(4)), [0, 0, +(Math.log(1e-30) - Math.log(0.5)).toFixed(4), +(-Math.log(0.5)).toFixed(4), +(Math.log(0.5)).toFixed(4), +Math.log(1.5).toFixed(4)]);
   assert.throws(() => posteriorsToLogLikelihoods(new Float32Array(4), [0], 2), { name: 'InputError', message: 'acoustic model: 1 log priors for 2 pdfs' });
   assert.throws(() => posteriorsToLogLikelihoods(new Float32Array(3), [0, 0], 2), { name: 'InputError', message: 'acoustic model: 3 posteriors is not a multiple of 2 pdfs' });
+});
+
+test('logitsToLogLikelihoods: log-softmax - log prior, equal to the posterior route, same floor; shape errors', () => {
+  const rng = makeRng(22, 'lsm');
+  const P = 5;
+  // Row 3 has a logit 100 below the others: its posterior underflows to 0 and is floored at 1e-30 in both routes.
+  const logits = Float32Array.from({ length: 4 * P }, (_, i) => (i === 3 * P + 2 ? -100 : 4 * randNormal(rng)));
+  const priors = Array.from({ length: P }, () => Math.log(0.1 + rng()));
+  const post = new Float32Array(logits.length);
+  for (let r = 0; r < logits.length; r += P) {
+    const row = [...logits.subarray(r, r + P)];
+    const m = Math.max(...row);
+    const z = row.reduce((a, v) => a + Math.exp(v - m), 0);
+    row.forEach((v, j) => (post[r + j] = Math.exp(v - m) / z));
+  }
+  const viaPost = posteriorsToLogLikelihoods(post, priors, P);
+  const direct = logitsToLogLikelihoods(Float32Array.from(logits), priors, P);
+  for (let i = 0; i < logits.length; i++) assert.ok(Math.abs(direct[i] - viaPost[i]) < 1e-4, `${i}: ${direct[i]} vs ${viaPost[i]}`);
+  assert.ok(Math.abs(direct[3 * P + 2] - (Math.log(1e-30) - priors[2])) < 1e-4);
+  assert.throws(() => logitsToLogLikelihoods(new Float32Array(4), [0], 2), { name: 'InputError', message: 'acoustic model: 1 log priors for 2 pdfs' });
+  assert.throws(() => logitsToLogLikelihoods(new Float32Array(3), [0, 0], 2), { name: 'InputError', message: 'acoustic model: 3 logits is not a multiple of 2 pdfs' });
 });
 
 // Reference forward pass in plain JS: ReLU hidden layers, softmax output.

@@ -39,3 +39,22 @@ test('spliceFrameInto reads from an offset and writes at an offset', () => {
   spliceFrameInto(feats, 2, 2, 2, 1, { left: 1, right: 1 }, out, 2);
   assert.deepEqual(Array.from(out), [-1, -1, 1, 2, 3, 4, 3, 4]);
 });
+
+test('spliceUtterance fills a reused buffer; interior frames equal the clamped definition', () => {
+  const dim = 3;
+  const numFrames = 9;
+  const ctx = { left: 2, right: 3 };
+  const feats = Float32Array.from({ length: numFrames * dim }, (_, i) => i);
+  const width = 6 * dim;
+  const buf = new Float32Array(numFrames * width + 5).fill(-7);
+  const out = spliceUtterance(feats, numFrames, dim, ctx, buf);
+  assert.equal(out, buf);
+  for (let t = 0; t < numFrames; t++) {
+    for (let k = -ctx.left; k <= ctx.right; k++) {
+      const tt = Math.min(numFrames - 1, Math.max(0, t + k));
+      for (let d = 0; d < dim; d++) assert.equal(buf[t * width + (k + ctx.left) * dim + d], tt * dim + d, `frame ${t} offset ${k}`);
+    }
+  }
+  assert.deepEqual(Array.from(buf.subarray(numFrames * width)), [-7, -7, -7, -7, -7]);
+  assert.throws(() => spliceUtterance(feats, numFrames, dim, ctx, new Float32Array(10)), { message: `spliceUtterance: output buffer holds 10 values, need ${numFrames * width}` });
+});
