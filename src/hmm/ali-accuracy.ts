@@ -53,7 +53,17 @@ export function normalizePhone(label: string, silence: string): string {
   return l === '' || l === 'SIL' || l === 'SP' || l === '<SIL>' || l === 'SILENCE' || l === '<EPS>' ? silence : l;
 }
 
+/** Per boundary type (`left>right` reference phones): counts and our signed errors (ours - reference, ms). */
+export interface BoundaryTypeCounts {
+  total: number;
+  matched: number;
+  within: number;
+  errorsMs: number[];
+}
+
 export interface AccuracyCounts {
+  /** When present, filled per boundary type (the diagnostic behind `ali-accuracy --by-type`). */
+  byType?: Map<string, BoundaryTypeCounts>;
   utterances: number;
   boundaries: number;
   /** Reference boundaries whose neighbouring phones were matched in our alignment. */
@@ -119,12 +129,26 @@ export function accumulateAccuracy(
   for (const [i, j] of pairs) hypOf[i] = j;
   for (let i = 1; i < ref.length; i++) {
     acc.boundaries++;
+    let bt: BoundaryTypeCounts | undefined;
+    if (acc.byType) {
+      const key = `${ref[i - 1].label}>${ref[i].label}`;
+      bt = acc.byType.get(key);
+      if (!bt) acc.byType.set(key, (bt = { total: 0, matched: 0, within: 0, errorsMs: [] }));
+      bt.total++;
+    }
     const j = hypOf[i];
     if (j < 1 || hypOf[i - 1] !== j - 1) continue;
     acc.matched++;
-    const errMs = Math.abs(ref[i].start - (hypSegs[j].startFrame * shift + boundaryOffset)) * 1000;
+    const signedMs = (hypSegs[j].startFrame * shift + boundaryOffset - ref[i].start) * 1000;
+    const errMs = Math.abs(signedMs);
     acc.sumAbsErrorMs += errMs;
-    if (errMs <= opts.toleranceMs + 1e-9) acc.within++;
+    const within = errMs <= opts.toleranceMs + 1e-9;
+    if (within) acc.within++;
+    if (bt) {
+      bt.matched++;
+      if (within) bt.within++;
+      bt.errorsMs.push(signedMs);
+    }
   }
 }
 
@@ -136,11 +160,30 @@ export interface AccuracyReport {
   toleranceMs: number;
   boundaries: { total: number; matched: number; within: number; share: number; meanAbsErrorMs: number };
   frames: { total: number; agree: number; share: number };
+  /**
+   * With `byType`: every boundary type, most boundaries outside the tolerance first, with the median
+   * signed error (ours - reference; negative = we put the boundary earlier). A large median with a
+   * small spread is a convention difference, not noise.
+   */
+  boundaryTypes?: { type: string; total: number; matched: number; within: number; medianErrorMs: number }[];
+}
+
+function median(v: number[]): number {
+  if (v.length === 0) return NaN;
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Turn counts into the report printed by `ali-accuracy`. */
 export function accuracyReport(acc: AccuracyCounts, noReference: number, notAligned: number, toleranceMs: number): AccuracyReport {
+  const types = acc.byType
+    ? [...acc.byType.entries()]
+        .map(([type, c]) => ({ type, total: c.total, matched: c.matched, within: c.within, medianErrorMs: median(c.errorsMs) }))
+        .sort((a, b) => b.total - b.within - (a.total - a.within) || (a.type < b.type ? -1 : 1))
+    : undefined;
   return {
+    ...(types ? { boundaryTypes: types } : {}),
     utterances: acc.utterances,
     noReference,
     notAligned,
@@ -156,26 +199,32 @@ export function accuracyReport(acc: AccuracyCounts, noReference: number, notAlig
   };
 }
 
-/** Human-readable lines of an AccuracyReport. */
-export function formatAccuracyReport(r: AccuracyReport): string {
+/** Human-readable lines of an AccuracyReport; with `topTypes`, that many boundary types (worst first). */
+export function formatAccuracyReport(r: AccuracyReport, topTypes = 0): string {
   const pct = (x: number) => (100 * x).toFixed(2) + '%';
+  const types = (r.boundaryTypes ?? []).slice(0, topTypes).map(
+    (t) =>
+      `  ${t.type.padEnd(9)} ${String(t.within).padStart(5)} / ${String(t.total).padStart(5)} within (${String(t.total - t.matched).padStart(4)} unmatched), ` +
+      `median error ${Number.isNaN(t.medianErrorMs) ? '-' : t.medianErrorMs.toFixed(1) + ' ms'}\n`,
+  );
   return (
     `ali-accuracy: ${r.utterances} utterances compared (${r.noReference} without reference, ${r.notAligned} not aligned)\n` +
     `boundaries within ${r.toleranceMs} ms: ${pct(r.boundaries.share)} (${r.boundaries.within} / ${r.boundaries.total}; ${r.boundaries.matched} matched, mean |error| ${r.boundaries.meanAbsErrorMs.toFixed(1)} ms)\n` +
-    `frame phone agreement: ${pct(r.frames.share)} (${r.frames.agree} / ${r.frames.total})\n`
+    `frame phone agreement: ${pct(r.frames.share)} (${r.frames.agree} / ${r.frames.total})\n` +
+    (types.length > 0 ? `boundary types with the most misses (ours - reference):\n${types.join('')}` : '')
   );
 }
 
 /**
  * `asr-distill ali-accuracy ALI_DIR REF.ctm`: compare every aligned utterance with the reference.
  */
-export async function aliAccuracy(aliDir: string, refCtm: string, opts: { toleranceMs?: number; frameLengthMs?: number } = {}): Promise<AccuracyReport> {
-
+export async function aliAccuracy(aliDir: string, refCtm: string, opts: { toleranceMs?: number; frameLengthMs?: number; byType?: boolean } = {}): Promise<AccuracyReport> {
   const { info, alis, transitionModel, lang } = await readAlignments(aliDir);
   const refs = await readCtm(refCtm);
   const sil = lang.optionalSilence;
   const toleranceMs = opts.toleranceMs ?? 20;
   const acc: AccuracyCounts = { utterances: 0, boundaries: 0, matched: 0, within: 0, sumAbsErrorMs: 0, frames: 0, agree: 0 };
+  if (opts.byType) acc.byType = new Map();
   let noReference = 0;
   for (const a of alis.values()) {
     const ref = refs.get(a.uttId);

@@ -14,7 +14,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import type { FailedUtt } from './ali-archive.js';
 import { estimateGmms, initGmmSet, mixUp, numComponents, pdfOccupancy, type GmmSet } from './gmm.js';
 import { loadGmmCorpus, type GmmCorpus } from './gmm-corpus.js';
-import { defaultGmmFeatureTransform } from './gmm-feats.js';
+import { defaultGmmFeatureTransform, type GmmFeatureTransform } from './gmm-feats.js';
 import { writeGmmModel, type GmmModelInfo } from './gmm-model.js';
 import { runPass, type ViterbiPassOptions } from './shard-pass.js';
 import { buildTransitionModel, defaultTopology, type Topology } from './topology.js';
@@ -159,7 +159,13 @@ export async function trainMonoCore(corpus: GmmCorpus, tm0: TransitionModel, run
  * `asr-distill train-mono DATA_DIR FEATS_DIR LANG_DIR MODEL_DIR`: load, train, write MODEL_DIR
  * (model.json, gmm.json, transition-model.json, lang/, train.json, failed, log/train-mono.log).
  */
-export async function trainMono(dataDir: string, featsDir: string, langDir: string, modelDir: string, opts: TrainMonoOptions & { topology?: Topology } = {}): Promise<TrainMonoResult> {
+export async function trainMono(
+  dataDir: string,
+  featsDir: string,
+  langDir: string,
+  modelDir: string,
+  opts: TrainMonoOptions & { topology?: Topology; featureTransform?: Partial<GmmFeatureTransform> } = {},
+): Promise<TrainMonoResult> {
   const lines: string[] = [];
   const log = (l: string) => {
     lines.push(l);
@@ -167,7 +173,7 @@ export async function trainMono(dataDir: string, featsDir: string, langDir: stri
   };
   const lang = await readLangDir(langDir);
   const fi = await readFeatsInfo(featsDir);
-  const transform = defaultGmmFeatureTransform(fi.config, fi.dim);
+  const transform: GmmFeatureTransform = { ...defaultGmmFeatureTransform(fi.config, fi.dim), ...opts.featureTransform };
   const { corpus, featsInfo } = await loadGmmCorpus(dataDir, featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log });
   log(`train-mono: ${corpus.uttIds.length} utterances, ${corpus.totalFrames} frames (${((corpus.totalFrames * featsInfo.frameShiftMs) / 3.6e6).toFixed(2)} h), ${corpus.failed.length} left out, feature dim ${corpus.dim}`);
   for (const f of corpus.failed) log(`  left out ${f.uttId}: ${f.reason}`);

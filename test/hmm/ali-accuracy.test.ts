@@ -42,3 +42,27 @@ test('accumulateAccuracy: boundaries at t*shift + (length-shift)/2, frames at th
       'frame phone agreement: 78.79% (26 / 33)\n',
   );
 });
+
+test('accumulateAccuracy by boundary type: counts, signed median error, worst type first', () => {
+  const acc: AccuracyCounts = { ...zero(), byType: new Map() };
+  const ref = [{ start: 0, duration: 0.1075, label: 'SIL' }, { start: 0.1075, duration: 0.14, label: 'AH' }, { start: 0.2475, duration: 0.1025, label: 'SIL' }];
+  const segs = [{ phoneId: 1, startFrame: 0, numFrames: 10 }, { phoneId: 2, startFrame: 10, numFrames: 7 }, { phoneId: 1, startFrame: 17, numFrames: 16 }];
+  const opts = { frameShiftMs: 10, frameLengthMs: 25, toleranceMs: 20 };
+  accumulateAccuracy(acc, ref, segs, ['SIL', 'AH', 'SIL'], opts);
+  // Second utterance: we say AA for AH, so neither of its boundaries is matched.
+  const ref2 = [{ start: 0, duration: 0.1075, label: 'SIL' }, { start: 0.1075, duration: 0.15, label: 'AH' }, { start: 0.2575, duration: 0.1, label: 'SIL' }];
+  const segs2 = [{ phoneId: 1, startFrame: 0, numFrames: 10 }, { phoneId: 3, startFrame: 10, numFrames: 18 }, { phoneId: 1, startFrame: 28, numFrames: 5 }];
+  accumulateAccuracy(acc, ref2, segs2, ['SIL', 'AA', 'SIL'], opts);
+  assert.deepEqual([...acc.byType!.keys()], ['SIL>AH', 'AH>SIL']);
+  const silAh = acc.byType!.get('SIL>AH')!;
+  assert.deepEqual({ ...silAh, errorsMs: silAh.errorsMs.length }, { total: 2, matched: 1, within: 1, errorsMs: 1 });
+  assert.ok(Math.abs(silAh.errorsMs[0]) < 1e-9);
+  assert.ok(Math.abs(acc.byType!.get('AH>SIL')!.errorsMs[0] + 70) < 1e-6, 'signed: ours is 70 ms early');
+  const r = accuracyReport(acc, 0, 0, 20);
+  assert.deepEqual(r.boundaryTypes, [
+    { type: 'AH>SIL', total: 2, matched: 1, within: 0, medianErrorMs: acc.byType!.get('AH>SIL')!.errorsMs[0] },
+    { type: 'SIL>AH', total: 2, matched: 1, within: 1, medianErrorMs: silAh.errorsMs[0] },
+  ]);
+  assert.match(formatAccuracyReport(r, 1), /boundary types with the most misses \(ours - reference\):\n  AH>SIL\s+0 \/\s+2 within \(\s+1 unmatched\), median error -70\.0 ms\n$/);
+  assert.doesNotMatch(formatAccuracyReport(r), /boundary types/);
+});
