@@ -163,15 +163,14 @@ export class BeamSearch {
     let head = 0;
     let tail = 0;
     let size = 0;
-    const push = (s: number) => {
-      inQueue[s] = 1;
-      queue[tail] = s;
-      if (++tail === n) tail = 0;
-      size++;
-    };
     for (let i = 0; i < this.numNext; i++) {
       const s = this.nextActive[i];
-      if (arcEmitEnd[s] < arcStart[s + 1] && !inQueue[s]) push(s);
+      if (arcEmitEnd[s] < arcStart[s + 1] && !inQueue[s]) {
+        inQueue[s] = 1;
+        queue[tail] = s;
+        if (++tail === n) tail = 0;
+        size++;
+      }
     }
     const nl = this.nextLink;
     const nw = this.nextWordStart;
@@ -198,7 +197,12 @@ export class BeamSearch {
           nl[d] = nl[s];
           nw[d] = nw[s];
         }
-        if (arcEmitEnd[d] < arcStart[d + 1] && !inQueue[d]) push(d);
+        if (arcEmitEnd[d] < arcStart[d + 1] && !inQueue[d]) {
+          inQueue[d] = 1;
+          queue[tail] = d;
+          if (++tail === n) tail = 0;
+          size++;
+        }
       }
     }
     this.nextBest = best;
