@@ -20,6 +20,8 @@ export function register(program: Command): void {
     .option('--beam <b>', 'Viterbi beam (Kaldi --beam)', finiteNumber, 10)
     .option('--retry-beam <b>', 'beam of the second attempt (Kaldi --retry-beam)', finiteNumber, 40)
     .option('--sil-prob <p>', 'probability of the optional silence between words and at the edges', finiteNumber, 0.5)
+    .option('--self-loop-scale <s>', 'scale on HMM self-loop log-probabilities in the alignment graph (Kaldi --self-loop-scale)', finiteNumber, 0.1)
+    .option('--acoustic-scale <s>', 'scale on GMM log-likelihoods in Viterbi (Kaldi --acoustic-scale)', finiteNumber, 0.1)
     .option('--no-state-accuracy', 'skip measuring the GMM frame-level state accuracy (saves scoring every pdf)')
     .option('--json', 'print the summary as JSON')
     .addHelpText(
@@ -38,13 +40,14 @@ export function register(program: Command): void {
           langDir: string,
           modelDir: string,
           aliDir: string,
-          o: { jobs?: number; beam: number; retryBeam: number; silProb: number; stateAccuracy: boolean; json?: boolean },
+          o: { jobs?: number; beam: number; retryBeam: number; silProb: number; selfLoopScale: number; acousticScale: number; stateAccuracy: boolean; json?: boolean },
         ) => {
           const s = await alignData(dataDir, featsDir, langDir, modelDir, aliDir, {
             jobs: o.jobs,
             beam: o.beam,
             retryBeam: o.retryBeam,
-            graph: { silProb: o.silProb },
+            acousticScale: o.acousticScale,
+            graph: { silProb: o.silProb, selfLoopScale: o.selfLoopScale },
             stateAccuracy: o.stateAccuracy,
             log: (l) => process.stderr.write(`align: ${l}\n`),
           });

@@ -23,6 +23,8 @@ export function register(program: Command): void {
     .option('--beam <b>', 'Viterbi beam (Kaldi --beam)', finiteNumber, 10)
     .option('--retry-beam <b>', 'beam of the second attempt for utterances that fail (Kaldi --retry-beam)', finiteNumber, 40)
     .option('--sil-prob <p>', 'probability of the optional silence between words and at the edges', finiteNumber, 0.5)
+    .option('--self-loop-scale <s>', 'scale on HMM self-loop log-probabilities in the alignment graph (Kaldi --self-loop-scale)', finiteNumber, 0.1)
+    .option('--acoustic-scale <s>', 'scale on GMM log-likelihoods in Viterbi (Kaldi --acoustic-scale)', finiteNumber, 0.1)
     .option('--nonsil-states <n>', 'HMM states per nonsilence phone', positiveInt, 3)
     .option('--sil-states <n>', 'HMM states per silence phone', positiveInt, 5)
     .option('--seed <s>', 'seed of the Gaussian splitting', positiveInt, 1)
@@ -41,7 +43,7 @@ export function register(program: Command): void {
           featsDir: string,
           langDir: string,
           modelDir: string,
-          o: { iters: number; totalGauss: number; jobs?: number; beam: number; retryBeam: number; silProb: number; nonsilStates: number; silStates: number; seed: number },
+          o: { iters: number; totalGauss: number; jobs?: number; beam: number; retryBeam: number; silProb: number; selfLoopScale: number; acousticScale: number; nonsilStates: number; silStates: number; seed: number },
         ) => {
           const res = await trainMono(dataDir, featsDir, langDir, modelDir, {
             iters: o.iters,
@@ -49,7 +51,8 @@ export function register(program: Command): void {
             jobs: o.jobs,
             beam: o.beam,
             retryBeam: o.retryBeam,
-            graph: { silProb: o.silProb },
+            acousticScale: o.acousticScale,
+            graph: { silProb: o.silProb, selfLoopScale: o.selfLoopScale },
             topology: defaultTopology({ nonsilenceStates: o.nonsilStates, silenceStates: o.silStates }),
             seed: o.seed,
             log: (l) => process.stdout.write(`train-mono: ${l.replace(/^train-mono: /, '')}\n`),
