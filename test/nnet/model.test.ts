@@ -61,6 +61,11 @@ for (const backend of ['wasm', 'cpu'] as const) {
       }
       assert.ok(Math.abs(s - 1) < 1e-5);
     }
+    // One chunk (the decoder's usual case) returns the downloaded values directly: same numbers.
+    const whole = new DnnForward(w);
+    assert.deepEqual(whole.logits(x, n), z);
+    assert.equal(whole.logits(new Float32Array(0), 0).length, 0);
+    whole.dispose();
     f.dispose();
     assert.throws(() => f.logits(x, n), /used after dispose/);
   });
