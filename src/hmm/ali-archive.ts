@@ -35,6 +35,8 @@ export interface AliInfo {
   /** From `align`: average log p(x | aligned pdf) per frame, and the share of frames whose best GMM pdf is the aligned one. */
   avgLogLike?: number;
   gmmStateAccuracy?: number;
+  /** From `align`: the boundary refinement applied after Viterbi (boundary-refine.ts); windowFrames 0 = none. */
+  refine?: { windowFrames: number; contextFrames: number };
 }
 
 /** A contiguous run of frames of one phone instance. */

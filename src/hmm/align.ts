@@ -7,7 +7,9 @@ import { createJobRunner } from '../jobs/runner.js';
 import { createProgress } from '../jobs/progress.js';
 import { readLangDir, type LangDir } from '../lang/lang-dir.js';
 import { writeAlignments, type AliInfo, type UttAlignment } from './ali-archive.js';
+import { DEFAULT_BOUNDARY_REFINE, refineBoundaries, type BoundaryRefineOptions } from './boundary-refine.js';
 import { loadGmmCorpus, type GmmCorpus } from './gmm-corpus.js';
+import { lifterCoeffs } from './gmm-feats.js';
 import { readGmmModel } from './gmm-model.js';
 import { runPass, type ViterbiPassOptions } from './shard-pass.js';
 import type { TransitionModel } from './transition-model.js';
@@ -16,6 +18,8 @@ import { buildTransitionIndex } from './transitions.js';
 export interface AlignOptions extends ViterbiPassOptions {
   /** Also measure the GMM's frame-level state accuracy against the alignment (scores every pdf; default true). */
   stateAccuracy?: boolean;
+  /** Move each phone boundary to the largest spectral change within a few frames (boundary-refine.ts); windowFrames 0 = off. */
+  refine?: BoundaryRefineOptions;
   quiet?: boolean;
   log?: (line: string) => void;
 }
@@ -95,7 +99,23 @@ export async function alignData(dataDir: string, featsDir: string, langDir: stri
     await runner.close();
   }
   const failed = [...corpus.failed, ...r.failed].sort((a, b) => (a.uttId < b.uttId ? -1 : a.uttId > b.uttId ? 1 : 0));
-  const alis = alignmentsFromTids(corpus, tids, model.transitionModel, new Set(r.failed.map((f) => f.uttId)));
+  let alis = alignmentsFromTids(corpus, tids, model.transitionModel, new Set(r.failed.map((f) => f.uttId)));
+  const refine = opts.refine ?? DEFAULT_BOUNDARY_REFINE;
+  if (refine.windowFrames > 0) {
+    // Compare the static part (the first dim / (deltaOrder + 1) columns of the GMM features), with
+    // the cepstral lifter undone: unliftered cepstra are the DCT of the log-mel spectrum, so their
+    // distance is a smoothed log-spectral distance (the lifter would overweight the middle cepstra).
+    const tr = model.info.featureTransform;
+    const staticDims = Math.floor(corpus.dim / (tr.deltaOrder + 1));
+    const lift = tr.type === 'mfcc' ? lifterCoeffs(staticDims, tr.cepstralLifter) : new Float64Array(staticDims).fill(1);
+    const dimWeights = lift.map((w) => 1 / w);
+    const row = new Map(corpus.uttIds.map((u, i) => [u, i]));
+    alis = alis.map((a) => {
+      const i = row.get(a.uttId)!;
+      const feats = corpus.feats.subarray(corpus.offsets[i] * corpus.dim, (corpus.offsets[i] + corpus.numFrames[i]) * corpus.dim);
+      return refineBoundaries(a, model.transitionModel, feats, corpus.dim, dimWeights, refine);
+    });
+  }
   const avgLogLike = r.numFrames > 0 ? r.totLogLike / r.numFrames : NaN;
   const gmmStateAccuracy = stateAccuracy && r.numFrames > 0 ? r.stateCorrect / r.numFrames : undefined;
   const info: AliInfo = {
@@ -105,6 +125,7 @@ export async function alignData(dataDir: string, featsDir: string, langDir: stri
     numFrames: r.numFrames,
     failed,
     source: `align ${path.resolve(modelDir)} ${path.resolve(dataDir)}`,
+    refine,
     avgLogLike,
     ...(gmmStateAccuracy !== undefined ? { gmmStateAccuracy } : {}),
   };

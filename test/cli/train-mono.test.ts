@@ -42,8 +42,10 @@ test('train-mono -> align -> show-ali -> ali-accuracy -> import-ali on a tiny co
     assert.equal(byType.code, 0, byType.stderr);
     assert.match(byType.stdout, /\nboundary types with the most misses \(ours - reference\):\n( {2}\S+>\S+ +\d+ \/ +\d+ within \( *\d+ unmatched\), median error (-?\d+\.\d ms|-)\n){2}$/);
     // The graph and Viterbi scales are options (Kaldi --self-loop-scale, --acoustic-scale).
-    const a2 = await runCli('align', c.dataDir, c.featsDir, c.lang.dir, mono, path.join(dir, 'ali-sls'), '--jobs', '1', '--self-loop-scale', '1', '--acoustic-scale', '0.1');
+    const a2 = await runCli('align', c.dataDir, c.featsDir, c.lang.dir, mono, path.join(dir, 'ali-sls'), '--jobs', '1', '--self-loop-scale', '1', '--acoustic-scale', '0.1', '--refine-window', '0');
     assert.equal(a2.code, 0, a2.stderr);
+    assert.deepEqual(JSON.parse(await readFile(path.join(dir, 'ali-sls', 'ali.json'), 'utf8')).refine, { windowFrames: 0, contextFrames: 2 });
+    assert.deepEqual(JSON.parse(await readFile(path.join(ali, 'ali.json'), 'utf8')).refine, { windowFrames: 2, contextFrames: 2 }, 'refined by default');
 
     const txt = path.join(dir, 'ali.txt');
     await writeFile(txt, pdf.stdout);
@@ -64,6 +66,7 @@ test('hmm commands: help with examples, usage errors exit 2, input errors exit 1
   assert.equal((await runCli('train-mono', 'd', 'f', 'l', 'm', '--iters', '0')).code, 2);
   assert.equal((await runCli('show-ali', 'x', '--format', 'xml')).code, 2);
   assert.equal((await runCli('align', 'd', 'f', 'l', 'm', 'a', '--self-loop-scale', 'x')).code, 2);
+  assert.equal((await runCli('align', 'd', 'f', 'l', 'm', 'a', '--refine-window', '-1')).code, 2);
   assert.equal((await runCli('train-mono', 'd', 'f', 'l', 'm', '--acoustic-scale', 'x')).code, 2);
   assert.equal((await runCli('ali-accuracy', 'a', 'r', '--by-type', '-1')).code, 2);
   assert.equal((await runCli('import-ali', 'htk', 'a', 'b', 'c')).code, 2);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { action, examples, finiteNumber, positiveInt } from '../command.js';
+import { action, examples, finiteNumber, nonNegativeInt, positiveInt } from '../command.js';
 import { alignData } from '../../hmm/align.js';
 
 export const order = 41;
@@ -22,6 +22,8 @@ export function register(program: Command): void {
     .option('--sil-prob <p>', 'probability of the optional silence between words and at the edges', finiteNumber, 0.5)
     .option('--self-loop-scale <s>', 'scale on HMM self-loop log-probabilities in the alignment graph (Kaldi --self-loop-scale)', finiteNumber, 0.1)
     .option('--acoustic-scale <s>', 'scale on GMM log-likelihoods in Viterbi (Kaldi --acoustic-scale)', finiteNumber, 0.1)
+    .option('--refine-window <frames>', 'after Viterbi, move each phone boundary to the largest spectral change within this many frames (0 = off)', nonNegativeInt, 2)
+    .option('--refine-context <frames>', 'frames averaged on each side when measuring the spectral change', positiveInt, 2)
     .option('--no-state-accuracy', 'skip measuring the GMM frame-level state accuracy (saves scoring every pdf)')
     .option('--json', 'print the summary as JSON')
     .addHelpText(
@@ -40,7 +42,7 @@ export function register(program: Command): void {
           langDir: string,
           modelDir: string,
           aliDir: string,
-          o: { jobs?: number; beam: number; retryBeam: number; silProb: number; selfLoopScale: number; acousticScale: number; stateAccuracy: boolean; json?: boolean },
+          o: { jobs?: number; beam: number; retryBeam: number; silProb: number; selfLoopScale: number; acousticScale: number; refineWindow: number; refineContext: number; stateAccuracy: boolean; json?: boolean },
         ) => {
           const s = await alignData(dataDir, featsDir, langDir, modelDir, aliDir, {
             jobs: o.jobs,
@@ -49,6 +51,7 @@ export function register(program: Command): void {
             acousticScale: o.acousticScale,
             graph: { silProb: o.silProb, selfLoopScale: o.selfLoopScale },
             stateAccuracy: o.stateAccuracy,
+            refine: { windowFrames: o.refineWindow, contextFrames: o.refineContext },
             log: (l) => process.stderr.write(`align: ${l}\n`),
           });
           if (o.json) {
