@@ -165,8 +165,18 @@ export class Espeak {
   /** Load the wasm module and its 24 MB data package, and take the state snapshot. */
   static async create(): Promise<Espeak> {
     const factory = (await import('@echogarden/espeak-ng-emscripten')).default as unknown as () => Promise<EspeakModule>;
-    const module = await factory();
-    const worker = new module.eSpeakNGWorker();
+    // eSpeak seeds its random generator (breath and roughness noise of variants such as f2/f3)
+    // from time() when it initialises: freeze the clock meanwhile, so that every instance starts
+    // (and every snapshot restore returns) to the same generator state and a seed gives the same bytes.
+    const dateNow = Date.now;
+    Date.now = () => 0;
+    let module: EspeakModule, worker: EspeakWorker;
+    try {
+      module = await factory();
+      worker = new module.eSpeakNGWorker();
+    } finally {
+      Date.now = dateNow;
+    }
     const variants = module.FS.readdir(VARIANTS_DIR).filter((f) => !f.startsWith('.'));
     return new Espeak(module, worker, module.HEAPU8.slice(), variants);
   }
@@ -184,6 +194,18 @@ export class Espeak {
     if (!this.variants.includes(variant)) throw new InputError(`espeak: unknown voice variant '${variant}'`);
     const text = this.module.FS.readFile(`${VARIANTS_DIR}/${variant}`, { encoding: 'utf8' });
     return /^\s*gender\s+(\S+)/m.exec(text)?.[1] ?? 'unknown';
+  }
+
+  /**
+   * The frequency factors (percent) of formants 1-3 in a variant file (`formant N freq height
+   * width`); a formant the file does not set keeps the base voice's frequency (100).
+   */
+  variantFormantFactors(variant: string): [number, number, number] {
+    if (!this.variants.includes(variant)) throw new InputError(`espeak: unknown voice variant '${variant}'`);
+    const text = this.module.FS.readFile(`${VARIANTS_DIR}/${variant}`, { encoding: 'utf8' });
+    const f: [number, number, number] = [100, 100, 100];
+    for (const m of text.matchAll(/^\s*formant\s+([1-3])\s+(\d+)/gm)) f[Number(m[1]) - 1] = Number(m[2]);
+    return f;
   }
 
   private restore(): void {

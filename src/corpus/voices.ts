@@ -5,16 +5,25 @@ import { randUniform, shuffleInPlace, type Rng } from '../data/random.js';
 import { ENGLISH_ACCENTS, type EnglishAccent, type VoiceConfig } from './espeak.js';
 
 /**
+ * Formant frequency factors (percent of the base voice) a human vocal tract can produce: adult
+ * vocal tract lengths differ by roughly +-25%, and formant frequencies scale inversely with it
+ * (women's formants lie ~15-20% above men's), so F1-F3 factors outside 70-135% are effects.
+ */
+export const HUMAN_FORMANT_FACTOR_RANGE: readonly [number, number] = [70, 135];
+
+/**
  * Voice variants (espeak-ng-data/voices/!v) that sound like a human talker. Left out: robotic or
  * effect voices (klatt*, robosoft*, UniRobot, anikaRobot, whisper*, croak, Demonic, Storm, Tweaky,
- * AnxiousAndy, fast, announcer...) and near-duplicates (Gene2, edward2, steph2/3, mike2, iven2-4).
- * '' is the accent's own default voice.
+ * AnxiousAndy, fast, announcer...), near-duplicates (Gene2, edward2, steph2/3, mike2, iven2-4), and
+ * variants whose F1-F3 factors leave HUMAN_FORMANT_FACTOR_RANGE (Andy F3 0%, Jacky F3 15%, Lee F3 9%,
+ * Michael F3 59%, boris F3 57%, travis F1 50%, shelby F2 140%, zac 145%): a test checks every
+ * variant here against the variant files. '' is the accent's own default voice.
  */
 export const HUMAN_VARIANTS: readonly string[] = [
   '', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'f1', 'f2', 'f3', 'f4', 'f5',
-  'Alex', 'Andy', 'Annie', 'Denis', 'Gene', 'Jacky', 'Lee', 'Michael', 'Mike', 'Reed', 'adam', 'anika', 'aunty',
-  'belinda', 'benjamin', 'boris', 'caleb', 'david', 'ed', 'edward', 'grandma', 'grandpa', 'ian', 'john', 'linda',
-  'max', 'norbert', 'paul', 'quincy', 'rob', 'robert', 'shelby', 'steph', 'travis', 'victor', 'zac',
+  'Alex', 'Annie', 'Denis', 'Gene', 'Mike', 'Reed', 'adam', 'anika', 'aunty',
+  'belinda', 'benjamin', 'caleb', 'david', 'ed', 'edward', 'grandma', 'grandpa', 'ian', 'john', 'linda',
+  'max', 'norbert', 'paul', 'quincy', 'rob', 'robert', 'steph', 'victor',
 ];
 
 /** Ranges speaker voices are drawn from (uniformly). */

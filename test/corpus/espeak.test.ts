@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENGLISH_ACCENTS, ESPEAK_SAMPLE_RATE, getEspeak, timePhonemes, tokenizePhonemeStrings, type VoiceConfig } from '../../src/corpus/espeak.js';
+import { ENGLISH_ACCENTS, ESPEAK_SAMPLE_RATE, Espeak, getEspeak, timePhonemes, tokenizePhonemeStrings, type VoiceConfig } from '../../src/corpus/espeak.js';
 
 const us: VoiceConfig = { accent: 'en-us', rateWpm: 175, pitch: 50, pitchRange: 50 };
 
@@ -91,4 +91,13 @@ test('timePhonemes ends each phoneme at the next event and checks the events mat
     message: "espeak: x: phoneme 1 is 'd' in the audio but 't' (t) in the transcription",
   });
   assert.throws(() => timePhonemes(tokens, [ev[0]], 100, 'x'), { message: 'espeak: x: 1 phoneme events for 2 phonemes' });
+});
+
+test('two separate eSpeak instances give the same bytes for a variant with breath and roughness noise (f3)', async () => {
+  // eSpeak seeds its noise generator from the clock when it initialises; create() pins it.
+  const voice: VoiceConfig = { accent: 'en-us', variant: 'f3', rateWpm: 180, pitch: 40, pitchRange: 45 };
+  const a = (await Espeak.create()).synthesize('one two three', voice).samples;
+  await new Promise((r) => setTimeout(r, 1100)); // a different second on the clock
+  const b = (await Espeak.create()).synthesize('one two three', voice).samples;
+  assert.deepEqual(b, a);
 });

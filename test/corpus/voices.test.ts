@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeRng } from '../../src/data/random.js';
 import { ENGLISH_ACCENTS } from '../../src/corpus/espeak.js';
-import { HUMAN_VARIANTS, assertDisjointSpeakers, drawSpeakers, speakerId, type Speaker } from '../../src/corpus/voices.js';
+import { HUMAN_FORMANT_FACTOR_RANGE, HUMAN_VARIANTS, assertDisjointSpeakers, drawSpeakers, speakerId, type Speaker } from '../../src/corpus/voices.js';
 
 test('drawSpeakers: unique voices, dev/test variants never in train, all accents in train, seeded', () => {
   const counts = { train: 24, dev: 4, test: 4 };
@@ -45,10 +45,17 @@ test('every human variant synthesizes with every accent (smoke, one word)', asyn
   const { getEspeak } = await import('../../src/corpus/espeak.js');
   const e = await getEspeak();
   for (const variant of HUMAN_VARIANTS) {
-    if (variant) assert.ok(e.variants.includes(variant), `variant ${variant} in the build`);
+    if (!variant) continue;
+    assert.ok(e.variants.includes(variant), `variant ${variant} in the build`);
+    const [lo, hi] = HUMAN_FORMANT_FACTOR_RANGE;
+    for (const f of e.variantFormantFactors(variant)) assert.ok(f >= lo && f <= hi, `${variant}: formant factors ${e.variantFormantFactors(variant)}`);
   }
+  // The effect voices left out are caught by the same check.
+  assert.deepEqual(e.variantFormantFactors('Lee'), [80, 80, 9]);
+  assert.deepEqual(e.variantFormantFactors('adam'), [100, 100, 100]);
+  assert.throws(() => e.variantFormantFactors('nobody'), { message: "espeak: unknown voice variant 'nobody'" });
   for (const accent of ENGLISH_ACCENTS) {
-    const s = e.synthesize('six', { accent, variant: HUMAN_VARIANTS[ENGLISH_ACCENTS.indexOf(accent) * 6 + 1], rateWpm: 175, pitch: 50, pitchRange: 50 });
+    const s = e.synthesize('six', { accent, variant: HUMAN_VARIANTS[ENGLISH_ACCENTS.indexOf(accent) * 5 + 1], rateWpm: 175, pitch: 50, pitchRange: 50 });
     assert.ok(s.samples.length > 2000);
   }
 });
