@@ -24,7 +24,7 @@ jobs=2
 stage=0
 stop_stage=100
 exp=exp/digits
-scale_sweep=0.04:0.2:0.02
+scale_sweep=0.02:0.12:0.01
 
 while [ $# -gt 0 ]; do
   case "$1" in
