@@ -2,7 +2,8 @@
 // audio, on a generated digits corpus (160 training utterances x ASR_DISTILL_BENCH_SCALE), with
 // the recipe's default training settings (30 iterations, 1000 Gaussians) and 2 jobs. Targets:
 // align 1 h of audio in < 2 min wall; train-mono on the default corpus (2400 utterances) < 10 min.
-// Alignment quality against the synthesizer's phones.ctm is reported alongside.
+// Alignment quality against the synthesizer's phones.ctm (pre-pauses attached) and phones.raw.ctm
+// (eSpeak's raw event times) is reported alongside.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -41,6 +42,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const ali = await alignData(path.join(corpus, 'train'), feats, lang, path.join(dir, 'mono'), path.join(dir, 'ali'), { jobs: JOBS, quiet: true, stateAccuracy: false });
     const alignSec = (performance.now() - t1) / 1000;
     const acc = await aliAccuracy(path.join(dir, 'ali'), path.join(corpus, 'train', 'phones.ctm'));
+    const raw = await aliAccuracy(path.join(dir, 'ali'), path.join(corpus, 'train', 'phones.raw.ctm'));
     const hoursPerUtt = hours / utts.size;
     return {
       note: 'wall times on a shared machine; per-hour figures scale linearly from this corpus',
@@ -64,6 +66,7 @@ export async function run(): Promise<Record<string, unknown>> {
         failed: ali.failed.length,
       },
       aliAccuracy: { boundariesWithin20ms: +acc.boundaries.share.toFixed(4), frameAgreement: +acc.frames.share.toFixed(4), meanAbsBoundaryErrorMs: +acc.boundaries.meanAbsErrorMs.toFixed(1) },
+      aliAccuracyRawEvents: { boundariesWithin20ms: +raw.boundaries.share.toFixed(4), frameAgreement: +raw.frames.share.toFixed(4), meanAbsBoundaryErrorMs: +raw.boundaries.meanAbsErrorMs.toFixed(1) },
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
