@@ -11,6 +11,7 @@
 import type { UttAlignment } from './ali-archive.js';
 import { phoneSegments } from './ali-archive.js';
 import type { TransitionModel } from './transition-model.js';
+import type { TransitionIndex } from './transitions.js';
 
 export interface BoundaryRefineOptions {
   /** Largest move of a boundary, in frames either way (0 = no refinement). */
@@ -94,4 +95,43 @@ export function refineBoundaries(
     }
   }
   return { uttId: ali.uttId, pdfIds, phoneIds };
+}
+
+/**
+ * `refineBoundaries` on a transition-id alignment (what training passes keep): the refined state
+ * sequence is turned back into transition ids (self-loop, the arc to the next state, or the exit
+ * arc at the end of each phone instance). Returns `tids` itself when nothing moved or an arc is
+ * missing (cannot happen for a path from our graphs; kept as a guard).
+ */
+export function refineTransitionIds(
+  tids: Int32Array,
+  tm: TransitionModel,
+  idx: TransitionIndex,
+  uttId: string,
+  feats: Float32Array,
+  dim: number,
+  dimWeights: Float64Array,
+  opts: BoundaryRefineOptions,
+): Int32Array {
+  const n = tids.length;
+  const ali: UttAlignment = { uttId, pdfIds: new Int32Array(n), phoneIds: new Int32Array(n) };
+  for (let t = 0; t < n; t++) {
+    ali.pdfIds[t] = idx.tidPdf[tids[t]];
+    ali.phoneIds[t] = idx.tidPhone[tids[t]];
+  }
+  const r = refineBoundaries(ali, tm, feats, dim, dimWeights, opts);
+  if (r.pdfIds.every((p, t) => p === ali.pdfIds[t])) return tids;
+  const out = new Int32Array(n);
+  for (const sg of phoneSegments(r, tm)) {
+    const hmm = tm.phones[sg.phoneId]!;
+    const end = sg.startFrame + sg.numFrames;
+    for (let t = sg.startFrame; t < end; t++) {
+      const s = tm.pdfToState[r.pdfIds[t]][1];
+      const to = t + 1 < end ? tm.pdfToState[r.pdfIds[t + 1]][1] : hmm.states.length;
+      const ai = hmm.states[s].arcs.findIndex((a) => a.to === to);
+      if (ai < 0) return tids;
+      out[t] = idx.tidOf[sg.phoneId][s][ai];
+    }
+  }
+  return out;
 }

@@ -5,6 +5,7 @@
 // utterances' frames of the alignment and returns summable statistics.
 import type { JobContext } from '../jobs/runner.js';
 import { buildAlignGraph, type AlignGraphOptions, type PhoneSlot } from './align-graph.js';
+import { refineTransitionIds, type BoundaryRefineOptions } from './boundary-refine.js';
 import { equalAlignment, flatStartPhones } from './equal-align.js';
 import { accumulateFrame, makeScorer, maxComponents, newGmmStats, pdfLogLikelihood, type GmmSet, type GmmStats } from './gmm.js';
 import type { TransitionModel } from './transition-model.js';
@@ -36,6 +37,8 @@ export interface ShardInput {
   retryBeam?: number;
   acousticScale?: number;
   graph?: AlignGraphOptions;
+  /** Refine the boundaries of each Viterbi alignment before accumulating (boundary-refine.ts). */
+  refine?: BoundaryRefineOptions & { dimWeights: number[] };
 }
 
 export interface ShardResult {
@@ -74,6 +77,9 @@ export function processShard(input: ShardInput, ctx?: JobContext): ShardResult {
         if (!r) res.failed.push({ uttId: u.uttId, reason: `no path survived the retry beam ${input.retryBeam ?? 40}` });
         else {
           ali = r.path.tids;
+          if (input.refine && input.refine.windowFrames > 0) {
+            ali = refineTransitionIds(ali, tm, idx, u.uttId, uf, dim, Float64Array.from(input.refine.dimWeights), input.refine);
+          }
           if (r.beam !== (input.beam ?? 10)) res.retried.push(u.uttId);
         }
       }

@@ -19,6 +19,8 @@ export interface PassOptions {
   retryBeam?: number;
   acousticScale?: number;
   graph?: AlignGraphOptions;
+  /** Refine Viterbi boundaries in the workers before accumulating (train-mono `refineInTraining`). */
+  refine?: ShardInput['refine'];
   /** Shards per job (more = smoother load balance and progress). */
   shardsPerJob?: number;
   progress?: Progress;
@@ -64,6 +66,7 @@ export async function runPass(runner: JobRunner, corpus: GmmCorpus, which: numbe
       retryBeam: opts.retryBeam,
       acousticScale: opts.acousticScale,
       graph: opts.graph,
+      ...(opts.refine ? { refine: opts.refine } : {}),
     } satisfies ShardInput,
   }));
   const doneBy = new Array<number>(specs.length).fill(0);

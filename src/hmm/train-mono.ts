@@ -14,7 +14,8 @@ import { writeFileAtomic } from '../store/atomic.js';
 import type { FailedUtt } from './ali-archive.js';
 import { estimateGmms, initGmmSet, mixUp, numComponents, pdfOccupancy, type GmmSet } from './gmm.js';
 import { loadGmmCorpus, type GmmCorpus } from './gmm-corpus.js';
-import { defaultGmmFeatureTransform, type GmmFeatureTransform } from './gmm-feats.js';
+import { defaultGmmFeatureTransform, lifterCoeffs, type GmmFeatureTransform } from './gmm-feats.js';
+import { DEFAULT_BOUNDARY_REFINE, type BoundaryRefineOptions } from './boundary-refine.js';
 import { writeGmmModel, type GmmModelInfo } from './gmm-model.js';
 import { runPass, type ViterbiPassOptions } from './shard-pass.js';
 import { buildTransitionModel, defaultTopology, type Topology } from './topology.js';
@@ -30,6 +31,13 @@ export interface TrainMonoOptions extends ViterbiPassOptions {
   realignIters?: number[];
   /** Variance floor as a fraction of the global variance (HTK HCompV -f 0.01). */
   varFloorFactor?: number;
+  /**
+   * Refine the boundaries of every training realignment before accumulating (boundary-refine.ts),
+   * so the models are re-estimated on them. trainMonoCore: off unless given; trainMono: default
+   * DEFAULT_BOUNDARY_REFINE (windowFrames 0 = off). `dimWeights` weigh the leading feature columns
+   * compared (trainMono sets the unliftered static cepstra).
+   */
+  refineInTraining?: BoundaryRefineOptions & { dimWeights?: number[] };
   /** Mixup allocation exponent (Kaldi --power 0.2). */
   power?: number;
   seed?: number;
@@ -108,6 +116,8 @@ export async function trainMonoCore(corpus: GmmCorpus, tm0: TransitionModel, run
   let usable = all;
   let lastFailed: FailedUtt[] = [];
   const iterations: IterationStats[] = [];
+  const rt = opts.refineInTraining;
+  const refine = rt && rt.windowFrames > 0 ? { ...rt, dimWeights: rt.dimWeights ?? new Array<number>(corpus.dim).fill(1) } : undefined;
   for (let x = 0; x < iters; x++) {
     const t0 = performance.now();
     const mode = x === 0 ? 'equal' : realign.has(x) ? 'viterbi' : 'fixed';
@@ -120,6 +130,7 @@ export async function trainMonoCore(corpus: GmmCorpus, tm0: TransitionModel, run
       retryBeam: opts.retryBeam,
       acousticScale: opts.acousticScale,
       graph: opts.graph,
+      ...(refine && mode === 'viterbi' ? { refine } : {}),
       progress,
     });
     progress.stop();
@@ -184,7 +195,11 @@ export async function trainMono(
   const runner = createJobRunner({ jobs: opts.jobs, backend: opts.backend });
   let res: TrainMonoResult;
   try {
-    res = await trainMonoCore(corpus, tm0, runner, { ...opts, log });
+    const rt: BoundaryRefineOptions & { dimWeights?: number[] } = opts.refineInTraining ?? DEFAULT_BOUNDARY_REFINE;
+    const staticDims = Math.floor(corpus.dim / (transform.deltaOrder + 1));
+    const lift = transform.type === 'mfcc' ? lifterCoeffs(staticDims, transform.cepstralLifter) : new Float64Array(staticDims).fill(1);
+    const refineInTraining = { ...rt, dimWeights: rt.dimWeights ?? Array.from(lift, (w) => 1 / w) };
+    res = await trainMonoCore(corpus, tm0, runner, { ...opts, log, refineInTraining });
   } finally {
     await runner.close();
   }

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { phoneSegments, type UttAlignment } from '../../src/hmm/ali-archive.js';
-import { DEFAULT_BOUNDARY_REFINE, refineBoundaries, spectralChange } from '../../src/hmm/boundary-refine.js';
+import { DEFAULT_BOUNDARY_REFINE, refineBoundaries, refineTransitionIds, spectralChange } from '../../src/hmm/boundary-refine.js';
 import { buildTransitionModel } from '../../src/hmm/topology.js';
+import { buildTransitionIndex } from '../../src/hmm/transitions.js';
 import { makeLang, withTmp } from './helpers.js';
 
 test('spectralChange: weighted distance of the K-frame means either side; -Infinity where a side is missing', () => {
@@ -41,5 +42,29 @@ test('refineBoundaries moves a boundary to the spectral change within the window
     assert.deepEqual(refineBoundaries(a, tm, feats, 1, Float64Array.of(1), { windowFrames: 0, contextFrames: 1 }), a);
     assert.deepEqual(DEFAULT_BOUNDARY_REFINE, { windowFrames: 2, contextFrames: 2 });
     assert.throws(() => refineBoundaries(a, tm, feats.subarray(0, 5), 1, Float64Array.of(1)), { message: 'refineBoundaries: u: 5 feature values for 10 frames x 1' });
+  });
+});
+
+test('refineTransitionIds: the refined state path as transition ids (self-loops, next-state and exit arcs)', async () => {
+  await withTmp(async (dir) => {
+    const lang = await makeLang(dir);
+    const tm = buildTransitionModel(lang.phones, lang.silencePhones);
+    const idx = buildTransitionIndex(tm);
+    const t = lang.phoneIds.get('T')!;
+    const uw = lang.phoneIds.get('UW')!;
+    // Transition ids of a path given as (phone, state) per frame, instances split where the phone changes.
+    const tidsOf = (path: [number, number][]) =>
+      Int32Array.from(path.map(([ph, st], f) => {
+        const next = path[f + 1];
+        const to = next && next[0] === ph ? next[1] : tm.phones[ph]!.states.length;
+        return idx.tidOf[ph][st][tm.phones[ph]!.states[st].arcs.findIndex((a) => a.to === to)];
+      }));
+    const before: [number, number][] = [[t, 0], [t, 1], [t, 2], [t, 2], [t, 2], [uw, 0], [uw, 0], [uw, 0], [uw, 1], [uw, 2]];
+    const after: [number, number][] = [[t, 0], [t, 1], [t, 2], [uw, 0], [uw, 0], [uw, 0], [uw, 0], [uw, 0], [uw, 1], [uw, 2]];
+    const feats = Float32Array.from([0, 0, 0, 5, 5, 5, 5, 5, 5, 5]);
+    const opts = { windowFrames: 2, contextFrames: 1 };
+    assert.deepEqual([...refineTransitionIds(tidsOf(before), tm, idx, 'u', feats, 1, Float64Array.of(1), opts)], [...tidsOf(after)]);
+    const same = tidsOf(after);
+    assert.equal(refineTransitionIds(same, tm, idx, 'u', feats, 1, Float64Array.of(1), opts), same, 'nothing to move: the same array');
   });
 });

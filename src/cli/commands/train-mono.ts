@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { action, examples, finiteNumber, positiveInt } from '../command.js';
+import { action, examples, finiteNumber, nonNegativeInt, positiveInt } from '../command.js';
 import { trainMono } from '../../hmm/train-mono.js';
 import { defaultTopology } from '../../hmm/topology.js';
 
@@ -27,6 +27,8 @@ export function register(program: Command): void {
     .option('--acoustic-scale <s>', 'scale on GMM log-likelihoods in Viterbi (Kaldi --acoustic-scale)', finiteNumber, 0.1)
     .option('--nonsil-states <n>', 'HMM states per nonsilence phone', positiveInt, 3)
     .option('--sil-states <n>', 'HMM states per silence phone', positiveInt, 5)
+    .option('--refine-window <frames>', 'after each realignment, move phone boundaries to the largest spectral change within this many frames before re-estimating (0 = off)', nonNegativeInt, 2)
+    .option('--refine-context <frames>', 'frames averaged on each side when measuring the spectral change', positiveInt, 2)
     .option('--seed <s>', 'seed of the Gaussian splitting', positiveInt, 1)
     .addHelpText(
       'after',
@@ -43,7 +45,7 @@ export function register(program: Command): void {
           featsDir: string,
           langDir: string,
           modelDir: string,
-          o: { iters: number; totalGauss: number; jobs?: number; beam: number; retryBeam: number; silProb: number; selfLoopScale: number; acousticScale: number; nonsilStates: number; silStates: number; seed: number },
+          o: { iters: number; totalGauss: number; jobs?: number; beam: number; retryBeam: number; silProb: number; selfLoopScale: number; acousticScale: number; refineWindow: number; refineContext: number; nonsilStates: number; silStates: number; seed: number },
         ) => {
           const res = await trainMono(dataDir, featsDir, langDir, modelDir, {
             iters: o.iters,
@@ -55,6 +57,7 @@ export function register(program: Command): void {
             graph: { silProb: o.silProb, selfLoopScale: o.selfLoopScale },
             topology: defaultTopology({ nonsilenceStates: o.nonsilStates, silenceStates: o.silStates }),
             seed: o.seed,
+            refineInTraining: { windowFrames: o.refineWindow, contextFrames: o.refineContext },
             log: (l) => process.stdout.write(`train-mono: ${l.replace(/^train-mono: /, '')}\n`),
           });
           const last = res.iterations[res.iterations.length - 1];
