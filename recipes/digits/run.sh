@@ -5,7 +5,7 @@
 # complete (its done-marker exists) is skipped, so a killed run resumes at the stage it was in.
 #
 #   bash recipes/digits/run.sh [--size tiny|small|default] [--members N] [--temperature T]
-#        [--hard-weight W] [--seed S] [--student-arch ARCH] [--sweep-temperature 1,2,5,10]
+#        [--hard-weight W] [--seed S] [--student-arch ARCH] [--student-epochs N] [--sweep-temperature 1,2,5,10]
 #        [--jobs J] [--stage N] [--stop-stage N] [--exp DIR]
 set -euo pipefail
 
@@ -19,6 +19,7 @@ temperature=2
 hard_weight=0.5
 seed=1
 student_arch=
+student_epochs_opt=
 sweep=
 jobs=2
 stage=0
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
     --hard-weight) hard_weight=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --student-arch) student_arch=$2; shift 2 ;;
+    --student-epochs) student_epochs_opt=$2; shift 2 ;;
     --sweep-temperature) sweep=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --stage) stage=$2; shift 2 ;;
@@ -47,6 +49,9 @@ done
 # shellcheck source=/dev/null
 . "$here/conf/$size.sh" || { echo "run.sh: unknown --size $size (tiny|small|default)" >&2; exit 2; }
 student_arch=${student_arch:-$arch}
+# The student's cap on epochs (newbob stops every model earlier when held-out accuracy stalls); the
+# size configs may give it more than the members: learning from soft targets keeps improving longer.
+student_epochs=${student_epochs_opt:-${student_epochs:-$epochs}}
 # The baseline is member 1 and the seed spread is taken over the members, so at least two.
 [ "$members" -ge 2 ] 2>/dev/null || { echo "run.sh: --members must be an integer >= 2, got '$members'" >&2; exit 2; }
 
@@ -116,7 +121,7 @@ stage_baseline() {
 
 distill_student() { # distill_student OUT_DIR TEMPERATURE
   asr distill "$feats/train" "$exp/ali_train" "$exp/ensemble" "$1" --arch "$student_arch" --context "$context" \
-    --dev "$feats/dev,$exp/ali_dev" --temperature "$2" --hard-weight "$hard_weight" --epochs "$epochs" \
+    --dev "$feats/dev,$exp/ali_dev" --temperature "$2" --hard-weight "$hard_weight" --epochs "$student_epochs" \
     --lr "$lr" --batch "$batch" --optimizer "$optimizer" --seed $((seed + 200)) --resume
 }
 
@@ -161,7 +166,7 @@ stage_decode() {
 }
 
 stage_report() {
-  asr report "$exp" --settings "size=$size,members=$members,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,sweep=${sweep:-none}"
+  asr report "$exp" --settings "size=$size,members=$members,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,sweep=${sweep:-none}"
   cat "$exp/RESULTS.md"
 }
 

@@ -3,3 +3,4 @@ train_utts=2400; dev_utts=300; test_utts=300
 train_speakers=40; dev_speakers=4; test_speakers=6
 mono_iters=30; mono_gauss=1000
 arch=3x256; context=5:5; epochs=8; lr=0.001; batch=256; optimizer=adam
+student_epochs=12
