@@ -25,7 +25,7 @@ jobs=2
 stage=0
 stop_stage=100
 exp=exp/digits
-scale_sweep=0.02:0.12:0.01
+scale_sweep=0.02:0.2:0.02
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -152,7 +152,7 @@ stage_eval() {
 decode_system() {
   local model=$1 key=$2 scale
   asr decode "$model" "$corpus/dev" "$exp/decode/${key}_dev" --feats "$feats/dev" --acoustic-scale "$scale_sweep" --jobs "$jobs"
-  scale=$(node -p "require('$exp/decode/${key}_dev/decode.json').acousticScale")
+  scale=$(node -p "JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8')).acousticScale" "$exp/decode/${key}_dev/decode.json")
   asr decode "$model" "$corpus/test" "$exp/decode/${key}_test" --feats "$feats/test" --acoustic-scale "$scale" --jobs "$jobs"
 }
 
