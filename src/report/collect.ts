@@ -128,9 +128,14 @@ export async function collectExperiment(
       sweep.push({ temperature: Number(t.slice(1)), hardWeight: Number(settings.hard_weight ?? NaN), testFrameAccuracy: s.testFrameAccuracy, testWer: s.testWer });
     }
   }
+  // The recipe's baseline is a copy of member 1: draw that curve once, named for both.
+  const baselineCurve = await trainingCurve(path.join(exp, 'baseline'), 'baseline');
+  const memberCurves = await Promise.all(memberDirs.map((d, i) => trainingCurve(d, `member ${i + 1}`)));
+  const same = (a: CurvePoint[], b: CurvePoint[]) => a.length > 0 && a.length === b.length && a.every((p, i) => p.epoch === b[i].epoch && p.devAccuracy === b[i].devAccuracy);
+  const baselineIs = memberCurves.findIndex((c) => same(c, baselineCurve));
   const curves = [
-    ...(await trainingCurve(path.join(exp, 'baseline'), 'baseline')),
-    ...(await Promise.all(memberDirs.map((d, i) => trainingCurve(d, `member ${i + 1}`)))).flat(),
+    ...(baselineIs < 0 ? baselineCurve : []),
+    ...memberCurves.flatMap((c, i) => (i === baselineIs ? c.map((p) => ({ ...p, system: `member ${i + 1} = baseline` })) : c)),
     ...(await trainingCurve(path.join(exp, 'student'), 'distilled')),
   ];
   const strip = ({ evalTest: _e, ...s }: SystemScores & { evalTest: EvalJson }): SystemScores => s;

@@ -17,6 +17,11 @@ export interface SystemScore {
   value: number;
 }
 
+function epochTicks(points: CurvePoint[]): number[] {
+  const last = Math.max(1, ...points.map((p) => p.epoch));
+  return Array.from({ length: last }, (_, i) => i + 1);
+}
+
 /** Vega-Lite spec: held-out frame accuracy per epoch, one line per model. */
 export function trainingCurvesSpec(points: CurvePoint[], title = 'Held-out frame accuracy per epoch'): TopLevelSpec {
   return {
@@ -28,7 +33,8 @@ export function trainingCurvesSpec(points: CurvePoint[], title = 'Held-out frame
     data: { values: points.map((p) => ({ ...p, devAccuracy: 100 * p.devAccuracy })) },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+      // Whole epochs only: tickMinStep alone still let vega place ticks at 1.5, 2.5, ...
+      x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { values: epochTicks(points), format: 'd' } },
       y: { field: 'devAccuracy', type: 'quantitative', title: 'dev frame accuracy (%)', scale: { zero: false } },
       color: { field: 'system', type: 'nominal', title: 'model' },
     },

@@ -60,3 +60,12 @@ test('modelSize sums an ensemble; trainingCurve is empty without a log; a missin
   await fs.rm(path.join(exp, 'eval', 'student_test.json'));
   await assert.rejects(collectExperiment(exp, {}), /student_test\.json: missing \(eval-frames of student on test\); run the recipe stage that writes it/);
 });
+
+test('collectExperiment draws the baseline curve once when the baseline is a copy of a member', async () => {
+  const exp = await fakeExperiment();
+  const log = '{"epoch":1,"devAcc":0.5}\n{"epoch":2,"devAcc":0.6}\n';
+  await fs.writeFile(path.join(exp, 'ensemble/member-01/train.log.jsonl'), log);
+  await fs.writeFile(path.join(exp, 'ensemble/member-02/train.log.jsonl'), '{"epoch":1,"devAcc":0.55}\n');
+  const { curves } = await collectExperiment(exp, {});
+  assert.deepEqual([...new Set(curves.map((c) => c.system))], ['member 1 = baseline', 'member 2']);
+});

@@ -15,6 +15,7 @@ test('training curves render to SVG and PNG with one line per model', async () =
   assert.match(svg, /baseline/);
   assert.match(svg, /student/);
   assert.match(svg, /dev frame accuracy/);
+  assert.doesNotMatch(svg, />1\.5</, 'whole epochs only on the x axis');
   assert.deepEqual([...png.slice(0, 4)], PNG_MAGIC);
   assert.ok(png.length > 2000);
 });
