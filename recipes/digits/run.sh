@@ -25,7 +25,7 @@ jobs=2
 stage=0
 stop_stage=100
 exp=exp/digits
-scale_sweep=0.02:0.2:0.02
+scale_sweep=0.02:0.4:0.02
 
 while [ $# -gt 0 ]; do
   case "$1" in
