@@ -166,7 +166,8 @@ stage_decode() {
 }
 
 stage_report() {
-  asr report "$exp" --settings "size=$size,members=$members,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,sweep=${sweep:-none}"
+  local sweep_label=${sweep//,/ } # --settings is comma-separated
+  asr report "$exp" --settings "size=$size,members=$members,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,sweep=${sweep_label:-none}"
   cat "$exp/RESULTS.md"
 }
 
