@@ -115,9 +115,6 @@ export async function collectExperiment(
       ...(testWer ? { testWer } : {}),
     });
   }
-  // The members are the baseline's recipe with other seeds (the recipe's baseline is member 1),
-  // so their spread is the seed spread the ensemble gain must exceed.
-  const seeds = members.map((m) => m.testFrameAccuracy);
   let sweep: TemperatureSweepRow[] | undefined;
   const sweepDir = path.join(exp, 'sweep');
   const temps = await fs.readdir(sweepDir).catch(() => [] as string[]);
@@ -128,11 +125,15 @@ export async function collectExperiment(
       sweep.push({ temperature: Number(t.slice(1)), hardWeight: Number(settings.hard_weight ?? NaN), testFrameAccuracy: s.testFrameAccuracy, testWer: s.testWer });
     }
   }
-  // The recipe's baseline is a copy of member 1: draw that curve once, named for both.
+  // The recipe's baseline is a copy of member 1 (same training log): draw that curve once, named
+  // for both, and count that model once among the seeds.
   const baselineCurve = await trainingCurve(path.join(exp, 'baseline'), 'baseline');
   const memberCurves = await Promise.all(memberDirs.map((d, i) => trainingCurve(d, `member ${i + 1}`)));
   const same = (a: CurvePoint[], b: CurvePoint[]) => a.length > 0 && a.length === b.length && a.every((p, i) => p.epoch === b[i].epoch && p.devAccuracy === b[i].devAccuracy);
   const baselineIs = memberCurves.findIndex((c) => same(c, baselineCurve));
+  // The members are the baseline's recipe with other seeds, so their spread is the seed spread the
+  // ensemble gain must exceed.
+  const seeds = members.filter((_, i) => i !== baselineIs).map((m) => m.testFrameAccuracy);
   const curves = [
     ...(baselineIs < 0 ? baselineCurve : []),
     ...memberCurves.flatMap((c, i) => (i === baselineIs ? c.map((p) => ({ ...p, system: `member ${i + 1} = baseline` })) : c)),

@@ -66,6 +66,7 @@ test('collectExperiment draws the baseline curve once when the baseline is a cop
   const log = '{"epoch":1,"devAcc":0.5}\n{"epoch":2,"devAcc":0.6}\n';
   await fs.writeFile(path.join(exp, 'ensemble/member-01/train.log.jsonl'), log);
   await fs.writeFile(path.join(exp, 'ensemble/member-02/train.log.jsonl'), '{"epoch":1,"devAcc":0.55}\n');
-  const { curves } = await collectExperiment(exp, {});
+  const { curves, input } = await collectExperiment(exp, {});
   assert.deepEqual([...new Set(curves.map((c) => c.system))], ['member 1 = baseline', 'member 2']);
+  assert.deepEqual(input.baselineSeedAccuracies, [0.62, 0.59], 'member 1 is the baseline: counted once');
 });
