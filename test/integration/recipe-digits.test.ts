@@ -10,20 +10,26 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Start the recipe and kill its whole process group a few seconds into the ensemble stage. */
-function runAndKillDuringEnsemble(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+/**
+ * Start the recipe and kill its whole process group as soon as the ensemble has written its first
+ * epoch checkpoint (polled on disk, so it does not depend on how fast the machine is).
+ */
+function runAndKillDuringEnsemble(args: string[], env: NodeJS.ProcessEnv, exp: string): Promise<string> {
+  const checkpoint = path.join(exp, 'ensemble', 'member-01', 'checkpoint', 'state.json');
   return new Promise((resolve, reject) => {
     const child = spawn('bash', args, { cwd: root, env, detached: true });
     let out = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (!timer && /stage 3 \(ensemble\): start/.test(out)) timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 4000);
-    });
+    const poll = setInterval(() => {
+      if (existsSync(checkpoint)) {
+        clearInterval(poll);
+        process.kill(-child.pid!, 'SIGKILL');
+      }
+    }, 10);
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.resume();
     child.on('error', reject);
     child.on('close', () => {
-      if (timer) clearTimeout(timer);
+      clearInterval(poll);
       resolve(out);
     });
   });
@@ -35,7 +41,7 @@ test('recipes/digits/run.sh --size tiny runs end to end, resumes after a kill an
   const env = { ...process.env, ASR_DISTILL_PROGRESS_SECONDS: '60' };
   const run = (...extra: string[]) => spawnSync('bash', [...args, ...extra], { cwd: root, encoding: 'utf8', env });
   // Killed in the middle of the ensemble: the re-run skips the finished stages and completes.
-  const killed = await runAndKillDuringEnsemble(args, env);
+  const killed = await runAndKillDuringEnsemble(args, env, exp);
   assert.match(killed, /stage 2 \(mono\): done/);
   assert.doesNotMatch(killed, /stage 3 \(ensemble\): done/);
   const r = run();
