@@ -4,6 +4,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { pathExists } from '../store/paths.js';
+import { ENSEMBLE_FILE, readEnsembleManifest } from '../nnet/ensemble.js';
+import { readDnnModelMeta } from '../nnet/model-dir.js';
 import type { CurvePoint } from './plots.js';
 import type { SystemScores, Table1Input, TemperatureSweepRow, WerCounts } from './table1.js';
 
@@ -32,24 +34,19 @@ async function readJson<T>(file: string, what: string): Promise<T> {
   }
 }
 
-interface DnnMeta { type: 'dnn'; inputDim: number; numPdfs: number; arch: { hidden: { units: number }[] } }
-
 /** Model size of a DNN or ensemble directory (an ensemble costs the sum of its members). */
 export async function modelSize(dir: string): Promise<{ params: number; flopsPerFrame: number; members: string[] }> {
-  try {
-    const ens = await readJson<{ members: string[] }>(path.join(dir, 'ensemble.json'), 'ensemble manifest');
+  if (await pathExists(path.join(dir, ENSEMBLE_FILE))) {
+    const members = (await readEnsembleManifest(dir)).members.map((m) => path.resolve(dir, m));
     let params = 0, flops = 0;
-    const members = ens.members.map((m) => path.resolve(dir, m));
     for (const m of members) {
       const s = await modelSize(m);
       params += s.params;
       flops += s.flopsPerFrame;
     }
     return { params, flopsPerFrame: flops, members };
-  } catch (e) {
-    if (!(e instanceof InputError) || !/missing/.test(e.message)) throw e;
   }
-  const meta = await readJson<DnnMeta>(path.join(dir, 'asr-distill.json'), 'model metadata');
+  const meta = await readDnnModelMeta(dir);
   return { ...dnnSize(meta.inputDim, meta.arch.hidden.map((h) => h.units), meta.numPdfs), members: [] };
 }
 
@@ -73,7 +70,7 @@ interface EvalJson { scores: { accuracy: number; crossEntropy: number }; members
 
 const key = (sys: string) => sys.replace(/\//g, '_');
 
-async function systemScores(exp: string, sys: string, label: string, withWer: boolean): Promise<SystemScores & { evalTest: EvalJson }> {
+async function systemScores(exp: string, sys: string, label: string, withWer: boolean): Promise<SystemScores & { evalTest: EvalJson; memberDirs: string[] }> {
   const size = await modelSize(path.join(exp, sys));
   const dev = await readJson<EvalJson>(path.join(exp, 'eval', `${key(sys)}_dev.json`), `eval-frames of ${sys} on dev`);
   const test = await readJson<EvalJson>(path.join(exp, 'eval', `${key(sys)}_test.json`), `eval-frames of ${sys} on test`);
@@ -88,6 +85,7 @@ async function systemScores(exp: string, sys: string, label: string, withWer: bo
     testCrossEntropy: test.scores.crossEntropy,
     testWer,
     evalTest: test,
+    memberDirs: size.members,
   };
 }
 
@@ -99,7 +97,7 @@ export async function collectExperiment(
   const baseline = await systemScores(exp, 'baseline', 'baseline', true);
   const ensemble = await systemScores(exp, 'ensemble', 'ensemble', true);
   const student = await systemScores(exp, 'student', 'distilled', true);
-  const memberDirs = (await modelSize(path.join(exp, 'ensemble'))).members;
+  const memberDirs = ensemble.memberDirs;
   ensemble.system = `ensemble (${memberDirs.length} members)`;
   const members: SystemScores[] = [];
   for (const [i, m] of (ensemble.evalTest.members ?? []).entries()) {
@@ -139,7 +137,7 @@ export async function collectExperiment(
     ...memberCurves.flatMap((c, i) => (i === baselineIs ? c.map((p) => ({ ...p, system: `member ${i + 1} = baseline` })) : c)),
     ...(await trainingCurve(path.join(exp, 'student'), 'distilled')),
   ];
-  const strip = ({ evalTest: _e, ...s }: SystemScores & { evalTest: EvalJson }): SystemScores => s;
+  const strip = ({ evalTest: _e, memberDirs: _m, ...s }: SystemScores & { evalTest: EvalJson; memberDirs: string[] }): SystemScores => s;
   return {
     input: { baseline: strip(baseline), ensemble: strip(ensemble), student: strip(student), members, baselineSeedAccuracies: seeds, sweep, settings },
     curves,

@@ -19,11 +19,12 @@ async function fakeExperiment(): Promise<string> {
     await fs.mkdir(path.dirname(path.join(exp, rel)), { recursive: true });
     await fs.writeFile(path.join(exp, rel), typeof value === 'string' ? value : JSON.stringify(value));
   };
-  const dnn = { type: 'dnn', inputDim: 40, numPdfs: 10, arch: { hidden: [{ units: 8 }] } };
+  // The metadata fields modelSize's reader checks (nnet/model-dir.ts): 40 = (0 + 1 + 0) x 40 inputs.
+  const dnn = { type: 'dnn', inputDim: 40, numPdfs: 10, arch: { hidden: [{ units: 8 }] }, context: { left: 0, right: 0 }, featDim: 40, priors: Array(10).fill(-2.3) };
   const scores = (accuracy: number) => ({ scores: { accuracy, crossEntropy: 1 } });
   const wer = (errors: number) => ({ errors, words: 100, ins: 0, del: 0, sub: errors });
   for (const m of ['member-01', 'member-02', 'member-03']) await write(`ensemble/${m}/asr-distill.json`, dnn);
-  await write('ensemble/ensemble.json', { type: 'ensemble', members: ['member-01', 'member-02', 'member-03'] });
+  await write('ensemble/ensemble.json', { type: 'ensemble', combine: 'arithmetic', members: ['member-01', 'member-02', 'member-03'] });
   await write('baseline/asr-distill.json', dnn);
   await write('baseline/train.log.jsonl', '{"epoch":1,"devAcc":0.5}\n{"epoch":2,"devAcc":0.6}\n');
   await write('student/asr-distill.json', dnn);
