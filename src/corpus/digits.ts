@@ -13,7 +13,7 @@ import { siblingModuleUrl } from '../jobs/module-url.js';
 import { createProgress } from '../jobs/progress.js';
 import { ESPEAK_SAMPLE_RATE, type Espeak, type VoiceConfig } from './espeak.js';
 import { NOISE_TYPES, addNoiseAtSnr, makeNoise, type NoiseType } from './noise.js';
-import { phoneSegments, type PhoneSegment } from './phone-map.js';
+import { phoneSegments, wordPhones, type PhoneSegment } from './phone-map.js';
 import { attachPrepauses } from './prepause.js';
 import { DEFAULT_SPEAKER_RANGES, SPLITS, drawSpeakers, type Speaker, type SpeakerRanges, type Split } from './voices.js';
 
@@ -117,26 +117,41 @@ export function validateConfig(c: DigitsCorpusConfig): void {
   }
 }
 
+/** What else than the digits corpus a plan can be (the varied-words set of words.ts). */
+export interface PlanOptions {
+  /** Words drawn uniformly for each position (default DIGIT_WORDS). */
+  vocabulary?: readonly string[];
+  /** Splits that get utterances (default all); speakers are drawn for every split either way. */
+  splits?: readonly Split[];
+  /** Put between the speaker id and the number of an utterance id (`train01-w0001`); default ''. */
+  uttIdTag?: string;
+}
+
 /**
  * Plan the corpus: speakers (see voices.ts), and for each utterance its words, jittered voice,
  * silences, noise and gain. Each utterance draws from its own seeded stream, so the plan of one
  * utterance does not depend on how many others there are or how they are split into jobs.
+ * Speakers depend only on the seed and the speaker counts, so a plan with another `vocabulary`
+ * and the same seed and counts has the same speakers (words.ts uses this).
  */
-export function planCorpus(config: DigitsCorpusConfig): CorpusPlan {
+export function planCorpus(config: DigitsCorpusConfig, opts: PlanOptions = {}): CorpusPlan {
   validateConfig(config);
+  const vocabulary = opts.vocabulary ?? DIGIT_WORDS;
+  if (vocabulary.length === 0) throw new InputError('the vocabulary of a corpus plan is empty');
+  const tag = opts.uttIdTag ?? '';
   const speakers = drawSpeakers(makeRng(config.seed, 'speakers'), config.speakers, { ranges: config.speakerRanges });
   const utts: UttPlan[] = [];
-  for (const split of SPLITS) {
+  for (const split of opts.splits ?? SPLITS) {
     const spks = speakers.filter((s) => s.split === split);
     const perSpeaker = new Map<string, number>();
     for (let i = 0; i < config.utts[split]; i++) {
       const spk = spks[i % spks.length];
       const n = (perSpeaker.get(spk.id) ?? 0) + 1;
       perSpeaker.set(spk.id, n);
-      const uttId = `${spk.id}-${String(n).padStart(4, '0')}`;
+      const uttId = `${spk.id}-${tag}${String(n).padStart(4, '0')}`;
       const rng = makeRng(config.seed, `utt/${uttId}`);
       const numWords = randInt(rng, config.minWords, config.maxWords);
-      const words = Array.from({ length: numWords }, () => DIGIT_WORDS[randInt(rng, 0, DIGIT_WORDS.length - 1)]);
+      const words = Array.from({ length: numWords }, () => vocabulary[randInt(rng, 0, vocabulary.length - 1)]);
       const v = spk.voice;
       const voice: VoiceConfig = {
         accent: v.accent,
@@ -172,6 +187,8 @@ export interface RenderedUtterance {
   segments: PhoneSegment[];
   /** The same from eSpeak's raw phoneme event times (a pre-pause counted in the previous phoneme). */
   rawSegments: PhoneSegment[];
+  /** The lexicon phones eSpeak said for each word of the plan (pauses left out). */
+  wordPhones: string[][];
 }
 
 /** Peak level we scale down to when the gain would clip (16-bit full scale is 1). */
@@ -200,7 +217,7 @@ export function renderUtterance(plan: UttPlan, espeak: Espeak, sampleRate: numbe
   // Pre-pauses are read off the clean 22.05 kHz synthesis: digital silence, before resampling and noise.
   const segments = phoneSegments(attachPrepauses(syn.phones, syn.samples, syn.sampleRate), out.length / sampleRate, at);
   const rawSegments = phoneSegments(syn.phones, out.length / sampleRate, at);
-  return { samples: out, sampleRate, segments, rawSegments };
+  return { samples: out, sampleRate, segments, rawSegments, wordPhones: wordPhones(syn.phones, plan.words.length) };
 }
 
 /** Phone CTM lines for one utterance: `uttid 1 start duration phone` (seconds, 3 decimals). */
@@ -218,6 +235,8 @@ export interface WrittenUtterance {
   ctm: string;
   /** phones.raw.ctm lines (eSpeak's raw phoneme event times). */
   rawCtm: string;
+  /** The lexicon phones eSpeak said for each word (phone-map.ts wordPhones). */
+  wordPhones: string[][];
 }
 
 /** Per-split and total figures of a generated corpus (also in OUT_DIR/corpus.json). */
@@ -244,10 +263,26 @@ export interface MakeCorpusOptions {
  * (eSpeak's raw phoneme event times) and `corpus.json` (config, speakers, sizes). Synthesis runs in workers.
  */
 export async function makeDigitsCorpus(outDir: string, config: DigitsCorpusConfig, opts: MakeCorpusOptions = {}): Promise<CorpusSummary> {
-  const plan = planCorpus(config);
+  return writeCorpus(outDir, planCorpus(config), 'digits', opts);
+}
+
+/**
+ * Render a planned corpus into `outDir` (atomically, see makeDigitsCorpus), one Kaldi data
+ * directory per split that has utterances; `corpus.json` names the corpus `name`. With
+ * `extraFiles`, more files are written into `outDir` from the rendered utterances (words.ts: the
+ * pronunciations eSpeak used).
+ */
+export async function writeCorpus(
+  outDir: string,
+  plan: CorpusPlan,
+  name: string,
+  opts: MakeCorpusOptions & { extraFiles?: (written: Map<string, WrittenUtterance>) => Record<string, string> } = {},
+): Promise<CorpusSummary> {
+  const config = plan.config;
   const chunk = opts.chunkSize ?? 16;
+  const splits = SPLITS.filter((s) => plan.utts.some((u) => u.split === s));
   return produceAtomic(outDir, async (tmp) => {
-    for (const s of SPLITS) await fs.mkdir(path.join(tmp, s, 'wav'), { recursive: true });
+    for (const s of splits) await fs.mkdir(path.join(tmp, s, 'wav'), { recursive: true });
     const specs = [];
     for (let i = 0; i < plan.utts.length; i += chunk) {
       specs.push({
@@ -256,7 +291,7 @@ export async function makeDigitsCorpus(outDir: string, config: DigitsCorpusConfi
         input: { outDir: tmp, sampleRate: config.sampleRate, plans: plan.utts.slice(i, i + chunk) },
       });
     }
-    const progress = createProgress({ label: 'make-corpus digits', total: plan.utts.length, unit: 'utts', quiet: opts.quiet ?? false });
+    const progress = createProgress({ label: `make-corpus ${name}`, total: plan.utts.length, unit: 'utts', quiet: opts.quiet ?? false });
     const runner = createJobRunner({ ...(opts.jobs !== undefined ? { jobs: opts.jobs } : {}), ...(opts.backend ? { backend: opts.backend } : {}) });
     const t0 = performance.now();
     let written: WrittenUtterance[][];
@@ -275,6 +310,10 @@ export async function makeDigitsCorpus(outDir: string, config: DigitsCorpusConfi
     const byId = new Map(written.flat().map((w) => [w.uttId, w]));
     const summary: CorpusSummary = { splits: {} as CorpusSummary['splits'], totalUtts: 0, totalHours: 0 };
     for (const split of SPLITS) {
+      if (!splits.includes(split)) {
+        summary.splits[split] = { utts: 0, speakers: 0, hours: 0, words: 0 };
+        continue;
+      }
       const utts = plan.utts.filter((u) => u.split === split).sort((a, b) => (a.uttId < b.uttId ? -1 : a.uttId > b.uttId ? 1 : 0));
       const dir = path.join(tmp, split);
       await writeDataDir(
@@ -296,11 +335,12 @@ export async function makeDigitsCorpus(outDir: string, config: DigitsCorpusConfi
     summary.totalHours = Math.round(summary.totalHours * 1e4) / 1e4;
     await fs.writeFile(
       path.join(tmp, 'corpus.json'),
-      JSON.stringify({ corpus: 'digits', config, summary, speakers: plan.speakers }, null, 2) + '\n',
+      JSON.stringify({ corpus: name, config, summary, speakers: plan.speakers }, null, 2) + '\n',
     );
+    for (const [file, text] of Object.entries(opts.extraFiles?.(byId) ?? {})) await fs.writeFile(path.join(tmp, file), text);
     const wallSec = (performance.now() - t0) / 1000;
     progress.stop(
-      `make-corpus digits: ${summary.totalUtts} utterances, ${(summary.totalHours * 60).toFixed(1)} min of audio in ${wallSec.toFixed(1)} s ` +
+      `make-corpus ${name}: ${summary.totalUtts} utterances, ${(summary.totalHours * 60).toFixed(1)} min of audio in ${wallSec.toFixed(1)} s ` +
         `(${((summary.totalHours * 3600) / wallSec).toFixed(1)} x real time)`,
     );
     return summary;

@@ -26,7 +26,7 @@ export async function synthesizeUtterances(input: SynthJobInput, ctx: JobContext
     const r = renderUtterance(plan, espeak, input.sampleRate);
     await fs.writeFile(path.join(input.outDir, plan.split, 'wav', `${plan.uttId}.wav`), encodeWavPcm16(r.samples, r.sampleRate));
     const durationSec = r.samples.length / r.sampleRate;
-    out.push({ uttId: plan.uttId, durationSec, ctm: formatPhoneCtm(plan.uttId, r.segments), rawCtm: formatPhoneCtm(plan.uttId, r.rawSegments) });
+    out.push({ uttId: plan.uttId, durationSec, ctm: formatPhoneCtm(plan.uttId, r.segments), rawCtm: formatPhoneCtm(plan.uttId, r.rawSegments), wordPhones: r.wordPhones });
     ctx.report({ uttId: plan.uttId, durationSec });
   }
   return out;

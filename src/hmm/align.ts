@@ -129,6 +129,9 @@ export async function alignData(dataDir: string, featsDir: string, langDir: stri
     avgLogLike,
     ...(gmmStateAccuracy !== undefined ? { gmmStateAccuracy } : {}),
   };
-  await writeAlignments(aliDir, alis, info, model.transitionModel, model.lang);
+  // LANG_DIR, not the model's copy: the transcripts were compiled with it (same phones, checked
+  // above), and a model trained with extra words (train-mono --extra, data/lang/digits-words)
+  // should not hand that vocabulary and grammar on to the alignment and the DNNs.
+  await writeAlignments(aliDir, alis, info, model.transitionModel, lang);
   return { numUtts: alis.length, numFrames: r.numFrames, failed, retried: r.retried, avgLogLike, ...(gmmStateAccuracy !== undefined ? { gmmStateAccuracy } : {}), seconds: (performance.now() - t0) / 1000 };
 }

@@ -49,6 +49,25 @@ export function makeGmmCorpus(items: GmmCorpusItem[], dim: number, failed: Faile
   return { uttIds: items.map((i) => i.uttId), slots: items.map((i) => i.slots), numFrames, offsets, feats, dim, totalFrames: total, failed };
 }
 
+/**
+ * One corpus from several (utterances in the given order); utterance ids must be unique across
+ * them. Used to train on a data dir plus extra sets (train-mono --extra).
+ */
+export function concatGmmCorpora(corpora: GmmCorpus[]): GmmCorpus {
+  const dim = corpora[0].dim;
+  const seen = new Set<string>();
+  const items: GmmCorpusItem[] = [];
+  for (const c of corpora) {
+    if (c.dim !== dim) throw new InputError(`cannot train on feature sets of dims ${dim} and ${c.dim} together; extract every set with the same feature config`);
+    c.uttIds.forEach((uttId, i) => {
+      if (seen.has(uttId)) throw new InputError(`utterance ${uttId} is in two of the training sets; utterance ids must be unique across them`);
+      seen.add(uttId);
+      items.push({ uttId, numFrames: c.numFrames[i], slots: c.slots[i], feats: c.feats.subarray(c.offsets[i] * dim, (c.offsets[i] + c.numFrames[i]) * dim) });
+    });
+  }
+  return makeGmmCorpus(items, dim, corpora.flatMap((c) => c.failed));
+}
+
 /** FEATS_DIR/cmvn.json, or statistics computed from the features when it is absent (with a note). */
 export async function loadCmvn(featsDir: string, utts: Iterable<UttFeats>, per: 'speaker' | 'utterance', note?: (msg: string) => void): Promise<CmvnStats> {
   try {

@@ -28,6 +28,8 @@ export interface GmmModelInfo {
   frameShiftMs: number;
   cmvn: { per: 'speaker' | 'utterance'; normVars: boolean };
   trainedOn?: string;
+  /** Data dirs trained on besides `trainedOn` (train-mono --extra). */
+  extraTrainingSets?: string[];
 }
 
 /** MODEL_DIR/gmm.json: one entry per pdf, readable. */

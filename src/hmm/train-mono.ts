@@ -13,7 +13,7 @@ import { readLangDir } from '../lang/lang-dir.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { FailedUtt } from './ali-archive.js';
 import { estimateGmms, initGmmSet, mixUp, numComponents, pdfOccupancy, type GmmSet } from './gmm.js';
-import { loadGmmCorpus, type GmmCorpus } from './gmm-corpus.js';
+import { concatGmmCorpora, loadGmmCorpus, type GmmCorpus } from './gmm-corpus.js';
 import { defaultGmmFeatureTransform, lifterCoeffs, type GmmFeatureTransform } from './gmm-feats.js';
 import { DEFAULT_BOUNDARY_REFINE, type BoundaryRefineOptions } from './boundary-refine.js';
 import { writeGmmModel, type GmmModelInfo } from './gmm-model.js';
@@ -175,7 +175,16 @@ export async function trainMono(
   featsDir: string,
   langDir: string,
   modelDir: string,
-  opts: TrainMonoOptions & { topology?: Topology; featureTransform?: Partial<GmmFeatureTransform> } = {},
+  opts: TrainMonoOptions & {
+    topology?: Topology;
+    featureTransform?: Partial<GmmFeatureTransform>;
+    /**
+     * More training sets (data dir + its features) used with DATA_DIR in every iteration, e.g. the
+     * varied-words set (corpus/words.ts); LANG_DIR must have their words. Their utterances count
+     * like DATA_DIR's; MODEL_DIR/failed lists any left out.
+     */
+    extra?: { dataDir: string; featsDir: string }[];
+  } = {},
 ): Promise<TrainMonoResult> {
   const lines: string[] = [];
   const log = (l: string) => {
@@ -185,7 +194,18 @@ export async function trainMono(
   const lang = await readLangDir(langDir);
   const fi = await readFeatsInfo(featsDir);
   const transform: GmmFeatureTransform = { ...defaultGmmFeatureTransform(fi.config, fi.dim), ...opts.featureTransform };
-  const { corpus, featsInfo } = await loadGmmCorpus(dataDir, featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log });
+  const main = await loadGmmCorpus(dataDir, featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log });
+  const featsInfo = main.featsInfo;
+  const parts = [main.corpus];
+  for (const x of opts.extra ?? []) {
+    const e = await loadGmmCorpus(x.dataDir, x.featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log, expectInputDim: featsInfo.dim });
+    if (e.featsInfo.frameShiftMs !== featsInfo.frameShiftMs) {
+      throw new InputError(`${x.featsDir}: frame shift ${e.featsInfo.frameShiftMs} ms but ${featsDir} has ${featsInfo.frameShiftMs} ms; extract both with the same feature config`);
+    }
+    log(`train-mono: extra set ${x.dataDir}: ${e.corpus.uttIds.length} utterances, ${e.corpus.totalFrames} frames, ${e.corpus.failed.length} left out`);
+    parts.push(e.corpus);
+  }
+  const corpus = parts.length > 1 ? concatGmmCorpora(parts) : main.corpus;
   log(`train-mono: ${corpus.uttIds.length} utterances, ${corpus.totalFrames} frames (${((corpus.totalFrames * featsInfo.frameShiftMs) / 3.6e6).toFixed(2)} h), ${corpus.failed.length} left out, feature dim ${corpus.dim}`);
   for (const f of corpus.failed) log(`  left out ${f.uttId}: ${f.reason}`);
   if (corpus.uttIds.length === 0) {
@@ -214,6 +234,7 @@ export async function trainMono(
     frameShiftMs: featsInfo.frameShiftMs,
     cmvn: transform.cmvn,
     trainedOn: path.resolve(dataDir),
+    ...(opts.extra?.length ? { extraTrainingSets: opts.extra.map((x) => path.resolve(x.dataDir)) } : {}),
   };
   await writeGmmModel(modelDir, info, res.gmm, res.transitionModel, lang);
   await writeFileAtomic(path.join(modelDir, 'train.json'), JSON.stringify({ iterations: res.iterations, failed: res.failed }, null, 1) + '\n');

@@ -3,6 +3,7 @@ import { action, examples, nonNegativeInt, positiveInt } from '../command.js';
 import { DEFAULT_DIGITS_CONFIG, makeDigitsCorpus, type DigitsCorpusConfig } from '../../corpus/digits.js';
 import { NOISE_TYPES, type NoiseType } from '../../corpus/noise.js';
 import { SPLITS } from '../../corpus/voices.js';
+import { DEFAULT_WORDS_CONFIG, makeWordsCorpus } from '../../corpus/words.js';
 
 export const order = 15;
 
@@ -29,9 +30,12 @@ export function register(program: Command): void {
     .command('make-corpus')
     .description(
       'Synthesize the offline multi-speaker connected-digits corpus with eSpeak-NG: train/dev/test Kaldi data dirs ' +
-        '(16 kHz 16-bit WAVs, disjoint speakers) with the synthesizer phone timings in phones.ctm',
+        '(16 kHz 16-bit WAVs, disjoint speakers) with the synthesizer phone timings in phones.ctm.\n' +
+        "'words': the varied-words set for GMM training (docs/alignment.md): a train/ data dir of the same seed's train " +
+        'speakers saying ordinary words made of the digit phones (data/lang/digits-words); give it the digits corpus\'s ' +
+        'speaker counts and seed (--dev-utts/--test-utts are not used; 2-7 words per utterance unless --max-words)',
     )
-    .addArgument(new Argument('<corpus>', 'which corpus (only: digits)').choices(['digits']))
+    .addArgument(new Argument('<corpus>', 'which corpus: digits, or words (the varied-words GMM training set)').choices(['digits', 'words']))
     .argument('<out-dir>', 'output directory (replaced atomically)')
     .option('--train-utts <n>', 'training utterances', positiveInt, d.utts.train)
     .option('--dev-utts <n>', 'development utterances', positiveInt, d.utts.dev)
@@ -42,7 +46,7 @@ export function register(program: Command): void {
     .addOption(new Option('--snr-db <lo:hi>', 'speech-to-noise ratio range in dB').argParser(range).default(d.snrDb, d.snrDb.join(':')))
     .addOption(new Option('--noise <types>', 'noise types to draw from').argParser(noiseList).default(d.noiseTypes, d.noiseTypes.join(',')))
     .addOption(new Option('--gain-db <lo:hi>', 'overall gain range in dB').argParser(range).default(d.gainDb, d.gainDb.join(':')))
-    .option('--max-words <n>', 'words per utterance: 1..n', positiveInt, d.maxWords)
+    .option('--max-words <n>', `words per utterance: 1..n (words: ${DEFAULT_WORDS_CONFIG.minWords}..n)`, positiveInt, d.maxWords)
     .option('--seed <s>', 'random seed (same seed, same bytes)', nonNegativeInt, d.seed)
     .option('--jobs <n>', 'parallel synthesis jobs (default: all cores)', positiveInt)
     .addHelpText(
@@ -51,12 +55,14 @@ export function register(program: Command): void {
         'asr-distill make-corpus digits data/digits',
         'asr-distill make-corpus digits data/tiny --train-utts 60 --dev-utts 12 --test-utts 12 --train-speakers 6 --dev-speakers 2 --test-speakers 2',
         'asr-distill make-corpus digits data/noisy --snr-db 0:15 --noise pink,babble --seed 7 --jobs 2',
+        'asr-distill make-corpus words data/words --train-utts 600 --train-speakers 12 --dev-speakers 3 --test-speakers 3 --seed 1',
       ),
     )
     .action(
-      action('make-corpus', async (_corpus: string, outDir: string, o: Record<string, any>) => {
+      action('make-corpus', async (corpus: string, outDir: string, o: Record<string, any>) => {
+        const words = corpus === 'words';
         const config: DigitsCorpusConfig = {
-          ...d,
+          ...(words ? DEFAULT_WORDS_CONFIG : d),
           seed: o.seed,
           utts: { train: o.trainUtts, dev: o.devUtts, test: o.testUtts },
           speakers: { train: o.trainSpeakers, dev: o.devSpeakers, test: o.testSpeakers },
@@ -65,9 +71,11 @@ export function register(program: Command): void {
           gainDb: o.gainDb,
           maxWords: o.maxWords,
         };
-        const summary = await makeDigitsCorpus(outDir, config, { ...(o.jobs !== undefined ? { jobs: o.jobs } : {}) });
+        const opts = { ...(o.jobs !== undefined ? { jobs: o.jobs } : {}) };
+        const summary = words ? await makeWordsCorpus(outDir, config, opts) : await makeDigitsCorpus(outDir, config, opts);
         for (const s of SPLITS) {
           const x = summary.splits[s];
+          if (x.utts === 0) continue;
           process.stdout.write(`${outDir}/${s}: ${x.utts} utterances, ${x.speakers} speakers, ${x.words} words, ${(x.hours * 60).toFixed(1)} min\n`);
         }
       }),

@@ -1,9 +1,16 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { action, examples, finiteNumber, nonNegativeInt, positiveInt } from '../command.js';
 import { trainMono } from '../../hmm/train-mono.js';
 import { defaultTopology } from '../../hmm/topology.js';
 
 export const order = 40;
+
+/** commander parser for a repeatable `DATA_DIR:FEATS_DIR` pair. */
+function extraSet(value: string, previous: { dataDir: string; featsDir: string }[]): { dataDir: string; featsDir: string }[] {
+  const k = value.lastIndexOf(':');
+  if (k <= 0 || k === value.length - 1) throw new InvalidArgumentError(`expected DATA_DIR:FEATS_DIR, got '${value}'`);
+  return [...previous, { dataDir: value.slice(0, k), featsDir: value.slice(k + 1) }];
+}
 
 export function register(program: Command): void {
   program
@@ -29,12 +36,19 @@ export function register(program: Command): void {
     .option('--sil-states <n>', 'HMM states per silence phone', positiveInt, 5)
     .option('--refine-window <frames>', 'after each realignment, move phone boundaries to the largest spectral change within this many frames before re-estimating (0 = off)', nonNegativeInt, 2)
     .option('--refine-context <frames>', 'frames averaged on each side when measuring the spectral change', positiveInt, 2)
+    .option(
+      '--extra <data-dir:feats-dir>',
+      'train on this set too (repeatable), e.g. the varied-words set of make-corpus words; LANG_DIR must have its words (data/lang/digits-words)',
+      extraSet,
+      [],
+    )
     .option('--seed <s>', 'seed of the Gaussian splitting', positiveInt, 1)
     .addHelpText(
       'after',
       examples(
         'asr-distill train-mono data/digits/train exp/feats/train data/lang/digits exp/mono',
         'asr-distill train-mono data/digits/train exp/feats/train data/lang/digits exp/mono --iters 30 --total-gauss 1000 --jobs 2',
+        'asr-distill train-mono data/digits/train exp/feats/train data/lang/digits-words exp/mono --extra data/words/train:exp/feats/words',
       ),
     )
     .action(
@@ -45,7 +59,7 @@ export function register(program: Command): void {
           featsDir: string,
           langDir: string,
           modelDir: string,
-          o: { iters: number; totalGauss: number; jobs?: number; beam: number; retryBeam: number; silProb: number; selfLoopScale: number; acousticScale: number; refineWindow: number; refineContext: number; nonsilStates: number; silStates: number; seed: number },
+          o: { iters: number; totalGauss: number; jobs?: number; beam: number; retryBeam: number; silProb: number; selfLoopScale: number; acousticScale: number; refineWindow: number; refineContext: number; nonsilStates: number; silStates: number; seed: number; extra: { dataDir: string; featsDir: string }[] },
         ) => {
           const res = await trainMono(dataDir, featsDir, langDir, modelDir, {
             iters: o.iters,
@@ -57,6 +71,7 @@ export function register(program: Command): void {
             graph: { silProb: o.silProb, selfLoopScale: o.selfLoopScale },
             topology: defaultTopology({ nonsilenceStates: o.nonsilStates, silenceStates: o.silStates }),
             seed: o.seed,
+            extra: o.extra,
             refineInTraining: { windowFrames: o.refineWindow, contextFrames: o.refineContext },
             log: (l) => process.stdout.write(`train-mono: ${l.replace(/^train-mono: /, '')}\n`),
           });
