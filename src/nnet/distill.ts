@@ -17,6 +17,7 @@ import { writeDnnModelDir, MODEL_LANG_DIR, type DnnModelMeta } from './model-dir
 import { countPdfs, logPriors } from './priors.js';
 import {
   computeTeacherTargets,
+  onlineTeacherSource,
   formatSoftTargets,
   readSoftTargetCache,
   teacherIdentity,
@@ -26,7 +27,8 @@ import {
   type TeacherTargets,
 } from './soft-targets.js';
 import { splicedDim, type SpliceContext } from './splice.js';
-import { trainModel, type EpochStats, type LossConfig } from './train.js';
+import { trainModel, type EpochStats, type LossConfig, type TrainBatchSource } from './train.js';
+import { featureStd, TransferNoise } from './transfer-noise.js';
 import { summarizeHistory, type TrainSettings } from './train-worker.js';
 
 /** Options of distill. */
@@ -44,6 +46,12 @@ export interface DistillOptions {
   loss: 'soft-ce' | 'logit-mse';
   /** Top-K soft-target cache file (Arrow); reused when T and teacher match, rejected otherwise. */
   cache?: string;
+  /**
+   * Gaussian noise added to every transfer frame, fresh each epoch, as a fraction of each feature
+   * dimension's standard deviation; the teacher's targets are computed on the noisy frames
+   * (transfer-noise.ts). 0 or absent: the paper's setup (the training frames as they are).
+   */
+  transferNoise?: number;
   /** `context` defaults to the teacher's. */
   settings: Omit<TrainSettings, 'context'> & { context?: SpliceContext };
   seed: number;
@@ -62,7 +70,7 @@ export interface DistillResult {
 }
 
 /** Check the option combination before any work (messages say what to do). */
-export function checkDistillOptions(o: Pick<DistillOptions, 'aliDir' | 'hardWeight' | 'temperature' | 'softTargets' | 'loss' | 'cache'>): void {
+export function checkDistillOptions(o: Pick<DistillOptions, 'aliDir' | 'hardWeight' | 'temperature' | 'softTargets' | 'loss' | 'cache' | 'transferNoise'>): void {
   if (!(o.temperature > 0) || !Number.isFinite(o.temperature)) throw new InputError(`--temperature ${o.temperature}: must be a positive number (the paper tried 1, 2, 5, 10)`);
   if (!(o.hardWeight >= 0)) throw new InputError(`--hard-weight ${o.hardWeight}: must be >= 0 (the paper used 0.5)`);
   if (o.aliDir === null && o.hardWeight !== 0) {
@@ -72,6 +80,11 @@ export function checkDistillOptions(o: Pick<DistillOptions, 'aliDir' | 'hardWeig
     throw new InputError(`--loss logit-mse matches the teacher's full logit vector; use --soft-targets full with it`);
   }
   if (o.cache && o.softTargets.kind !== 'top-k') throw new InputError(`--cache keeps top-K soft targets; use it with --soft-targets top-k:K`);
+  const noise = o.transferNoise ?? 0;
+  if (!(noise >= 0) || !Number.isFinite(noise)) throw new InputError(`--transfer-noise ${noise}: must be a number >= 0 (e.g. 0.5; 0 = off)`);
+  if (noise > 0 && o.softTargets.kind === 'top-k') {
+    throw new InputError(`--transfer-noise computes the teacher's targets per batch on the noisy frames, so there is nothing to keep as top-K; use --soft-targets full with it`);
+  }
 }
 
 /** Load a corpus for the student, checked against the teacher (features dim, CMVN, pdfs). */
@@ -136,55 +149,76 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   const teacherId = await teacherIdentity(teacher);
   const key = { temperature: o.temperature, teacherId, teacherDir: path.resolve(o.teacherDir) };
   const fwd = new AcousticForward(teacher);
+  const inputDim = splicedDim(corpus.dim, context);
+  const numFrames = corpus.uttStart[corpus.uttIds.length];
+  const noise = o.transferNoise ?? 0;
   let cacheUsed = false;
-  let trainTargets: TeacherTargets;
-  let devTargets: TeacherTargets | undefined;
+  let train: TrainBatchSource;
+  let devSource: TrainBatchSource | undefined;
   try {
-    if (o.cache && (await pathExists(o.cache))) {
-      const cached = await readSoftTargetCache(o.cache, corpus, key);
-      // The cache holds soft targets; labels for an unlabeled set are the teacher's top pdf.
-      const argmax = new Int32Array(cached.pdfIds.length / cached.k);
-      for (let g = 0; g < argmax.length; g++) argmax[g] = cached.pdfIds[g * cached.k];
-      trainTargets = { targets: cached, argmax };
-      cacheUsed = true;
-    } else {
-      trainTargets = teacherTargets(fwd, corpus, o, `teacher targets T=${o.temperature}`);
-      if (o.cache) await writeSoftTargetCache(o.cache, corpus, trainTargets.targets as TopKTargets, key);
-    }
+    let devTargets: TeacherTargets | undefined;
     if (dev) devTargets = teacherTargets(fwd, dev, o, `teacher targets (dev)`);
+    // A held-out split of an unlabeled set has no labels either (newbob needs an accuracy to follow).
+    if (o.aliDir === null && dev && devSpec && 'split' in devSpec) dev.labels = devTargets!.argmax;
+    if (dev) devSource = createBatchSource(dev, { context, seed: o.seed, shuffle: false, targets: devTargets!.targets });
+    if (noise > 0) {
+      // Targets change with the noise every epoch: the teacher runs on each batch as it is made.
+      train = onlineTeacherSource(createBatchSource(corpus, { context, seed: o.seed }), fwd, {
+        temperature: o.temperature,
+        withSoft: o.loss === 'soft-ce',
+        withLogits: o.loss === 'logit-mse',
+        noise: new TransferNoise(noise, featureStd(corpus), o.seed),
+        labelsFromTeacher: o.aliDir === null,
+      });
+    } else {
+      let trainTargets: TeacherTargets;
+      if (o.cache && (await pathExists(o.cache))) {
+        const cached = await readSoftTargetCache(o.cache, corpus, key);
+        // The cache holds soft targets; labels for an unlabeled set are the teacher's top pdf.
+        const argmax = new Int32Array(cached.pdfIds.length / cached.k);
+        for (let g = 0; g < argmax.length; g++) argmax[g] = cached.pdfIds[g * cached.k];
+        trainTargets = { targets: cached, argmax };
+        cacheUsed = true;
+      } else {
+        trainTargets = teacherTargets(fwd, corpus, o, `teacher targets T=${o.temperature}`);
+        if (o.cache) await writeSoftTargetCache(o.cache, corpus, trainTargets.targets as TopKTargets, key);
+      }
+      // Unlabeled transfer set: the labels only feed the accuracy figures (W = 0), so use the teacher's choice.
+      if (o.aliDir === null) corpus.labels = trainTargets.argmax;
+      train = createBatchSource(corpus, { context, seed: o.seed, targets: trainTargets.targets });
+    }
+  } catch (e) {
+    fwd.dispose();
+    throw e;
+  }
+
+  const loss: LossConfig = { kind: o.loss, temperature: o.temperature, hardWeight: o.hardWeight, softWeight: 1 };
+  let trained: Awaited<ReturnType<typeof trainModel>>;
+  try {
+    trained = await trainModel({
+      arch: o.arch,
+      inputDim,
+      numPdfs: teacher.meta.numPdfs,
+      train,
+      dev: devSource,
+      epochs: o.settings.epochs,
+      batchSize: o.settings.batchSize,
+      optimizer: o.settings.optimizer,
+      learningRate: o.settings.learningRate,
+      momentum: o.settings.momentum,
+      newbob: o.settings.newbob,
+      loss,
+      seed: o.seed,
+      // The noise changes the batches, not their count: a resume must use the same.
+      dataKey: noise > 0 ? `transfer-noise ${noise}` : undefined,
+      outDir: o.studentDir,
+      resume: o.resume && (await pathExists(path.join(o.studentDir, 'checkpoint'))),
+      progress: { label: `distill ${path.basename(o.studentDir)}`, quiet: o.quiet },
+    });
   } finally {
     fwd.dispose();
   }
-  // Unlabeled transfer set: the labels only feed the accuracy figures (W = 0), so use the teacher's choice.
-  if (o.aliDir === null) {
-    corpus.labels = trainTargets.argmax;
-    // A held-out split of an unlabeled set has no labels either (newbob needs an accuracy to follow).
-    if (dev && devSpec && 'split' in devSpec) dev.labels = devTargets!.argmax;
-  }
-
-  const inputDim = splicedDim(corpus.dim, context);
-  const numFrames = corpus.uttStart[corpus.uttIds.length];
-  const train = createBatchSource(corpus, { context, seed: o.seed, targets: trainTargets.targets });
-  const devSource = dev ? createBatchSource(dev, { context, seed: o.seed, shuffle: false, targets: devTargets!.targets }) : undefined;
-  const loss: LossConfig = { kind: o.loss, temperature: o.temperature, hardWeight: o.hardWeight, softWeight: 1 };
-  const { weights, history } = await trainModel({
-    arch: o.arch,
-    inputDim,
-    numPdfs: teacher.meta.numPdfs,
-    train,
-    dev: devSource,
-    epochs: o.settings.epochs,
-    batchSize: o.settings.batchSize,
-    optimizer: o.settings.optimizer,
-    learningRate: o.settings.learningRate,
-    momentum: o.settings.momentum,
-    newbob: o.settings.newbob,
-    loss,
-    seed: o.seed,
-    outDir: o.studentDir,
-    resume: o.resume && (await pathExists(path.join(o.studentDir, 'checkpoint'))),
-    progress: { label: `distill ${path.basename(o.studentDir)}`, quiet: o.quiet },
-  });
+  const { weights, history } = trained;
   const priors = o.aliDir ? logPriors(countPdfs([{ pdfIds: corpus.labels }], corpus.numPdfs)) : teacher.meta.priors;
   const meta: DnnModelMeta = {
     type: 'dnn',
@@ -205,7 +239,15 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
       date: new Date().toISOString(),
       seed: o.seed,
       epochs: history.length,
-      teacher: { dir: key.teacherDir, id: teacherId, temperature: o.temperature, loss: o.loss, hardWeight: o.hardWeight, softTargets: formatSoftTargets(o.softTargets) },
+      teacher: {
+        dir: key.teacherDir,
+        id: teacherId,
+        temperature: o.temperature,
+        loss: o.loss,
+        hardWeight: o.hardWeight,
+        softTargets: formatSoftTargets(o.softTargets),
+        transferNoise: noise,
+      },
     },
   };
   const teacherLang = path.join(teacher.dir, MODEL_LANG_DIR);

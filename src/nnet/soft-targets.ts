@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { Field, Float32, Int32, List, Schema, Table, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { splicedChunks, corpusFrames, type FrameCorpus, type FrameTargets } from './batches.js';
+import { splicedChunks, corpusFrames, type Batch, type BatchSource, type FrameCorpus, type FrameTargets } from './batches.js';
+import type { TransferNoise } from './transfer-noise.js';
 import { AcousticForward, ENSEMBLE_FILE, combinePosteriors, meanCentredLogits, type AcousticModel } from './ensemble.js';
 import { MODEL_META_FILE } from './model-dir.js';
 import { MODEL_JSON, WEIGHTS_BIN } from './model.js';
@@ -130,6 +131,64 @@ export interface TeacherTargets {
 }
 
 /**
+ * The teacher's targets for `n` spliced rows: soft = mean over members of softmax(z_m / T) and,
+ * with `withLogits`, the mean of the members' centred logits (logit-mse).
+ */
+export function teacherBatchTargets(fwd: AcousticForward, x: Float32Array, n: number, temperature: number, withLogits: boolean): { soft: Float32Array; logits?: Float32Array } {
+  const numPdfs = fwd.numPdfs;
+  if (withLogits) {
+    const z = fwd.memberLogits(x, n);
+    return { soft: combinePosteriors(z.map((zm) => softmaxRows(zm, numPdfs, temperature)), numPdfs, 'arithmetic'), logits: meanCentredLogits(z, numPdfs) };
+  }
+  // Average probabilities (Hinton et al. 2015 sec. 4: "the ensemble's ... average of the predictive distributions").
+  return { soft: combinePosteriors(fwd.memberPosteriors(x, n, temperature), numPdfs, 'arithmetic') };
+}
+
+/** Index of the largest entry of row `i` (first one on ties). */
+function rowArgmax(m: Float32Array, i: number, numPdfs: number): number {
+  let best = 0;
+  for (let j = 1; j < numPdfs; j++) if (m[i * numPdfs + j] > m[i * numPdfs + best]) best = j;
+  return best;
+}
+
+/** Options of onlineTeacherSource. */
+export interface OnlineTeacherOptions {
+  temperature: number;
+  withSoft: boolean;
+  withLogits: boolean;
+  /** Perturb each batch's inputs before the teacher and the student see them. */
+  noise?: TransferNoise;
+  /** Replace the batch labels by the teacher's best pdf (unlabeled transfer set: labels only feed the accuracy figures). */
+  labelsFromTeacher?: boolean;
+}
+
+/**
+ * A training source whose batches carry the teacher's targets computed when the batch is made,
+ * on the batch's (optionally perturbed) inputs. Needed when the inputs change every epoch (a
+ * transfer set with noise); deterministic per (epoch, batch) like the base source, so resume is exact.
+ */
+export function onlineTeacherSource(base: BatchSource, fwd: AcousticForward, o: OnlineTeacherOptions): BatchSource {
+  if (base.inputDim !== fwd.inputDim || base.numPdfs !== fwd.numPdfs) {
+    throw new InputError(`teacher expects ${fwd.inputDim}-dim inputs and ${fwd.numPdfs} pdfs, the transfer set gives ${base.inputDim} and ${base.numPdfs}`);
+  }
+  return {
+    inputDim: base.inputDim,
+    numPdfs: base.numPdfs,
+    numFrames: base.numFrames,
+    *batches(epoch: number, batchSize: number): Iterable<Batch> {
+      let k = 0;
+      for (const b of base.batches(epoch, batchSize)) {
+        o.noise?.apply(b.x, b.size, base.inputDim, epoch, k);
+        k++;
+        const t = teacherBatchTargets(fwd, b.x, b.size, o.temperature, o.withLogits);
+        if (o.labelsFromTeacher) for (let i = 0; i < b.size; i++) b.labels[i] = rowArgmax(t.soft, i, base.numPdfs);
+        yield { ...b, soft: o.withSoft ? t.soft : undefined, teacherLogits: t.logits };
+      }
+    },
+  };
+}
+
+/**
  * Run the teacher over every frame of `corpus` (spliced `chunkFrames` at a time) and keep its soft
  * targets at temperature T: mean over members of softmax(z / T). `withLogits` also keeps the mean
  * of the members' centred logits (for logit-mse); `mode` top-k keeps K per frame.
@@ -154,19 +213,11 @@ export function computeTeacherTargets(
   const logits = opts.withLogits ? new Float32Array(total * numPdfs) : undefined;
   const argmax = new Int32Array(total);
   for (const { start: s, n, x: xs } of splicedChunks(corpus, ctx, chunk)) {
-    let soft: Float32Array;
-    if (logits) {
-      const z = fwd.memberLogits(xs, n);
-      logits.set(meanCentredLogits(z, numPdfs), s * numPdfs);
-      soft = combinePosteriors(z.map((zm) => softmaxRows(zm, numPdfs, temperature)), numPdfs, 'arithmetic');
-    } else {
-      // Average probabilities (Hinton et al. 2015 sec. 4: "the ensemble's ... average of the predictive distributions").
-      soft = combinePosteriors(fwd.memberPosteriors(xs, n, temperature), numPdfs, 'arithmetic');
-    }
+    const t = teacherBatchTargets(fwd, xs, n, temperature, logits !== undefined);
+    const soft = t.soft;
+    if (logits) logits.set(t.logits!, s * numPdfs);
     for (let i = 0; i < n; i++) {
-      let best = 0;
-      for (let j = 1; j < numPdfs; j++) if (soft[i * numPdfs + j] > soft[i * numPdfs + best]) best = j;
-      argmax[s + i] = best;
+      argmax[s + i] = rowArgmax(soft, i, numPdfs);
       if (topIds) topKRow(soft.subarray(i * numPdfs, (i + 1) * numPdfs), k, topIds, topProbs!, (s + i) * k);
     }
     if (dense) dense.set(soft, s * numPdfs);

@@ -51,6 +51,8 @@ export interface TrainOptions {
   newbob?: NewbobConfig;
   loss: LossConfig;
   seed: number;
+  /** What the batches are beyond their frame count (e.g. the distillation transfer noise): a resume must see the same. */
+  dataKey?: string;
   /** Receives checkpoint/ (every epoch) and train.log.jsonl (one line per epoch). */
   outDir: string;
   /** Continue from outDir/checkpoint if present (same options required). */
@@ -97,6 +99,8 @@ function fingerprint(o: TrainOptions): string {
     newbob: o.newbob ?? null,
     loss: o.loss,
     seed: o.seed,
+    // Only when set, so that checkpoints written before the field existed still resume.
+    ...(o.dataKey !== undefined ? { dataKey: o.dataKey } : {}),
   });
 }
 

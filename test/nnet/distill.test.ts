@@ -39,6 +39,13 @@ test('checkDistillOptions: each bad combination says what to do', () => {
     message: "--loss logit-mse matches the teacher's full logit vector; use --soft-targets full with it",
   });
   assert.throws(() => checkDistillOptions({ ...base, cache: 'x.arrow' }), { name: 'InputError', message: '--cache keeps top-K soft targets; use it with --soft-targets top-k:K' });
+  checkDistillOptions({ ...base, transferNoise: 0 });
+  checkDistillOptions({ ...base, transferNoise: 0.5 });
+  assert.throws(() => checkDistillOptions({ ...base, transferNoise: -1 }), { name: 'InputError', message: '--transfer-noise -1: must be a number >= 0 (e.g. 0.5; 0 = off)' });
+  assert.throws(() => checkDistillOptions({ ...base, transferNoise: 0.5, softTargets: { kind: 'top-k', k: 3 } }), {
+    name: 'InputError',
+    message: "--transfer-noise computes the teacher's targets per batch on the noisy frames, so there is nothing to keep as top-K; use --soft-targets full with it",
+  });
 });
 
 test('distill on an unlabeled transfer set takes pdfs, priors and transition model from the teacher; the top-K cache is reused', async () => {
@@ -71,7 +78,7 @@ test('distill on an unlabeled transfer set takes pdfs, priors and transition mod
   assert.equal(s.meta.inputDim, 12);
   assert.equal(s.meta.numPdfs, t.meta.numPdfs);
   assert.equal(s.meta.trainedOn.ali, null);
-  assert.deepEqual(s.meta.trainedOn.teacher, { dir: path.resolve(teacher), id: r1.teacherId, temperature: 2, loss: 'soft-ce', hardWeight: 0, softTargets: 'top-k:4' });
+  assert.deepEqual(s.meta.trainedOn.teacher, { dir: path.resolve(teacher), id: r1.teacherId, temperature: 2, loss: 'soft-ce', hardWeight: 0, softTargets: 'top-k:4', transferNoise: 0 });
   assert.deepEqual(s.transitionModel, t.transitionModel);
   await fs.access(path.join(student, 'lang', 'phones.txt'));
   const w1 = await fs.readFile(path.join(student, 'weights.bin'));
@@ -106,4 +113,41 @@ test('distill with labels and logit-mse', async () => {
   assert.equal(s.meta.trainedOn.teacher!.loss, 'logit-mse');
   assert.equal(s.meta.trainedOn.ali, path.resolve(data.aliDir));
   assert.equal(await isEnsembleDir(teacher), false);
+});
+
+test('distill with transfer noise: the teacher runs on the noisy batches; a resumed run ends with the same weights; the noise is recorded', async () => {
+  const o: DistillOptions = {
+    featsDir: data.featsDir,
+    aliDir: data.aliDir,
+    teacherDir: teacher,
+    studentDir: path.join(root, 'student-noise'),
+    arch: { hidden: [{ units: 6 }], activation: 'relu' },
+    temperature: 2,
+    hardWeight: 0.5,
+    softTargets: { kind: 'full' },
+    loss: 'soft-ce',
+    transferNoise: 0.5,
+    settings: { ...settings, epochs: 2 },
+    seed: 3,
+    quiet: true,
+  };
+  const full = await distill(o);
+  assert.equal(full.history.length, 2);
+  const s = await readDnnModelDir(o.studentDir);
+  assert.equal(s.meta.trainedOn.teacher!.transferNoise, 0.5);
+  const w = await fs.readFile(path.join(o.studentDir, 'weights.bin'));
+  // Without noise the student differs (the batches and targets are other).
+  const clean = path.join(root, 'student-clean');
+  await distill({ ...o, studentDir: clean, transferNoise: 0 });
+  assert.notDeepEqual(await fs.readFile(path.join(clean, 'weights.bin')), w);
+  // One epoch, then resume to two: identical to the uninterrupted run.
+  const split = path.join(root, 'student-noise-resumed');
+  await distill({ ...o, studentDir: split, settings: { ...o.settings, epochs: 1 } });
+  await distill({ ...o, studentDir: split, resume: true });
+  assert.deepEqual(await fs.readFile(path.join(split, 'weights.bin')), w);
+  // Resuming with another noise strength is refused (the checkpoint saw other batches).
+  await assert.rejects(distill({ ...o, studentDir: split, transferNoise: 0.3, settings: { ...o.settings, epochs: 3 }, resume: true }), {
+    name: 'InputError',
+    message: `${path.join(split, 'checkpoint', 'state.json')}: the checkpoint was written with different training options; rerun with the same options, or without --resume to start over`,
+  });
 });

@@ -4,10 +4,12 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectBackend } from '../../src/nnet/backend.js';
-import { buildFrameCorpus } from '../../src/nnet/batches.js';
+import { buildFrameCorpus, createBatchSource } from '../../src/nnet/batches.js';
 import { AcousticForward, loadAcousticModel, writeEnsembleManifest } from '../../src/nnet/ensemble.js';
 import {
   computeTeacherTargets,
+  onlineTeacherSource,
+  teacherBatchTargets,
   DenseTargets,
   formatSoftTargets,
   parseSoftTargets,
@@ -19,6 +21,7 @@ import {
   writeSoftTargetCache,
 } from '../../src/nnet/soft-targets.js';
 import { spliceUtterance } from '../../src/nnet/splice.js';
+import { featureStd, TransferNoise } from '../../src/nnet/transfer-noise.js';
 import { synthUtterances, tinyTransitionModel, writeRandomModel } from './pipeline-fixtures.js';
 
 before(async () => {
@@ -131,4 +134,49 @@ test('topKRow agrees with a full sort on random rows, ties broken by lower pdf i
     const sum = order.reduce((s, i) => s + row[i], 0);
     order.forEach((pdf, j) => assert.ok(Math.abs(probs[j] - (sum > 0 ? row[pdf] / sum : 1 / order.length)) < 1e-6));
   }
+});
+
+test('onlineTeacherSource: targets computed per batch equal the precomputed ones without noise; with noise they follow the noisy inputs', async () => {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'online-'));
+  const tm = tinyTransitionModel(3, 2);
+  await writeRandomModel(path.join(tmp, 'a'), { featDim: 2, left: 1, right: 1, tm, seed: 5 });
+  await writeRandomModel(path.join(tmp, 'b'), { featDim: 2, left: 1, right: 1, tm, seed: 6 });
+  await writeEnsembleManifest(tmp, { type: 'ensemble', combine: 'arithmetic', members: ['a', 'b'] });
+  const corpus = buildFrameCorpus(synthUtterances({ numUtts: 3, dim: 2, numPdfs: 6, seed: 2, minFrames: 4, maxFrames: 7 }), 2, 6);
+  const fwd = new AcousticForward(await loadAcousticModel(tmp));
+  const ctx = { left: 1, right: 1 };
+  const T = 2;
+  const pre = computeTeacherTargets(fwd, corpus, { temperature: T, mode: { kind: 'full' }, withLogits: true });
+  const withPre = [...createBatchSource(corpus, { context: ctx, seed: 4, targets: pre.targets }).batches(1, 5)];
+  const online = onlineTeacherSource(createBatchSource(corpus, { context: ctx, seed: 4 }), fwd, { temperature: T, withSoft: true, withLogits: true });
+  const got = [...online.batches(1, 5)];
+  assert.equal(got.length, withPre.length);
+  got.forEach((b, i) => {
+    assert.deepEqual(b.labels, withPre[i].labels);
+    for (let j = 0; j < b.soft!.length; j++) assert.ok(Math.abs(b.soft![j] - withPre[i].soft![j]) < 1e-6);
+    for (let j = 0; j < b.teacherLogits!.length; j++) assert.ok(Math.abs(b.teacherLogits![j] - withPre[i].teacherLogits![j]) < 1e-5);
+  });
+
+  // With noise: inputs differ from the clean batch, targets are the teacher's on the noisy inputs,
+  // and the same epoch gives the same batches again (exact resume).
+  const noise = new TransferNoise(0.5, featureStd(corpus), 9);
+  const noisy = onlineTeacherSource(createBatchSource(corpus, { context: ctx, seed: 4 }), fwd, { temperature: T, withSoft: true, withLogits: false, noise, labelsFromTeacher: true });
+  const n1 = [...noisy.batches(1, 5)];
+  const n2 = [...noisy.batches(1, 5)];
+  assert.deepEqual(n1, n2);
+  assert.notDeepEqual(n1[0].x, got[0].x);
+  assert.equal(n1[0].teacherLogits, undefined);
+  const ref = teacherBatchTargets(fwd, n1[0].x, n1[0].size, T, false).soft;
+  assert.deepEqual(n1[0].soft, ref);
+  // labelsFromTeacher: each label is the teacher's best pdf on the noisy frame
+  for (let i = 0; i < n1[0].size; i++) {
+    const row = Array.from(ref.subarray(i * 6, (i + 1) * 6));
+    assert.equal(n1[0].labels[i], row.indexOf(Math.max(...row)));
+  }
+  assert.throws(() => onlineTeacherSource(createBatchSource(corpus, { context: { left: 0, right: 0 }, seed: 4 }), fwd, { temperature: T, withSoft: true, withLogits: false }), {
+    name: 'InputError',
+    message: 'teacher expects 6-dim inputs and 6 pdfs, the transfer set gives 2 and 6',
+  });
+  fwd.dispose();
+  await fs.rm(tmp, { recursive: true });
 });

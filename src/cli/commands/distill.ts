@@ -14,6 +14,7 @@ interface DistillCliOptions extends TrainingCliOptions {
   softTargets: SoftTargetMode;
   loss: 'soft-ce' | 'logit-mse';
   cache?: string;
+  transferNoise?: number;
 }
 
 export function register(program: Command): void {
@@ -32,7 +33,13 @@ export function register(program: Command): void {
     .option('--hard-weight <W>', "weight of the hard-label cross-entropy (default 0.5 as in the paper; 0 with ALI_DIR '-')", finiteNumber)
     .option('--soft-targets <mode>', 'full, or top-k:K (keep the K most probable pdfs per frame, renormalised)', usageParser(parseSoftTargets), { kind: 'full' } as SoftTargetMode)
     .option('--loss <kind>', 'soft-ce: T^2 CE(teacher_T, student_T) + W CE; logit-mse: Caruana-style logit matching + W CE', oneOf('soft-ce', 'logit-mse'), 'soft-ce')
-    .option('--cache <file>', 'with top-k: keep the teacher targets in this Arrow file (reused when T and teacher match)');
+    .option('--cache <file>', 'with top-k: keep the teacher targets in this Arrow file (reused when T and teacher match)')
+    .option(
+      '--transfer-noise <R>',
+      "add Gaussian noise of R x each feature's standard deviation to every transfer frame, fresh each epoch, and compute the " +
+        "teacher's targets on the noisy frames (the student learns the teacher's function around the training frames); 0 = off, as in the paper",
+      finiteNumber,
+    );
   addTrainingOptions(cmd, { contextDefault: false })
     .addHelpText(
       'after',
@@ -40,6 +47,7 @@ export function register(program: Command): void {
         'asr-distill distill feats/train exp/ali_train exp/ens exp/student --arch 4x1024 --temperature 2 --hard-weight 0.5',
         'asr-distill distill feats/train exp/ali_train exp/ens exp/student --arch 2x512 --temperature 5 --soft-targets top-k:20 --cache exp/ens/soft-T5.arrow',
         'asr-distill distill feats/unlabeled - exp/ens exp/student --arch 4x1024 --temperature 2 --hard-weight 0',
+        'asr-distill distill feats/train exp/ali_train exp/ens exp/student --arch 4x1024 --temperature 2 --transfer-noise 0.5',
       ),
     )
     .action(
@@ -47,7 +55,7 @@ export function register(program: Command): void {
         const aliDir = aliArg === '-' ? null : aliArg;
         const hardWeight = o.hardWeight ?? (aliDir === null ? 0 : 0.5);
         const settings = trainSettingsFrom(o, o.context ?? { left: 0, right: 0 });
-        process.stderr.write(`distill: student ${describeArch(o.arch)}, T ${o.temperature}, hard weight ${hardWeight}, ${o.loss}\n`);
+        process.stderr.write(`distill: student ${describeArch(o.arch)}, T ${o.temperature}, hard weight ${hardWeight}, ${o.loss}${o.transferNoise ? `, transfer noise ${o.transferNoise}` : ''}\n`);
         const r = await distill({
           featsDir,
           aliDir,
@@ -59,6 +67,7 @@ export function register(program: Command): void {
           softTargets: o.softTargets,
           loss: o.loss,
           cache: o.cache,
+          transferNoise: o.transferNoise,
           settings: { ...settings, context: o.context },
           seed: o.seed,
           resume: o.resume ?? false,
