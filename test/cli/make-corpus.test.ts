@@ -64,3 +64,29 @@ test('make-corpus writes a tiny corpus and reports each split; impossible speake
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('make-corpus words writes only a train split, by the digits corpus train speakers of the same seed', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'cli-words-'));
+  try {
+    const out = path.join(dir, 'w');
+    const r = await cli('make-corpus', 'words', out, '--train-utts', '3', '--train-speakers', '3', '--dev-speakers', '1', '--test-speakers', '1', '--max-words', '3', '--seed', '4', '--jobs', '1');
+    assert.equal(r.code, 0, r.err);
+    const lines = r.out.trim().split('\n');
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], new RegExp(`^${out}/train: 3 utterances, 3 speakers, \\d+ words, \\d+\\.\\d min$`));
+    const meta = JSON.parse(await readFile(path.join(out, 'corpus.json'), 'utf8'));
+    assert.equal(meta.corpus, 'words');
+    assert.equal(meta.config.minWords, 2);
+    const d = await cli('make-corpus', 'digits', path.join(dir, 'd'), '--train-utts', '3', '--dev-utts', '1', '--test-utts', '1', '--train-speakers', '3', '--dev-speakers', '1', '--test-speakers', '1', '--seed', '4', '--jobs', '1');
+    assert.equal(d.code, 0, d.err);
+    const digits = JSON.parse(await readFile(path.join(dir, 'd', 'corpus.json'), 'utf8'));
+    assert.deepEqual(meta.speakers, digits.speakers);
+    const text = (await readFile(path.join(out, 'train/text'), 'utf8')).trim().split('\n');
+    assert.deepEqual(text.map((l) => l.split(' ')[0]), ['train01-w0001', 'train02-w0001', 'train03-w0001']);
+    for (const l of text) assert.ok(l.split(' ').length - 1 >= 2 && l.split(' ').length - 1 <= 3, l);
+    const help = await cli('make-corpus', '--help');
+    assert.match(help.out, /\$ asr-distill make-corpus words data\/words --train-utts 600/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

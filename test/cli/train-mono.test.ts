@@ -57,6 +57,32 @@ test('train-mono -> align -> show-ali -> ali-accuracy -> import-ali on a tiny co
   });
 });
 
+test('train-mono --extra trains on a second set too; align writes the LANG_DIR it was given, not the model\'s', async () => {
+  await withTmp(async (dir) => {
+    // The training lang has a word the aligned data never uses (like data/lang/digits-words).
+    const c = await writeFileCorpus(path.join(dir, 'a'), 12);
+    const x = await writeFileCorpus(path.join(dir, 'b'), 12, 6, { uttTag: 'x', extraLexicon: 'kin K IH N\n' });
+    const mono = path.join(dir, 'mono');
+    const t = await runCli('train-mono', c.dataDir, c.featsDir, x.lang.dir, mono, '--iters', '4', '--total-gauss', '60', '--jobs', '1', '--extra', `${x.dataDir}:${x.featsDir}`);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, new RegExp(`^train-mono: extra set ${x.dataDir}: 13 utterances, \\d+ frames, 2 left out$`, 'm'));
+    assert.match(t.stdout, /^train-mono: 26 utterances, \d+ frames \(0\.\d\d h\), 4 left out, feature dim 39$/m);
+    const info = JSON.parse(await readFile(path.join(mono, 'model.json'), 'utf8'));
+    assert.deepEqual(info.extraTrainingSets, [path.resolve(x.dataDir)]);
+    const failed = await readFile(path.join(mono, 'failed'), 'utf8');
+    for (const u of [c.bad.oov, c.bad.noFeats, x.bad.oov, x.bad.noFeats, c.bad.short, x.bad.short]) assert.match(failed, new RegExp(`^${u} `, 'm'));
+    const ali = path.join(dir, 'ali');
+    const a = await runCli('align', c.dataDir, c.featsDir, c.lang.dir, mono, ali, '--jobs', '1');
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(await readFile(path.join(ali, 'lang', 'words.txt'), 'utf8'), await readFile(path.join(c.lang.dir, 'words.txt'), 'utf8'));
+    assert.notEqual(await readFile(path.join(mono, 'lang', 'words.txt'), 'utf8'), await readFile(path.join(c.lang.dir, 'words.txt'), 'utf8'));
+    // The same set twice: its ids collide.
+    const dup = await runCli('train-mono', c.dataDir, c.featsDir, c.lang.dir, path.join(dir, 'm2'), '--iters', '2', '--extra', `${c.dataDir}:${c.featsDir}`);
+    assert.equal(dup.code, 1);
+    assert.match(dup.stderr, /^asr-distill train-mono: utterance spk0-000 is in two of the training sets; utterance ids must be unique across them\n$/m);
+  });
+});
+
 test('hmm commands: help with examples, usage errors exit 2, input errors exit 1', async () => {
   for (const cmd of ['train-mono', 'align', 'show-ali', 'import-ali', 'ali-accuracy']) {
     const h = await runCli(cmd, '--help');
@@ -68,6 +94,9 @@ test('hmm commands: help with examples, usage errors exit 2, input errors exit 1
   assert.equal((await runCli('align', 'd', 'f', 'l', 'm', 'a', '--self-loop-scale', 'x')).code, 2);
   assert.equal((await runCli('align', 'd', 'f', 'l', 'm', 'a', '--refine-window', '-1')).code, 2);
   assert.equal((await runCli('train-mono', 'd', 'f', 'l', 'm', '--acoustic-scale', 'x')).code, 2);
+  const extra = await runCli('train-mono', 'd', 'f', 'l', 'm', '--extra', 'words-only');
+  assert.equal(extra.code, 2);
+  assert.match(extra.stderr, /expected DATA_DIR:FEATS_DIR, got 'words-only'/);
   assert.equal((await runCli('ali-accuracy', 'a', 'r', '--by-type', '-1')).code, 2);
   assert.equal((await runCli('import-ali', 'htk', 'a', 'b', 'c')).code, 2);
   const bad = await runCli('show-ali', '/nonexistent/ali');

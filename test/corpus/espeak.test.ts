@@ -75,6 +75,10 @@ test('tokenizePhonemeStrings aligns mnemonics and IPA, including the empty IPA o
   assert.deepEqual(t.map((x) => [x.name, x.ipa, x.wordIndex, x.stress]), [
     ['T', 'θ', 0, 0], ['r', 'ɹ', 0, 0], ['i:', 'iː', 0, 1], [';', '', 0, 0], ['eI', 'eɪ', 1, 1], ['t', 't', 1, 0],
   ]);
+  // en-gb-scotland "nosy" before a pause: the pause has no `_` in the IPA string at all.
+  const nosy = tokenizePhonemeStrings("n_'oU_z_i_;", 'n_ˈoː_z_eʲ', 'x');
+  assert.deepEqual(nosy.map((x) => [x.name, x.ipa]), [['n', 'n'], ['oU', 'oː'], ['z', 'z'], ['i', 'eʲ'], [';', '']]);
+  assert.throws(() => tokenizePhonemeStrings('n_i_z', 'n_eʲ', 'x'), { message: "espeak: x: word 1 has phonemes 'n_i_z' but IPA 'n_eʲ'" });
   assert.throws(() => tokenizePhonemeStrings('a b', 'a', 'x'), { message: "espeak: x: 2 words in 'a b' but 1 in 'a'" });
   assert.throws(() => tokenizePhonemeStrings('a_b', 'a', 'x'), { message: "espeak: x: word 1 has phonemes 'a_b' but IPA 'a'" });
 });
@@ -91,6 +95,13 @@ test('timePhonemes ends each phoneme at the next event and checks the events mat
     message: "espeak: x: phoneme 1 is 'd' in the audio but 't' (t) in the transcription",
   });
   assert.throws(() => timePhonemes(tokens, [ev[0]], 100, 'x'), { message: 'espeak: x: 1 phoneme events for 2 phonemes' });
+  // An event without the transcription's superscript modifier is the same phoneme (en-gb-scotland
+  // happY: event 'e', IPA 'eʲ'); a length mark is not a modifier.
+  const happy = tokenizePhonemeStrings('z_i', 'z_eʲ', 'x');
+  assert.deepEqual(timePhonemes(happy, [{ positionMs: 0, ipa: 'z' }, { positionMs: 50, ipa: 'e' }], 90, 'x').map((x) => x.ipa), ['z', 'eʲ']);
+  assert.throws(() => timePhonemes(tokens, [ev[0], { positionMs: 80, ipa: 'u' }], 100, 'x'), {
+    message: "espeak: x: phoneme 2 is 'u' in the audio but 'uː' (u:) in the transcription",
+  });
 });
 
 test('two separate eSpeak instances give the same bytes for a variant with breath and roughness noise (f3)', async () => {

@@ -24,23 +24,28 @@ export interface FileCorpus {
   bad: { oov: string; short: string; noFeats: string };
 }
 
-/** Write the corpus under `root`; `numUtts` good utterances over 3 speakers. */
-export async function writeFileCorpus(root: string, numUtts = 30, seed = 5): Promise<FileCorpus> {
+/**
+ * Write the corpus under `root`; `numUtts` good utterances over 3 speakers. `uttTag` goes between
+ * speaker and number in every utterance id (`spk0-x000`: a second corpus whose ids differ);
+ * `extraLexicon` adds lexicon lines (words the corpus never says).
+ */
+export async function writeFileCorpus(root: string, numUtts = 30, seed = 5, opts: { uttTag?: string; extraLexicon?: string } = {}): Promise<FileCorpus> {
   const langDir = path.join(root, 'lang');
-  await writeLangDir(langDir, { lexicon: parseLexicon(FILE_LEXICON, 'test lexicon') });
+  const tag = opts.uttTag ?? '';
+  await writeLangDir(langDir, { lexicon: parseLexicon(FILE_LEXICON + (opts.extraLexicon ?? ''), 'test lexicon') });
   const lang = await readLangDir(langDir);
   const tm = buildTransitionModel(lang.phones, lang.silencePhones);
   const rng = makeRng(seed, 'file-corpus');
   const dim = 40;
   const means = Array.from({ length: tm.numPdfs }, () => Array.from({ length: dim }, () => 2 * randNormal(rng)));
-  const words = [...lang.lexicon.keys()];
+  const words = [...parseLexicon(FILE_LEXICON, 'test lexicon').keys()];
   const entries = [];
   const feats: UttFeats[] = [];
   let ctm = '';
   const sil = lang.phoneIds.get('SIL')!;
   for (let u = 0; u < numUtts; u++) {
     const spk = `spk${u % 3}`;
-    const uttId = `${spk}-${String(u).padStart(3, '0')}`;
+    const uttId = `${spk}-${tag}${String(u).padStart(3, '0')}`;
     const ws = Array.from({ length: randInt(rng, 1, 3) }, () => words[randInt(rng, 0, words.length - 1)]);
     const phones = [sil];
     ws.forEach((w, i) => {
@@ -64,7 +69,7 @@ export async function writeFileCorpus(root: string, numUtts = 30, seed = 5): Pro
     entries.push({ uttId, speakerId: spk, wav: `wav/${uttId}.wav`, words: ws });
     feats.push({ uttId, speakerId: spk, numFrames: rows.length, dim, data: Float32Array.from(rows.flat()) });
   }
-  const bad = { oov: 'spk0-900', short: 'spk1-901', noFeats: 'spk2-902' };
+  const bad = { oov: `spk0-${tag}900`, short: `spk1-${tag}901`, noFeats: `spk2-${tag}902` };
   entries.push({ uttId: bad.oov, speakerId: 'spk0', wav: 'wav/x.wav', words: ['one', 'ten'] });
   entries.push({ uttId: bad.short, speakerId: 'spk1', wav: 'wav/y.wav', words: ['six', 'six', 'six'] });
   entries.push({ uttId: bad.noFeats, speakerId: 'spk2', wav: 'wav/z.wav', words: ['two'] });

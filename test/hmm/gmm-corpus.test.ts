@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { rm } from 'node:fs/promises';
-import { loadCmvn, loadGmmCorpus, makeGmmCorpus, shardByFrames } from '../../src/hmm/gmm-corpus.js';
+import { concatGmmCorpora, loadCmvn, loadGmmCorpus, makeGmmCorpus, shardByFrames } from '../../src/hmm/gmm-corpus.js';
 import { defaultGmmFeatureTransform } from '../../src/hmm/gmm-feats.js';
 import { readFeatsDir } from '../../src/store/feats-archive.js';
 import { withTmp } from './helpers.js';
@@ -24,6 +24,31 @@ test('makeGmmCorpus packs features into shared memory; shardByFrames balances fr
   assert.deepEqual(shardByFrames(Int32Array.of(10, 10, 10, 10), 2), [[0, 1], [2, 3]]);
   assert.deepEqual(shardByFrames(Int32Array.of(30, 1, 1, 1), 2), [[0], [1, 2, 3]]);
   assert.deepEqual(shardByFrames(Int32Array.of(5), 4), [[0]]);
+});
+
+test('concatGmmCorpora joins corpora in order with their failures; refuses duplicate ids and mixed dims', () => {
+  const slot = [{ phones: [1], optional: false }] as never;
+  const a = makeGmmCorpus([{ uttId: 'a1', feats: Float32Array.of(1, 2, 3, 4), numFrames: 2, slots: slot }], 2, [{ uttId: 'a9', reason: 'no features' }]);
+  const b = makeGmmCorpus(
+    [
+      { uttId: 'b1', feats: Float32Array.of(5, 6), numFrames: 1, slots: [] },
+      { uttId: 'b2', feats: Float32Array.of(7, 8, 9, 10), numFrames: 2, slots: [] },
+    ],
+    2,
+    [{ uttId: 'b9', reason: 'OOV' }],
+  );
+  const c = concatGmmCorpora([a, b]);
+  assert.deepEqual(c.uttIds, ['a1', 'b1', 'b2']);
+  assert.deepEqual(Array.from(c.feats), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(Array.from(c.offsets), [0, 2, 3]);
+  assert.deepEqual(Array.from(c.numFrames), [2, 1, 2]);
+  assert.equal(c.totalFrames, 5);
+  assert.ok(c.feats.buffer instanceof SharedArrayBuffer);
+  assert.equal(c.slots[0], slot);
+  assert.deepEqual(c.failed.map((f) => f.uttId), ['a9', 'b9']);
+  assert.throws(() => concatGmmCorpora([a, a]), { message: 'utterance a1 is in two of the training sets; utterance ids must be unique across them' });
+  const d3 = makeGmmCorpus([{ uttId: 'c1', feats: Float32Array.of(1, 2, 3), numFrames: 1, slots: [] }], 3);
+  assert.throws(() => concatGmmCorpora([a, d3]), { message: 'cannot train on feature sets of dims 2 and 3 together; extract every set with the same feature config' });
 });
 
 test('loadGmmCorpus lists unusable utterances; loadCmvn falls back to computed statistics with a note', async () => {
