@@ -1,6 +1,8 @@
 # --size default: the real experiment; must finish within 30 minutes on a 2-core machine.
 train_utts=2400; dev_utts=300; test_utts=300
 train_speakers=40; dev_speakers=4; test_speakers=6
+words_utts=2400  # varied-words utterances for the GMM (make-corpus words)
 mono_iters=30; mono_gauss=1000
 arch=3x256; context=5:5; epochs=8; lr=0.001; batch=256; optimizer=adam
 student_epochs=12
+transfer_noise=0.5  # distill --transfer-noise (0 = the paper's setup)
