@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from './run-cli.js';
-import { parseDevDirs, parseFraction, positiveNumber, trainSettingsFrom, usageParser, DEFAULT_LR, DEFAULT_NEWBOB } from '../../src/cli/commands/train.js';
+import { parseDevDirs, parseFraction, parseNewbobGains, positiveNumber, trainSettingsFrom, usageParser, DEFAULT_LR, DEFAULT_NEWBOB } from '../../src/cli/commands/train.js';
 import { parseContext } from '../../src/nnet/splice.js';
 
 test('train, ensemble, distill, eval-frames: --help has examples', async () => {
@@ -67,4 +67,14 @@ test('option parsers and settings', () => {
   assert.deepEqual(s.newbob, DEFAULT_NEWBOB);
   assert.equal(trainSettingsFrom({ ...base, newbob: true }, { left: 1, right: 1 }).newbob, undefined, 'no held-out set, no newbob');
   assert.equal(trainSettingsFrom({ ...base, devSplit: 0.2, newbob: false, lr: 0.5 }, { left: 1, right: 1 }).newbob, undefined);
+  assert.deepEqual(parseNewbobGains('0.002:0.001'), { halveWhenGainBelow: 0.002, stopWhenGainBelow: 0.001 });
+  assert.deepEqual(parseNewbobGains('0.005:-1'), { halveWhenGainBelow: 0.005, stopWhenGainBelow: -1 });
+  for (const bad of ['0.001:0.002', 'x:1', '0.002', '-1:-2']) {
+    assert.throws(() => parseNewbobGains(bad), { message: `expected HALVE:STOP accuracy gains with 0 <= HALVE and STOP <= HALVE (e.g. 0.005:0.001), got '${bad}'` });
+  }
+  assert.deepEqual(trainSettingsFrom({ ...base, devSplit: 0.2, newbobGains: parseNewbobGains('0.002:0.0005') }, { left: 1, right: 1 }).newbob, {
+    halveWhenGainBelow: 0.002,
+    stopWhenGainBelow: 0.0005,
+    maxHalvings: DEFAULT_NEWBOB.maxHalvings,
+  });
 });

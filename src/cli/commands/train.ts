@@ -41,6 +41,21 @@ export function positiveNumber(v: string): number {
   return n;
 }
 
+/**
+ * `--newbob-gains HALVE:STOP`: held-out accuracy gains (fractions) below which newbob starts
+ * halving the rate, and below which, once halving, it stops (Kaldi train_scheduler.sh
+ * start_halving_impr / end_halving_impr, on accuracy).
+ */
+export function parseNewbobGains(v: string): { halveWhenGainBelow: number; stopWhenGainBelow: number } {
+  const m = /^([^:]+):([^:]+)$/.exec(v);
+  const halve = m ? Number(m[1]) : NaN;
+  const stop = m ? Number(m[2]) : NaN;
+  if (!(Number.isFinite(halve) && Number.isFinite(stop) && halve >= 0 && stop <= halve)) {
+    throw new InvalidArgumentError(`expected HALVE:STOP accuracy gains with 0 <= HALVE and STOP <= HALVE (e.g. ${DEFAULT_NEWBOB.halveWhenGainBelow}:${DEFAULT_NEWBOB.stopWhenGainBelow}), got '${v}'`);
+  }
+  return { halveWhenGainBelow: halve, stopWhenGainBelow: stop };
+}
+
 /** Options shared by train, ensemble and distill. */
 export interface TrainingCliOptions {
   context?: SpliceContext;
@@ -54,6 +69,7 @@ export interface TrainingCliOptions {
   seed: number;
   backend: BackendName;
   newbob: boolean;
+  newbobGains?: { halveWhenGainBelow: number; stopWhenGainBelow: number };
   normVars?: boolean;
   resume?: boolean;
 }
@@ -78,6 +94,11 @@ export function addTrainingOptions(cmd: Command, opts: { contextDefault?: boolea
     .option('--seed <s>', 'random seed (initialisation, shuffling, dropout)', nonNegativeInt, 1)
     .option('--backend <name>', 'TensorFlow.js backend', oneOf('auto', 'tensorflow', 'wasm', 'cpu'), 'auto')
     .option('--no-newbob', 'keep the learning rate fixed (default with a held-out set: halve when accuracy stops improving, then stop)')
+    .option(
+      '--newbob-gains <halve:stop>',
+      `held-out accuracy gains per epoch below which newbob starts halving the rate, and then stops (default ${DEFAULT_NEWBOB.halveWhenGainBelow}:${DEFAULT_NEWBOB.stopWhenGainBelow})`,
+      parseNewbobGains,
+    )
     .option('--norm-vars', 'CMVN also normalises variances (Kaldi apply-cmvn --norm-vars)')
     .option('--resume', 'continue an interrupted run from its last checkpoint');
 }
@@ -93,7 +114,7 @@ export function trainSettingsFrom(o: TrainingCliOptions, context: SpliceContext)
     learningRate: o.lr ?? DEFAULT_LR[o.optimizer],
     optimizer: o.optimizer,
     momentum: o.momentum,
-    newbob: dev && o.newbob ? { ...DEFAULT_NEWBOB } : undefined,
+    newbob: dev && o.newbob ? { ...DEFAULT_NEWBOB, ...o.newbobGains } : undefined,
     backend: o.backend,
     dev,
     normVars: o.normVars ?? false,
