@@ -28,6 +28,16 @@ before(async () => {
   await selectBackend('cpu');
 });
 
+/** A temp dir holding a 2-member ensemble of random DNNs (featDim 2, context 1:1, 6 pdfs). */
+async function twoMemberEnsemble(prefix: string): Promise<string> {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const tm = tinyTransitionModel(3, 2);
+  await writeRandomModel(path.join(tmp, 'a'), { featDim: 2, left: 1, right: 1, tm, seed: 5 });
+  await writeRandomModel(path.join(tmp, 'b'), { featDim: 2, left: 1, right: 1, tm, seed: 6 });
+  await writeEnsembleManifest(tmp, { type: 'ensemble', combine: 'arithmetic', members: ['a', 'b'] });
+  return tmp;
+}
+
 test('parseSoftTargets', () => {
   assert.deepEqual(parseSoftTargets('full'), { kind: 'full' });
   assert.deepEqual(parseSoftTargets('top-k:20'), { kind: 'top-k', k: 20 });
@@ -61,11 +71,7 @@ test('topKRow keeps the K largest, renormalised; TopKTargets/DenseTargets fill r
 });
 
 test('teacher soft targets average member probabilities at T (never logits); top-K cache round trip and rejection', async () => {
-  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'soft-'));
-  const tm = tinyTransitionModel(3, 2);
-  await writeRandomModel(path.join(tmp, 'a'), { featDim: 2, left: 1, right: 1, tm, seed: 5 });
-  await writeRandomModel(path.join(tmp, 'b'), { featDim: 2, left: 1, right: 1, tm, seed: 6 });
-  await writeEnsembleManifest(tmp, { type: 'ensemble', combine: 'arithmetic', members: ['a', 'b'] });
+  const tmp = await twoMemberEnsemble('soft-');
   const utts = synthUtterances({ numUtts: 3, dim: 2, numPdfs: 6, seed: 2, minFrames: 4, maxFrames: 7 });
   const corpus = buildFrameCorpus(utts, 2, 6);
   const model = await loadAcousticModel(tmp);
@@ -137,11 +143,7 @@ test('topKRow agrees with a full sort on random rows, ties broken by lower pdf i
 });
 
 test('onlineTeacherSource: targets computed per batch equal the precomputed ones without noise; with noise they follow the noisy inputs', async () => {
-  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'online-'));
-  const tm = tinyTransitionModel(3, 2);
-  await writeRandomModel(path.join(tmp, 'a'), { featDim: 2, left: 1, right: 1, tm, seed: 5 });
-  await writeRandomModel(path.join(tmp, 'b'), { featDim: 2, left: 1, right: 1, tm, seed: 6 });
-  await writeEnsembleManifest(tmp, { type: 'ensemble', combine: 'arithmetic', members: ['a', 'b'] });
+  const tmp = await twoMemberEnsemble('online-');
   const corpus = buildFrameCorpus(synthUtterances({ numUtts: 3, dim: 2, numPdfs: 6, seed: 2, minFrames: 4, maxFrames: 7 }), 2, 6);
   const fwd = new AcousticForward(await loadAcousticModel(tmp));
   const ctx = { left: 1, right: 1 };
