@@ -59,6 +59,8 @@ student_epochs=${student_epochs_opt:-${student_epochs:-$epochs}}
 # Noise added to the transfer frames the teacher labels for the student (distill --transfer-noise;
 # 0 = the paper's setup, the training frames as they are). The size configs set the default.
 transfer_noise=${transfer_noise_opt:-${transfer_noise:-0}}
+# The student's newbob thresholds (empty = the toolkit's default, as for the members).
+student_newbob=${student_newbob:-}
 # The baseline is member 1 and the seed spread is taken over the members, so at least two.
 [ "$members" -ge 2 ] 2>/dev/null || { echo "run.sh: --members must be an integer >= 2, got '$members'" >&2; exit 2; }
 
@@ -141,7 +143,8 @@ stage_baseline() {
 distill_student() { # distill_student OUT_DIR TEMPERATURE
   asr distill "$feats/train" "$exp/ali_train" "$exp/ensemble" "$1" --arch "$student_arch" --context "$context" \
     --dev "$feats/dev,$exp/ali_dev" --temperature "$2" --hard-weight "$hard_weight" --epochs "$student_epochs" \
-    --transfer-noise "$transfer_noise" --lr "$lr" --batch "$batch" --optimizer "$optimizer" --seed $((seed + 200)) --resume
+    --transfer-noise "$transfer_noise" ${student_newbob:+--newbob-gains "$student_newbob"} \
+    --lr "$lr" --batch "$batch" --optimizer "$optimizer" --seed $((seed + 200)) --resume
 }
 
 stage_distill() {
@@ -186,7 +189,7 @@ stage_decode() {
 
 stage_report() {
   local sweep_label=${sweep//,/ } # --settings is comma-separated
-  asr report "$exp" --settings "size=$size,members=$members,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,words_utts=$words_utts,transfer_noise=$transfer_noise,sweep=${sweep_label:-none}"
+  asr report "$exp" --settings "size=$size,members=$members,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,student_newbob=${student_newbob:-default},words_utts=$words_utts,transfer_noise=$transfer_noise,sweep=${sweep_label:-none}"
   cat "$exp/RESULTS.md"
 }
 

@@ -47,6 +47,11 @@ export interface RunnerOptions {
   jobs?: number;
   /** `local` = worker threads (piscina); `inline` = in this thread, one at a time (debugging). */
   backend?: RunnerBackend;
+  /**
+   * How long an idle worker thread is kept (default 1 s). Jobs that keep state in their thread
+   * (a loaded model) and come in a stream with pauses between (an epoch's end) want it longer.
+   */
+  idleTimeoutMs?: number;
 }
 
 function rethrow(jobIndex: number, spec: JobSpec, r: WorkerResult): never {
@@ -89,12 +94,12 @@ class InlineRunner implements JobRunner {
 
 class LocalRunner implements JobRunner {
   private readonly pool: Piscina;
-  constructor(readonly jobs: number) {
+  constructor(readonly jobs: number, idleTimeoutMs = 1000) {
     this.pool = new Piscina({
       filename: siblingModuleUrl(import.meta.url, 'worker'),
       minThreads: 0,
       maxThreads: jobs,
-      idleTimeout: 1000,
+      idleTimeout: idleTimeoutMs,
       // One task per thread at a time: jobs are CPU-bound and each may hold a tfjs backend.
       concurrentTasksPerWorker: 1,
       // Piscina's default 'sync' atomics block an idle worker in Atomics.wait, which holds back the
@@ -127,5 +132,5 @@ export function defaultJobs(): number {
 /** Create the job runner. `--jobs 1` still uses a worker unless `backend: 'inline'`. */
 export function createJobRunner(options: RunnerOptions = {}): JobRunner {
   const jobs = Math.max(1, options.jobs ?? defaultJobs());
-  return options.backend === 'inline' ? new InlineRunner() : new LocalRunner(jobs);
+  return options.backend === 'inline' ? new InlineRunner() : new LocalRunner(jobs, options.idleTimeoutMs);
 }

@@ -30,6 +30,14 @@ export interface BatchSource {
   batches(epoch: number, batchSize: number): Iterable<Batch>;
 }
 
+/** A BatchSource whose batches are produced asynchronously, e.g. with targets from a worker (the trainer awaits each). */
+export interface AsyncBatchSource {
+  inputDim: number;
+  numPdfs: number;
+  numFrames: number;
+  batches(epoch: number, batchSize: number): AsyncIterable<Batch>;
+}
+
 /**
  * The frames of a corpus held once in memory: normalised features of all utterances back to back,
  * with one pdf label per frame. Utterance `u` owns frames `uttStart[u] .. uttStart[u+1]-1`.
@@ -87,6 +95,42 @@ export function buildFrameCorpus(utts: CorpusUtterance[], dim: number, numPdfs: 
     labels.set(utt.pdfIds, uttStart[u]);
   });
   return { dim, numPdfs, uttIds: utts.map((x) => x.uttId), uttStart, feats, labels };
+}
+
+/**
+ * Several corpora as one (features and labels back to back, utterance order kept), e.g. a labeled
+ * training set plus unlabeled transfer data (labels -1). Dims and pdf counts must agree; an
+ * utterance id may appear only once.
+ */
+export function concatFrameCorpora(parts: FrameCorpus[]): FrameCorpus {
+  if (parts.length === 0) throw new Error('concatFrameCorpora: no corpora');
+  if (parts.length === 1) return parts[0];
+  const { dim, numPdfs } = parts[0];
+  const seen = new Set<string>();
+  let frames = 0;
+  for (const c of parts) {
+    if (c.dim !== dim) throw new InputError(`cannot join corpora with features of dim ${dim} and ${c.dim}; extract them with the same config`);
+    if (c.numPdfs !== numPdfs) throw new InputError(`cannot join corpora with ${numPdfs} and ${c.numPdfs} pdfs`);
+    for (const u of c.uttIds) {
+      if (seen.has(u)) throw new InputError(`utterance ${u} appears in two of the joined sets; give each set distinct utterance ids`);
+      seen.add(u);
+    }
+    frames += corpusFrames(c);
+  }
+  const uttIds = parts.flatMap((c) => c.uttIds);
+  const uttStart = new Int32Array(uttIds.length + 1);
+  const feats = new Float32Array(frames * dim);
+  const labels = new Int32Array(frames);
+  let u = 0;
+  let f = 0;
+  for (const c of parts) {
+    for (let i = 0; i < c.uttIds.length; i++) uttStart[++u] = f + c.uttStart[i + 1];
+    const n = corpusFrames(c);
+    feats.set(c.feats.subarray(0, n * dim), f * dim);
+    labels.set(c.labels.subarray(0, n), f);
+    f += n;
+  }
+  return { dim, numPdfs, uttIds, uttStart, feats, labels };
 }
 
 /** Number of frames of a corpus. */

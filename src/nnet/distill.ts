@@ -9,15 +9,18 @@ import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { readAlignments } from '../hmm/ali-archive.js';
 import { createProgress } from '../jobs/progress.js';
+import { createJobRunner, defaultJobs, type JobRunner, type RunnerBackend } from '../jobs/runner.js';
 import { selectBackend } from './backend.js';
-import type { ArchConfig } from './arch.js';
-import { createBatchSource, loadFrameCorpus, splitCorpus, type FrameCorpus } from './batches.js';
+import { concatFrameCorpora, corpusFrames, createBatchSource, loadFrameCorpus, splitCorpus, type FrameCorpus } from './batches.js';
 import { AcousticForward, loadAcousticModel, ENSEMBLE_FILE, type AcousticModel } from './ensemble.js';
-import { writeDnnModelDir, MODEL_LANG_DIR, type DnnModelMeta } from './model-dir.js';
+import { readDnnModelDir, writeDnnModelDir, MODEL_LANG_DIR, type DnnModel, type DnnModelMeta } from './model-dir.js';
+import { describeArch, layerSizes, type ArchConfig } from './arch.js';
 import { countPdfs, logPriors } from './priors.js';
 import {
   computeTeacherTargets,
+  localBatchTeacher,
   onlineTeacherSource,
+  workerBatchTeacher,
   formatSoftTargets,
   readSoftTargetCache,
   teacherIdentity,
@@ -27,7 +30,7 @@ import {
   type TeacherTargets,
 } from './soft-targets.js';
 import { splicedDim, type SpliceContext } from './splice.js';
-import { trainModel, type EpochStats, type LossConfig, type TrainBatchSource } from './train.js';
+import { trainModel, type EpochStats, type LossConfig, type TrainBatchSource, type TrainingSource } from './train.js';
 import { featureStd, TransferNoise } from './transfer-noise.js';
 import { summarizeHistory, type TrainSettings } from './train-worker.js';
 
@@ -52,6 +55,26 @@ export interface DistillOptions {
    * (transfer-noise.ts). 0 or absent: the paper's setup (the training frames as they are).
    */
   transferNoise?: number;
+  /** Fraction of transfer frames perturbed each epoch (default 1: all). */
+  transferNoiseFrames?: number;
+  /**
+   * Unlabeled feature directories added to the transfer set (sec. 2: the transfer set may be
+   * unlabeled data): the student learns the teacher's soft targets there, with no hard-label term.
+   */
+  transferExtra?: string[];
+  /**
+   * Threads for the teacher's per-batch targets with transfer noise: 0 = in this thread; N >= 1 =
+   * N job-runner workers computing the next batches' targets while the student trains (default:
+   * cores - 1). The results are identical either way.
+   */
+  teacherJobs?: number;
+  /**
+   * Start the student from this model's weights instead of a random init (e.g. the baseline, as
+   * Kaldi teacher-student recipes often do): same layer sizes and context required.
+   */
+  initFrom?: string;
+  /** Runner backend for teacherJobs (tests use 'inline'). */
+  runner?: RunnerBackend;
   /** `context` defaults to the teacher's. */
   settings: Omit<TrainSettings, 'context'> & { context?: SpliceContext };
   seed: number;
@@ -70,7 +93,7 @@ export interface DistillResult {
 }
 
 /** Check the option combination before any work (messages say what to do). */
-export function checkDistillOptions(o: Pick<DistillOptions, 'aliDir' | 'hardWeight' | 'temperature' | 'softTargets' | 'loss' | 'cache' | 'transferNoise'>): void {
+export function checkDistillOptions(o: Pick<DistillOptions, 'aliDir' | 'hardWeight' | 'temperature' | 'softTargets' | 'loss' | 'cache' | 'transferNoise' | 'transferNoiseFrames'>): void {
   if (!(o.temperature > 0) || !Number.isFinite(o.temperature)) throw new InputError(`--temperature ${o.temperature}: must be a positive number (the paper tried 1, 2, 5, 10)`);
   if (!(o.hardWeight >= 0)) throw new InputError(`--hard-weight ${o.hardWeight}: must be >= 0 (the paper used 0.5)`);
   if (o.aliDir === null && o.hardWeight !== 0) {
@@ -84,6 +107,11 @@ export function checkDistillOptions(o: Pick<DistillOptions, 'aliDir' | 'hardWeig
   if (!(noise >= 0) || !Number.isFinite(noise)) throw new InputError(`--transfer-noise ${noise}: must be a number >= 0 (e.g. 0.5; 0 = off)`);
   if (noise > 0 && o.softTargets.kind === 'top-k') {
     throw new InputError(`--transfer-noise computes the teacher's targets per batch on the noisy frames, so there is nothing to keep as top-K; use --soft-targets full with it`);
+  }
+  const frames = o.transferNoiseFrames;
+  if (frames !== undefined) {
+    if (!(frames > 0 && frames <= 1)) throw new InputError(`--transfer-noise-frames ${frames}: must be a fraction in (0, 1] (e.g. 0.5)`);
+    if (!(noise > 0)) throw new InputError(`--transfer-noise-frames says which share of the frames get the noise; give --transfer-noise R too`);
   }
 }
 
@@ -146,14 +174,24 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   } else if (devSpec) {
     dev = await loadForTeacher(teacher, devSpec.featsDir, devSpec.aliDir);
   }
+  // Priors (for decoding) come from the labeled frames only; extra frames keep label -1, which
+  // masks their hard-label term (train-step.ts) and leaves them out of the accuracy figures.
+  const labeled = corpus;
+  const extra = o.transferExtra ?? [];
+  if (extra.length > 0) {
+    const parts = [corpus];
+    for (const dir of extra) parts.push(await loadForTeacher(teacher, dir, null));
+    corpus = concatFrameCorpora(parts);
+  }
   const teacherId = await teacherIdentity(teacher);
   const key = { temperature: o.temperature, teacherId, teacherDir: path.resolve(o.teacherDir) };
   const fwd = new AcousticForward(teacher);
   const inputDim = splicedDim(corpus.dim, context);
-  const numFrames = corpus.uttStart[corpus.uttIds.length];
+  const numFrames = corpusFrames(corpus);
   const noise = o.transferNoise ?? 0;
   let cacheUsed = false;
-  let train: TrainBatchSource;
+  let train: TrainingSource;
+  let runner: JobRunner | undefined;
   let devSource: TrainBatchSource | undefined;
   try {
     let devTargets: TeacherTargets | undefined;
@@ -163,12 +201,23 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     if (dev) devSource = createBatchSource(dev, { context, seed: o.seed, shuffle: false, targets: devTargets!.targets });
     if (noise > 0) {
       // Targets change with the noise every epoch: the teacher runs on each batch as it is made.
-      train = onlineTeacherSource(createBatchSource(corpus, { context, seed: o.seed }), fwd, {
-        temperature: o.temperature,
+      // Targets change with the noise every epoch: the teacher runs on each batch as it is made,
+      // in workers when there is a spare core (the student's step and the teacher's forward
+      // passes then overlap).
+      const withLogits = o.loss === 'logit-mse';
+      const teacherJobs = o.teacherJobs ?? defaultJobs() - 1;
+      let batchTeacher = localBatchTeacher(fwd, o.temperature, withLogits);
+      if (teacherJobs > 0) {
+        runner = createJobRunner({ jobs: teacherJobs, backend: o.runner ?? 'local', idleTimeoutMs: 60_000 });
+        batchTeacher = workerBatchTeacher(runner, { teacherDir: path.resolve(o.teacherDir), teacherId, backend: o.settings.backend, temperature: o.temperature, withLogits });
+      }
+      train = onlineTeacherSource(createBatchSource(corpus, { context, seed: o.seed }), batchTeacher, {
+        inputDim: fwd.inputDim,
+        numPdfs: fwd.numPdfs,
         withSoft: o.loss === 'soft-ce',
-        withLogits: o.loss === 'logit-mse',
-        noise: new TransferNoise(noise, featureStd(corpus), o.seed),
+        noise: new TransferNoise(noise, featureStd(corpus), o.seed, o.transferNoiseFrames ?? 1),
         labelsFromTeacher: o.aliDir === null,
+        lookahead: 2 * Math.max(1, teacherJobs),
       });
     } else {
       let trainTargets: TeacherTargets;
@@ -189,9 +238,26 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     }
   } catch (e) {
     fwd.dispose();
+    await runner?.close();
     throw e;
   }
 
+  let initialWeights: DnnModel['weights'] | undefined;
+  if (o.initFrom) {
+    const init = await readDnnModelDir(o.initFrom);
+    const want = layerSizes(o.arch, inputDim, teacher.meta.numPdfs).join('-');
+    const got = layerSizes(init.meta.arch, init.meta.inputDim, init.meta.numPdfs).join('-');
+    const sameContext = init.meta.context.left === context.left && init.meta.context.right === context.right;
+    if (want !== got || !sameContext || init.meta.arch.activation !== o.arch.activation) {
+      fwd.dispose();
+      await runner?.close();
+      throw new InputError(
+        `--init-from ${o.initFrom}: a ${describeArch(init.meta.arch, init.meta.inputDim, init.meta.numPdfs)} model with context ${init.meta.context.left}:${init.meta.context.right}, ` +
+          `but the student is ${describeArch(o.arch, inputDim, teacher.meta.numPdfs)} with context ${context.left}:${context.right}; give a model of the student's shape`,
+      );
+    }
+    initialWeights = init.weights;
+  }
   const loss: LossConfig = { kind: o.loss, temperature: o.temperature, hardWeight: o.hardWeight, softWeight: 1 };
   let trained: Awaited<ReturnType<typeof trainModel>>;
   try {
@@ -210,16 +276,18 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
       loss,
       seed: o.seed,
       // The noise changes the batches, not their count: a resume must use the same.
-      dataKey: noise > 0 ? `transfer-noise ${noise}` : undefined,
+      initialWeights,
+      dataKey: [o.initFrom ? `init ${path.resolve(o.initFrom)}` : '', noise > 0 ? `transfer-noise ${noise}${(o.transferNoiseFrames ?? 1) < 1 ? ` of ${o.transferNoiseFrames} of the frames` : ''}` : '', ...extra.map((d) => `transfer-extra ${path.resolve(d)}`)].filter(Boolean).join(', ') || undefined,
       outDir: o.studentDir,
       resume: o.resume && (await pathExists(path.join(o.studentDir, 'checkpoint'))),
       progress: { label: `distill ${path.basename(o.studentDir)}`, quiet: o.quiet },
     });
   } finally {
     fwd.dispose();
+    await runner?.close();
   }
   const { weights, history } = trained;
-  const priors = o.aliDir ? logPriors(countPdfs([{ pdfIds: corpus.labels }], corpus.numPdfs)) : teacher.meta.priors;
+  const priors = o.aliDir ? logPriors(countPdfs([{ pdfIds: labeled.labels }], labeled.numPdfs)) : teacher.meta.priors;
   const meta: DnnModelMeta = {
     type: 'dnn',
     arch: o.arch,
@@ -247,6 +315,9 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
         hardWeight: o.hardWeight,
         softTargets: formatSoftTargets(o.softTargets),
         transferNoise: noise,
+        ...(noise > 0 && (o.transferNoiseFrames ?? 1) < 1 ? { transferNoiseFrames: o.transferNoiseFrames } : {}),
+        ...(o.initFrom ? { initFrom: path.resolve(o.initFrom) } : {}),
+        ...(extra.length > 0 ? { transferExtra: extra.map((d) => path.resolve(d)) } : {}),
       },
     },
   };

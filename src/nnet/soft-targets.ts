@@ -9,8 +9,12 @@ import * as path from 'node:path';
 import { Field, Float32, Int32, List, Schema, Table, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { splicedChunks, corpusFrames, type Batch, type BatchSource, type FrameCorpus, type FrameTargets } from './batches.js';
+import { splicedChunks, corpusFrames, type AsyncBatchSource, type Batch, type BatchSource, type FrameCorpus, type FrameTargets } from './batches.js';
 import type { TransferNoise } from './transfer-noise.js';
+import type { JobRunner } from '../jobs/runner.js';
+import { siblingModuleUrl } from '../jobs/module-url.js';
+import type { BackendName } from './backend.js';
+import type { TeacherJobInput, TeacherJobOutput } from './teacher-job.js';
 import { AcousticForward, ENSEMBLE_FILE, combinePosteriors, meanCentredLogits, type AcousticModel } from './ensemble.js';
 import { MODEL_META_FILE } from './model-dir.js';
 import { MODEL_JSON, WEIGHTS_BIN } from './model.js';
@@ -151,38 +155,95 @@ function rowArgmax(m: Float32Array, i: number, numPdfs: number): number {
   return best;
 }
 
+/** The teacher's targets for `n` spliced rows of `x`, computed here or elsewhere (a worker). */
+export type BatchTeacher = (x: Float32Array, n: number) => Promise<{ soft: Float32Array; logits?: Float32Array }>;
+
+/** A BatchTeacher that runs `fwd` in this thread. */
+export function localBatchTeacher(fwd: AcousticForward, temperature: number, withLogits: boolean): BatchTeacher {
+  return async (x, n) => teacherBatchTargets(fwd, x, n, temperature, withLogits);
+}
+
+/** What a worker needs to rebuild the teacher (teacher-job.ts). */
+export interface WorkerTeacherSpec {
+  teacherDir: string;
+  teacherId: string;
+  backend: BackendName;
+  temperature: number;
+  withLogits: boolean;
+}
+
+/**
+ * A BatchTeacher whose batches run as jobs of `runner` (teacher-job.ts: each worker loads the
+ * teacher once). Results are those of localBatchTeacher on the same backend.
+ */
+export function workerBatchTeacher(runner: JobRunner, spec: WorkerTeacherSpec): BatchTeacher {
+  const module = siblingModuleUrl(import.meta.url, 'teacher-job');
+  return async (x, n) => {
+    const input: TeacherJobInput = { ...spec, x, n };
+    const [out] = await runner.run<TeacherJobInput, TeacherJobOutput>([{ module, fn: 'teacherTargetsJob', input }]);
+    return out;
+  };
+}
+
 /** Options of onlineTeacherSource. */
 export interface OnlineTeacherOptions {
-  temperature: number;
+  /** The teacher's input (spliced) dimension and pdf count, checked against the source's. */
+  inputDim: number;
+  numPdfs: number;
   withSoft: boolean;
-  withLogits: boolean;
   /** Perturb each batch's inputs before the teacher and the student see them. */
   noise?: TransferNoise;
   /** Replace the batch labels by the teacher's best pdf (unlabeled transfer set: labels only feed the accuracy figures). */
   labelsFromTeacher?: boolean;
+  /**
+   * Batches whose targets are requested ahead of the one being trained on (default 0). With a
+   * worker teacher, 2 per worker keeps the workers busy while the student trains.
+   */
+  lookahead?: number;
 }
 
 /**
  * A training source whose batches carry the teacher's targets computed when the batch is made,
  * on the batch's (optionally perturbed) inputs. Needed when the inputs change every epoch (a
- * transfer set with noise); deterministic per (epoch, batch) like the base source, so resume is exact.
+ * transfer set with noise); deterministic per (epoch, batch) like the base source, so resume is
+ * exact, whether the teacher runs here or in workers.
  */
-export function onlineTeacherSource(base: BatchSource, fwd: AcousticForward, o: OnlineTeacherOptions): BatchSource {
-  if (base.inputDim !== fwd.inputDim || base.numPdfs !== fwd.numPdfs) {
-    throw new InputError(`teacher expects ${fwd.inputDim}-dim inputs and ${fwd.numPdfs} pdfs, the transfer set gives ${base.inputDim} and ${base.numPdfs}`);
+export function onlineTeacherSource(base: BatchSource, teacher: BatchTeacher, o: OnlineTeacherOptions): AsyncBatchSource {
+  if (base.inputDim !== o.inputDim || base.numPdfs !== o.numPdfs) {
+    throw new InputError(`teacher expects ${o.inputDim}-dim inputs and ${o.numPdfs} pdfs, the transfer set gives ${base.inputDim} and ${base.numPdfs}; distill with the teacher's --context`);
   }
+  const lookahead = Math.max(0, o.lookahead ?? 0);
   return {
     inputDim: base.inputDim,
     numPdfs: base.numPdfs,
     numFrames: base.numFrames,
-    *batches(epoch: number, batchSize: number): Iterable<Batch> {
+    async *batches(epoch: number, batchSize: number): AsyncIterable<Batch> {
+      const it = base.batches(epoch, batchSize)[Symbol.iterator]();
+      const queue: Promise<Batch>[] = [];
       let k = 0;
-      for (const b of base.batches(epoch, batchSize)) {
-        o.noise?.apply(b.x, b.size, base.inputDim, epoch, k);
-        k++;
-        const t = teacherBatchTargets(fwd, b.x, b.size, o.temperature, o.withLogits);
-        if (o.labelsFromTeacher) for (let i = 0; i < b.size; i++) b.labels[i] = rowArgmax(t.soft, i, base.numPdfs);
-        yield { ...b, soft: o.withSoft ? t.soft : undefined, teacherLogits: t.logits };
+      const request = (): boolean => {
+        const r = it.next();
+        if (r.done) return false;
+        const b = r.value;
+        o.noise?.apply(b.x, b.size, base.inputDim, epoch, k++);
+        const p = teacher(b.x, b.size).then((t) => {
+          if (o.labelsFromTeacher) for (let i = 0; i < b.size; i++) b.labels[i] = rowArgmax(t.soft, i, base.numPdfs);
+          return { ...b, soft: o.withSoft ? t.soft : undefined, teacherLogits: t.logits };
+        });
+        // A batch abandoned by a failing trainer must not surface as an unhandled rejection.
+        p.catch(() => undefined);
+        queue.push(p);
+        return true;
+      };
+      try {
+        for (let i = 0; i <= lookahead && request(); i++);
+        while (queue.length > 0) {
+          const b = await queue.shift()!;
+          request();
+          yield b;
+        }
+      } finally {
+        await Promise.allSettled(queue);
       }
     },
   };

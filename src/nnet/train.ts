@@ -16,12 +16,20 @@ import { TrainStep, type StepResult, type TrainBatch } from './train-step.js';
 export type { LossConfig } from './distill-loss.js';
 export type { NewbobConfig } from './newbob.js';
 
-/** Frames for training (structurally batches.ts' BatchSource). `batches` must be deterministic per epoch. */
+/** Frames for scoring (structurally batches.ts' BatchSource). `batches` must be deterministic per epoch. */
 export interface TrainBatchSource {
   inputDim: number;
   numPdfs: number;
   numFrames: number;
   batches(epoch: number, batchSize: number): Iterable<TrainBatch>;
+}
+
+/** Frames for training: a TrainBatchSource, or one whose batches arrive asynchronously (batches.ts' AsyncBatchSource). */
+export interface TrainingSource {
+  inputDim: number;
+  numPdfs: number;
+  numFrames: number;
+  batches(epoch: number, batchSize: number): Iterable<TrainBatch> | AsyncIterable<TrainBatch>;
 }
 
 /** Live progress inside an epoch (for callers that draw their own bars, e.g. ensemble workers). */
@@ -39,7 +47,7 @@ export interface TrainOptions {
   arch: ArchConfig;
   inputDim: number;
   numPdfs: number;
-  train: TrainBatchSource;
+  train: TrainingSource;
   dev?: TrainBatchSource;
   epochs: number;
   batchSize: number;
@@ -191,7 +199,7 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
       const acc = { loss: 0, frames: 0, correct: 0, labeled: 0 };
       const t0 = performance.now();
       let k = 0;
-      for (const batch of opts.train.batches(epoch, opts.batchSize)) {
+      for await (const batch of opts.train.batches(epoch, opts.batchSize)) {
         const r = step.step(batch, lr, mixSeed(opts.seed, epoch, k));
         if (!Number.isFinite(r.loss)) {
           bar.stop();

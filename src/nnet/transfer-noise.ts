@@ -53,8 +53,14 @@ export class TransferNoise {
     /** Per-dimension standard deviation of the (unspliced) features: featureStd(). */
     readonly featStd: Float32Array,
     readonly seed: number,
+    /**
+     * Fraction of rows perturbed (default 1): the others stay clean, so the student also learns the
+     * teacher's function on the frames as they are, which is what it is tested on.
+     */
+    readonly rowFraction = 1,
   ) {
     if (!(relStd > 0) || !Number.isFinite(relStd)) throw new InputError(`--transfer-noise ${relStd}: must be a positive number (e.g. 0.5), or leave it out`);
+    if (!(rowFraction > 0 && rowFraction <= 1)) throw new InputError(`--transfer-noise-frames ${rowFraction}: must be a fraction in (0, 1] (e.g. 0.5)`);
     const rng = makeRng(seed, 'transfer-noise-table');
     this.table = new Float32Array(NOISE_TABLE_SIZE);
     for (let i = 0; i < NOISE_TABLE_SIZE; i++) this.table[i] = randNormal(rng);
@@ -74,6 +80,7 @@ export class TransferNoise {
     const span = NOISE_TABLE_SIZE - inputDim;
     for (let r = 0; r < rows; r++) {
       const off = Math.floor(rng() * (span + 1));
+      if (this.rowFraction < 1 && rng() >= this.rowFraction) continue;
       const o = r * inputDim;
       for (let j = 0; j < inputDim; j++) x[o + j] += scale[j] * this.table[off + j];
     }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildFrameCorpus, corpusFrames, createBatchSource, frameUtterances, spliceFrames, splitCorpus, type CorpusUtterance, type FrameTargets } from '../../src/nnet/batches.js';
+import { buildFrameCorpus, concatFrameCorpora, corpusFrames, createBatchSource, frameUtterances, spliceFrames, splitCorpus, type CorpusUtterance, type FrameTargets } from '../../src/nnet/batches.js';
 import { spliceUtterance } from '../../src/nnet/splice.js';
 import { makeRng } from '../../src/data/random.js';
 
@@ -26,6 +26,20 @@ test('buildFrameCorpus concatenates utterances and labels', () => {
   assert.deepEqual(Array.from(c.feats.subarray(6 * dim, 7 * dim)), Array.from(utts[2].data.subarray(0, dim)));
   assert.equal(c.labels[6], utts[2].pdfIds![0]);
   assert.deepEqual(Array.from(frameUtterances(c)), [0, 0, 0, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2]);
+});
+
+test('concatFrameCorpora joins corpora in order (unlabeled frames keep -1) and refuses a repeated utterance or another dim', () => {
+  const utts = corpusUtts();
+  const labeled = buildFrameCorpus(utts.slice(0, 2), dim, numPdfs);
+  const unlabeled = buildFrameCorpus([{ ...utts[2], uttId: 'x', pdfIds: undefined }], dim, numPdfs);
+  const c = concatFrameCorpora([labeled, unlabeled]);
+  const whole = buildFrameCorpus([...utts.slice(0, 2), { ...utts[2], uttId: 'x', pdfIds: undefined }], dim, numPdfs);
+  assert.deepEqual(c, whole);
+  assert.deepEqual(Array.from(c.labels.subarray(6)), new Array(8).fill(-1));
+  assert.equal(concatFrameCorpora([labeled]), labeled);
+  assert.throws(() => concatFrameCorpora([labeled, labeled]), { name: 'InputError', message: 'utterance utt0 appears in two of the joined sets; give each set distinct utterance ids' });
+  const other = buildFrameCorpus([{ uttId: 'y', numFrames: 1, data: new Float32Array(2) }], 2, numPdfs);
+  assert.throws(() => concatFrameCorpora([labeled, other]), { name: 'InputError', message: 'cannot join corpora with features of dim 3 and 2; extract them with the same config' });
 });
 
 test('buildFrameCorpus rejects labels out of range and length mismatches', () => {

@@ -9,7 +9,7 @@ import { trainDnnDir, type TrainSettings } from '../../src/nnet/train-worker.js'
 import { writeSynthCorpusDirs } from './pipeline-fixtures.js';
 
 let root: string;
-let data: { featsDir: string; aliDir: string; numPdfs: number };
+let data: { featsDir: string; aliDir: string; numPdfs: number; numFrames: number };
 let teacher: string;
 const settings: TrainSettings = { context: { left: 1, right: 1 }, epochs: 1, batchSize: 32, learningRate: 0.01, optimizer: 'adam', backend: 'cpu' };
 
@@ -41,6 +41,12 @@ test('checkDistillOptions: each bad combination says what to do', () => {
   assert.throws(() => checkDistillOptions({ ...base, cache: 'x.arrow' }), { name: 'InputError', message: '--cache keeps top-K soft targets; use it with --soft-targets top-k:K' });
   checkDistillOptions({ ...base, transferNoise: 0 });
   checkDistillOptions({ ...base, transferNoise: 0.5 });
+  checkDistillOptions({ ...base, transferNoise: 0.5, transferNoiseFrames: 0.5 });
+  assert.throws(() => checkDistillOptions({ ...base, transferNoise: 0.5, transferNoiseFrames: 1.5 }), { name: 'InputError', message: '--transfer-noise-frames 1.5: must be a fraction in (0, 1] (e.g. 0.5)' });
+  assert.throws(() => checkDistillOptions({ ...base, transferNoiseFrames: 0.5 }), {
+    name: 'InputError',
+    message: '--transfer-noise-frames says which share of the frames get the noise; give --transfer-noise R too',
+  });
   assert.throws(() => checkDistillOptions({ ...base, transferNoise: -1 }), { name: 'InputError', message: '--transfer-noise -1: must be a number >= 0 (e.g. 0.5; 0 = off)' });
   assert.throws(() => checkDistillOptions({ ...base, transferNoise: 0.5, softTargets: { kind: 'top-k', k: 3 } }), {
     name: 'InputError',
@@ -131,7 +137,7 @@ test('distill with transfer noise: the teacher runs on the noisy batches; a resu
     seed: 3,
     quiet: true,
   };
-  const full = await distill(o);
+  const full = await distill({ ...o, teacherJobs: 1 });
   assert.equal(full.history.length, 2);
   const s = await readDnnModelDir(o.studentDir);
   assert.equal(s.meta.trainedOn.teacher!.transferNoise, 0.5);
@@ -140,14 +146,79 @@ test('distill with transfer noise: the teacher runs on the noisy batches; a resu
   const clean = path.join(root, 'student-clean');
   await distill({ ...o, studentDir: clean, transferNoise: 0 });
   assert.notDeepEqual(await fs.readFile(path.join(clean, 'weights.bin')), w);
-  // One epoch, then resume to two: identical to the uninterrupted run.
+  // One epoch, then resume to two, with the teacher in this thread instead of a worker: identical
+  // to the uninterrupted run.
   const split = path.join(root, 'student-noise-resumed');
   await distill({ ...o, studentDir: split, settings: { ...o.settings, epochs: 1 } });
-  await distill({ ...o, studentDir: split, resume: true });
+  await distill({ ...o, studentDir: split, resume: true, teacherJobs: 0 });
   assert.deepEqual(await fs.readFile(path.join(split, 'weights.bin')), w);
   // Resuming with another noise strength is refused (the checkpoint saw other batches).
   await assert.rejects(distill({ ...o, studentDir: split, transferNoise: 0.3, settings: { ...o.settings, epochs: 3 }, resume: true }), {
     name: 'InputError',
     message: `${path.join(split, 'checkpoint', 'state.json')}: the checkpoint was written with different training options; rerun with the same options, or without --resume to start over`,
+  });
+});
+
+test('distill with an unlabeled extra transfer set: soft targets only there, priors from the labeled frames, recorded', async () => {
+  const extra = await writeSynthCorpusDirs(root, { name: 'extra', numUtts: 4, dim: 4, seed: 9, uttPrefix: 'x-' });
+  const o: DistillOptions = {
+    featsDir: data.featsDir,
+    aliDir: data.aliDir,
+    teacherDir: teacher,
+    studentDir: path.join(root, 'student-extra'),
+    arch: { hidden: [{ units: 6 }], activation: 'relu' },
+    temperature: 2,
+    hardWeight: 0.5,
+    softTargets: { kind: 'full' },
+    loss: 'soft-ce',
+    transferExtra: [extra.featsDir],
+    settings,
+    seed: 3,
+    quiet: true,
+  };
+  const r = await distill(o);
+  assert.equal(r.numFrames, data.numFrames + extra.numFrames);
+  const s = await readDnnModelDir(o.studentDir);
+  const t = await readDnnModelDir(teacher);
+  // The teacher was trained on the same labeled frames, so the priors agree.
+  assert.deepEqual(s.meta.priors, t.meta.priors);
+  assert.deepEqual(s.meta.trainedOn.teacher!.transferExtra, [path.resolve(extra.featsDir)]);
+  // With noise too (targets per batch); the same set twice is refused (repeated utterance ids).
+  await distill({ ...o, studentDir: path.join(root, 'student-extra-noise'), transferNoise: 0.5, teacherJobs: 0 });
+  await assert.rejects(distill({ ...o, transferExtra: [extra.featsDir, extra.featsDir] }), {
+    name: 'InputError',
+    message: 'utterance x-utt0000 appears in two of the joined sets; give each set distinct utterance ids',
+  });
+});
+
+test('distill --init-from starts the student from a model of its shape (recorded), and refuses another shape', async () => {
+  const o: DistillOptions = {
+    featsDir: data.featsDir,
+    aliDir: data.aliDir,
+    teacherDir: teacher,
+    studentDir: path.join(root, 'student-init'),
+    arch: { hidden: [{ units: 8 }], activation: 'relu' },
+    temperature: 2,
+    hardWeight: 0.5,
+    softTargets: { kind: 'full' },
+    loss: 'soft-ce',
+    initFrom: teacher,
+    settings: { ...settings, learningRate: 1e-9 },
+    seed: 3,
+    quiet: true,
+  };
+  await distill(o);
+  const s = await readDnnModelDir(o.studentDir);
+  const t = await readDnnModelDir(teacher);
+  assert.equal(s.meta.trainedOn.teacher!.initFrom, path.resolve(teacher));
+  // A negligible learning rate leaves the teacher's weights (the init) nearly as they were.
+  const a = s.weights.layers[0].W;
+  const b = t.weights.layers[0].W;
+  let maxDiff = 0;
+  for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+  assert.ok(maxDiff < 1e-4, `max weight change ${maxDiff}`);
+  await assert.rejects(distill({ ...o, arch: { hidden: [{ units: 6 }], activation: 'relu' } }), {
+    name: 'InputError',
+    message: /--init-from .*teacher: a .* model with context 1:1, but the student is .* with context 1:1; give a model of the student's shape/,
   });
 });

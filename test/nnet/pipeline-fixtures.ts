@@ -110,7 +110,7 @@ export function namedTransitionModel(phoneNames: string[], statesPerPhone: numbe
  */
 export async function writeSynthCorpusDirs(
   root: string,
-  opts: { name: string; numUtts: number; dim: number; seed: number; noise?: number; cmvn?: boolean; minFrames?: number; maxFrames?: number },
+  opts: { name: string; numUtts: number; dim: number; seed: number; noise?: number; cmvn?: boolean; minFrames?: number; maxFrames?: number; uttPrefix?: string },
 ): Promise<{ featsDir: string; aliDir: string; numPdfs: number; numFrames: number }> {
   const { writeLangDir, readLangDir } = await import('../../src/lang/lang-dir.js');
   const { writeFeatsDir } = await import('../../src/store/feats-archive.js');
@@ -127,6 +127,7 @@ export async function writeSynthCorpusDirs(
   const tm = namedTransitionModel(lang.phones.slice(1), 3);
   const numPdfs = tm.numPdfs;
   const utts = synthUtterances({ numUtts: opts.numUtts, dim: opts.dim, numPdfs, seed: opts.seed, noise: opts.noise, minFrames: opts.minFrames, maxFrames: opts.maxFrames });
+  if (opts.uttPrefix) for (const u of utts) u.uttId = `${opts.uttPrefix}${u.uttId}`;
   const feats = utts.map((u, i) => ({ uttId: u.uttId, speakerId: `spk${i % 3}`, numFrames: u.numFrames, dim: opts.dim, data: u.data }));
   const featsDir = path.join(root, `feats-${opts.name}`);
   await writeFeatsDir(featsDir, defaultFbankConfig({ numMelBins: opts.dim }), 10, [feats]);

@@ -8,7 +8,9 @@ import { buildFrameCorpus, createBatchSource } from '../../src/nnet/batches.js';
 import { AcousticForward, loadAcousticModel, writeEnsembleManifest } from '../../src/nnet/ensemble.js';
 import {
   computeTeacherTargets,
+  localBatchTeacher,
   onlineTeacherSource,
+  workerBatchTeacher,
   teacherBatchTargets,
   DenseTargets,
   formatSoftTargets,
@@ -21,6 +23,8 @@ import {
   writeSoftTargetCache,
 } from '../../src/nnet/soft-targets.js';
 import { spliceUtterance } from '../../src/nnet/splice.js';
+import { createJobRunner } from '../../src/jobs/runner.js';
+import type { Batch } from '../../src/nnet/batches.js';
 import { featureStd, TransferNoise } from '../../src/nnet/transfer-noise.js';
 import { synthUtterances, tinyTransitionModel, writeRandomModel } from './pipeline-fixtures.js';
 
@@ -36,6 +40,12 @@ async function twoMemberEnsemble(prefix: string): Promise<string> {
   await writeRandomModel(path.join(tmp, 'b'), { featDim: 2, left: 1, right: 1, tm, seed: 6 });
   await writeEnsembleManifest(tmp, { type: 'ensemble', combine: 'arithmetic', members: ['a', 'b'] });
   return tmp;
+}
+
+async function collect(it: AsyncIterable<Batch>): Promise<Batch[]> {
+  const out: Batch[] = [];
+  for await (const b of it) out.push(b);
+  return out;
 }
 
 test('parseSoftTargets', () => {
@@ -150,8 +160,9 @@ test('onlineTeacherSource: targets computed per batch equal the precomputed ones
   const T = 2;
   const pre = computeTeacherTargets(fwd, corpus, { temperature: T, mode: { kind: 'full' }, withLogits: true });
   const withPre = [...createBatchSource(corpus, { context: ctx, seed: 4, targets: pre.targets }).batches(1, 5)];
-  const online = onlineTeacherSource(createBatchSource(corpus, { context: ctx, seed: 4 }), fwd, { temperature: T, withSoft: true, withLogits: true });
-  const got = [...online.batches(1, 5)];
+  const dims = { inputDim: fwd.inputDim, numPdfs: fwd.numPdfs };
+  const online = onlineTeacherSource(createBatchSource(corpus, { context: ctx, seed: 4 }), localBatchTeacher(fwd, T, true), { ...dims, withSoft: true });
+  const got = await collect(online.batches(1, 5));
   assert.equal(got.length, withPre.length);
   got.forEach((b, i) => {
     assert.deepEqual(b.labels, withPre[i].labels);
@@ -162,9 +173,9 @@ test('onlineTeacherSource: targets computed per batch equal the precomputed ones
   // With noise: inputs differ from the clean batch, targets are the teacher's on the noisy inputs,
   // and the same epoch gives the same batches again (exact resume).
   const noise = new TransferNoise(0.5, featureStd(corpus), 9);
-  const noisy = onlineTeacherSource(createBatchSource(corpus, { context: ctx, seed: 4 }), fwd, { temperature: T, withSoft: true, withLogits: false, noise, labelsFromTeacher: true });
-  const n1 = [...noisy.batches(1, 5)];
-  const n2 = [...noisy.batches(1, 5)];
+  const noisy = onlineTeacherSource(createBatchSource(corpus, { context: ctx, seed: 4 }), localBatchTeacher(fwd, T, false), { ...dims, withSoft: true, noise, labelsFromTeacher: true });
+  const n1 = await collect(noisy.batches(1, 5));
+  const n2 = await collect(noisy.batches(1, 5));
   assert.deepEqual(n1, n2);
   assert.notDeepEqual(n1[0].x, got[0].x);
   assert.equal(n1[0].teacherLogits, undefined);
@@ -175,9 +186,22 @@ test('onlineTeacherSource: targets computed per batch equal the precomputed ones
     const row = Array.from(ref.subarray(i * 6, (i + 1) * 6));
     assert.equal(n1[0].labels[i], row.indexOf(Math.max(...row)));
   }
-  assert.throws(() => onlineTeacherSource(createBatchSource(corpus, { context: { left: 0, right: 0 }, seed: 4 }), fwd, { temperature: T, withSoft: true, withLogits: false }), {
+  // Teacher in a worker thread, requests ahead of the trainer: the same batches, in the same order.
+  const runner = createJobRunner({ jobs: 1 });
+  try {
+    const id = await teacherIdentity(fwd.model);
+    const remote = workerBatchTeacher(runner, { teacherDir: tmp, teacherId: id, backend: 'cpu', temperature: T, withLogits: false });
+    const piped = onlineTeacherSource(createBatchSource(corpus, { context: ctx, seed: 4 }), remote, { ...dims, withSoft: true, noise, labelsFromTeacher: true, lookahead: 2 });
+    assert.deepEqual(await collect(piped.batches(1, 5)), n1);
+    // A teacher that changed on disk since the run started is refused.
+    const stale = workerBatchTeacher(runner, { teacherDir: tmp, teacherId: 'f'.repeat(64), backend: 'cpu', temperature: T, withLogits: false });
+    await assert.rejects(stale(n1[0].x, n1[0].size), { name: 'InputError', message: /the teacher changed on disk while distilling/ });
+  } finally {
+    await runner.close();
+  }
+  assert.throws(() => onlineTeacherSource(createBatchSource(corpus, { context: { left: 0, right: 0 }, seed: 4 }), localBatchTeacher(fwd, T, false), { ...dims, withSoft: true }), {
     name: 'InputError',
-    message: 'teacher expects 6-dim inputs and 6 pdfs, the transfer set gives 2 and 6',
+    message: "teacher expects 6-dim inputs and 6 pdfs, the transfer set gives 2 and 6; distill with the teacher's --context",
   });
   fwd.dispose();
   await fs.rm(tmp, { recursive: true });

@@ -49,6 +49,16 @@ test('TransferNoise: deterministic per (seed, epoch, batch), scaled per feature 
   assert.ok(NOISE_TABLE_SIZE >= 1 << 16);
 });
 
+test('TransferNoise with a row fraction perturbs about that share of the rows and leaves the others clean', () => {
+  const rows = 4000;
+  const x = new Float32Array(rows * 2).fill(3);
+  new TransferNoise(0.5, Float32Array.of(1, 1), 7, 0.25).apply(x, rows, 2, 0, 0);
+  let noisy = 0;
+  for (let r = 0; r < rows; r++) if (x[2 * r] !== 3 || x[2 * r + 1] !== 3) noisy++;
+  assert.ok(Math.abs(noisy / rows - 0.25) < 0.03, `${noisy} of ${rows} rows perturbed`);
+  assert.throws(() => new TransferNoise(0.5, Float32Array.of(1), 1, 0), { name: 'InputError', message: '--transfer-noise-frames 0: must be a fraction in (0, 1] (e.g. 0.5)' });
+});
+
 test('TransferNoise rejects a bad strength and a row that is not whole frames', () => {
   assert.throws(() => new TransferNoise(0, Float32Array.of(1), 1), { name: 'InputError', message: '--transfer-noise 0: must be a positive number (e.g. 0.5), or leave it out' });
   assert.throws(() => new TransferNoise(Number.NaN, Float32Array.of(1), 1), { name: 'InputError' });

@@ -4,5 +4,9 @@ train_speakers=40; dev_speakers=4; test_speakers=6
 words_utts=2400  # varied-words utterances for the GMM (make-corpus words)
 mono_iters=30; mono_gauss=1000
 arch=3x256; context=5:5; epochs=8; lr=0.001; batch=256; optimizer=adam
-student_epochs=12
+student_epochs=16
+# The student's newbob gains (distill --newbob-gains HALVE:STOP): on noisy transfer frames its
+# held-out accuracy rises in smaller steps than a member's, and the default 0.005:0.001 halved its
+# rate after 3 epochs; chosen on dev (84.72% -> 84.87% with the same ensemble and seed).
+student_newbob=0.001:0.0005
 transfer_noise=0.5  # distill --transfer-noise (0 = the paper's setup)

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { action, examples, finiteNumber, oneOf } from '../command.js';
+import { action, examples, finiteNumber, nonNegativeInt, oneOf } from '../command.js';
 import { parseArch, describeArch, type ArchConfig } from '../../nnet/arch.js';
 import { distill } from '../../nnet/distill.js';
 import { parseSoftTargets, type SoftTargetMode } from '../../nnet/soft-targets.js';
@@ -15,6 +15,10 @@ interface DistillCliOptions extends TrainingCliOptions {
   loss: 'soft-ce' | 'logit-mse';
   cache?: string;
   transferNoise?: number;
+  transferExtra: string[];
+  teacherJobs?: number;
+  transferNoiseFrames?: number;
+  initFrom?: string;
 }
 
 export function register(program: Command): void {
@@ -39,6 +43,21 @@ export function register(program: Command): void {
       "add Gaussian noise of R x each feature's standard deviation to every transfer frame, fresh each epoch, and compute the " +
         "teacher's targets on the noisy frames (the student learns the teacher's function around the training frames); 0 = off, as in the paper",
       finiteNumber,
+    )
+    .option('--transfer-noise-frames <P>', 'with --transfer-noise: the fraction of transfer frames perturbed each epoch (default 1; the rest stay clean)', finiteNumber)
+    .option(
+      '--transfer-extra <feats-dir>',
+      'unlabeled features added to the transfer set (repeatable): the student learns the teacher\'s soft targets on them, ' +
+        'with no hard-label term (sec. 2: the transfer set may be unlabeled data). Same features and CMVN as FEATS_DIR',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--init-from <model-dir>', "start the student from this model's weights (e.g. the baseline) instead of a random init; same shape required")
+    .option(
+      '--teacher-jobs <N>',
+      "with --transfer-noise: worker threads computing the next batches' teacher targets while the student trains " +
+        '(default: cores - 1; 0 = in this thread). The student is the same either way',
+      nonNegativeInt,
     );
   addTrainingOptions(cmd, { contextDefault: false })
     .addHelpText(
@@ -48,6 +67,7 @@ export function register(program: Command): void {
         'asr-distill distill feats/train exp/ali_train exp/ens exp/student --arch 2x512 --temperature 5 --soft-targets top-k:20 --cache exp/ens/soft-T5.arrow',
         'asr-distill distill feats/unlabeled - exp/ens exp/student --arch 4x1024 --temperature 2 --hard-weight 0',
         'asr-distill distill feats/train exp/ali_train exp/ens exp/student --arch 4x1024 --temperature 2 --transfer-noise 0.5',
+        'asr-distill distill feats/train exp/ali_train exp/ens exp/student --arch 4x1024 --temperature 2 --transfer-extra feats/untranscribed',
       ),
     )
     .action(
@@ -55,7 +75,7 @@ export function register(program: Command): void {
         const aliDir = aliArg === '-' ? null : aliArg;
         const hardWeight = o.hardWeight ?? (aliDir === null ? 0 : 0.5);
         const settings = trainSettingsFrom(o, o.context ?? { left: 0, right: 0 });
-        process.stderr.write(`distill: student ${describeArch(o.arch)}, T ${o.temperature}, hard weight ${hardWeight}, ${o.loss}${o.transferNoise ? `, transfer noise ${o.transferNoise}` : ''}\n`);
+        process.stderr.write(`distill: student ${describeArch(o.arch)}, T ${o.temperature}, hard weight ${hardWeight}, ${o.loss}${o.transferNoise ? `, transfer noise ${o.transferNoise}` : ''}${o.transferExtra.length ? `, + unlabeled ${o.transferExtra.join(' ')}` : ''}\n`);
         const r = await distill({
           featsDir,
           aliDir,
@@ -68,6 +88,10 @@ export function register(program: Command): void {
           loss: o.loss,
           cache: o.cache,
           transferNoise: o.transferNoise,
+          transferNoiseFrames: o.transferNoiseFrames,
+          transferExtra: o.transferExtra,
+          teacherJobs: o.teacherJobs,
+          initFrom: o.initFrom,
           settings: { ...settings, context: o.context },
           seed: o.seed,
           resume: o.resume ?? false,
