@@ -185,8 +185,23 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   }
   const teacherId = await teacherIdentity(teacher);
   const key = { temperature: o.temperature, teacherId, teacherDir: path.resolve(o.teacherDir) };
-  const fwd = new AcousticForward(teacher);
   const inputDim = splicedDim(corpus.dim, context);
+  // Checked before the teacher runs over the transfer set.
+  let initialWeights: DnnModel['weights'] | undefined;
+  if (o.initFrom) {
+    const init = await readDnnModelDir(o.initFrom);
+    const want = layerSizes(o.arch, inputDim, teacher.meta.numPdfs).join('-');
+    const got = layerSizes(init.meta.arch, init.meta.inputDim, init.meta.numPdfs).join('-');
+    const sameContext = init.meta.context.left === context.left && init.meta.context.right === context.right;
+    if (want !== got || !sameContext || init.meta.arch.activation !== o.arch.activation) {
+      throw new InputError(
+        `--init-from ${o.initFrom}: a ${describeArch(init.meta.arch, init.meta.inputDim, init.meta.numPdfs)} model with context ${init.meta.context.left}:${init.meta.context.right}, ` +
+          `but the student is ${describeArch(o.arch, inputDim, teacher.meta.numPdfs)} with context ${context.left}:${context.right}; give a model of the student's shape`,
+      );
+    }
+    initialWeights = init.weights;
+  }
+  const fwd = new AcousticForward(teacher);
   const numFrames = corpusFrames(corpus);
   const noise = o.transferNoise ?? 0;
   let cacheUsed = false;
@@ -242,22 +257,6 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     throw e;
   }
 
-  let initialWeights: DnnModel['weights'] | undefined;
-  if (o.initFrom) {
-    const init = await readDnnModelDir(o.initFrom);
-    const want = layerSizes(o.arch, inputDim, teacher.meta.numPdfs).join('-');
-    const got = layerSizes(init.meta.arch, init.meta.inputDim, init.meta.numPdfs).join('-');
-    const sameContext = init.meta.context.left === context.left && init.meta.context.right === context.right;
-    if (want !== got || !sameContext || init.meta.arch.activation !== o.arch.activation) {
-      fwd.dispose();
-      await runner?.close();
-      throw new InputError(
-        `--init-from ${o.initFrom}: a ${describeArch(init.meta.arch, init.meta.inputDim, init.meta.numPdfs)} model with context ${init.meta.context.left}:${init.meta.context.right}, ` +
-          `but the student is ${describeArch(o.arch, inputDim, teacher.meta.numPdfs)} with context ${context.left}:${context.right}; give a model of the student's shape`,
-      );
-    }
-    initialWeights = init.weights;
-  }
   const loss: LossConfig = { kind: o.loss, temperature: o.temperature, hardWeight: o.hardWeight, softWeight: 1 };
   let trained: Awaited<ReturnType<typeof trainModel>>;
   try {
