@@ -24,6 +24,25 @@ after(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
+/** A labeled distillation into a 6-unit student at T = 2, W = 0.5 (soft-ce); `more` overrides. */
+function labeledStudent(name: string, more: Partial<DistillOptions> = {}): DistillOptions {
+  return {
+    featsDir: data.featsDir,
+    aliDir: data.aliDir,
+    teacherDir: teacher,
+    studentDir: path.join(root, name),
+    arch: { hidden: [{ units: 6 }], activation: 'relu' },
+    temperature: 2,
+    hardWeight: 0.5,
+    softTargets: { kind: 'full' },
+    loss: 'soft-ce',
+    settings,
+    seed: 3,
+    quiet: true,
+    ...more,
+  };
+}
+
 const base = { aliDir: 'ali', hardWeight: 0.5, temperature: 2, softTargets: { kind: 'full' as const }, loss: 'soft-ce' as const };
 
 test('checkDistillOptions: each bad combination says what to do', () => {
@@ -122,21 +141,7 @@ test('distill with labels and logit-mse', async () => {
 });
 
 test('distill with transfer noise: the teacher runs on the noisy batches; a resumed run ends with the same weights; the noise is recorded', async () => {
-  const o: DistillOptions = {
-    featsDir: data.featsDir,
-    aliDir: data.aliDir,
-    teacherDir: teacher,
-    studentDir: path.join(root, 'student-noise'),
-    arch: { hidden: [{ units: 6 }], activation: 'relu' },
-    temperature: 2,
-    hardWeight: 0.5,
-    softTargets: { kind: 'full' },
-    loss: 'soft-ce',
-    transferNoise: 0.5,
-    settings: { ...settings, epochs: 2 },
-    seed: 3,
-    quiet: true,
-  };
+  const o = labeledStudent('student-noise', { transferNoise: 0.5, settings: { ...settings, epochs: 2 } });
   const full = await distill({ ...o, teacherJobs: 1 });
   assert.equal(full.history.length, 2);
   const s = await readDnnModelDir(o.studentDir);
@@ -161,21 +166,7 @@ test('distill with transfer noise: the teacher runs on the noisy batches; a resu
 
 test('distill with an unlabeled extra transfer set: soft targets only there, priors from the labeled frames, recorded', async () => {
   const extra = await writeSynthCorpusDirs(root, { name: 'extra', numUtts: 4, dim: 4, seed: 9, uttPrefix: 'x-' });
-  const o: DistillOptions = {
-    featsDir: data.featsDir,
-    aliDir: data.aliDir,
-    teacherDir: teacher,
-    studentDir: path.join(root, 'student-extra'),
-    arch: { hidden: [{ units: 6 }], activation: 'relu' },
-    temperature: 2,
-    hardWeight: 0.5,
-    softTargets: { kind: 'full' },
-    loss: 'soft-ce',
-    transferExtra: [extra.featsDir],
-    settings,
-    seed: 3,
-    quiet: true,
-  };
+  const o = labeledStudent('student-extra', { transferExtra: [extra.featsDir] });
   const r = await distill(o);
   assert.equal(r.numFrames, data.numFrames + extra.numFrames);
   const s = await readDnnModelDir(o.studentDir);
@@ -192,21 +183,7 @@ test('distill with an unlabeled extra transfer set: soft targets only there, pri
 });
 
 test('distill --init-from starts the student from a model of its shape (recorded), and refuses another shape', async () => {
-  const o: DistillOptions = {
-    featsDir: data.featsDir,
-    aliDir: data.aliDir,
-    teacherDir: teacher,
-    studentDir: path.join(root, 'student-init'),
-    arch: { hidden: [{ units: 8 }], activation: 'relu' },
-    temperature: 2,
-    hardWeight: 0.5,
-    softTargets: { kind: 'full' },
-    loss: 'soft-ce',
-    initFrom: teacher,
-    settings: { ...settings, learningRate: 1e-9 },
-    seed: 3,
-    quiet: true,
-  };
+  const o = labeledStudent('student-init', { arch: { hidden: [{ units: 8 }], activation: 'relu' }, initFrom: teacher, settings: { ...settings, learningRate: 1e-9 } });
   await distill(o);
   const s = await readDnnModelDir(o.studentDir);
   const t = await readDnnModelDir(teacher);
