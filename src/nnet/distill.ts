@@ -221,11 +221,10 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
       // passes then overlap).
       const withLogits = o.loss === 'logit-mse';
       const teacherJobs = o.teacherJobs ?? defaultJobs() - 1;
-      let batchTeacher = localBatchTeacher(fwd, o.temperature, withLogits);
-      if (teacherJobs > 0) {
-        runner = createJobRunner({ jobs: teacherJobs, backend: o.runner ?? 'local', idleTimeoutMs: 60_000 });
-        batchTeacher = workerBatchTeacher(runner, { teacherDir: path.resolve(o.teacherDir), teacherId, backend: o.settings.backend, temperature: o.temperature, withLogits });
-      }
+      if (teacherJobs > 0) runner = createJobRunner({ jobs: teacherJobs, backend: o.runner ?? 'local', idleTimeoutMs: 60_000 });
+      const batchTeacher = runner
+        ? workerBatchTeacher(runner, { teacherDir: key.teacherDir, teacherId, backend: o.settings.backend, temperature: o.temperature, withLogits })
+        : localBatchTeacher(fwd, o.temperature, withLogits);
       train = onlineTeacherSource(createBatchSource(corpus, { context, seed: o.seed }), batchTeacher, {
         inputDim: fwd.inputDim,
         numPdfs: fwd.numPdfs,

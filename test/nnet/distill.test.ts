@@ -118,20 +118,7 @@ test('distill on an unlabeled transfer set takes pdfs, priors and transition mod
 
 test('distill with labels and logit-mse', async () => {
   const student = path.join(root, 'student-mse');
-  const r = await distill({
-    featsDir: data.featsDir,
-    aliDir: data.aliDir,
-    teacherDir: teacher,
-    studentDir: student,
-    arch: { hidden: [{ units: 6 }], activation: 'relu' },
-    temperature: 1,
-    hardWeight: 0.5,
-    softTargets: { kind: 'full' },
-    loss: 'logit-mse',
-    settings,
-    seed: 3,
-    quiet: true,
-  });
+  const r = await distill(labeledStudent('student-mse', { temperature: 1, loss: 'logit-mse' }));
   assert.equal(r.history.length, 1);
   assert.ok(Number.isFinite(r.history[0].trainLoss));
   const s = await readDnnModelDir(student);
