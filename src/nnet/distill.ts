@@ -32,6 +32,8 @@ import {
 import { splicedDim, type SpliceContext } from './splice.js';
 import { trainModel, type EpochStats, type LossConfig, type TrainBatchSource, type TrainingSource } from './train.js';
 import { featureStd, TransferNoise } from './transfer-noise.js';
+import { TransferWarp } from './transfer-warp.js';
+import { TransferMixup } from './transfer-mixup.js';
 import { summarizeHistory, type TrainSettings } from './train-worker.js';
 
 /** Options of distill. */
@@ -57,6 +59,17 @@ export interface DistillOptions {
   transferNoise?: number;
   /** Fraction of transfer frames perturbed each epoch (default 1: all). */
   transferNoiseFrames?: number;
+  /**
+   * Largest relative frequency warp of the transfer frames (VTLP, transfer-warp.ts): each frame is
+   * warped by a factor from [1 - R, 1 + R], fresh each epoch, before the teacher labels it. 0 or
+   * absent: off.
+   */
+  transferWarp?: number;
+  /**
+   * Largest partner weight of within-batch mixup of the transfer frames (transfer-mixup.ts), in
+   * (0, 0.5]; the teacher labels the mixed frames. 0 or absent: off.
+   */
+  transferMixup?: number;
   /**
    * Unlabeled feature directories added to the transfer set (sec. 2: the transfer set may be
    * unlabeled data): the student learns the teacher's soft targets there, with no hard-label term.
@@ -93,7 +106,7 @@ export interface DistillResult {
 }
 
 /** Check the option combination before any work (messages say what to do). */
-export function checkDistillOptions(o: Pick<DistillOptions, 'aliDir' | 'hardWeight' | 'temperature' | 'softTargets' | 'loss' | 'cache' | 'transferNoise' | 'transferNoiseFrames'>): void {
+export function checkDistillOptions(o: Pick<DistillOptions, 'aliDir' | 'hardWeight' | 'temperature' | 'softTargets' | 'loss' | 'cache' | 'transferNoise' | 'transferNoiseFrames' | 'transferWarp' | 'transferMixup'>): void {
   if (!(o.temperature > 0) || !Number.isFinite(o.temperature)) throw new InputError(`--temperature ${o.temperature}: must be a positive number (the paper tried 1, 2, 5, 10)`);
   if (!(o.hardWeight >= 0)) throw new InputError(`--hard-weight ${o.hardWeight}: must be >= 0 (the paper used 0.5)`);
   if (o.aliDir === null && o.hardWeight !== 0) {
@@ -105,8 +118,14 @@ export function checkDistillOptions(o: Pick<DistillOptions, 'aliDir' | 'hardWeig
   if (o.cache && o.softTargets.kind !== 'top-k') throw new InputError(`--cache keeps top-K soft targets; use it with --soft-targets top-k:K`);
   const noise = o.transferNoise ?? 0;
   if (!(noise >= 0) || !Number.isFinite(noise)) throw new InputError(`--transfer-noise ${noise}: must be a number >= 0 (e.g. 0.5; 0 = off)`);
-  if (noise > 0 && o.softTargets.kind === 'top-k') {
-    throw new InputError(`--transfer-noise computes the teacher's targets per batch on the noisy frames, so there is nothing to keep as top-K; use --soft-targets full with it`);
+  const warp = o.transferWarp ?? 0;
+  if (!(warp >= 0 && warp < 0.5)) throw new InputError(`--transfer-warp ${warp}: must be a fraction in [0, 0.5) (e.g. 0.1 for factors 0.9..1.1; 0 = off)`);
+  const mixup = o.transferMixup ?? 0;
+  if (!(mixup >= 0 && mixup <= 0.5)) throw new InputError(`--transfer-mixup ${mixup}: must be a weight in [0, 0.5] (e.g. 0.3; 0 = off)`);
+  for (const [flag, value, frames] of [['--transfer-noise', noise, 'noisy'], ['--transfer-warp', warp, 'warped'], ['--transfer-mixup', mixup, 'mixed']] as const) {
+    if (value > 0 && o.softTargets.kind === 'top-k') {
+      throw new InputError(`${flag} computes the teacher's targets per batch on the ${frames} frames, so there is nothing to keep as top-K; use --soft-targets full with it`);
+    }
   }
   const frames = o.transferNoiseFrames;
   if (frames !== undefined) {
@@ -204,6 +223,8 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   const fwd = new AcousticForward(teacher);
   const numFrames = corpusFrames(corpus);
   const noise = o.transferNoise ?? 0;
+  const warp = o.transferWarp ?? 0;
+  const mixup = o.transferMixup ?? 0;
   let cacheUsed = false;
   let train: TrainingSource;
   let runner: JobRunner | undefined;
@@ -214,9 +235,8 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     // A held-out split of an unlabeled set has no labels either (newbob needs an accuracy to follow).
     if (o.aliDir === null && dev && devSpec && 'split' in devSpec) dev.labels = devTargets!.argmax;
     if (dev) devSource = createBatchSource(dev, { context, seed: o.seed, shuffle: false, targets: devTargets!.targets });
-    if (noise > 0) {
-      // Targets change with the noise every epoch: the teacher runs on each batch as it is made.
-      // Targets change with the noise every epoch: the teacher runs on each batch as it is made,
+    if (noise > 0 || warp > 0 || mixup > 0) {
+      // Targets change with the perturbation every epoch: the teacher runs on each batch as it is made,
       // in workers when there is a spare core (the student's step and the teacher's forward
       // passes then overlap).
       const withLogits = o.loss === 'logit-mse';
@@ -229,7 +249,11 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
         inputDim: fwd.inputDim,
         numPdfs: fwd.numPdfs,
         withSoft: o.loss === 'soft-ce',
-        noise: new TransferNoise(noise, featureStd(corpus), o.seed, o.transferNoiseFrames ?? 1),
+        perturb: [
+          ...(warp > 0 ? [new TransferWarp(warp, corpus.dim, o.seed)] : []),
+          ...(mixup > 0 ? [new TransferMixup(mixup, o.seed)] : []),
+          ...(noise > 0 ? [new TransferNoise(noise, featureStd(corpus), o.seed, o.transferNoiseFrames ?? 1)] : []),
+        ],
         labelsFromTeacher: o.aliDir === null,
         lookahead: 2 * Math.max(1, teacherJobs),
       });
@@ -273,9 +297,9 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
       newbob: o.settings.newbob,
       loss,
       seed: o.seed,
-      // The noise changes the batches, not their count: a resume must use the same.
+      // The perturbations change the batches, not their count: a resume must use the same.
       initialWeights,
-      dataKey: [o.initFrom ? `init ${path.resolve(o.initFrom)}` : '', noise > 0 ? `transfer-noise ${noise}${(o.transferNoiseFrames ?? 1) < 1 ? ` of ${o.transferNoiseFrames} of the frames` : ''}` : '', ...extra.map((d) => `transfer-extra ${path.resolve(d)}`)].filter(Boolean).join(', ') || undefined,
+      dataKey: [o.initFrom ? `init ${path.resolve(o.initFrom)}` : '', warp > 0 ? `transfer-warp ${warp}` : '', mixup > 0 ? `transfer-mixup ${mixup}` : '', noise > 0 ? `transfer-noise ${noise}${(o.transferNoiseFrames ?? 1) < 1 ? ` of ${o.transferNoiseFrames} of the frames` : ''}` : '', ...extra.map((d) => `transfer-extra ${path.resolve(d)}`)].filter(Boolean).join(', ') || undefined,
       outDir: o.studentDir,
       resume: o.resume && (await pathExists(path.join(o.studentDir, 'checkpoint'))),
       progress: { label: `distill ${path.basename(o.studentDir)}`, quiet: o.quiet },
@@ -313,6 +337,8 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
         hardWeight: o.hardWeight,
         softTargets: formatSoftTargets(o.softTargets),
         transferNoise: noise,
+        ...(warp > 0 ? { transferWarp: warp } : {}),
+        ...(mixup > 0 ? { transferMixup: mixup } : {}),
         ...(noise > 0 && (o.transferNoiseFrames ?? 1) < 1 ? { transferNoiseFrames: o.transferNoiseFrames } : {}),
         ...(o.initFrom ? { initFrom: path.resolve(o.initFrom) } : {}),
         ...(extra.length > 0 ? { transferExtra: extra.map((d) => path.resolve(d)) } : {}),

@@ -35,7 +35,7 @@ export interface TrainedOn {
   /** ISO date of the end of training. */
   date: string;
   /** Distillation: the teacher directory, temperature, loss and hard-target weight. */
-  teacher?: { dir: string; id: string; temperature: number; loss: string; hardWeight: number; softTargets: string; transferNoise?: number; transferNoiseFrames?: number; transferExtra?: string[]; initFrom?: string };
+  teacher?: { dir: string; id: string; temperature: number; loss: string; hardWeight: number; softTargets: string; transferNoise?: number; transferNoiseFrames?: number; transferWarp?: number; transferMixup?: number; transferExtra?: string[]; initFrom?: string };
   seed?: number;
   epochs?: number;
 }

@@ -10,7 +10,6 @@ import { Field, Float32, Int32, List, Schema, Table, Utf8, makeData, makeVector,
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { splicedChunks, corpusFrames, type AsyncBatchSource, type Batch, type BatchSource, type FrameCorpus, type FrameTargets } from './batches.js';
-import type { TransferNoise } from './transfer-noise.js';
 import type { JobRunner } from '../jobs/runner.js';
 import { siblingModuleUrl } from '../jobs/module-url.js';
 import type { BackendName } from './backend.js';
@@ -185,14 +184,22 @@ export function workerBatchTeacher(runner: JobRunner, spec: WorkerTeacherSpec): 
   };
 }
 
+/** An in-place change of a batch's spliced rows, deterministic in (epoch, batch) so resume is exact. */
+export interface TransferPerturbation {
+  apply(x: Float32Array, rows: number, inputDim: number, epoch: number, batch: number): void;
+}
+
 /** Options of onlineTeacherSource. */
 export interface OnlineTeacherOptions {
   /** The teacher's input (spliced) dimension and pdf count, checked against the source's. */
   inputDim: number;
   numPdfs: number;
   withSoft: boolean;
-  /** Perturb each batch's inputs before the teacher and the student see them. */
-  noise?: TransferNoise;
+  /**
+   * Perturbations applied in order to each batch's inputs before the teacher and the student see
+   * them (transfer-noise.ts, transfer-warp.ts), each deterministic in (epoch, batch).
+   */
+  perturb?: TransferPerturbation[];
   /** Replace the batch labels by the teacher's best pdf (unlabeled transfer set: labels only feed the accuracy figures). */
   labelsFromTeacher?: boolean;
   /**
@@ -225,7 +232,8 @@ export function onlineTeacherSource(base: BatchSource, teacher: BatchTeacher, o:
         const r = it.next();
         if (r.done) return false;
         const b = r.value;
-        o.noise?.apply(b.x, b.size, base.inputDim, epoch, k++);
+        for (const p of o.perturb ?? []) p.apply(b.x, b.size, base.inputDim, epoch, k);
+        k++;
         const p = teacher(b.x, b.size).then((t) => {
           if (o.labelsFromTeacher) for (let i = 0; i < b.size; i++) b.labels[i] = rowArgmax(t.soft, i, base.numPdfs);
           return { ...b, soft: o.withSoft ? t.soft : undefined, teacherLogits: t.logits };

@@ -71,6 +71,13 @@ test('checkDistillOptions: each bad combination says what to do', () => {
     name: 'InputError',
     message: "--transfer-noise computes the teacher's targets per batch on the noisy frames, so there is nothing to keep as top-K; use --soft-targets full with it",
   });
+  checkDistillOptions({ ...base, transferWarp: 0.1, transferMixup: 0.3 });
+  assert.throws(() => checkDistillOptions({ ...base, transferWarp: 0.5 }), { name: 'InputError', message: '--transfer-warp 0.5: must be a fraction in [0, 0.5) (e.g. 0.1 for factors 0.9..1.1; 0 = off)' });
+  assert.throws(() => checkDistillOptions({ ...base, transferMixup: 0.8 }), { name: 'InputError', message: '--transfer-mixup 0.8: must be a weight in [0, 0.5] (e.g. 0.3; 0 = off)' });
+  assert.throws(() => checkDistillOptions({ ...base, transferMixup: 0.3, softTargets: { kind: 'top-k', k: 3 } }), {
+    name: 'InputError',
+    message: "--transfer-mixup computes the teacher's targets per batch on the mixed frames, so there is nothing to keep as top-K; use --soft-targets full with it",
+  });
 });
 
 test('distill on an unlabeled transfer set takes pdfs, priors and transition model from the teacher; the top-K cache is reused', async () => {
@@ -144,6 +151,18 @@ test('distill with transfer noise: the teacher runs on the noisy batches; a resu
   await distill({ ...o, studentDir: split, settings: { ...o.settings, epochs: 1 } });
   await distill({ ...o, studentDir: split, resume: true, teacherJobs: 0 });
   assert.deepEqual(await fs.readFile(path.join(split, 'weights.bin')), w);
+  // Warp and mixup on top: other batches again, recorded, and a resume is exact with them too.
+  const both = path.join(root, 'student-warp-mixup');
+  await distill({ ...o, studentDir: both, transferWarp: 0.1, transferMixup: 0.3 });
+  const wb = await fs.readFile(path.join(both, 'weights.bin'));
+  assert.notDeepEqual(wb, w);
+  const sb = await readDnnModelDir(both);
+  assert.equal(sb.meta.trainedOn.teacher!.transferWarp, 0.1);
+  assert.equal(sb.meta.trainedOn.teacher!.transferMixup, 0.3);
+  const bothSplit = path.join(root, 'student-warp-mixup-resumed');
+  await distill({ ...o, studentDir: bothSplit, transferWarp: 0.1, transferMixup: 0.3, settings: { ...o.settings, epochs: 1 } });
+  await distill({ ...o, studentDir: bothSplit, transferWarp: 0.1, transferMixup: 0.3, resume: true, teacherJobs: 0 });
+  assert.deepEqual(await fs.readFile(path.join(bothSplit, 'weights.bin')), wb);
   // Resuming with another noise strength is refused (the checkpoint saw other batches).
   await assert.rejects(distill({ ...o, studentDir: split, transferNoise: 0.3, settings: { ...o.settings, epochs: 3 }, resume: true }), {
     name: 'InputError',

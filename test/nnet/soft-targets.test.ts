@@ -173,7 +173,7 @@ test('onlineTeacherSource: targets computed per batch equal the precomputed ones
   // With noise: inputs differ from the clean batch, targets are the teacher's on the noisy inputs,
   // and the same epoch gives the same batches again (exact resume).
   const noise = new TransferNoise(0.5, featureStd(corpus), 9);
-  const noisy = onlineTeacherSource(createBatchSource(corpus, { context: ctx, seed: 4 }), localBatchTeacher(fwd, T, false), { ...dims, withSoft: true, noise, labelsFromTeacher: true });
+  const noisy = onlineTeacherSource(createBatchSource(corpus, { context: ctx, seed: 4 }), localBatchTeacher(fwd, T, false), { ...dims, withSoft: true, perturb: [noise], labelsFromTeacher: true });
   const n1 = await collect(noisy.batches(1, 5));
   const n2 = await collect(noisy.batches(1, 5));
   assert.deepEqual(n1, n2);
@@ -191,7 +191,7 @@ test('onlineTeacherSource: targets computed per batch equal the precomputed ones
   try {
     const id = await teacherIdentity(fwd.model);
     const remote = workerBatchTeacher(runner, { teacherDir: tmp, teacherId: id, backend: 'cpu', temperature: T, withLogits: false });
-    const piped = onlineTeacherSource(createBatchSource(corpus, { context: ctx, seed: 4 }), remote, { ...dims, withSoft: true, noise, labelsFromTeacher: true, lookahead: 2 });
+    const piped = onlineTeacherSource(createBatchSource(corpus, { context: ctx, seed: 4 }), remote, { ...dims, withSoft: true, perturb: [noise], labelsFromTeacher: true, lookahead: 2 });
     assert.deepEqual(await collect(piped.batches(1, 5)), n1);
     // A teacher that changed on disk since the run started is refused.
     const stale = workerBatchTeacher(runner, { teacherDir: tmp, teacherId: 'f'.repeat(64), backend: 'cpu', temperature: T, withLogits: false });

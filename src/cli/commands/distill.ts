@@ -18,6 +18,8 @@ interface DistillCliOptions extends TrainingCliOptions {
   transferExtra: string[];
   teacherJobs?: number;
   transferNoiseFrames?: number;
+  transferWarp?: number;
+  transferMixup?: number;
   initFrom?: string;
 }
 
@@ -46,6 +48,19 @@ export function register(program: Command): void {
     )
     .option('--transfer-noise-frames <P>', 'with --transfer-noise: the fraction of transfer frames perturbed each epoch (default 1; the rest stay clean)', finiteNumber)
     .option(
+      '--transfer-warp <R>',
+      'warp the frequency axis of every transfer frame by a factor from [1-R, 1+R] (vocal tract length perturbation; 0.1 = ' +
+        "VTLP's 0.9..1.1), fresh each epoch, and compute the teacher's targets on the warped frames (the student learns how the " +
+        'teacher treats other voices); 0 = off',
+      finiteNumber,
+    )
+    .option(
+      '--transfer-mixup <L>',
+      "mix every transfer frame with another frame of its batch, weight up to L (<= 0.5: the frame's own label stays dominant), " +
+        "fresh each epoch, and compute the teacher's targets on the mix; 0 = off",
+      finiteNumber,
+    )
+    .option(
       '--transfer-extra <feats-dir>',
       'unlabeled features added to the transfer set (repeatable): the student learns the teacher\'s soft targets on them, ' +
         'with no hard-label term (sec. 2: the transfer set may be unlabeled data). Same features and CMVN as FEATS_DIR',
@@ -55,7 +70,7 @@ export function register(program: Command): void {
     .option('--init-from <model-dir>', "start the student from this model's weights (e.g. the baseline) instead of a random init; same shape required")
     .option(
       '--teacher-jobs <N>',
-      "with --transfer-noise: worker threads computing the next batches' teacher targets while the student trains " +
+      "with --transfer-noise, --transfer-warp or --transfer-mixup: worker threads computing the next batches' teacher targets while the student trains " +
         '(default: cores - 1; 0 = in this thread). The student is the same either way',
       nonNegativeInt,
     );
@@ -75,7 +90,7 @@ export function register(program: Command): void {
         const aliDir = aliArg === '-' ? null : aliArg;
         const hardWeight = o.hardWeight ?? (aliDir === null ? 0 : 0.5);
         const settings = trainSettingsFrom(o, o.context ?? { left: 0, right: 0 });
-        process.stderr.write(`distill: student ${describeArch(o.arch)}, T ${o.temperature}, hard weight ${hardWeight}, ${o.loss}${o.transferNoise ? `, transfer noise ${o.transferNoise}` : ''}${o.transferExtra.length ? `, + unlabeled ${o.transferExtra.join(' ')}` : ''}\n`);
+        process.stderr.write(`distill: student ${describeArch(o.arch)}, T ${o.temperature}, hard weight ${hardWeight}, ${o.loss}${o.transferNoise ? `, transfer noise ${o.transferNoise}` : ''}${o.transferWarp ? `, transfer warp ${o.transferWarp}` : ''}${o.transferMixup ? `, transfer mixup ${o.transferMixup}` : ''}${o.transferExtra.length ? `, + unlabeled ${o.transferExtra.join(' ')}` : ''}\n`);
         const r = await distill({
           featsDir,
           aliDir,
@@ -89,6 +104,8 @@ export function register(program: Command): void {
           cache: o.cache,
           transferNoise: o.transferNoise,
           transferNoiseFrames: o.transferNoiseFrames,
+          transferWarp: o.transferWarp,
+          transferMixup: o.transferMixup,
           transferExtra: o.transferExtra,
           teacherJobs: o.teacherJobs,
           initFrom: o.initFrom,
