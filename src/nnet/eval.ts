@@ -11,6 +11,13 @@ import { AcousticForward, combinePosteriors, loadAcousticModel, type AcousticMod
 /** Kaldi xent floor: log(max(p, 1e-20)) keeps a zero posterior from giving an infinite loss. */
 const PROB_FLOOR = 1e-20;
 
+/** Index of the largest entry of row `i` of a row-major (rows x numPdfs) matrix; the first on ties. */
+export function rowArgmax(m: Float32Array, i: number, numPdfs: number): number {
+  let best = 0;
+  for (let j = 1; j < numPdfs; j++) if (m[i * numPdfs + j] > m[i * numPdfs + best]) best = j;
+  return best;
+}
+
 /** Scores over a set of frames. */
 export interface FrameScores {
   numFrames: number;
@@ -32,9 +39,7 @@ export class FrameScoreAccumulator {
       const y = labels[i];
       if (y < 0) continue;
       const row = i * numPdfs;
-      let best = 0;
-      for (let j = 1; j < numPdfs; j++) if (post[row + j] > post[row + best]) best = j;
-      if (best === y) this.correct++;
+      if (rowArgmax(post, i, numPdfs) === y) this.correct++;
       this.ce -= Math.log(Math.max(post[row + y], PROB_FLOOR));
       this.frames++;
     }
@@ -52,12 +57,25 @@ export function scorePosteriors(post: Float32Array, labels: ArrayLike<number>, n
   return acc.result();
 }
 
+/**
+ * Per-utterance counts of the model's (for an ensemble: the combination's) scores, parallel arrays
+ * in corpus order: what a bootstrap over utterances resamples (score/bootstrap.ts).
+ */
+export interface UtteranceCounts {
+  uttIds: string[];
+  /** Labeled frames of each utterance. */
+  numFrames: number[];
+  /** Frames whose best pdf is the label. */
+  correct: number[];
+}
+
 /** Result of evalFrames. */
 export interface EvalResult {
   kind: 'dnn' | 'ensemble';
   dir: string;
   combine?: string;
   scores: FrameScores;
+  utterances: UtteranceCounts;
   /** Ensemble only: every member's own scores. */
   members?: { dir: string; scores: FrameScores }[];
 }
@@ -79,14 +97,27 @@ export function evalFrames(fwd: AcousticForward, corpus: FrameCorpus, opts: { ch
   const numPdfs = model.meta.numPdfs;
   const all = new FrameScoreAccumulator();
   const per = model.members.map(() => new FrameScoreAccumulator());
+  const numUtts = corpus.uttIds.length;
+  const uttFrames = new Array<number>(numUtts).fill(0);
+  const uttCorrect = new Array<number>(numUtts).fill(0);
+  let u = 0;
   for (const { start: s, n, x: xs } of splicedChunks(corpus, ctx, chunk)) {
     const labels = corpus.labels.subarray(s, s + n);
     const posts = fwd.memberPosteriors(xs, n, 1);
     posts.forEach((p, m) => per[m].add(p, labels, n, numPdfs));
-    all.add(posts.length === 1 ? posts[0] : combinePosteriors(posts, numPdfs, model.combine), labels, n, numPdfs);
+    const post = posts.length === 1 ? posts[0] : combinePosteriors(posts, numPdfs, model.combine);
+    all.add(post, labels, n, numPdfs);
+    // Chunks run through the corpus in order, so the utterance index only moves forward.
+    for (let i = 0; i < n; i++) {
+      const y = labels[i];
+      while (s + i >= corpus.uttStart[u + 1]) u++;
+      if (y < 0) continue;
+      uttFrames[u]++;
+      if (rowArgmax(post, i, numPdfs) === y) uttCorrect[u]++;
+    }
     opts.onFrames?.(n);
   }
-  const out: EvalResult = { kind: model.kind, dir: model.dir, scores: all.result() };
+  const out: EvalResult = { kind: model.kind, dir: model.dir, scores: all.result(), utterances: { uttIds: corpus.uttIds, numFrames: uttFrames, correct: uttCorrect } };
   if (model.kind === 'ensemble') {
     out.combine = model.combine;
     out.members = model.members.map((m, i) => ({ dir: m.dir, scores: per[i].result() }));

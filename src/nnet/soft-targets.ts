@@ -17,6 +17,7 @@ import type { TeacherJobInput, TeacherJobOutput } from './teacher-job.js';
 import { AcousticForward, ENSEMBLE_FILE, combinePosteriors, meanCentredLogits, type AcousticModel } from './ensemble.js';
 import { MODEL_META_FILE } from './model-dir.js';
 import { MODEL_JSON, WEIGHTS_BIN } from './model.js';
+import { rowArgmax } from './eval.js';
 
 /** `full`: every pdf's probability; `top-k`: the K largest per frame, renormalised to sum to 1. */
 export type SoftTargetMode = { kind: 'full' } | { kind: 'top-k'; k: number };
@@ -145,13 +146,6 @@ export function teacherBatchTargets(fwd: AcousticForward, x: Float32Array, n: nu
   }
   // Average probabilities (Hinton et al. 2015 sec. 4: "the ensemble's ... average of the predictive distributions").
   return { soft: combinePosteriors(fwd.memberPosteriors(x, n, temperature), numPdfs, 'arithmetic') };
-}
-
-/** Index of the largest entry of row `i` (first one on ties). */
-function rowArgmax(m: Float32Array, i: number, numPdfs: number): number {
-  let best = 0;
-  for (let j = 1; j < numPdfs; j++) if (m[i * numPdfs + j] > m[i * numPdfs + best]) best = j;
-  return best;
 }
 
 /** The teacher's targets for `n` spliced rows of `x`, computed here or elsewhere (a worker). */

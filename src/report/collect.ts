@@ -6,6 +6,8 @@ import { InputError } from '../errors.js';
 import { pathExists } from '../store/paths.js';
 import { ENSEMBLE_FILE, readEnsembleManifest } from '../nnet/ensemble.js';
 import { readDnnModelMeta } from '../nnet/model-dir.js';
+import type { UtteranceCounts } from '../nnet/eval.js';
+import type { RecoveryCounts } from '../score/bootstrap.js';
 import type { CurvePoint } from './plots.js';
 import type { SystemScores, Table1Input, TemperatureSweepRow, WerCounts } from './table1.js';
 
@@ -66,7 +68,25 @@ export async function trainingCurve(dir: string, system: string): Promise<CurveP
     .map((e) => ({ system, epoch: e.epoch, devAccuracy: e.devAcc as number }));
 }
 
-interface EvalJson { scores: { accuracy: number; crossEntropy: number }; members?: { dir: string; scores: { accuracy: number } }[] }
+interface EvalJson {
+  scores: { accuracy: number; crossEntropy: number };
+  members?: { dir: string; scores: { accuracy: number } }[];
+  /** Per-utterance counts (eval-frames since they were added; older JSON lacks them). */
+  utterances?: UtteranceCounts;
+}
+
+/**
+ * Per-utterance test counts of the three systems for the recovered fraction's bootstrap interval:
+ * undefined when an eval JSON predates them; an error when the systems were scored on different
+ * utterances (the comparison would not be paired).
+ */
+function testCountsOf(baseline: EvalJson, ensemble: EvalJson, student: EvalJson, file: string): RecoveryCounts | undefined {
+  const [b, e, s] = [baseline.utterances, ensemble.utterances, student.utterances];
+  if (!b || !e || !s) return undefined;
+  const same = (u: UtteranceCounts) => u.uttIds.length === b.uttIds.length && u.uttIds.every((id, i) => id === b.uttIds[i] && u.numFrames[i] === b.numFrames[i]);
+  if (!same(e) || !same(s)) throw new InputError(`${file}: baseline, ensemble and student were scored on different test utterances or alignments; rerun eval-frames for all three on the same data`);
+  return { numFrames: b.numFrames, baselineCorrect: b.correct, ensembleCorrect: e.correct, studentCorrect: s.correct };
+}
 
 const key = (sys: string) => sys.replace(/\//g, '_');
 
@@ -137,9 +157,10 @@ export async function collectExperiment(
     ...memberCurves.flatMap((c, i) => (i === baselineIs ? c.map((p) => ({ ...p, system: `member ${i + 1} = baseline` })) : c)),
     ...(await trainingCurve(path.join(exp, 'student'), 'distilled')),
   ];
+  const testCounts = testCountsOf(baseline.evalTest, ensemble.evalTest, student.evalTest, path.join(exp, 'eval'));
   const strip = ({ evalTest: _e, memberDirs: _m, ...s }: SystemScores & { evalTest: EvalJson; memberDirs: string[] }): SystemScores => s;
   return {
-    input: { baseline: strip(baseline), ensemble: strip(ensemble), student: strip(student), members, baselineSeedAccuracies: seeds, sweep, settings },
+    input: { baseline: strip(baseline), ensemble: strip(ensemble), student: strip(student), members, baselineSeedAccuracies: seeds, sweep, ...(testCounts ? { testCounts } : {}), settings },
     curves,
   };
 }

@@ -1,3 +1,5 @@
+import { bootstrapRecoveredFraction, type RecoveryCounts, type RecoveryInterval } from '../score/bootstrap.js';
+
 /**
  * The paper's Table 1 (Hinton, Vinyals & Dean 2015, sec. 4: baseline vs 10x ensemble vs distilled
  * single model, frame accuracy and WER) computed for our data, as Markdown and JSON.
@@ -42,6 +44,8 @@ export interface Table1Input {
    *  ensemble members, the baseline being member 1); their spread is what the ensemble gain must exceed. */
   baselineSeedAccuracies: number[];
   sweep?: TemperatureSweepRow[];
+  /** Per-utterance test frame counts of baseline, ensemble and student (eval-frames JSON), for the recovered fraction's interval. */
+  testCounts?: RecoveryCounts;
   /** Free-form settings echoed in the report (corpus size, temperature, hard weight, seeds, command, commit, date). */
   settings: Record<string, string | number>;
 }
@@ -55,6 +59,10 @@ export interface Table1 {
   studentGain: number;
   /** studentGain / ensembleGain: the paper reports more than 80%. Undefined when the ensemble does not gain. */
   recoveredFraction?: number;
+  /** The same on test: 95% paired-bootstrap interval over test utterances and P(>= 80%), when per-utterance counts were given. */
+  recoveredInterval?: RecoveryInterval;
+  /** The same fraction on dev frame accuracy (a second, independent look; NaN-free only when the ensemble gains there). */
+  devRecoveredFraction?: number;
   /** max - min of the baseline test frame accuracy over seeds (including the baseline itself). */
   baselineSeedSpread: number;
   /** How many single models the spread is taken over (the baseline and the other seeds). */
@@ -92,6 +100,9 @@ export function computeTable1(input: Table1Input): Table1 {
     ensembleGain,
     studentGain,
     recoveredFraction: ensembleGain > 0 ? studentGain / ensembleGain : undefined,
+    recoveredInterval: input.testCounts && ensembleGain > 0 ? bootstrapRecoveredFraction(input.testCounts, { seed: 1 }) : undefined,
+    devRecoveredFraction:
+      ensemble.devFrameAccuracy > baseline.devFrameAccuracy ? (student.devFrameAccuracy - baseline.devFrameAccuracy) / (ensemble.devFrameAccuracy - baseline.devFrameAccuracy) : undefined,
     baselineSeedSpread: spread,
     seedCount: seedAccs.length,
     ensembleGainExceedsSeedSpread: ensembleGain > spread,
@@ -120,6 +131,14 @@ export function renderTable1Markdown(t: Table1): string {
   lines.push(
     `- Fraction of the ensemble's gain recovered by the distilled model: ${t.recoveredFraction === undefined ? 'n/a (the ensemble did not improve on the baseline)' : `${(100 * t.recoveredFraction).toFixed(1)}%`} (the paper: 80% or more).`,
   );
+  const ci = t.recoveredInterval;
+  if (ci) {
+    lines.push(
+      `  95% interval from a paired bootstrap over the test utterances (${ci.replications} resamples): [${(100 * ci.low).toFixed(0)}%, ${(100 * ci.high).toFixed(0)}%]; ` +
+        `share of resamples with at least ${(100 * ci.threshold).toFixed(0)}% recovered: ${(100 * ci.probAtLeast).toFixed(0)}%.`,
+    );
+  }
+  if (t.devRecoveredFraction !== undefined) lines.push(`  On dev frame accuracy: ${(100 * t.devRecoveredFraction).toFixed(1)}%.`);
   lines.push(
     `- Spread (max - min) of test frame accuracy over single models of the baseline recipe trained with different seeds (${t.seedCount} models): ${(100 * t.baselineSeedSpread).toFixed(2)} points; the ensemble gain ${t.ensembleGainExceedsSeedSpread ? 'exceeds' : 'does NOT exceed'} it.`,
   );

@@ -32,6 +32,38 @@ export interface WerComparison {
 }
 
 /**
+ * The resampling of a paired bootstrap over utterances (Bisani & Ney 2004): `replications` times,
+ * draw the n utterances with replacement and sum every column (per-utterance counts, all of
+ * length n) over the draw; a draw that `accept` rejects is redrawn. Returns, per column, its sum in
+ * each replication. The generator is the seeded stream `stream` of `options.seed`.
+ */
+export function bootstrapSums(columns: ArrayLike<number>[], stream: string, options: BootstrapOptions = {}, accept: (sums: Float64Array) => boolean = () => true): Float64Array[] {
+  const R = options.replications ?? 10000;
+  if (!Number.isInteger(R) || R < 1) throw new InputError(`--replications ${R}: expected a positive integer`);
+  const n = columns[0]?.length ?? 0;
+  if (columns.some((c) => c.length !== n)) throw new Error('bootstrapSums: columns differ in length');
+  const rng = makeRng(options.seed ?? 0, stream);
+  const out = columns.map(() => new Float64Array(R));
+  const sums = new Float64Array(columns.length);
+  for (let r = 0; r < R; r++) {
+    do {
+      sums.fill(0);
+      for (let j = 0; j < n; j++) {
+        const k = Math.floor(rng() * n);
+        for (let c = 0; c < columns.length; c++) sums[c] += columns[c][k];
+      }
+    } while (!accept(sums));
+    for (let c = 0; c < columns.length; c++) out[c][r] = sums[c];
+  }
+  return out;
+}
+
+/** The q-quantile (0..1) of `x`, nearest rank on the sorted values. */
+function quantile(sorted: Float64Array, q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
+}
+
+/**
  * Paired bootstrap over utterances (Bisani & Ney 2004, as Kaldi's compute-wer-bootci): draw the
  * test set's utterances with replacement `replications` times; each draw gives both systems'
  * WER on the same utterances. `errsA[i]`, `errsB[i]`: word errors of utterance i; `words[i]`:
@@ -39,9 +71,7 @@ export interface WerComparison {
  */
 export function bootstrapWerComparison(errsA: ArrayLike<number>, errsB: ArrayLike<number>, words: ArrayLike<number>, options: BootstrapOptions = {}): WerComparison {
   const n = words.length;
-  const R = options.replications ?? 10000;
   if (errsA.length !== n || errsB.length !== n) throw new Error('bootstrapWerComparison: arrays differ in length');
-  if (!Number.isInteger(R) || R < 1) throw new InputError(`--replications ${R}: expected a positive integer`);
   let totalWords = 0;
   let totalA = 0;
   let totalB = 0;
@@ -51,30 +81,17 @@ export function bootstrapWerComparison(errsA: ArrayLike<number>, errsB: ArrayLik
     totalB += errsB[i];
   }
   if (n === 0 || totalWords === 0) throw new InputError('wer-compare: the reference has no words, so WER is undefined; nothing to compare');
-  const rng = makeRng(options.seed ?? 0, 'wer-bootstrap');
+  const [w, ea, eb] = bootstrapSums([words, errsA, errsB], 'wer-bootstrap', options, (sums) => sums[0] > 0);
+  const R = w.length;
   const werA = new Float64Array(R);
   const werB = new Float64Array(R);
   const delta = new Float64Array(R);
   let better = 0;
   for (let r = 0; r < R; r++) {
-    let w = 0;
-    let ea = 0;
-    let eb = 0;
-    do {
-      w = 0;
-      ea = 0;
-      eb = 0;
-      for (let j = 0; j < n; j++) {
-        const k = Math.floor(rng() * n);
-        w += words[k];
-        ea += errsA[k];
-        eb += errsB[k];
-      }
-    } while (w === 0);
-    werA[r] = (100 * ea) / w;
-    werB[r] = (100 * eb) / w;
+    werA[r] = (100 * ea[r]) / w[r];
+    werB[r] = (100 * eb[r]) / w[r];
     delta[r] = werB[r] - werA[r];
-    if (ea - eb > 0) better++;
+    if (ea[r] - eb[r] > 0) better++;
   }
   const meanSd = (x: Float64Array): WerInterval => {
     let s = 0;
@@ -88,7 +105,7 @@ export function bootstrapWerComparison(errsA: ArrayLike<number>, errsB: ArrayLik
     return { mean, low: mean - 1.96 * sd, high: mean + 1.96 * sd };
   };
   const sorted = Float64Array.from(delta).sort();
-  const pct = (q: number) => sorted[Math.min(R - 1, Math.max(0, Math.round(q * (R - 1))))];
+  const pct = (q: number) => quantile(sorted, q);
   return {
     numUtts: n,
     numWords: totalWords,
@@ -116,4 +133,55 @@ export function formatWerComparison(c: WerComparison): string {
     `Delta (Set2 - Set1): %WER ${f(c.delta.mean)} 95% Conf Interval [ ${f(c.delta.low)}, ${f(c.delta.high)} ]\n` +
     `Probability of Set2 improving Set1: ${f(100 * c.probBBetter)}\n`
   );
+}
+
+/** Per-utterance frame counts of the three systems of Table 1 on one test set (same utterances). */
+export interface RecoveryCounts {
+  numFrames: ArrayLike<number>;
+  baselineCorrect: ArrayLike<number>;
+  ensembleCorrect: ArrayLike<number>;
+  studentCorrect: ArrayLike<number>;
+}
+
+/** The recovered fraction of the ensemble's gain with its bootstrap uncertainty. */
+export interface RecoveryInterval {
+  /** (student - baseline) / (ensemble - baseline) frame accuracy on the full set (NaN if the ensemble does not gain). */
+  recovered: number;
+  /** 2.5 and 97.5 percentiles over the resamples (a resample where the ensemble does not gain counts as recovering nothing). */
+  low: number;
+  high: number;
+  /** Share of resamples in which the student recovers at least `threshold` of the gain. */
+  probAtLeast: number;
+  threshold: number;
+  replications: number;
+}
+
+/**
+ * How sure the recovered fraction of Table 1 is: a paired bootstrap over test utterances (the
+ * three systems scored on the same draw), since a few hundred utterances from a few speakers give
+ * frame accuracies whose differences move by tenths of a point with the draw.
+ */
+export function bootstrapRecoveredFraction(c: RecoveryCounts, options: BootstrapOptions & { threshold?: number } = {}): RecoveryInterval {
+  const n = c.numFrames.length;
+  if ([c.baselineCorrect, c.ensembleCorrect, c.studentCorrect].some((a) => a.length !== n)) throw new Error('bootstrapRecoveredFraction: arrays differ in length');
+  const threshold = options.threshold ?? 0.8;
+  // Accuracies share the frame count of the draw, so the ratio of gains is one of correct counts.
+  const fraction = (b: number, e: number, s: number) => (e > b ? (s - b) / (e - b) : NaN);
+  const total = (a: ArrayLike<number>) => {
+    let t = 0;
+    for (let i = 0; i < a.length; i++) t += a[i];
+    return t;
+  };
+  const recovered = fraction(total(c.baselineCorrect), total(c.ensembleCorrect), total(c.studentCorrect));
+  const [, b, e, s] = bootstrapSums([c.numFrames, c.baselineCorrect, c.ensembleCorrect, c.studentCorrect], 'recovery-bootstrap', options, (sums) => sums[0] > 0);
+  const R = b.length;
+  const rec = new Float64Array(R);
+  let atLeast = 0;
+  for (let r = 0; r < R; r++) {
+    const x = fraction(b[r], e[r], s[r]);
+    rec[r] = Number.isNaN(x) ? 0 : x;
+    if (rec[r] >= threshold) atLeast++;
+  }
+  rec.sort();
+  return { recovered, low: quantile(rec, 0.025), high: quantile(rec, 0.975), probAtLeast: atLeast / R, threshold, replications: R };
 }

@@ -42,9 +42,12 @@ test('evalFrames scores a model and each ensemble member against direct per-utte
   assert.equal(progressed, corpus.labels.length);
   // Reference: splice each utterance whole, score each member and the mean.
   const accs = [new FrameScoreAccumulator(), new FrameScoreAccumulator(), new FrameScoreAccumulator()];
+  const combined = new Map<string, Float32Array>();
+  const fwd2ForUtt = (u: (typeof utts)[number]) => combined.get(u.uttId)!;
   for (const u of utts) {
     const x = spliceUtterance(u.data, u.numFrames, 3, { left: 2, right: 1 });
     const p = fwd.memberPosteriors(x, u.numFrames);
+    combined.set(u.uttId, p[0].map((v, i) => (v + p[1][i]) / 2));
     accs[0].add(p[0], u.pdfIds!, u.numFrames, 4);
     accs[1].add(p[1], u.pdfIds!, u.numFrames, 4);
     accs[2].add(p[0].map((v, i) => (v + p[1][i]) / 2), u.pdfIds!, u.numFrames, 4);
@@ -58,6 +61,16 @@ test('evalFrames scores a model and each ensemble member against direct per-utte
   near(r.scores.crossEntropy, accs[2].result().crossEntropy);
   assert.equal(r.scores.correct, accs[2].result().correct);
   assert.equal(r.scores.numFrames, corpus.labels.length);
+  // Per-utterance counts of the combination (chunks of 5 frames cross utterance boundaries).
+  assert.deepEqual(r.utterances.uttIds, utts.map((u) => u.uttId));
+  assert.deepEqual(r.utterances.numFrames, utts.map((u) => u.numFrames));
+  utts.forEach((u, i) => {
+    const one = new FrameScoreAccumulator();
+    const p = fwd2ForUtt(u);
+    one.add(p, u.pdfIds!, u.numFrames, 4);
+    assert.equal(r.utterances.correct[i], one.result().correct, `utterance ${u.uttId}`);
+  });
+  assert.equal(r.utterances.correct.reduce((a, b) => a + b, 0), r.scores.correct);
   const text = formatEval(r);
   assert.match(text, /\(ensemble of 2, arithmetic\): frame accuracy \d+\.\d\d% \[ \d+ \/ \d+ \], cross-entropy \d+\.\d{4} nats\/frame\n/);
   assert.match(text, /average member: frame accuracy/);

@@ -71,3 +71,20 @@ test('collectExperiment draws the baseline curve once when the baseline is a cop
   assert.deepEqual([...new Set(curves.map((c) => c.system))], ['member 1 = baseline', 'member 2']);
   assert.deepEqual(input.baselineSeedAccuracies, [0.62, 0.59], 'member 1 is the baseline: counted once');
 });
+
+test('collectExperiment passes per-utterance test counts on when all three evals have them, and refuses unpaired ones', async () => {
+  const exp = await fakeExperiment();
+  assert.equal((await collectExperiment(exp, {})).input.testCounts, undefined, 'older eval JSON: no counts, no interval');
+  const withUtts = async (sys: string, correct: number[], uttIds = ['u1', 'u2']) => {
+    const file = path.join(exp, 'eval', `${sys}_test.json`);
+    const j = JSON.parse(await fs.readFile(file, 'utf8'));
+    await fs.writeFile(file, JSON.stringify({ ...j, utterances: { uttIds, numFrames: [10, 10], correct } }));
+  };
+  await withUtts('baseline', [6, 6]);
+  await withUtts('ensemble', [7, 7]);
+  await withUtts('student', [7, 6]);
+  const { input } = await collectExperiment(exp, {});
+  assert.deepEqual(input.testCounts, { numFrames: [10, 10], baselineCorrect: [6, 6], ensembleCorrect: [7, 7], studentCorrect: [7, 6] });
+  await withUtts('student', [7, 6], ['u1', 'u3']);
+  await assert.rejects(collectExperiment(exp, {}), { name: 'InputError', message: /scored on different test utterances or alignments; rerun eval-frames for all three on the same data/ });
+});

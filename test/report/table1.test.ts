@@ -53,3 +53,32 @@ test('no ensemble gain gives an undefined recovered fraction, said in words', ()
   assert.match(md, /n\/a \(the ensemble did not improve on the baseline\)/);
   assert.match(md, /\| 2 \| 0\.5 \| 81\.00% \| n\/a \|/);
 });
+
+test('with per-utterance test counts the recovered fraction gets a bootstrap interval; the dev fraction is given too', () => {
+  // 50 utterances of 10 frames: baseline 8, ensemble 9, student 8 or 9 alternately correct (recovers 50%).
+  const n = 50;
+  const numFrames = new Array(n).fill(10);
+  const testCounts = {
+    numFrames,
+    baselineCorrect: new Array(n).fill(8),
+    ensembleCorrect: new Array(n).fill(9),
+    studentCorrect: Array.from({ length: n }, (_, i) => (i % 2 ? 9 : 8)),
+  };
+  const t = computeTable1({
+    baseline: sys('baseline', 0.8, 20),
+    ensemble: sys('ensemble', 0.9, 12),
+    members: [],
+    student: sys('distilled', 0.85, 14),
+    baselineSeedAccuracies: [],
+    testCounts,
+    settings: {},
+  });
+  const ci = t.recoveredInterval!;
+  assert.ok(Math.abs(ci.recovered - 0.5) < 1e-12);
+  assert.ok(ci.low < 0.5 && ci.high > 0.5 && ci.low > 0.2 && ci.high < 0.8, `[${ci.low}, ${ci.high}]`);
+  assert.equal(ci.probAtLeast, 0, 'never 80% when the student is right on at most every other frame it could gain');
+  assert.ok(Math.abs((t.devRecoveredFraction ?? 0) - 0.5) < 1e-9);
+  const md = renderTable1Markdown(t);
+  assert.match(md, /95% interval from a paired bootstrap over the test utterances \(10000 resamples\): \[\d+%, \d+%\]; share of resamples with at least 80% recovered: 0%\./);
+  assert.match(md, /On dev frame accuracy: 50\.0%\./);
+});

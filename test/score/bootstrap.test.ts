@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootstrapWerComparison, formatWerComparison } from '../../src/score/bootstrap.js';
+import { bootstrapRecoveredFraction, bootstrapSums, bootstrapWerComparison, formatWerComparison } from '../../src/score/bootstrap.js';
 import { makeRng, randInt } from '../../src/data/random.js';
 
 test('identical systems: zero difference, never an improvement', () => {
@@ -43,4 +43,49 @@ test('mixed systems: P strictly between 0 and 1 and the interval straddles the d
 test('an empty reference or bad replications are input errors', () => {
   assert.throws(() => bootstrapWerComparison([1], [1], [0]), { name: 'InputError', message: 'wer-compare: the reference has no words, so WER is undefined; nothing to compare' });
   assert.throws(() => bootstrapWerComparison([1], [1], [2], { replications: 0 }), { name: 'InputError', message: '--replications 0: expected a positive integer' });
+});
+
+test('bootstrapSums: every replication sums the columns over one draw of n utterances; rejected draws are redrawn; seeded', () => {
+  const ones = [1, 1, 1, 1];
+  const ids = [0, 1, 2, 3];
+  const [n, idSum] = bootstrapSums([ones, ids], 's', { replications: 500, seed: 3 });
+  assert.equal(n.length, 500);
+  assert.ok(n.every((v) => v === 4), 'each draw has n utterances');
+  assert.ok(idSum.every((v) => v >= 0 && v <= 12 && Number.isInteger(v)));
+  assert.ok(new Set(idSum).size > 5, 'draws differ');
+  assert.deepEqual(bootstrapSums([ones, ids], 's', { replications: 500, seed: 3 })[1], idSum, 'same seed, same draws');
+  // Accept only draws without utterance 0: every accepted sum then counts no zero-id utterance.
+  const [zeros] = bootstrapSums([[1, 0, 0, 0]], 's', { replications: 50, seed: 1 }, (sums) => sums[0] === 0);
+  assert.ok(zeros.every((v) => v === 0));
+  assert.throws(() => bootstrapSums([ones, [1]], 's'), /columns differ in length/);
+});
+
+test('bootstrapRecoveredFraction: the full-set fraction, an interval around it, and P(>= threshold)', () => {
+  // 200 utterances of 100 frames: baseline 80, ensemble 82, student 81.5 correct frames on average
+  // (recovers 75%), with per-utterance noise.
+  const rng = makeRng(5, 'recovery');
+  const n = 200;
+  const frames = new Array(n).fill(100);
+  const base: number[] = [];
+  const ens: number[] = [];
+  const stu: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const level = randInt(rng, -5, 5);
+    base.push(80 + level + randInt(rng, -2, 2));
+    ens.push(82 + level + randInt(rng, -2, 2));
+    stu.push(81.5 + level + randInt(rng, -2, 2));
+  }
+  const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
+  const r = bootstrapRecoveredFraction({ numFrames: frames, baselineCorrect: base, ensembleCorrect: ens, studentCorrect: stu }, { replications: 2000, seed: 1 });
+  assert.ok(Math.abs(r.recovered - (sum(stu) - sum(base)) / (sum(ens) - sum(base))) < 1e-12);
+  assert.ok(r.low < r.recovered && r.recovered < r.high, `${r.low} < ${r.recovered} < ${r.high}`);
+  assert.ok(r.high - r.low > 0.05 && r.high - r.low < 1, `interval width ${r.high - r.low}`);
+  assert.ok(r.probAtLeast > 0 && r.probAtLeast < 1, `P ${r.probAtLeast}`);
+  assert.equal(r.threshold, 0.8);
+  // A student equal to the ensemble recovers everything in every resample.
+  const all = bootstrapRecoveredFraction({ numFrames: frames, baselineCorrect: base, ensembleCorrect: ens, studentCorrect: ens }, { replications: 200 });
+  assert.equal(all.recovered, 1);
+  assert.equal(all.probAtLeast, 1);
+  // No ensemble gain: the fraction is undefined on the full set.
+  assert.ok(Number.isNaN(bootstrapRecoveredFraction({ numFrames: frames, baselineCorrect: base, ensembleCorrect: base, studentCorrect: stu }, { replications: 10 }).recovered));
 });
