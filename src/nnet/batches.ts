@@ -372,6 +372,34 @@ export async function loadFrameCorpus(featsDir: string, opts: LoadCorpusOptions)
   };
 }
 
+/** An in-place change of a batch's spliced rows, deterministic in (epoch, batch) so resume is exact. */
+export interface InputPerturbation {
+  apply(x: Float32Array, rows: number, inputDim: number, epoch: number, batch: number): void;
+}
+
+/**
+ * A BatchSource whose batches' inputs get `perturb` applied in order (input noise, frequency warp,
+ * mixup), batch `k` of epoch `e` with (e, k), so the stream stays a pure function of (seed, epoch).
+ *
+ * @example perturbedSource(createBatchSource(corpus, opts), [new TransferNoise(0.5, featureStd(corpus), 1)])
+ */
+export function perturbedSource(src: BatchSource, perturb: readonly InputPerturbation[]): BatchSource {
+  if (perturb.length === 0) return src;
+  return {
+    inputDim: src.inputDim,
+    numPdfs: src.numPdfs,
+    numFrames: src.numFrames,
+    *batches(epoch: number, batchSize: number): Iterable<Batch> {
+      let k = 0;
+      for (const b of src.batches(epoch, batchSize)) {
+        for (const p of perturb) p.apply(b.x, b.size, src.inputDim, epoch, k);
+        k++;
+        yield b;
+      }
+    },
+  };
+}
+
 /**
  * A BatchSource that calls `onFrames(frames)` after each batch it yields (progress reporting
  * without knowing the trainer's internals).

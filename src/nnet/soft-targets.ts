@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { Field, Float32, Int32, List, Schema, Table, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { splicedChunks, corpusFrames, type AsyncBatchSource, type Batch, type BatchSource, type FrameCorpus, type FrameTargets } from './batches.js';
+import { splicedChunks, corpusFrames, perturbedSource, type AsyncBatchSource, type Batch, type BatchSource, type FrameCorpus, type FrameTargets, type InputPerturbation } from './batches.js';
 import type { JobRunner } from '../jobs/runner.js';
 import { siblingModuleUrl } from '../jobs/module-url.js';
 import type { BackendName } from './backend.js';
@@ -178,10 +178,8 @@ export function workerBatchTeacher(runner: JobRunner, spec: WorkerTeacherSpec): 
   };
 }
 
-/** An in-place change of a batch's spliced rows, deterministic in (epoch, batch) so resume is exact. */
-export interface TransferPerturbation {
-  apply(x: Float32Array, rows: number, inputDim: number, epoch: number, batch: number): void;
-}
+/** A perturbation of the transfer frames (transfer-noise.ts, transfer-warp.ts, transfer-mixup.ts). */
+export type TransferPerturbation = InputPerturbation;
 
 /** Options of onlineTeacherSource. */
 export interface OnlineTeacherOptions {
@@ -219,15 +217,12 @@ export function onlineTeacherSource(base: BatchSource, teacher: BatchTeacher, o:
     numPdfs: base.numPdfs,
     numFrames: base.numFrames,
     async *batches(epoch: number, batchSize: number): AsyncIterable<Batch> {
-      const it = base.batches(epoch, batchSize)[Symbol.iterator]();
+      const it = perturbedSource(base, o.perturb ?? []).batches(epoch, batchSize)[Symbol.iterator]();
       const queue: Promise<Batch>[] = [];
-      let k = 0;
       const request = (): boolean => {
         const r = it.next();
         if (r.done) return false;
         const b = r.value;
-        for (const p of o.perturb ?? []) p.apply(b.x, b.size, base.inputDim, epoch, k);
-        k++;
         const p = teacher(b.x, b.size).then((t) => {
           if (o.labelsFromTeacher) for (let i = 0; i < b.size; i++) b.labels[i] = rowArgmax(t.soft, i, base.numPdfs);
           return { ...b, soft: o.withSoft ? t.soft : undefined, teacherLogits: t.logits };

@@ -8,7 +8,8 @@ import type { JobContext } from '../jobs/runner.js';
 import { readAlignments } from '../hmm/ali-archive.js';
 import { selectBackend, type BackendName } from './backend.js';
 import type { ArchConfig } from './arch.js';
-import { createBatchSource, loadFrameCorpus, splitCorpus, type FrameCorpus, type LoadedCorpus } from './batches.js';
+import { createBatchSource, loadFrameCorpus, perturbedSource, splitCorpus, type FrameCorpus, type LoadedCorpus } from './batches.js';
+import { featureStd, TransferNoise } from './transfer-noise.js';
 import { splicedDim, type SpliceContext } from './splice.js';
 import { countPdfs, logPriors } from './priors.js';
 import { writeDnnModelDir, type DnnModelMeta } from './model-dir.js';
@@ -31,6 +32,12 @@ export interface TrainSettings {
   dev?: DevSpec;
   /** apply-cmvn --norm-vars. */
   normVars?: boolean;
+  /**
+   * Gaussian noise added to every training input, as a fraction of each feature dimension's
+   * standard deviation (0 or absent: none). The same perturbation as `distill --transfer-noise`,
+   * with the hard labels kept, so members and student can be trained on the same inputs.
+   */
+  inputNoise?: number;
 }
 
 /** Input of trainJob / trainDnnDir. */
@@ -148,7 +155,12 @@ export async function trainDnnDir(input: TrainJobInput, report?: (m: TrainJobMes
     if (last?.devAcc !== undefined) fields['dev acc'] = last.devAcc.toFixed(3);
     report({ doneFrames: (p.epoch - 1) * p.framesTotal + p.framesDone, totalFrames: p.epochs * p.framesTotal, fields });
   };
-  const train = createBatchSource(c, { context: s.context, seed: input.seed });
+  const inputNoise = s.inputNoise ?? 0;
+  if (!(inputNoise >= 0 && Number.isFinite(inputNoise))) throw new InputError(`--input-noise ${inputNoise}: must be a number >= 0 (e.g. 0.5; 0 = none)`);
+  const train = perturbedSource(
+    createBatchSource(c, { context: s.context, seed: input.seed }),
+    inputNoise > 0 ? [new TransferNoise(inputNoise, featureStd(c), input.seed)] : [],
+  );
   const dev = data.dev ? createBatchSource(data.dev, { context: s.context, seed: input.seed, shuffle: false }) : undefined;
   const loss: LossConfig = { kind: 'ce', temperature: 1, hardWeight: 1, softWeight: 0 };
   const { weights, history } = await trainModel({
@@ -165,6 +177,8 @@ export async function trainDnnDir(input: TrainJobInput, report?: (m: TrainJobMes
     newbob: s.newbob,
     loss,
     seed: input.seed,
+    // Noise changes the batches, not their count: a resume must use the same.
+    dataKey: inputNoise > 0 ? `input-noise ${inputNoise}` : undefined,
     outDir: input.outDir,
     resume: input.resume,
     onEpoch: (e) => (last = e),

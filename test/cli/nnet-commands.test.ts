@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from './run-cli.js';
-import { parseDevDirs, parseFraction, parseNewbobGains, positiveNumber, trainSettingsFrom, usageParser, DEFAULT_LR, DEFAULT_NEWBOB } from '../../src/cli/commands/train.js';
+import { nonNegativeNumber, parseDevDirs, parseFraction, parseNewbobGains, positiveNumber, trainSettingsFrom, usageParser, DEFAULT_LR, DEFAULT_NEWBOB } from '../../src/cli/commands/train.js';
 import { parseContext } from '../../src/nnet/splice.js';
 
 test('train, ensemble, distill, eval-frames: --help has examples', async () => {
@@ -14,6 +14,8 @@ test('train, ensemble, distill, eval-frames: --help has examples', async () => {
     assert.equal(r.code, 0);
     assert.match(r.stdout, new RegExp(`Usage: asr-distill ${cmd}`));
     assert.match(r.stdout, /Examples:\n {2}\$ asr-distill /);
+    // --input-noise belongs to the hard-label trainers; distill has --transfer-noise
+    assert.equal(r.stdout.includes('--input-noise'), cmd === 'train' || cmd === 'ensemble', cmd);
   }
 });
 
@@ -59,6 +61,8 @@ test('option parsers and settings', () => {
   assert.equal(parseFraction('0.1'), 0.1);
   assert.throws(() => parseFraction('1'), { message: "expected a fraction between 0 and 1, got '1'" });
   assert.equal(positiveNumber('2.5'), 2.5);
+  assert.equal(nonNegativeNumber('0'), 0);
+  assert.throws(() => nonNegativeNumber('-0.5'), { message: "expected a number >= 0, got '-0.5'" });
   assert.throws(() => usageParser(parseContext)('x'), { code: 'commander.invalidArgument' });
   const base = { epochs: 3, momentum: 0.9, batch: 64, optimizer: 'adam' as const, seed: 1, backend: 'cpu' as const, newbob: true };
   const s = trainSettingsFrom({ ...base, devSplit: 0.2 }, { left: 1, right: 1 });
@@ -66,6 +70,8 @@ test('option parsers and settings', () => {
   assert.deepEqual(s.dev, { split: 0.2 });
   assert.deepEqual(s.newbob, DEFAULT_NEWBOB);
   assert.equal(trainSettingsFrom({ ...base, newbob: true }, { left: 1, right: 1 }).newbob, undefined, 'no held-out set, no newbob');
+  assert.equal(trainSettingsFrom({ ...base, inputNoise: 0.5 }, { left: 1, right: 1 }).inputNoise, 0.5);
+  assert.equal('inputNoise' in trainSettingsFrom({ ...base, inputNoise: 0 }, { left: 1, right: 1 }), false, '0 = off, kept out of the settings (and the ensemble plan)');
   assert.equal(trainSettingsFrom({ ...base, devSplit: 0.2, newbob: false, lr: 0.5 }, { left: 1, right: 1 }).newbob, undefined);
   assert.deepEqual(parseNewbobGains('0.002:0.001'), { halveWhenGainBelow: 0.002, stopWhenGainBelow: 0.001 });
   assert.deepEqual(parseNewbobGains('0.005:-1'), { halveWhenGainBelow: 0.005, stopWhenGainBelow: -1 });

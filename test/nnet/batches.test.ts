@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildFrameCorpus, concatFrameCorpora, corpusFrames, createBatchSource, frameUtterances, spliceFrames, splitCorpus, type CorpusUtterance, type FrameTargets } from '../../src/nnet/batches.js';
+import { buildFrameCorpus, concatFrameCorpora, corpusFrames, createBatchSource, frameUtterances, perturbedSource, spliceFrames, splitCorpus, type CorpusUtterance, type FrameTargets } from '../../src/nnet/batches.js';
 import { spliceUtterance } from '../../src/nnet/splice.js';
 import { makeRng } from '../../src/data/random.js';
 
@@ -200,4 +200,29 @@ test('splicedChunks walks the corpus in order with spliced rows equal to spliceF
     }
   }
   assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6]);
+});
+
+test('perturbedSource applies each perturbation in order with (epoch, batch), and nothing else changes', () => {
+  const c = buildFrameCorpus(corpusUtts(), dim, numPdfs);
+  const base = createBatchSource(c, { context: { left: 1, right: 1 }, seed: 3 });
+  assert.equal(perturbedSource(base, []), base);
+  const calls: string[] = [];
+  const addEpoch = { apply: (x: Float32Array, rows: number, inputDim: number, epoch: number, batch: number) => {
+    calls.push(`add ${rows}x${inputDim} e${epoch} b${batch}`);
+    for (let i = 0; i < rows * inputDim; i++) x[i] += 1000 * (epoch + 1);
+  } };
+  const double = { apply: (x: Float32Array, rows: number, inputDim: number) => {
+    calls.push('double');
+    for (let i = 0; i < rows * inputDim; i++) x[i] *= 2;
+  } };
+  const src = perturbedSource(base, [addEpoch, double]);
+  assert.deepEqual([src.inputDim, src.numPdfs, src.numFrames], [base.inputDim, base.numPdfs, base.numFrames]);
+  const want = [...base.batches(1, 6)];
+  const got = [...src.batches(1, 6)];
+  assert.equal(got.length, 3);
+  assert.deepEqual(calls, ['add 6x9 e1 b0', 'double', 'add 6x9 e1 b1', 'double', 'add 2x9 e1 b2', 'double']);
+  for (let k = 0; k < got.length; k++) {
+    assert.deepEqual(got[k].labels, want[k].labels);
+    assert.deepEqual(Array.from(got[k].x), Array.from(want[k].x, (v) => Math.fround(Math.fround(v + 2000) * 2)));
+  }
 });

@@ -114,3 +114,31 @@ test('a run stopped after epoch 1 and resumed ends with the same model as an uni
   assert.deepEqual(await fs.readFile(path.join(cut, 'weights.bin')), await fs.readFile(path.join(full, 'weights.bin')));
   assert.equal((await fs.readFile(path.join(cut, 'train.log.jsonl'), 'utf8')).trim().split('\n').length, 2);
 });
+
+test('--input-noise trains on perturbed inputs: other weights, resume refuses a changed noise, bad values are InputErrors', async () => {
+  const arch = { hidden: [{ units: 8 }], activation: 'relu' as const };
+  const input = (outDir: string, inputNoise: number | undefined, resume = false): TrainJobInput => ({
+    featsDir: train.featsDir,
+    aliDir: train.aliDir,
+    outDir,
+    arch,
+    seed: 4,
+    settings: { ...settings, ...(inputNoise !== undefined ? { inputNoise } : {}) },
+    resume,
+    label: 'n',
+  });
+  const noisy = path.join(root, 'noisy');
+  await trainDnnDir(input(noisy, 0.5));
+  const clean = await fs.readFile(path.join(root, 'dnn', 'weights.bin'));
+  assert.notDeepEqual(await fs.readFile(path.join(noisy, 'weights.bin')), clean);
+  // 0 is "off": the same model as without the option
+  const zero = path.join(root, 'zero');
+  await trainDnnDir(input(zero, 0));
+  assert.deepEqual(await fs.readFile(path.join(zero, 'weights.bin')), clean);
+  // deterministic in the seed
+  const again = path.join(root, 'noisy-again');
+  await trainDnnDir(input(again, 0.5));
+  assert.deepEqual(await fs.readFile(path.join(again, 'weights.bin')), await fs.readFile(path.join(noisy, 'weights.bin')));
+  await assert.rejects(trainDnnDir(input(noisy, 0.25, true)), { name: 'InputError', message: /the checkpoint was written with different training options/ });
+  await assert.rejects(trainDnnDir(input(path.join(root, 'bad'), -1)), { name: 'InputError', message: '--input-noise -1: must be a number >= 0 (e.g. 0.5; 0 = none)' });
+});

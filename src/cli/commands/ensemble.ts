@@ -4,7 +4,7 @@ import { parseArch, describeArch, type ArchConfig } from '../../nnet/arch.js';
 import { parseContext } from '../../nnet/splice.js';
 import { trainEnsemble, type CombineRule } from '../../nnet/ensemble.js';
 import { defaultJobs } from '../../jobs/runner.js';
-import { addTrainingOptions, trainSettingsFrom, usageParser, type TrainingCliOptions } from './train.js';
+import { addInputNoiseOption, addTrainingOptions, trainSettingsFrom, usageParser, type TrainingCliOptions } from './train.js';
 
 export const order = 51;
 
@@ -33,7 +33,7 @@ export function register(program: Command): void {
     )
     .option('--jobs <j>', 'members trained at the same time (one worker thread and wasm backend each)', positiveInt, defaultJobs())
     .option('--combine <rule>', 'arithmetic: mean of member posteriors (the paper); geometric: normalised product', oneOf('arithmetic', 'geometric'), 'arithmetic');
-  addTrainingOptions(cmd)
+  addInputNoiseOption(addTrainingOptions(cmd))
     .addHelpText(
       'after',
       examples(

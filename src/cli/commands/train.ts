@@ -41,6 +41,22 @@ export function positiveNumber(v: string): number {
   return n;
 }
 
+/** Real >= 0 (`--input-noise`, where 0 means off). */
+export function nonNegativeNumber(v: string): number {
+  const n = finiteNumber(v);
+  if (!(n >= 0)) throw new InvalidArgumentError(`expected a number >= 0, got '${v}'`);
+  return n;
+}
+
+/** `--input-noise R` for the commands that train on hard labels (train, ensemble). */
+export function addInputNoiseOption(cmd: Command): Command {
+  return cmd.option(
+    '--input-noise <R>',
+    "Gaussian noise on every training input, R x each feature dimension's std, fresh each epoch (default 0 = none; the same perturbation as distill --transfer-noise)",
+    nonNegativeNumber,
+  );
+}
+
 /**
  * `--newbob-gains HALVE:STOP`: held-out accuracy gains (fractions) below which newbob starts
  * halving the rate, and below which, once halving, it stops (Kaldi train_scheduler.sh
@@ -71,6 +87,7 @@ export interface TrainingCliOptions {
   newbob: boolean;
   newbobGains?: { halveWhenGainBelow: number; stopWhenGainBelow: number };
   normVars?: boolean;
+  inputNoise?: number;
   resume?: boolean;
 }
 
@@ -118,6 +135,7 @@ export function trainSettingsFrom(o: TrainingCliOptions, context: SpliceContext)
     backend: o.backend,
     dev,
     normVars: o.normVars ?? false,
+    ...(o.inputNoise ? { inputNoise: o.inputNoise } : {}),
   };
 }
 
@@ -133,7 +151,7 @@ export function register(program: Command): void {
     .argument('<ali-dir>', 'frame alignments of the same utterances (from align)')
     .argument('<model-dir>', 'output: TF.js model + asr-distill.json (priors, context, features) + transition model and lang copies')
     .requiredOption('--arch <config>', 'architecture: LxW shorthand (4x1024), a preset (tiny, small, medium, large, paper-2015), inline JSON or a JSON file', usageParser(parseArch));
-  addTrainingOptions(cmd)
+  addInputNoiseOption(addTrainingOptions(cmd))
     .addHelpText(
       'after',
       examples(
