@@ -7,6 +7,12 @@ export interface NewbobConfig {
   halveWhenGainBelow: number;
   stopWhenGainBelow: number;
   maxHalvings: number;
+  /**
+   * Reject an epoch that lowers held-out accuracy: training goes on from the last accepted
+   * weights, and the result is the best accepted model (Kaldi nnet1 train_scheduler.sh's
+   * "nnet rejected"). Off when absent, so that older checkpoints keep their fingerprint.
+   */
+  rejectWorse?: boolean;
 }
 
 /** Schedule state after some epochs (JSON-serialisable; stored in checkpoints). */
@@ -33,10 +39,12 @@ export function newbobStart(learningRate: number): NewbobState {
  * @example newbobNext(newbobStart(0.1), 0.40, cfg) // first epoch: keep 0.1
  */
 export function newbobNext(state: NewbobState, devAcc: number, cfg: NewbobConfig): NewbobState {
-  const s: NewbobState = { ...state, lastAcc: devAcc };
   if (state.stopped) return { ...state };
+  const rejected = newbobRejects(state, devAcc, cfg);
+  // A rejected epoch leaves the accepted accuracy in place (its gain counts as 0, as in Kaldi).
+  const s: NewbobState = { ...state, lastAcc: rejected ? state.lastAcc : devAcc };
   if (state.lastAcc === undefined) return s;
-  const gain = devAcc - state.lastAcc;
+  const gain = rejected ? 0 : devAcc - state.lastAcc;
   if (s.halving && gain < cfg.stopWhenGainBelow) {
     return { ...s, stopped: true, reason: `held-out accuracy gain ${gain.toFixed(4)} < ${cfg.stopWhenGainBelow} after halving` };
   }
@@ -47,4 +55,13 @@ export function newbobNext(state: NewbobState, devAcc: number, cfg: NewbobConfig
     s.learningRate = state.learningRate / 2;
   }
   return s;
+}
+
+/**
+ * Whether the epoch just finished (held-out accuracy `devAcc`) is rejected: `rejectWorse` is set
+ * and the accuracy fell below the last accepted epoch's.
+ * @example newbobRejects({ ...newbobStart(0.1), lastAcc: 0.80 }, 0.79, { ...cfg, rejectWorse: true }) // true
+ */
+export function newbobRejects(state: NewbobState, devAcc: number, cfg: NewbobConfig): boolean {
+  return cfg.rejectWorse === true && state.lastAcc !== undefined && devAcc < state.lastAcc;
 }

@@ -10,7 +10,7 @@ import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { mixSeed } from './dense.js';
 import type { LossConfig } from './distill-loss.js';
 import { initDnnWeights, type DnnWeights } from './model.js';
-import { newbobNext, newbobStart, type NewbobConfig, type NewbobState } from './newbob.js';
+import { newbobNext, newbobRejects, newbobStart, type NewbobConfig, type NewbobState } from './newbob.js';
 import { TrainStep, type StepResult, type TrainBatch } from './train-step.js';
 
 export type { LossConfig } from './distill-loss.js';
@@ -81,6 +81,8 @@ export interface EpochStats {
   devLoss?: number;
   devAcc?: number;
   framesPerSec: number;
+  /** Newbob rejected this epoch (held-out accuracy fell): training went on from the previous weights. */
+  rejected?: boolean;
 }
 
 /** What a checkpoint's `meta` holds besides weights and optimizer slots. */
@@ -186,8 +188,11 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
   }
 
   const step = new TrainStep(weights, { optimizer: opts.optimizer, momentum: opts.momentum, loss: opts.loss });
+  // With newbob's rejectWorse: the last accepted weights and optimizer slots (what a checkpoint holds).
+  let accepted: { weights: DnnWeights; optimizer: ReturnType<TrainStep['optimizerState']> } | undefined;
   try {
     if (resumed) step.setOptimizerState(resumed.optimizer);
+    if (opts.newbob?.rejectWorse) accepted = { weights: step.weights(), optimizer: step.optimizerState() };
     for (let epoch = startEpoch; epoch < opts.epochs && !schedule.stopped; epoch++) {
       const lr = schedule.learningRate;
       const bar = createProgress({
@@ -238,13 +243,23 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
         const dev = scoreFrames(step, opts.dev, Math.max(opts.batchSize, 1024));
         stats.devLoss = dev.loss;
         stats.devAcc = dev.acc;
-        if (opts.newbob) schedule = newbobNext(schedule, dev.acc, opts.newbob);
+        if (opts.newbob) {
+          if (accepted && newbobRejects(schedule, dev.acc, opts.newbob)) {
+            step.setWeights(accepted.weights);
+            step.setOptimizerState(accepted.optimizer);
+            stats.rejected = true;
+          } else if (accepted) {
+            accepted = { weights: step.weights(), optimizer: step.optimizerState() };
+          }
+          schedule = newbobNext(schedule, dev.acc, opts.newbob);
+        }
       }
       history = [...history, stats];
       bar.stop(
         `${label} epoch ${stats.epoch}: lr ${lr} train loss ${stats.trainLoss.toFixed(4)} acc ${(100 * stats.trainAcc).toFixed(2)}%` +
           (stats.devAcc !== undefined ? ` dev loss ${stats.devLoss!.toFixed(4)} acc ${(100 * stats.devAcc).toFixed(2)}%` : '') +
           ` ${Math.round(stats.framesPerSec)} frames/s` +
+          (stats.rejected ? ' (rejected: back to the previous weights)' : '') +
           (schedule.stopped ? ` (stopping: ${schedule.reason})` : ''),
       );
       await writeCheckpoint<RunMeta>(ckDir, {

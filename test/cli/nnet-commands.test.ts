@@ -71,6 +71,8 @@ test('option parsers and settings', () => {
   assert.deepEqual(s.newbob, DEFAULT_NEWBOB);
   assert.equal(trainSettingsFrom({ ...base, newbob: true }, { left: 1, right: 1 }).newbob, undefined, 'no held-out set, no newbob');
   assert.equal(trainSettingsFrom({ ...base, inputNoise: 0.5 }, { left: 1, right: 1 }).inputNoise, 0.5);
+  assert.deepEqual(trainSettingsFrom({ ...base, devSplit: 0.2, newbobReject: true }, { left: 1, right: 1 }).newbob, { ...DEFAULT_NEWBOB, rejectWorse: true });
+  assert.equal('rejectWorse' in trainSettingsFrom({ ...base, devSplit: 0.2 }, { left: 1, right: 1 }).newbob!, false, 'absent unless asked (checkpoint fingerprints)');
   assert.equal('inputNoise' in trainSettingsFrom({ ...base, inputNoise: 0 }, { left: 1, right: 1 }), false, '0 = off, kept out of the settings (and the ensemble plan)');
   assert.equal(trainSettingsFrom({ ...base, devSplit: 0.2, newbob: false, lr: 0.5 }, { left: 1, right: 1 }).newbob, undefined);
   assert.deepEqual(parseNewbobGains('0.002:0.001'), { halveWhenGainBelow: 0.002, stopWhenGainBelow: 0.001 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newbobNext, newbobStart } from '../../src/nnet/newbob.js';
+import { newbobNext, newbobRejects, newbobStart } from '../../src/nnet/newbob.js';
 
 const cfg = { halveWhenGainBelow: 0.01, stopWhenGainBelow: 0.002, maxHalvings: 3 };
 
@@ -36,4 +36,18 @@ test('a stopped schedule stays stopped; a drop in accuracy counts as no gain', (
   assert.equal(s.learningRate, 0.4);
   const stopped = { ...s, stopped: true, reason: 'x' };
   assert.deepEqual(newbobNext(stopped, 0.99, cfg), stopped);
+});
+
+test('rejectWorse: a drop is rejected, keeps the accepted accuracy as the reference and counts as no gain', () => {
+  const c = { ...cfg, rejectWorse: true };
+  assert.equal(newbobRejects({ ...newbobStart(0.8), lastAcc: 0.6 }, 0.55, c), true);
+  assert.equal(newbobRejects({ ...newbobStart(0.8), lastAcc: 0.6 }, 0.55, cfg), false, 'off unless set');
+  assert.equal(newbobRejects(newbobStart(0.8), 0.1, c), false, 'the first epoch has nothing to compare with');
+  // 0.55 rejected: reference stays 0.6, halving starts; 0.62 is +0.02 over 0.6 (not over 0.55): halve; 0.621 +0.001 < 0.002: stop
+  const { s, lrs } = run([0.5, 0.6, 0.55, 0.62, 0.621], c);
+  assert.deepEqual(lrs, [0.8, 0.8, 0.4, 0.2, 0.2]);
+  assert.equal(run([0.5, 0.6, 0.55], c).s.lastAcc, 0.6);
+  assert.equal(s.reason, 'held-out accuracy gain 0.0010 < 0.002 after halving');
+  // while halving, a rejected epoch stops training (Kaldi: the relative improvement is 0)
+  assert.equal(run([0.5, 0.6, 0.605, 0.59], c).s.reason, 'held-out accuracy gain 0.0000 < 0.002 after halving');
 });

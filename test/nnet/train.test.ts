@@ -155,3 +155,35 @@ test('trainModel validates its options', async () => {
     (e: unknown) => isInputError(e) && (e as Error).message === 'train: training data has inputDim 10 and 5 pdfs, the model 10 and 6',
   );
 });
+
+test('newbob rejectWorse: an epoch that lowers held-out accuracy is undone, training goes on from the best weights, resume stays exact', async () => {
+  await selectBackend('cpu');
+  // A rate high enough that held-out accuracy falls in epoch 2 (0.28 -> 0.21 on these clusters).
+  const noisy = (outDir: string, epochs: number, rejectWorse: boolean, resume = false) =>
+    baseOptions(outDir, {
+      arch: parseArch('{"hidden":[32,32]}'),
+      train: clusterSource({ numFrames: 400, inputDim: 10, numPdfs: 5, seed: 1, noise: 2 }),
+      dev: clusterSource({ numFrames: 200, inputDim: 10, numPdfs: 5, seed: 2, noise: 2 }),
+      epochs,
+      learningRate: 0.5,
+      newbob: { halveWhenGainBelow: 0.01, stopWhenGainBelow: -1, maxHalvings: 6, ...(rejectWorse ? { rejectWorse } : {}) },
+      resume,
+    });
+  const plain = await trainModel(noisy(tmp(), 2, false));
+  assert.ok(plain.history[1].devAcc! < plain.history[0].devAcc!, 'the setup must lower held-out accuracy in epoch 2');
+  assert.equal(plain.history[1].rejected, undefined);
+  const one = await trainModel(noisy(tmp(), 1, true));
+  const outDir = tmp();
+  const rejected = await trainModel(noisy(outDir, 2, true));
+  assert.equal(rejected.history[1].rejected, true);
+  assert.equal(rejected.history[1].devAcc, plain.history[1].devAcc, 'the rejected epoch is logged as measured');
+  // the model (and its checkpoint) are epoch 1's
+  assert.deepEqual(rejected.weights, one.weights);
+  assert.deepEqual((await readCheckpoint(path.join(outDir, 'checkpoint')))!.weights, one.weights);
+  // epoch 3 starts from epoch 1's weights at half the rate (no gain counts as a stall)
+  const full = await trainModel(noisy(tmp(), 3, true));
+  assert.deepEqual(full.history.map((h) => h.learningRate), [0.5, 0.5, 0.25]);
+  const resumed = await trainModel(noisy(outDir, 3, true, true));
+  assert.deepEqual(resumed.weights, full.weights);
+  assert.deepEqual(withoutSpeed(resumed.history), withoutSpeed(full.history));
+});

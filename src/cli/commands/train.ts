@@ -86,6 +86,7 @@ export interface TrainingCliOptions {
   backend: BackendName;
   newbob: boolean;
   newbobGains?: { halveWhenGainBelow: number; stopWhenGainBelow: number };
+  newbobReject?: boolean;
   normVars?: boolean;
   inputNoise?: number;
   resume?: boolean;
@@ -116,6 +117,7 @@ export function addTrainingOptions(cmd: Command, opts: { contextDefault?: boolea
       `held-out accuracy gains per epoch below which newbob starts halving the rate, and then stops (default ${DEFAULT_NEWBOB.halveWhenGainBelow}:${DEFAULT_NEWBOB.stopWhenGainBelow})`,
       parseNewbobGains,
     )
+    .option('--newbob-reject', 'reject an epoch that lowers held-out accuracy: go on from the previous weights and keep the best (Kaldi nnet1 train_scheduler.sh)')
     .option('--norm-vars', 'CMVN also normalises variances (Kaldi apply-cmvn --norm-vars)')
     .option('--resume', 'continue an interrupted run from its last checkpoint');
 }
@@ -131,7 +133,7 @@ export function trainSettingsFrom(o: TrainingCliOptions, context: SpliceContext)
     learningRate: o.lr ?? DEFAULT_LR[o.optimizer],
     optimizer: o.optimizer,
     momentum: o.momentum,
-    newbob: dev && o.newbob ? { ...DEFAULT_NEWBOB, ...o.newbobGains } : undefined,
+    newbob: dev && o.newbob ? { ...DEFAULT_NEWBOB, ...o.newbobGains, ...(o.newbobReject ? { rejectWorse: true } : {}) } : undefined,
     backend: o.backend,
     dev,
     normVars: o.normVars ?? false,
