@@ -178,9 +178,6 @@ export function workerBatchTeacher(runner: JobRunner, spec: WorkerTeacherSpec): 
   };
 }
 
-/** A perturbation of the transfer frames (transfer-noise.ts, transfer-warp.ts, transfer-mixup.ts). */
-export type TransferPerturbation = InputPerturbation;
-
 /** Options of onlineTeacherSource. */
 export interface OnlineTeacherOptions {
   /** The teacher's input (spliced) dimension and pdf count, checked against the source's. */
@@ -191,7 +188,7 @@ export interface OnlineTeacherOptions {
    * Perturbations applied in order to each batch's inputs before the teacher and the student see
    * them (transfer-noise.ts, transfer-warp.ts), each deterministic in (epoch, batch).
    */
-  perturb?: TransferPerturbation[];
+  perturb?: InputPerturbation[];
   /** Replace the batch labels by the teacher's best pdf (unlabeled transfer set: labels only feed the accuracy figures). */
   labelsFromTeacher?: boolean;
   /**

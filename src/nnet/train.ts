@@ -248,12 +248,13 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
             step.setWeights(accepted.weights);
             step.setOptimizerState(accepted.optimizer);
             stats.rejected = true;
-          } else if (accepted) {
-            accepted = { weights: step.weights(), optimizer: step.optimizerState() };
           }
           schedule = newbobNext(schedule, dev.acc, opts.newbob);
         }
       }
+      // Read out of the backend once: the checkpoint, and with rejectWorse the accepted state.
+      const state = stats.rejected && accepted ? accepted : { weights: step.weights(), optimizer: step.optimizerState() };
+      if (accepted) accepted = state;
       history = [...history, stats];
       bar.stop(
         `${label} epoch ${stats.epoch}: lr ${lr} train loss ${stats.trainLoss.toFixed(4)} acc ${(100 * stats.trainAcc).toFixed(2)}%` +
@@ -264,8 +265,8 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
       );
       await writeCheckpoint<RunMeta>(ckDir, {
         epoch: epoch + 1,
-        weights: step.weights(),
-        optimizer: step.optimizerState(),
+        weights: state.weights,
+        optimizer: state.optimizer,
         meta: { fingerprint: fp, schedule, history },
       });
       await writeLog(opts.outDir, history);
