@@ -295,6 +295,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
       learningRate: o.settings.learningRate,
       momentum: o.settings.momentum,
       newbob: o.settings.newbob,
+      averageDecay: o.settings.averageDecay,
       loss,
       seed: o.seed,
       // The perturbations change the batches, not their count: a resume must use the same.

@@ -13,6 +13,11 @@ export interface NewbobConfig {
    * "nnet rejected"). Off when absent, so that older checkpoints keep their fingerprint.
    */
   rejectWorse?: boolean;
+  /**
+   * Do not stop before this many epochs: a stall after halving keeps the rate for that epoch and
+   * training goes on (Kaldi nnet1 train_scheduler.sh --min-iters). Absent: no minimum.
+   */
+  minEpochs?: number;
 }
 
 /** Schedule state after some epochs (JSON-serialisable; stored in checkpoints). */
@@ -34,11 +39,11 @@ export function newbobStart(learningRate: number): NewbobState {
 }
 
 /**
- * Update the schedule with the held-out accuracy of the epoch just finished; returns a new state
- * whose `learningRate` is the one for the next epoch.
- * @example newbobNext(newbobStart(0.1), 0.40, cfg) // first epoch: keep 0.1
+ * Update the schedule with the held-out accuracy of the epoch just finished (the `epochsDone`-th,
+ * which `minEpochs` needs); returns a new state whose `learningRate` is the one for the next epoch.
+ * @example newbobNext(newbobStart(0.1), 0.40, cfg, 1) // first epoch: keep 0.1
  */
-export function newbobNext(state: NewbobState, devAcc: number, cfg: NewbobConfig): NewbobState {
+export function newbobNext(state: NewbobState, devAcc: number, cfg: NewbobConfig, epochsDone?: number): NewbobState {
   if (state.stopped) return { ...state };
   const rejected = newbobRejects(state, devAcc, cfg);
   // A rejected epoch leaves the accepted accuracy in place (its gain counts as 0, as in Kaldi).
@@ -46,6 +51,8 @@ export function newbobNext(state: NewbobState, devAcc: number, cfg: NewbobConfig
   if (state.lastAcc === undefined) return s;
   const gain = rejected ? 0 : devAcc - state.lastAcc;
   if (s.halving && gain < cfg.stopWhenGainBelow) {
+    // train_scheduler.sh: "we were supposed to finish, but we continue as min_iters" (rate kept).
+    if (cfg.minEpochs !== undefined && epochsDone !== undefined && epochsDone < cfg.minEpochs) return s;
     return { ...s, stopped: true, reason: `held-out accuracy gain ${gain.toFixed(4)} < ${cfg.stopWhenGainBelow} after halving` };
   }
   if (!s.halving && gain < cfg.halveWhenGainBelow) s.halving = true;

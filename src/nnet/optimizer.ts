@@ -13,13 +13,19 @@ export interface OptimizerOptions {
   beta1?: number;
   beta2?: number;
   epsilon?: number;
+  /**
+   * Also keep an exponential moving average of the parameters with this decay per step (0 < D < 1;
+   * absent = none): Polyak averaging as tf.train.ExponentialMovingAverage with num_updates, i.e.
+   * decay min(D, (1 + n) / (10 + n)) at update n so that the random init is forgotten early.
+   */
+  averageDecay?: number;
 }
 
 /** Serialisable optimizer state: the step count and one list of slot arrays per parameter. */
 export interface OptimizerState {
   kind: OptimizerKind;
   step: number;
-  /** slots[p][k]: slot k of parameter p (SGD: [velocity]; Adam: [m, v]). */
+  /** slots[p][k]: slot k of parameter p (SGD: [velocity]; Adam: [m, v]; with averageDecay the average last). */
   slots: Float32Array[][];
 }
 
@@ -30,6 +36,8 @@ export interface Optimizer {
   apply(grads: tf.Tensor[], learningRate: number): void;
   getState(): OptimizerState;
   setState(state: OptimizerState): void;
+  /** With averageDecay: the moving averages of the parameters (same order and shapes). */
+  readonly averages?: readonly tf.Variable[];
   dispose(): void;
 }
 
@@ -133,6 +141,59 @@ class Adam implements Optimizer {
   }
 }
 
+/** The decay of update n (1-based) for a moving average with decay `d` (tf.train.ExponentialMovingAverage). */
+export function averageDecayAt(d: number, n: number): number {
+  return Math.min(d, (1 + n) / (10 + n));
+}
+
+/**
+ * Wraps an optimizer and keeps a moving average of the parameters after each update (as TensorFlow
+ * Addons' MovingAverage optimizer wrapper): the averages are an extra slot per parameter, so
+ * checkpoints and newbob's rejected epochs carry them with no format change.
+ */
+class Averaged implements Optimizer {
+  readonly averages: tf.Variable[];
+  private updates = 0;
+  constructor(
+    private readonly inner: Optimizer,
+    private readonly params: tf.Variable[],
+    private readonly decay: number,
+  ) {
+    this.averages = params.map((p) => tf.tidy(() => tf.variable(p.clone(), false)));
+  }
+  get kind(): OptimizerKind {
+    return this.inner.kind;
+  }
+  apply(grads: tf.Tensor[], learningRate: number): void {
+    this.inner.apply(grads, learningRate);
+    this.updates++;
+    const d = averageDecayAt(this.decay, this.updates);
+    tf.tidy(() => {
+      const keep = tf.scalar(d);
+      const take = tf.scalar(1 - d);
+      this.averages.forEach((a, i) => a.assign(tf.add(tf.mul(a, keep), tf.mul(this.params[i], take))));
+    });
+  }
+  getState(): OptimizerState {
+    const s = this.inner.getState();
+    // SGD without momentum has no slots at all: start each parameter's list empty.
+    return { ...s, slots: this.averages.map((a, i) => [...(s.slots[i] ?? []), a.dataSync().slice() as Float32Array]) };
+  }
+  setState(state: OptimizerState): void {
+    if (state.slots.length !== this.params.length || state.slots.some((s) => s.length < 1)) {
+      throw new Error('optimizer state has no moving averages of the weights; it was written without averaging');
+    }
+    this.inner.setState({ ...state, slots: state.slots.map((s) => s.slice(0, -1)) });
+    checkState({ ...state, slots: state.slots.map((s) => s.slice(-1)) }, state.kind, this.params, 1);
+    this.updates = state.step;
+    tf.tidy(() => this.averages.forEach((a, i) => a.assign(tf.tensor(state.slots[i][state.slots[i].length - 1], a.shape))));
+  }
+  dispose(): void {
+    this.inner.dispose();
+    tf.dispose(this.averages);
+  }
+}
+
 function checkState(state: OptimizerState, kind: OptimizerKind, params: tf.Variable[], numSlots: number): void {
   if (state.kind !== kind) throw new Error(`optimizer state is for ${state.kind}, this optimizer is ${kind}`);
   if (state.slots.length !== params.length && numSlots > 0) {
@@ -150,6 +211,8 @@ function checkState(state: OptimizerState, kind: OptimizerKind, params: tf.Varia
  * @example const opt = createOptimizer('sgd', vars, { momentum: 0.9 }); opt.apply(grads, 0.01);
  */
 export function createOptimizer(kind: OptimizerKind, params: tf.Variable[], opts: OptimizerOptions = {}): Optimizer {
-  if (kind === 'sgd') return new Sgd(params, opts.momentum ?? 0.9);
-  return new Adam(params, opts.beta1 ?? 0.9, opts.beta2 ?? 0.999, opts.epsilon ?? 1e-8);
+  const inner = kind === 'sgd' ? new Sgd(params, opts.momentum ?? 0.9) : new Adam(params, opts.beta1 ?? 0.9, opts.beta2 ?? 0.999, opts.epsilon ?? 1e-8);
+  if (opts.averageDecay === undefined) return inner;
+  if (!(opts.averageDecay > 0 && opts.averageDecay < 1)) throw new Error(`averageDecay must be between 0 and 1, got ${opts.averageDecay}`);
+  return new Averaged(inner, params, opts.averageDecay);
 }

@@ -21,6 +21,8 @@ export interface TrainStepOptions {
   optimizer: OptimizerKind;
   momentum?: number;
   loss: LossConfig;
+  /** Keep a moving average of the weights (optimizer.ts averageDecay): evaluate() and modelWeights() use it. */
+  averageDecay?: number;
 }
 
 /** Sums over one batch: `loss` is the batch-mean loss; `correct`/`labeled` count frames with a label >= 0. */
@@ -90,7 +92,7 @@ export class TrainStep {
     // tidy releases the initial tensors; the variables keep their data.
     this.W = w.layers.map((l) => tf.tidy(() => tf.variable(tf.tensor2d(l.W, [l.inDim, l.outDim]), true)));
     this.b = w.layers.map((l) => tf.tidy(() => tf.variable(tf.tensor1d(l.b), true)));
-    this.optimizer = createOptimizer(opts.optimizer, this.params(), { momentum: opts.momentum });
+    this.optimizer = createOptimizer(opts.optimizer, this.params(), { momentum: opts.momentum, averageDecay: opts.averageDecay });
   }
 
   private params(): tf.Variable[] {
@@ -186,14 +188,22 @@ export class TrainStep {
     });
   }
 
-  /** Forward pass without dropout: the cross-entropy on the labels and the frame accuracy. */
+  /** The parameters a model is scored and saved with: the moving averages when averaging, else W and b. */
+  private modelParams(): { W: tf.Tensor2D[]; b: tf.Tensor1D[] } {
+    const avg = this.optimizer.averages;
+    if (!avg) return { W: this.W, b: this.b };
+    return { W: this.W.map((_, l) => avg[2 * l] as tf.Tensor2D), b: this.b.map((_, l) => avg[2 * l + 1] as tf.Tensor1D) };
+  }
+
+  /** Forward pass without dropout (with the averaged weights when averaging): cross-entropy on the labels and frame accuracy. */
   evaluate(batch: TrainBatch): StepResult {
     this.checkBatch(batch);
     const M = batch.size;
+    const { W, b } = this.modelParams();
     const out = tf.tidy(() => {
       let h: tf.Tensor2D = tf.tensor2d(batch.x.subarray(0, M * this.template.inputDim), [M, this.template.inputDim]);
-      const L = this.W.length;
-      for (let l = 0; l < L; l++) h = denseForward(h, this.W[l], this.b[l], l < L - 1);
+      const L = W.length;
+      for (let l = 0; l < L; l++) h = denseForward(h, W[l], b[l], l < L - 1);
       const { loss } = lossAndGradient(h, batch, { kind: 'ce', temperature: 1, hardWeight: 1, softWeight: 0 });
       return { loss, pred: tf.argMax(h, 1) };
     });
@@ -203,13 +213,23 @@ export class TrainStep {
     return { loss, correct, labeled, frames: M };
   }
 
-  /** The current weights, copied out of the backend. */
+  /** The current (trained) weights, copied out of the backend: what a checkpoint needs to continue. */
   weights(): DnnWeights {
+    return this.copyOut(this.W, this.b);
+  }
+
+  /** The weights to save as the model: the moving average with averageDecay, else weights(). */
+  modelWeights(): DnnWeights {
+    const { W, b } = this.modelParams();
+    return this.copyOut(W, b);
+  }
+
+  private copyOut(Ws: tf.Tensor2D[], bs: tf.Tensor1D[]): DnnWeights {
     return {
       ...structuredClone(this.template),
-      layers: this.W.map((W, i) => ({
+      layers: Ws.map((W, i) => ({
         W: W.dataSync().slice() as Float32Array,
-        b: this.b[i].dataSync().slice() as Float32Array,
+        b: bs[i].dataSync().slice() as Float32Array,
         inDim: W.shape[0],
         outDim: W.shape[1],
       })),

@@ -12,6 +12,7 @@ import { createBatchSource, loadFrameCorpus, perturbedSource, splitCorpus, type 
 import { featureStd, TransferNoise } from './transfer-noise.js';
 import { splicedDim, type SpliceContext } from './splice.js';
 import { countPdfs, logPriors } from './priors.js';
+import type { NewbobConfig } from './newbob.js';
 import { writeDnnModelDir, type DnnModelMeta } from './model-dir.js';
 import { trainModel, type EpochStats, type LossConfig, type TrainProgress } from './train.js';
 
@@ -27,7 +28,7 @@ export interface TrainSettings {
   optimizer: 'sgd' | 'adam';
   momentum?: number;
   /** Halve the rate when held-out accuracy gains less than this, stop below the other (needs a dev set). */
-  newbob?: { halveWhenGainBelow: number; stopWhenGainBelow: number; maxHalvings: number };
+  newbob?: NewbobConfig;
   backend: BackendName;
   dev?: DevSpec;
   /** apply-cmvn --norm-vars. */
@@ -38,6 +39,8 @@ export interface TrainSettings {
    * with the hard labels kept, so members and student can be trained on the same inputs.
    */
   inputNoise?: number;
+  /** Score, schedule and save an exponential moving average of the weights, decay per step (absent: none). */
+  averageDecay?: number;
 }
 
 /** Input of trainJob / trainDnnDir. */
@@ -175,6 +178,7 @@ export async function trainDnnDir(input: TrainJobInput, report?: (m: TrainJobMes
     learningRate: s.learningRate,
     momentum: s.momentum,
     newbob: s.newbob,
+    averageDecay: s.averageDecay,
     loss,
     seed: input.seed,
     // Noise changes the batches, not their count: a resume must use the same.

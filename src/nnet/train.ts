@@ -55,6 +55,11 @@ export interface TrainOptions {
   learningRate: number;
   /** SGD momentum (default 0.9). */
   momentum?: number;
+  /**
+   * Keep an exponential moving average of the weights with this decay per step (Polyak averaging;
+   * optimizer.ts): held-out scoring, newbob and the returned model use the average.
+   */
+  averageDecay?: number;
   /** Needs `dev`; without it the rate stays fixed. */
   newbob?: NewbobConfig;
   loss: LossConfig;
@@ -111,6 +116,7 @@ function fingerprint(o: TrainOptions): string {
     seed: o.seed,
     // Only when set, so that checkpoints written before the field existed still resume.
     ...(o.dataKey !== undefined ? { dataKey: o.dataKey } : {}),
+    ...(o.averageDecay !== undefined ? { averageDecay: o.averageDecay } : {}),
   });
 }
 
@@ -129,6 +135,7 @@ function checkOptions(o: TrainOptions): void {
   }
   if (o.train.numFrames < 1) bad('no training frames');
   if (o.loss.kind !== 'ce' && !(o.loss.temperature > 0)) bad(`temperature must be positive, got ${o.loss.temperature}`);
+  if (o.averageDecay !== undefined && !(o.averageDecay > 0 && o.averageDecay < 1)) bad(`the weight-average decay must be between 0 and 1, got ${o.averageDecay}`);
 }
 
 function accumulate(acc: { loss: number; frames: number; correct: number; labeled: number }, r: StepResult): void {
@@ -187,7 +194,7 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
     await fs.rm(ckDir, { recursive: true, force: true });
   }
 
-  const step = new TrainStep(weights, { optimizer: opts.optimizer, momentum: opts.momentum, loss: opts.loss });
+  const step = new TrainStep(weights, { optimizer: opts.optimizer, momentum: opts.momentum, loss: opts.loss, averageDecay: opts.averageDecay });
   // With newbob's rejectWorse: the last accepted weights and optimizer slots (what a checkpoint holds).
   let accepted: { weights: DnnWeights; optimizer: ReturnType<TrainStep['optimizerState']> } | undefined;
   try {
@@ -249,7 +256,7 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
             step.setOptimizerState(accepted.optimizer);
             stats.rejected = true;
           }
-          schedule = newbobNext(schedule, dev.acc, opts.newbob);
+          schedule = newbobNext(schedule, dev.acc, opts.newbob, epoch + 1);
         }
       }
       // Read out of the backend once: the checkpoint, and with rejectWorse the accepted state.
@@ -272,7 +279,7 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
       await writeLog(opts.outDir, history);
       opts.onEpoch?.(stats);
     }
-    return { weights: step.weights(), history };
+    return { weights: step.modelWeights(), history };
   } finally {
     step.dispose();
   }

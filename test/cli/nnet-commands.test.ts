@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from './run-cli.js';
-import { nonNegativeNumber, parseDevDirs, parseFraction, parseNewbobGains, positiveNumber, trainSettingsFrom, usageParser, DEFAULT_LR, DEFAULT_NEWBOB } from '../../src/cli/commands/train.js';
+import { nonNegativeNumber, parseAverageDecay, parseDevDirs, parseFraction, parseNewbobGains, positiveNumber, trainSettingsFrom, usageParser, DEFAULT_LR, DEFAULT_NEWBOB } from '../../src/cli/commands/train.js';
 import { parseContext } from '../../src/nnet/splice.js';
 
 test('train, ensemble, distill, eval-frames: --help has examples', async () => {
@@ -16,6 +16,7 @@ test('train, ensemble, distill, eval-frames: --help has examples', async () => {
     assert.match(r.stdout, /Examples:\n {2}\$ asr-distill /);
     // --input-noise belongs to the hard-label trainers; distill has --transfer-noise
     assert.equal(r.stdout.includes('--input-noise'), cmd === 'train' || cmd === 'ensemble', cmd);
+    assert.equal(r.stdout.includes('--average-decay'), cmd !== 'eval-frames', cmd);
   }
 });
 
@@ -75,6 +76,12 @@ test('option parsers and settings', () => {
   assert.equal('rejectWorse' in trainSettingsFrom({ ...base, devSplit: 0.2 }, { left: 1, right: 1 }).newbob!, false, 'absent unless asked (checkpoint fingerprints)');
   assert.equal('inputNoise' in trainSettingsFrom({ ...base, inputNoise: 0 }, { left: 1, right: 1 }), false, '0 = off, kept out of the settings (and the ensemble plan)');
   assert.equal(trainSettingsFrom({ ...base, devSplit: 0.2, newbob: false, lr: 0.5 }, { left: 1, right: 1 }).newbob, undefined);
+  assert.equal(parseAverageDecay('0.999'), 0.999);
+  assert.equal(trainSettingsFrom({ ...base, devSplit: 0.2, newbobMinEpochs: 8 }, { left: 1, right: 1 }).newbob!.minEpochs, 8);
+  assert.equal('minEpochs' in trainSettingsFrom({ ...base, devSplit: 0.2 }, { left: 1, right: 1 }).newbob!, false);
+  for (const bad of ['1', '0', '-0.5']) assert.throws(() => parseAverageDecay(bad), { message: `expected a decay between 0 and 1 (e.g. 0.999), got '${bad}'` });
+  assert.equal(trainSettingsFrom({ ...base, averageDecay: 0.999 }, { left: 1, right: 1 }).averageDecay, 0.999);
+  assert.equal('averageDecay' in trainSettingsFrom(base, { left: 1, right: 1 }), false, 'absent unless asked (checkpoint fingerprints, ensemble plan)');
   assert.deepEqual(parseNewbobGains('0.002:0.001'), { halveWhenGainBelow: 0.002, stopWhenGainBelow: 0.001 });
   assert.deepEqual(parseNewbobGains('0.005:-1'), { halveWhenGainBelow: 0.005, stopWhenGainBelow: -1 });
   for (const bad of ['0.001:0.002', 'x:1', '0.002', '-1:-2']) {

@@ -51,3 +51,27 @@ test('rejectWorse: a drop is rejected, keeps the accepted accuracy as the refere
   // while halving, a rejected epoch stops training (Kaldi: the relative improvement is 0)
   assert.equal(run([0.5, 0.6, 0.605, 0.59], c).s.reason, 'held-out accuracy gain 0.0000 < 0.002 after halving');
 });
+
+test('minEpochs: a stall after halving before that many epochs keeps the rate and goes on (train_scheduler.sh --min-iters)', () => {
+  const accs = [0.5, 0.6, 0.605, 0.606, 0.607, 0.62, 0.621];
+  const lrsWith = (c: typeof cfg & { minEpochs?: number }) => {
+    let s = newbobStart(0.8);
+    const lrs: number[] = [];
+    accs.forEach((a, i) => {
+      if (s.stopped) return;
+      s = newbobNext(s, a, c, i + 1);
+      lrs.push(s.learningRate);
+    });
+    return { s, lrs };
+  };
+  // without a minimum: +0.005 at epoch 3 halves, +0.001 at epoch 4 stops
+  assert.deepEqual(lrsWith(cfg).lrs, [0.8, 0.8, 0.4, 0.4]);
+  // with 6: the stalls at epochs 4 and 5 keep 0.4; epoch 6 gains enough to halve; epoch 7 may stop
+  const m = lrsWith({ ...cfg, minEpochs: 6 });
+  assert.deepEqual(m.lrs, [0.8, 0.8, 0.4, 0.4, 0.4, 0.2, 0.2]);
+  assert.equal(m.s.stopped, true);
+  // without epochsDone (older callers) the minimum cannot apply
+  let s = newbobStart(0.8);
+  for (const a of [0.5, 0.6, 0.605, 0.606]) s = newbobNext(s, a, { ...cfg, minEpochs: 6 });
+  assert.equal(s.stopped, true);
+});

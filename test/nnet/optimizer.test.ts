@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/nnet/backend.js';
-import { createOptimizer } from '../../src/nnet/optimizer.js';
+import { averageDecayAt, createOptimizer } from '../../src/nnet/optimizer.js';
 
 const grads = [
   [0.5, -1, 2, 0],
@@ -83,3 +83,64 @@ for (const kind of ['sgd', 'adam'] as const) {
     tf.dispose([w1, w2]);
   });
 }
+
+test('averageDecayAt: min(D, (1 + n) / (10 + n)) as tf.train.ExponentialMovingAverage with num_updates', () => {
+  assert.equal(averageDecayAt(0.999, 1), 2 / 11);
+  assert.equal(averageDecayAt(0.999, 90), 91 / 100);
+  assert.equal(averageDecayAt(0.999, 100000), 0.999);
+});
+
+for (const kind of ['sgd', 'adam'] as const) {
+  test(`${kind} with averageDecay: the average follows a <- d a + (1 - d) w after each update; state round-trips`, async () => {
+    await selectBackend('cpu');
+    const w = tf.variable(tf.tensor1d([1, 2, 3, 4]));
+    const plainW = tf.variable(tf.tensor1d([1, 2, 3, 4]));
+    const opt = createOptimizer(kind, [w], { averageDecay: 0.5 });
+    const plain = createOptimizer(kind, [plainW]);
+    const expected = [1, 2, 3, 4];
+    for (const [n, g] of grads.entries()) {
+      tf.tidy(() => opt.apply([tf.tensor1d(g)], 0.1));
+      tf.tidy(() => plain.apply([tf.tensor1d(g)], 0.1));
+      // the wrapped optimizer's own update is unchanged by the averaging
+      assert.deepEqual(w.dataSync(), plainW.dataSync());
+      const d = averageDecayAt(0.5, n + 1);
+      const cur = w.dataSync();
+      for (let i = 0; i < 4; i++) expected[i] = d * expected[i] + (1 - d) * cur[i];
+      Array.from(opt.averages![0].dataSync()).forEach((a, i) => assert.ok(Math.abs(a - expected[i]) < 1e-6, `${a} vs ${expected[i]}`));
+    }
+    const state = opt.getState();
+    assert.equal(state.kind, kind);
+    assert.equal(state.slots[0].length, kind === 'sgd' ? 2 : 3);
+    assert.deepEqual(state.slots[0].at(-1), opt.averages![0].dataSync());
+    const w2 = tf.variable(tf.tensor1d(w.dataSync()));
+    const o2 = createOptimizer(kind, [w2], { averageDecay: 0.5 });
+    o2.setState(state);
+    tf.tidy(() => opt.apply([tf.tensor1d(grads[0])], 0.1));
+    tf.tidy(() => o2.apply([tf.tensor1d(grads[0])], 0.1));
+    assert.deepEqual(w2.dataSync(), w.dataSync());
+    assert.deepEqual(o2.averages![0].dataSync(), opt.averages![0].dataSync());
+    // a state written without averaging does not restore into an averaging optimizer
+    assert.throws(() => o2.setState(plain.getState()), /moving averages|does not match/);
+    assert.equal(plain.averages, undefined);
+    [opt, plain, o2].forEach((o) => o.dispose());
+    tf.dispose([w, plainW, w2]);
+  });
+}
+
+test('plain SGD with averageDecay: the average is the only slot', async () => {
+  await selectBackend('cpu');
+  const w = tf.variable(tf.tensor1d([1, 2]));
+  const opt = createOptimizer('sgd', [w], { momentum: 0, averageDecay: 0.9 });
+  tf.tidy(() => opt.apply([tf.tensor1d([1, -1])], 0.5));
+  const d = averageDecayAt(0.9, 1);
+  const s = opt.getState();
+  assert.equal(s.slots[0].length, 1);
+  assert.ok(Math.abs(s.slots[0][0][0] - (d * 1 + (1 - d) * 0.5)) < 1e-6);
+  const o2 = createOptimizer('sgd', [w], { momentum: 0, averageDecay: 0.9 });
+  o2.setState(s);
+  assert.deepEqual(o2.averages![0].dataSync(), opt.averages![0].dataSync());
+  assert.throws(() => createOptimizer('sgd', [w], { averageDecay: 1 }), /between 0 and 1/);
+  opt.dispose();
+  o2.dispose();
+  w.dispose();
+});

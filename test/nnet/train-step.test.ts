@@ -128,6 +128,26 @@ test('evaluate: CE and accuracy of the forward pass, no dropout, weights unchang
   s.dispose();
 });
 
+test('with averageDecay: evaluate() and modelWeights() use the moving average, weights() the trained weights', async () => {
+  await selectBackend('wasm');
+  const w = initDnnWeights(parseArch('{"hidden":[9]}'), IN, P, 5);
+  const s = new TrainStep(w, { optimizer: 'adam', loss: losses[0], averageDecay: 0.5 });
+  for (let k = 0; k < 3; k++) s.step(makeBatch(10 + k, 1), 0.05, k);
+  const live = s.weights();
+  const avg = s.modelWeights();
+  assert.notDeepEqual(avg.layers[0].W, live.layers[0].W);
+  // the average lies between the initial and the trained weights
+  const i = live.layers[0].W.findIndex((x, k) => Math.abs(x - w.layers[0].W[k]) > 1e-4);
+  const [lo, hi] = [Math.min(w.layers[0].W[i], live.layers[0].W[i]), Math.max(w.layers[0].W[i], live.layers[0].W[i])];
+  assert.ok(avg.layers[0].W[i] > lo && avg.layers[0].W[i] < hi);
+  const b = makeBatch(6, 1);
+  const f = new DnnForward(avg);
+  const ref = distillLoss(f.logits(b.x, M), { labels: b.labels }, M, P, losses[0]);
+  f.dispose();
+  assert.ok(Math.abs(s.evaluate(b).loss - ref.loss) < 1e-5);
+  s.dispose();
+});
+
 test('a NaN input leaves the weights untouched and reports the NaN loss', async () => {
   await selectBackend('wasm');
   const w = initDnnWeights(parseArch('1x8'), IN, P, 7);

@@ -187,3 +187,40 @@ test('newbob rejectWorse: an epoch that lowers held-out accuracy is undone, trai
   assert.deepEqual(resumed.weights, full.weights);
   assert.deepEqual(withoutSpeed(resumed.history), withoutSpeed(full.history));
 });
+
+test('averageDecay: scored and returned model is the moving average; a killed run resumes bit-identically', async () => {
+  await selectBackend('cpu');
+  const opts = (outDir: string, over: Partial<TrainOptions> = {}) => baseOptions(outDir, { averageDecay: 0.99, epochs: 3, ...over });
+  const full = await trainModel(opts(tmp()));
+  const plain = await trainModel(baseOptions(tmp(), { epochs: 3 }));
+  assert.ok(full.history[2].devAcc! > 0.5, `dev accuracy ${full.history[2].devAcc}`);
+  const outDir = tmp();
+  await assert.rejects(
+    trainModel(opts(outDir, { onEpoch: (e) => { if (e.epoch === 2) throw new Error('killed'); } })),
+    /killed/,
+  );
+  const ck = (await readCheckpoint(path.join(outDir, 'checkpoint')))!;
+  // the checkpoint holds the trained weights to go on from; the averages ride in the optimizer slots
+  assert.equal(ck.optimizer.slots[0].length, 2);
+  const resumed = await trainModel(opts(outDir, { resume: true }));
+  assert.deepEqual(resumed.weights, full.weights);
+  assert.deepEqual(withoutSpeed(resumed.history), withoutSpeed(full.history));
+  // the same seed trains the same weights; only what is scored and returned differs
+  assert.equal(full.history[0].trainLoss, plain.history[0].trainLoss);
+  assert.notDeepEqual(full.weights.layers[0].W, plain.weights.layers[0].W);
+  const step = new TrainStep(full.weights, { optimizer: 'sgd', loss: ce });
+  assert.ok(Math.abs(scoreFrames(step, opts(tmp()).dev!).acc - full.history[2].devAcc!) < 1e-9, 'the returned model is the one scored');
+  step.dispose();
+  // averaging is part of the fingerprint: a plain run does not resume an averaged checkpoint
+  await assert.rejects(trainModel(baseOptions(outDir, { epochs: 3, resume: true })), /different training options/);
+  await assert.rejects(trainModel(opts(tmp(), { averageDecay: 1 })), /between 0 and 1/);
+});
+
+test('newbob minEpochs: training does not stop before that many epochs', async () => {
+  await selectBackend('cpu');
+  const stall = { halveWhenGainBelow: 1, stopWhenGainBelow: 1, maxHalvings: 6 };
+  const early = await trainModel(baseOptions(tmp(), { newbob: stall }));
+  assert.deepEqual(early.history.map((h) => h.learningRate), [0.05, 0.05, 0.025]);
+  const min = await trainModel(baseOptions(tmp(), { newbob: { ...stall, minEpochs: 4 } }));
+  assert.deepEqual(min.history.map((h) => h.learningRate), [0.05, 0.05, 0.025, 0.025]);
+});

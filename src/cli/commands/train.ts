@@ -72,6 +72,13 @@ export function parseNewbobGains(v: string): { halveWhenGainBelow: number; stopW
   return { halveWhenGainBelow: halve, stopWhenGainBelow: stop };
 }
 
+/** `--average-decay D`: a decay per step strictly between 0 and 1. */
+export function parseAverageDecay(v: string): number {
+  const n = finiteNumber(v);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a decay between 0 and 1 (e.g. 0.999), got '${v}'`);
+  return n;
+}
+
 /** Options shared by train, ensemble and distill. */
 export interface TrainingCliOptions {
   context?: SpliceContext;
@@ -87,8 +94,10 @@ export interface TrainingCliOptions {
   newbob: boolean;
   newbobGains?: { halveWhenGainBelow: number; stopWhenGainBelow: number };
   newbobReject?: boolean;
+  newbobMinEpochs?: number;
   normVars?: boolean;
   inputNoise?: number;
+  averageDecay?: number;
   resume?: boolean;
 }
 
@@ -118,6 +127,12 @@ export function addTrainingOptions(cmd: Command, opts: { contextDefault?: boolea
       parseNewbobGains,
     )
     .option('--newbob-reject', 'reject an epoch that lowers held-out accuracy: go on from the previous weights and keep the best (Kaldi nnet1 train_scheduler.sh)')
+    .option('--newbob-min-epochs <n>', 'newbob does not stop before this many epochs: a stall after halving keeps the rate and training goes on (Kaldi train_scheduler.sh --min-iters)', positiveInt)
+    .option(
+      '--average-decay <D>',
+      'keep an exponential moving average of the weights, decay D per minibatch (e.g. 0.999), and score, schedule and save it instead of the last weights (Polyak averaging)',
+      parseAverageDecay,
+    )
     .option('--norm-vars', 'CMVN also normalises variances (Kaldi apply-cmvn --norm-vars)')
     .option('--resume', 'continue an interrupted run from its last checkpoint');
 }
@@ -133,11 +148,21 @@ export function trainSettingsFrom(o: TrainingCliOptions, context: SpliceContext)
     learningRate: o.lr ?? DEFAULT_LR[o.optimizer],
     optimizer: o.optimizer,
     momentum: o.momentum,
-    newbob: dev && o.newbob ? { ...DEFAULT_NEWBOB, ...o.newbobGains, ...(o.newbobReject ? { rejectWorse: true } : {}) } : undefined,
+    newbob:
+      dev && o.newbob
+        ? {
+            ...DEFAULT_NEWBOB,
+            ...o.newbobGains,
+            // Only when asked: absent fields keep older checkpoints' fingerprints.
+            ...(o.newbobReject ? { rejectWorse: true } : {}),
+            ...(o.newbobMinEpochs !== undefined ? { minEpochs: o.newbobMinEpochs } : {}),
+          }
+        : undefined,
     backend: o.backend,
     dev,
     normVars: o.normVars ?? false,
     ...(o.inputNoise ? { inputNoise: o.inputNoise } : {}),
+    ...(o.averageDecay !== undefined ? { averageDecay: o.averageDecay } : {}),
   };
 }
 
