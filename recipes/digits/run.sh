@@ -61,6 +61,8 @@ student_epochs=${student_epochs_opt:-${student_epochs:-$epochs}}
 transfer_noise=${transfer_noise_opt:-${transfer_noise:-0}}
 # The student's newbob thresholds (empty = the toolkit's default, as for the members).
 student_newbob=${student_newbob:-}
+# Moving average of the weights for every DNN (--average-decay; empty = off): the size configs set it.
+average_decay=${average_decay:-}
 # The baseline is member 1 and the seed spread is taken over the members, so at least two.
 [ "$members" -ge 2 ] 2>/dev/null || { echo "run.sh: --members must be an integer >= 2, got '$members'" >&2; exit 2; }
 
@@ -127,7 +129,7 @@ stage_ensemble() {
   # N DNNs of the same recipe from different seeds, trained in parallel (--jobs): the teacher.
   asr ensemble "$feats/train" "$exp/ali_train" "$exp/ensemble" --members "$members" --arch "$arch" --context "$context" \
     --dev "$feats/dev,$exp/ali_dev" --epochs "$epochs" --lr "$lr" --batch "$batch" --optimizer "$optimizer" \
-    --seed $((seed + 100)) --jobs "$jobs"
+    --seed $((seed + 100)) ${average_decay:+--average-decay "$average_decay"} --jobs "$jobs"
 }
 
 stage_baseline() {
@@ -143,7 +145,7 @@ stage_baseline() {
 distill_student() { # distill_student OUT_DIR TEMPERATURE
   asr distill "$feats/train" "$exp/ali_train" "$exp/ensemble" "$1" --arch "$student_arch" --context "$context" \
     --dev "$feats/dev,$exp/ali_dev" --temperature "$2" --hard-weight "$hard_weight" --epochs "$student_epochs" \
-    --transfer-noise "$transfer_noise" ${student_newbob:+--newbob-gains "$student_newbob"} \
+    --transfer-noise "$transfer_noise" ${student_newbob:+--newbob-gains "$student_newbob"} ${average_decay:+--average-decay "$average_decay"} \
     --lr "$lr" --batch "$batch" --optimizer "$optimizer" --seed $((seed + 200)) --resume
 }
 
@@ -189,7 +191,7 @@ stage_decode() {
 
 stage_report() {
   local sweep_label=${sweep//,/ } # --settings is comma-separated
-  asr report "$exp" --settings "size=$size,members=$members,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,student_newbob=${student_newbob:-default},words_utts=$words_utts,transfer_noise=$transfer_noise,sweep=${sweep_label:-none}"
+  asr report "$exp" --settings "size=$size,members=$members,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,student_newbob=${student_newbob:-default},words_utts=$words_utts,transfer_noise=$transfer_noise,average_decay=${average_decay:-none},sweep=${sweep_label:-none}"
   cat "$exp/RESULTS.md"
 }
 
