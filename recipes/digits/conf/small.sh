@@ -5,3 +5,4 @@ words_utts=1200  # varied-words utterances for the GMM (make-corpus words)
 mono_iters=25; mono_gauss=600
 arch=3x256; context=5:5; epochs=6; lr=0.001; batch=256; optimizer=adam
 transfer_noise=0.5  # distill --transfer-noise (0 = the paper's setup)
+average_decay=0.999  # distill/ensemble --average-decay, as the default size
