@@ -61,6 +61,7 @@ student_epochs=${student_epochs_opt:-${student_epochs:-$epochs}}
 transfer_noise=${transfer_noise_opt:-${transfer_noise:-0}}
 # The student's newbob thresholds (empty = the toolkit's default, as for the members).
 student_newbob=${student_newbob:-}
+student_min_epochs=${student_min_epochs:-}
 # Moving average of the weights for every DNN (--average-decay; empty = off): the size configs set it.
 average_decay=${average_decay:-}
 # The baseline is member 1 and the seed spread is taken over the members, so at least two.
@@ -145,7 +146,7 @@ stage_baseline() {
 distill_student() { # distill_student OUT_DIR TEMPERATURE
   asr distill "$feats/train" "$exp/ali_train" "$exp/ensemble" "$1" --arch "$student_arch" --context "$context" \
     --dev "$feats/dev,$exp/ali_dev" --temperature "$2" --hard-weight "$hard_weight" --epochs "$student_epochs" \
-    --transfer-noise "$transfer_noise" ${student_newbob:+--newbob-gains "$student_newbob"} ${average_decay:+--average-decay "$average_decay"} \
+    --transfer-noise "$transfer_noise" ${student_newbob:+--newbob-gains "$student_newbob"} ${student_min_epochs:+--newbob-min-epochs "$student_min_epochs"} ${average_decay:+--average-decay "$average_decay"} \
     --lr "$lr" --batch "$batch" --optimizer "$optimizer" --seed $((seed + 200)) --resume
 }
 
@@ -191,7 +192,7 @@ stage_decode() {
 
 stage_report() {
   local sweep_label=${sweep//,/ } # --settings is comma-separated
-  asr report "$exp" --settings "size=$size,members=$members,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,student_newbob=${student_newbob:-default},words_utts=$words_utts,transfer_noise=$transfer_noise,average_decay=${average_decay:-none},sweep=${sweep_label:-none}"
+  asr report "$exp" --settings "size=$size,members=$members,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,student_newbob=${student_newbob:-default},student_min_epochs=${student_min_epochs:-none},words_utts=$words_utts,transfer_noise=$transfer_noise,average_decay=${average_decay:-none},sweep=${sweep_label:-none}"
   cat "$exp/RESULTS.md"
 }
 

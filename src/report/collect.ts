@@ -10,6 +10,8 @@ import type { UtteranceCounts } from '../nnet/eval.js';
 import type { RecoveryCounts } from '../score/bootstrap.js';
 import type { CurvePoint } from './plots.js';
 import type { SystemScores, Table1Input, TemperatureSweepRow, WerCounts } from './table1.js';
+import { FEATS_INFO_FILE, readFeatsDir } from '../store/feats-archive.js';
+import { speakerBreakdown, type SpeakerRow, type UttWer } from './speakers.js';
 
 /** Parameters and forward FLOPs (2 per multiply-add, plus bias adds) of one DNN. */
 export function dnnSize(inputDim: number, hidden: number[], numPdfs: number): { params: number; flopsPerFrame: number } {
@@ -90,6 +92,27 @@ function testCountsOf(baseline: EvalJson, ensemble: EvalJson, student: EvalJson,
 
 const key = (sys: string) => sys.replace(/\//g, '_');
 
+/** Utterance -> speaker of the test set from its features archive (speaker_id column); undefined when exp/feats/test is absent. */
+async function testSpeakers(exp: string): Promise<Map<string, string> | undefined> {
+  const dir = path.join(exp, 'feats', 'test');
+  if (!(await pathExists(path.join(dir, FEATS_INFO_FILE)))) return undefined;
+  const { utts } = await readFeatsDir(dir);
+  return new Map([...utts.values()].map((u) => [u.uttId, u.speakerId]));
+}
+
+/** The per-speaker rows, when the test speakers and per-utterance counts are known (WER when all three carry per-utterance counts). */
+async function speakerRows(exp: string, uttIds: string[] | undefined, counts: RecoveryCounts | undefined, wers: (WerCounts | undefined)[]): Promise<SpeakerRow[] | undefined> {
+  if (!uttIds || !counts) return undefined;
+  const speakers = await testSpeakers(exp);
+  if (!speakers) return undefined;
+  const [b, e, s] = wers.map((w) => (w as { utts?: UttWer[] } | undefined)?.utts);
+  return speakerBreakdown(
+    (id) => speakers.get(id),
+    { uttIds, numFrames: counts.numFrames, correct: { baseline: counts.baselineCorrect, ensemble: counts.ensembleCorrect, student: counts.studentCorrect } },
+    b && e && s ? { baseline: b, ensemble: e, student: s } : undefined,
+  );
+}
+
 async function systemScores(exp: string, sys: string, label: string, withWer: boolean): Promise<SystemScores & { evalTest: EvalJson; memberDirs: string[] }> {
   const size = await modelSize(path.join(exp, sys));
   const dev = await readJson<EvalJson>(path.join(exp, 'eval', `${key(sys)}_dev.json`), `eval-frames of ${sys} on dev`);
@@ -158,9 +181,10 @@ export async function collectExperiment(
     ...(await trainingCurve(path.join(exp, 'student'), 'distilled')),
   ];
   const testCounts = testCountsOf(baseline.evalTest, ensemble.evalTest, student.evalTest, path.join(exp, 'eval'));
+  const speakers = await speakerRows(exp, baseline.evalTest.utterances?.uttIds, testCounts, [baseline.testWer, ensemble.testWer, student.testWer]);
   const strip = ({ evalTest: _e, memberDirs: _m, ...s }: SystemScores & { evalTest: EvalJson; memberDirs: string[] }): SystemScores => s;
   return {
-    input: { baseline: strip(baseline), ensemble: strip(ensemble), student: strip(student), members, baselineSeedAccuracies: seeds, sweep, ...(testCounts ? { testCounts } : {}), settings },
+    input: { baseline: strip(baseline), ensemble: strip(ensemble), student: strip(student), members, baselineSeedAccuracies: seeds, sweep, ...(testCounts ? { testCounts } : {}), ...(speakers ? { speakers } : {}), settings },
     curves,
   };
 }

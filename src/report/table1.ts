@@ -1,4 +1,5 @@
 import { bootstrapRecoveredFraction, type RecoveryCounts, type RecoveryInterval } from '../score/bootstrap.js';
+import type { SpeakerRow } from './speakers.js';
 
 /**
  * The paper's Table 1 (Hinton, Vinyals & Dean 2015, sec. 4: baseline vs 10x ensemble vs distilled
@@ -46,6 +47,8 @@ export interface Table1Input {
   sweep?: TemperatureSweepRow[];
   /** Per-utterance test frame counts of baseline, ensemble and student (eval-frames JSON), for the recovered fraction's interval. */
   testCounts?: RecoveryCounts;
+  /** The test scores per speaker (speakers.ts), when the speakers are known. */
+  speakers?: SpeakerRow[];
   /** Free-form settings echoed in the report (corpus size, temperature, hard weight, seeds, command, commit, date). */
   settings: Record<string, string | number>;
 }
@@ -69,6 +72,7 @@ export interface Table1 {
   seedCount: number;
   ensembleGainExceedsSeedSpread: boolean;
   sweep?: (TemperatureSweepRow & { testWerPercent?: number })[];
+  speakers?: SpeakerRow[];
   settings: Record<string, string | number>;
 }
 
@@ -107,6 +111,7 @@ export function computeTable1(input: Table1Input): Table1 {
     seedCount: seedAccs.length,
     ensembleGainExceedsSeedSpread: ensembleGain > spread,
     sweep: input.sweep?.map((r) => ({ ...r, testWerPercent: werPercent(r.testWer) })),
+    ...(input.speakers ? { speakers: input.speakers } : {}),
     settings: input.settings,
   };
 }
@@ -145,6 +150,15 @@ export function renderTable1Markdown(t: Table1): string {
   if (t.sweep?.length) {
     lines.push('', '## Temperature sweep (distilled model)', '', '| T | hard-label weight | test frame accuracy | test WER |', '| --- | --- | --- | --- |');
     for (const s of t.sweep) lines.push(`| ${s.temperature} | ${s.hardWeight} | ${pct(s.testFrameAccuracy)} | ${werCell(s.testWerPercent)} |`);
+  }
+  if (t.speakers?.length) {
+    lines.push('', '## Per test speaker', '', '| speaker | utterances | frames | frame accuracy baseline / ensemble / distilled | recovered | WER baseline / ensemble / distilled |', '| --- | --- | --- | --- | --- | --- |');
+    for (const r of t.speakers) {
+      const a = r.frameAccuracy;
+      const w = r.wer ? `${werCell(werPercent(r.wer.baseline))} / ${werCell(werPercent(r.wer.ensemble))} / ${werCell(werPercent(r.wer.student))}` : 'n/a';
+      const rec = r.recoveredFraction === undefined ? 'n/a' : `${(100 * r.recoveredFraction).toFixed(0)}%`;
+      lines.push(`| ${r.speaker} | ${r.numUtts} | ${r.numFrames} | ${pct(a.baseline)} / ${pct(a.ensemble)} / ${pct(a.student)} | ${rec} | ${w} |`);
+    }
   }
   lines.push('', '## Settings', '');
   for (const [k, v] of Object.entries(t.settings)) lines.push(`- ${k}: ${v}`);

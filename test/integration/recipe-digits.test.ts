@@ -62,8 +62,17 @@ test('recipes/digits/run.sh --size tiny runs end to end, resumes after a kill an
   assert.equal(results.seedCount, 2, 'the seed spread is over the two members (the baseline is member 1)');
   assert.ok(Number.isFinite(results.memberMean.testWerPercent), 'each member is decoded alone');
   assert.ok(existsSync(path.join(exp, 'decode', 'student_dev', 'decode.json')), 'the acoustic scale is chosen on dev');
+  // Per test speaker: every speaker of the test features, with computed accuracies and WERs.
+  assert.ok(results.speakers.length >= 1);
+  for (const sp of results.speakers) {
+    for (const s of ['baseline', 'ensemble', 'student']) {
+      assert.ok(sp.frameAccuracy[s] > 0 && sp.frameAccuracy[s] <= 1, `${sp.speaker} ${s}`);
+      assert.ok(sp.wer[s].words > 0 && sp.wer[s].errors >= 0, `${sp.speaker} ${s} WER`);
+    }
+  }
   const md = readFileSync(path.join(exp, 'RESULTS.md'), 'utf8');
   assert.match(md, /\| system \| test frame accuracy \| test WER \|/);
+  assert.match(md, /## Per test speaker/);
   assert.doesNotMatch(md, /NaN|undefined/);
   for (const f of ['training-curves.svg', 'training-curves.png', 'systems.svg', 'systems.png']) assert.ok(existsSync(path.join(exp, f)), f);
   // A re-run resumes: every stage is already done.

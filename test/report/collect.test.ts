@@ -4,6 +4,8 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { collectExperiment, dnnSize, modelSize, trainingCurve } from '../../src/report/collect.js';
+import { writeFeatsDir } from '../../src/store/feats-archive.js';
+import { defaultFbankConfig } from '../../src/features/config.js';
 
 test('dnnSize counts weights, biases and forward FLOPs', () => {
   // 440 -> 2 x 64 -> 10: (440*64+64) + (64*64+64) + (64*10+10)
@@ -85,6 +87,17 @@ test('collectExperiment passes per-utterance test counts on when all three evals
   await withUtts('student', [7, 6]);
   const { input } = await collectExperiment(exp, {});
   assert.deepEqual(input.testCounts, { numFrames: [10, 10], baselineCorrect: [6, 6], ensembleCorrect: [7, 7], studentCorrect: [7, 6] });
+  assert.equal(input.speakers, undefined, 'no test features: speakers unknown, no per-speaker table');
+  // With the test features (their speaker ids) and per-utterance word errors: per-speaker rows.
+  const utt = (uttId: string, speakerId: string) => ({ uttId, speakerId, numFrames: 10, dim: 1, data: new Float32Array(10) });
+  await writeFeatsDir(path.join(exp, 'feats', 'test'), defaultFbankConfig({ numMelBins: 1 }), 10, [[utt('u1', 'spkA'), utt('u2', 'spkB')]]);
+  for (const sys of ['baseline', 'ensemble', 'student']) {
+    const file = path.join(exp, 'decode', `${sys}_test`, 'wer.json');
+    const j = JSON.parse(await fs.readFile(file, 'utf8'));
+    await fs.writeFile(file, JSON.stringify({ ...j, utts: [{ uttId: 'u1', numWords: 5, sub: sys === 'baseline' ? 1 : 0, ins: 0, del: 0 }, { uttId: 'u2', numWords: 5, sub: 0, ins: 0, del: 0 }] }));
+  }
+  const sp = (await collectExperiment(exp, {})).input.speakers!;
+  assert.deepEqual(sp.map((r) => [r.speaker, r.frameAccuracy.student, r.recoveredFraction, r.wer?.baseline.errors]), [['spkA', 0.7, 1, 1], ['spkB', 0.6, 0, 0]]);
   await withUtts('student', [7, 6], ['u1', 'u3']);
   await assert.rejects(collectExperiment(exp, {}), { name: 'InputError', message: /scored on different test utterances or alignments; rerun eval-frames for all three on the same data/ });
 });

@@ -23,8 +23,8 @@ function parseSettings(s: string | undefined): Record<string, string | number> {
 export function register(program: Command): void {
   program
     .command('report')
-    .description("write the paper's Table 1 for an experiment directory: RESULTS.md, results.json and plots (SVG + PNG)")
-    .argument('<exp-dir>', 'experiment directory as the recipes lay it out (baseline/, ensemble/, student/, eval/, decode/)')
+    .description("write the paper's Table 1 for an experiment directory: RESULTS.md, results.json and plots (SVG + PNG); with feats/test, also per test speaker")
+    .argument('<exp-dir>', 'experiment directory as the recipes lay it out (baseline/, ensemble/, student/, eval/, decode/; feats/test/ for the speakers)')
     .option('--settings <k=v,...>', 'settings to record in the report (size, temperature, seeds, ...)')
     .addHelpText('after', examples('asr-distill report exp/digits --settings size=default,temperature=2'))
     .action(
