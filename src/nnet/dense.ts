@@ -54,10 +54,12 @@ export function denseInputGradT(gT: tf.Tensor2D, W: tf.Tensor2D): tf.Tensor2D {
  * Back through ReLU (and inverted dropout): `dz = dh * 1[h > 0] * scale`, where `h` is the layer's
  * output after ReLU and dropout. `h > 0` exactly where the unit was active and kept, so one mask
  * covers both; `scale` is 1 / keep-probability when dropout was applied (else 1).
- * sign(h) is that 0/1 mask because h >= 0 after ReLU.
+ * step(h) (1 where h > 0, else 0) is that mask. Not tf.sign(h): on wasm it reads |h| < ~1e-7 as 0
+ * (dropping those units' gradient, unlike the cpu backend) and is ~10x slower (480 vs 50 us for
+ * 256x256, 4% of a 3x256 training step).
  */
 export function reluDropoutBackward(dh: tf.Tensor2D, h: tf.Tensor2D, scale = 1): tf.Tensor2D {
-  const mask = tf.sign(h);
+  const mask = tf.step(h);
   return (scale === 1 ? tf.mul(dh, mask) : tf.mul(dh, tf.mul(mask, scale))) as tf.Tensor2D;
 }
 

@@ -40,6 +40,8 @@ for (const backend of ['wasm', 'cpu'] as const) {
       close(denseInputGradT(tf.transpose(gt), Wt).dataSync(), [3, 0, -0.5, 2, -0.5, -1], 'dh^T');
       close(denseWeightGrad(ht, gt, tf.transpose(ht)).dataSync(), [1, 0, -1, 0.5, 4, 3, 2, -4, -1.5, -1, -0.5, 1.25], 'dW given h^T');
       close(reluDropoutBackward(gt, tf.tensor2d([[0, 2, 0, 1], [3, 0, 0, 4]]), 2).dataSync(), [0, 0, 0, 1, 4, 0, 0, -2], 'dz');
+      // A unit active by any amount passes the gradient (wasm's tf.sign reads |h| < ~1e-7 as 0).
+      close(reluDropoutBackward(tf.tensor2d([[1, 2, 3]]), tf.tensor2d([[1e-30, 1e-8, 0]])).dataSync(), [1, 2, 0], 'dz of tiny activations');
     });
   });
 }
