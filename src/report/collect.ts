@@ -11,7 +11,8 @@ import type { RecoveryCounts } from '../score/bootstrap.js';
 import type { CurvePoint } from './plots.js';
 import type { SystemScores, Table1Input, TemperatureSweepRow, WerCounts } from './table1.js';
 import { FEATS_INFO_FILE, readFeatsDir } from '../store/feats-archive.js';
-import { speakerBreakdown, type SpeakerRow, type UttWer } from './speakers.js';
+import { speakerBreakdown, type SpeakerRow, type SystemKey, type UttWer } from './speakers.js';
+import type { WordErrorCounts } from './word-errors.js';
 
 /** Parameters and forward FLOPs (2 per multiply-add, plus bias adds) of one DNN. */
 export function dnnSize(inputDim: number, hidden: number[], numPdfs: number): { params: number; flopsPerFrame: number } {
@@ -101,16 +102,25 @@ async function testSpeakers(exp: string): Promise<Map<string, string> | undefine
 }
 
 /** The per-speaker rows, when the test speakers and per-utterance counts are known (WER when all three carry per-utterance counts). */
-async function speakerRows(exp: string, uttIds: string[] | undefined, counts: RecoveryCounts | undefined, wers: (WerCounts | undefined)[]): Promise<SpeakerRow[] | undefined> {
+async function speakerRows(exp: string, uttIds: string[] | undefined, counts: RecoveryCounts | undefined, uttWers: Record<SystemKey, UttWer[]> | undefined): Promise<SpeakerRow[] | undefined> {
   if (!uttIds || !counts) return undefined;
   const speakers = await testSpeakers(exp);
   if (!speakers) return undefined;
-  const [b, e, s] = wers.map((w) => (w as { utts?: UttWer[] } | undefined)?.utts);
   return speakerBreakdown(
     (id) => speakers.get(id),
     { uttIds, numFrames: counts.numFrames, correct: { baseline: counts.baselineCorrect, ensemble: counts.ensembleCorrect, student: counts.studentCorrect } },
-    b && e && s ? { baseline: b, ensemble: e, student: s } : undefined,
+    uttWers,
   );
+}
+
+/**
+ * A field of the three systems' test wer.json (`utts`: per-utterance word errors; `wordErrors`: per-word
+ * error counts), when all three carry it (a wer.json from before the field lacks it).
+ */
+function werField<T>(wers: Record<SystemKey, WerCounts | undefined>, field: 'utts' | 'wordErrors'): Record<SystemKey, T> | undefined {
+  const get = (w: WerCounts | undefined) => (w as Record<string, unknown> | undefined)?.[field] as T | undefined;
+  const [baseline, ensemble, student] = [get(wers.baseline), get(wers.ensemble), get(wers.student)];
+  return baseline && ensemble && student ? { baseline, ensemble, student } : undefined;
 }
 
 async function systemScores(exp: string, sys: string, label: string, withWer: boolean): Promise<SystemScores & { evalTest: EvalJson; memberDirs: string[] }> {
@@ -181,10 +191,13 @@ export async function collectExperiment(
     ...(await trainingCurve(path.join(exp, 'student'), 'distilled')),
   ];
   const testCounts = testCountsOf(baseline.evalTest, ensemble.evalTest, student.evalTest, path.join(exp, 'eval'));
-  const speakers = await speakerRows(exp, baseline.evalTest.utterances?.uttIds, testCounts, [baseline.testWer, ensemble.testWer, student.testWer]);
+  const testWers = { baseline: baseline.testWer, ensemble: ensemble.testWer, student: student.testWer };
+  const testUttWers = werField<UttWer[]>(testWers, 'utts');
+  const testWordErrors = werField<WordErrorCounts>(testWers, 'wordErrors');
+  const speakers = await speakerRows(exp, baseline.evalTest.utterances?.uttIds, testCounts, testUttWers);
   const strip = ({ evalTest: _e, memberDirs: _m, ...s }: SystemScores & { evalTest: EvalJson; memberDirs: string[] }): SystemScores => s;
   return {
-    input: { baseline: strip(baseline), ensemble: strip(ensemble), student: strip(student), members, baselineSeedAccuracies: seeds, sweep, ...(testCounts ? { testCounts } : {}), ...(speakers ? { speakers } : {}), settings },
+    input: { baseline: strip(baseline), ensemble: strip(ensemble), student: strip(student), members, baselineSeedAccuracies: seeds, sweep, ...(testCounts ? { testCounts } : {}), ...(speakers ? { speakers } : {}), ...(testUttWers ? { testUttWers } : {}), ...(testWordErrors ? { testWordErrors } : {}), settings },
     curves,
   };
 }

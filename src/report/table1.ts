@@ -1,5 +1,7 @@
-import { bootstrapRecoveredFraction, type RecoveryCounts, type RecoveryInterval } from '../score/bootstrap.js';
-import type { SpeakerRow } from './speakers.js';
+import { InputError } from '../errors.js';
+import { bootstrapRecoveredFraction, bootstrapWerComparison, type RecoveryCounts, type RecoveryInterval, type WerComparison } from '../score/bootstrap.js';
+import type { SpeakerRow, SystemKey, UttWer } from './speakers.js';
+import { topWordErrors, type WordErrorCounts, type WordErrorRow } from './word-errors.js';
 
 /**
  * The paper's Table 1 (Hinton, Vinyals & Dean 2015, sec. 4: baseline vs 10x ensemble vs distilled
@@ -49,6 +51,10 @@ export interface Table1Input {
   testCounts?: RecoveryCounts;
   /** The test scores per speaker (speakers.ts), when the speakers are known. */
   speakers?: SpeakerRow[];
+  /** Per-utterance test word errors of the three systems (decode wer.json `utts`), for the WER comparisons' intervals. */
+  testUttWers?: Record<SystemKey, UttWer[]>;
+  /** Per-word test error counts of the three systems (decode wer.json `wordErrors`). */
+  testWordErrors?: Record<SystemKey, WordErrorCounts>;
   /** Free-form settings echoed in the report (corpus size, temperature, hard weight, seeds, command, commit, date). */
   settings: Record<string, string | number>;
 }
@@ -73,6 +79,14 @@ export interface Table1 {
   ensembleGainExceedsSeedSpread: boolean;
   sweep?: (TemperatureSweepRow & { testWerPercent?: number })[];
   speakers?: SpeakerRow[];
+  /**
+   * Test WER of the ensemble and of the distilled model against the baseline's (set A = baseline):
+   * paired bootstrap over test utterances, as Kaldi's compute-wer-bootci and `wer-compare` (seed 0),
+   * when per-utterance word errors were given. Says whether "distilled <= baseline" is more than luck.
+   */
+  werVsBaseline?: { ensemble: WerComparison; student: WerComparison };
+  /** The most frequent test word errors over the three systems, with each system's count (word-errors.ts). */
+  wordErrors?: WordErrorRow[];
   settings: Record<string, string | number>;
 }
 
@@ -85,6 +99,25 @@ export function werPercent(w: WerCounts | undefined): number | undefined {
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
+
+/**
+ * WER of `b` against `a` on the same test utterances (paired by utterance id; `a`'s order), as
+ * `wer-compare` computes it. An utterance scored for one system and not the other is an error.
+ */
+export function compareUttWers(a: UttWer[], b: UttWer[], what: string): WerComparison {
+  const byId = new Map(b.map((u) => [u.uttId, u]));
+  if (byId.size !== a.length) throw new InputError(`${what}: the two decodes were scored on ${a.length} and ${byId.size} test utterances; score both against the same test text`);
+  const errs = (u: UttWer) => u.sub + u.ins + u.del;
+  const errsB = a.map((u) => {
+    const v = byId.get(u.uttId);
+    if (!v) throw new InputError(`${what}: test utterance ${u.uttId} is scored for one system only; score both against the same test text`);
+    return errs(v);
+  });
+  return bootstrapWerComparison(Int32Array.from(a, errs), Int32Array.from(errsB), Int32Array.from(a, (u) => u.numWords), { seed: 0 });
+}
+
+/** Error types listed in the report's word-error table. */
+export const TOP_WORD_ERRORS = 8;
 
 /** Derive the comparisons the paper draws from the raw scores. */
 export function computeTable1(input: Table1Input): Table1 {
@@ -112,11 +145,25 @@ export function computeTable1(input: Table1Input): Table1 {
     ensembleGainExceedsSeedSpread: ensembleGain > spread,
     sweep: input.sweep?.map((r) => ({ ...r, testWerPercent: werPercent(r.testWer) })),
     ...(input.speakers ? { speakers: input.speakers } : {}),
+    ...(input.testUttWers
+      ? {
+          werVsBaseline: {
+            ensemble: compareUttWers(input.testUttWers.baseline, input.testUttWers.ensemble, 'test WER, ensemble vs baseline'),
+            student: compareUttWers(input.testUttWers.baseline, input.testUttWers.student, 'test WER, distilled vs baseline'),
+          },
+        }
+      : {}),
+    ...(input.testWordErrors ? { wordErrors: topWordErrors(input.testWordErrors, TOP_WORD_ERRORS) } : {}),
     settings: input.settings,
   };
 }
 
 const pct = (x: number | undefined, digits = 2) => (x === undefined || !Number.isFinite(x) ? 'n/a' : `${(100 * x).toFixed(digits)}%`);
+/** A difference with its sign, `+0.25` / `-1.10` / `0.00` (no `-0.00`). */
+const signed = (x: number) => {
+  const r = Math.abs(x).toFixed(2);
+  return Number(r) === 0 ? r : `${x > 0 ? '+' : '-'}${r}`;
+};
 const werCell = (x: number | undefined) => (x === undefined ? 'n/a' : `${x.toFixed(2)}%`);
 const count = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
 
@@ -147,9 +194,24 @@ export function renderTable1Markdown(t: Table1): string {
   lines.push(
     `- Spread (max - min) of test frame accuracy over single models of the baseline recipe trained with different seeds (${t.seedCount} models): ${(100 * t.baselineSeedSpread).toFixed(2)} points; the ensemble gain ${t.ensembleGainExceedsSeedSpread ? 'exceeds' : 'does NOT exceed'} it.`,
   );
+  const wc = t.werVsBaseline;
+  if (wc) {
+    const d = (c: WerComparison) => `${signed(c.delta.mean)} points, 95% interval [${signed(c.delta.low)}, ${signed(c.delta.high)}]`;
+    lines.push(
+      `- Test WER minus the baseline's (paired bootstrap over the test utterances, ${wc.student.replications} resamples, as \`wer-compare\`): ` +
+        `distilled ${d(wc.student)}, fewer errors than the baseline in ${(100 * wc.student.probBBetter).toFixed(0)}% of resamples; ` +
+        `ensemble ${d(wc.ensemble)}, ${(100 * wc.ensemble.probBBetter).toFixed(0)}%.`,
+    );
+  }
   if (t.sweep?.length) {
     lines.push('', '## Temperature sweep (distilled model)', '', '| T | hard-label weight | test frame accuracy | test WER |', '| --- | --- | --- | --- |');
     for (const s of t.sweep) lines.push(`| ${s.temperature} | ${s.hardWeight} | ${pct(s.testFrameAccuracy)} | ${werCell(s.testWerPercent)} |`);
+  }
+  if (t.wordErrors?.length) {
+    lines.push('', '## Most frequent test word errors', '', '| error | baseline | ensemble | distilled |', '| --- | --- | --- | --- |');
+    for (const r of t.wordErrors) lines.push(`| ${r.error} | ${r.counts.baseline} | ${r.counts.ensemble} | ${r.counts.student} |`);
+    const errs = t.rows.map((r) => (r.testWer ? String(r.testWer.errors) : 'n/a'));
+    lines.push(`| (all errors) | ${errs.join(' | ')} |`);
   }
   if (t.speakers?.length) {
     lines.push('', '## Per test speaker', '', '| speaker | utterances | frames | frame accuracy baseline / ensemble / distilled | recovered | WER baseline / ensemble / distilled |', '| --- | --- | --- | --- | --- | --- |');

@@ -111,3 +111,30 @@ export function formatDetails(r: WerResult): string {
   for (const e of st.perWord) s += `${e.word}   ${e.correct} ${e.errors} ${e.inRef} ${e.inHyp}\n`;
   return s;
 }
+
+/**
+ * A machine-readable summary (`wer --json`, a decode's wer.json): totals, per-utterance counts and
+ * the per-word error counts (`wordErrors`: substitution pairs, deleted and inserted words, most
+ * frequent first), so a report can say which errors make a WER without re-scoring.
+ */
+export function werToJson(r: WerResult): Record<string, unknown> {
+  const st = wordErrorStats(r);
+  return {
+    wer: r.wer,
+    ser: r.ser,
+    errors: r.errors,
+    numWords: r.numWords,
+    ins: r.ins,
+    del: r.del,
+    sub: r.sub,
+    cor: r.cor,
+    sentErrors: r.sentErrors,
+    numSent: r.numSent,
+    numAbsent: r.numAbsent,
+    mode: r.mode,
+    algorithm: r.algorithm,
+    foldCase: r.foldCase,
+    utts: r.utts.map((u) => ({ uttId: u.uttId, numWords: u.ref.length, cor: u.cor, sub: u.sub, ins: u.ins, del: u.del, absent: u.hyp === null })),
+    wordErrors: { substitutions: st.substitutions, deletions: st.deletions, insertions: st.insertions },
+  };
+}

@@ -237,24 +237,3 @@ export function formatWer(r: WerResult): string {
     `Scored ${r.numSent} sentences, ${r.numAbsent} not present in hyp.\n`
   );
 }
-
-/** A machine-readable summary (`--json`): totals and per-utterance counts. */
-export function werToJson(r: WerResult): Record<string, unknown> {
-  return {
-    wer: r.wer,
-    ser: r.ser,
-    errors: r.errors,
-    numWords: r.numWords,
-    ins: r.ins,
-    del: r.del,
-    sub: r.sub,
-    cor: r.cor,
-    sentErrors: r.sentErrors,
-    numSent: r.numSent,
-    numAbsent: r.numAbsent,
-    mode: r.mode,
-    algorithm: r.algorithm,
-    foldCase: r.foldCase,
-    utts: r.utts.map((u) => ({ uttId: u.uttId, numWords: u.ref.length, cor: u.cor, sub: u.sub, ins: u.ins, del: u.del, absent: u.hyp === null })),
-  };
-}

@@ -73,6 +73,14 @@ test('recipes/digits/run.sh --size tiny runs end to end, resumes after a kill an
   const md = readFileSync(path.join(exp, 'RESULTS.md'), 'utf8');
   assert.match(md, /\| system \| test frame accuracy \| test WER \|/);
   assert.match(md, /## Per test speaker/);
+  // WER against the baseline with its interval, and which errors make the WERs.
+  for (const s of ['student', 'ensemble']) {
+    const c = results.werVsBaseline[s];
+    assert.ok(c.delta.low <= c.delta.mean && c.delta.mean <= c.delta.high && c.probBBetter >= 0 && c.probBBetter <= 1, `${s} vs baseline: ${JSON.stringify(c.delta)}`);
+    assert.ok(Math.abs(c.werA - results.rows[0].testWerPercent) < 1e-9, 'set A is the baseline');
+  }
+  assert.match(md, /Test WER minus the baseline's/);
+  for (const r of results.wordErrors) assert.ok(r.counts.baseline + r.counts.ensemble + r.counts.student > 0, r.error);
   assert.doesNotMatch(md, /NaN|undefined/);
   for (const f of ['training-curves.svg', 'training-curves.png', 'systems.svg', 'systems.png']) assert.ok(existsSync(path.join(exp, f)), f);
   // A re-run resumes: every stage is already done.

@@ -94,10 +94,16 @@ test('collectExperiment passes per-utterance test counts on when all three evals
   for (const sys of ['baseline', 'ensemble', 'student']) {
     const file = path.join(exp, 'decode', `${sys}_test`, 'wer.json');
     const j = JSON.parse(await fs.readFile(file, 'utf8'));
-    await fs.writeFile(file, JSON.stringify({ ...j, utts: [{ uttId: 'u1', numWords: 5, sub: sys === 'baseline' ? 1 : 0, ins: 0, del: 0 }, { uttId: 'u2', numWords: 5, sub: 0, ins: 0, del: 0 }] }));
+    const wordErrors = { substitutions: sys === 'baseline' ? [{ ref: 'one', hyp: 'two', count: 1 }] : [], deletions: [], insertions: [] };
+    await fs.writeFile(file, JSON.stringify({ ...j, utts: [{ uttId: 'u1', numWords: 5, sub: sys === 'baseline' ? 1 : 0, ins: 0, del: 0 }, { uttId: 'u2', numWords: 5, sub: 0, ins: 0, del: 0 }], wordErrors }));
   }
   const sp = (await collectExperiment(exp, {})).input.speakers!;
   assert.deepEqual(sp.map((r) => [r.speaker, r.frameAccuracy.student, r.recoveredFraction, r.wer?.baseline.errors]), [['spkA', 0.7, 1, 1], ['spkB', 0.6, 0, 0]]);
+  // The same per-utterance word errors feed the WER comparisons with the baseline.
+  const uw = (await collectExperiment(exp, {})).input.testUttWers!;
+  assert.deepEqual(uw.baseline.map((u) => u.sub), [1, 0]);
+  assert.deepEqual(uw.student.map((u) => u.uttId), ['u1', 'u2']);
+  assert.deepEqual((await collectExperiment(exp, {})).input.testWordErrors?.baseline.substitutions, [{ ref: 'one', hyp: 'two', count: 1 }]);
   await withUtts('student', [7, 6], ['u1', 'u3']);
   await assert.rejects(collectExperiment(exp, {}), { name: 'InputError', message: /scored on different test utterances or alignments; rerun eval-frames for all three on the same data/ });
 });

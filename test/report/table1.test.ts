@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeTable1, renderTable1Markdown, werPercent, type SystemScores } from '../../src/report/table1.js';
+import { compareUttWers, computeTable1, renderTable1Markdown, werPercent, type SystemScores } from '../../src/report/table1.js';
+import { bootstrapWerComparison } from '../../src/score/bootstrap.js';
 
 const sys = (system: string, testAcc: number, errors: number): SystemScores => ({
   system,
@@ -81,4 +82,55 @@ test('with per-utterance test counts the recovered fraction gets a bootstrap int
   const md = renderTable1Markdown(t);
   assert.match(md, /95% interval from a paired bootstrap over the test utterances \(10000 resamples\): \[\d+%, \d+%\]; share of resamples with at least 80% recovered: 0%\./);
   assert.match(md, /On dev frame accuracy: 50\.0%\./);
+});
+
+test('compareUttWers pairs the systems by utterance and agrees with wer-compare; an unpaired utterance is an error', () => {
+  const utt = (uttId: string, numWords: number, sub: number, del = 0) => ({ uttId, numWords, sub, ins: 0, del });
+  const a = [utt('u1', 4, 1), utt('u2', 5, 0), utt('u3', 3, 2, 1)];
+  // Same utterances in another order: paired by id, not position.
+  const b = [utt('u3', 3, 0), utt('u1', 4, 0), utt('u2', 5, 1)];
+  const c = compareUttWers(a, b, 'test');
+  const direct = bootstrapWerComparison([1, 0, 3], [0, 1, 0], [4, 5, 3], { seed: 0 });
+  assert.deepEqual(c, direct);
+  assert.ok(Math.abs(c.werA - 100 * (4 / 12)) < 1e-9 && Math.abs(c.werB - 100 * (1 / 12)) < 1e-9);
+  assert.throws(() => compareUttWers(a, [utt('u1', 4, 0), utt('u2', 5, 0), utt('u9', 3, 0)], 'test WER'), { name: 'InputError', message: /test WER: test utterance u3 is scored for one system only/ });
+  assert.throws(() => compareUttWers(a, b.slice(0, 2), 'test WER'), { name: 'InputError', message: /scored on 3 and 2 test utterances/ });
+});
+
+test('with per-utterance word errors the report gives each WER difference from the baseline with its interval', () => {
+  // 40 utterances of 5 words: the baseline errs once on every 4th, the student on every 8th, the ensemble like the baseline.
+  const utts = (every: number) => Array.from({ length: 40 }, (_, i) => ({ uttId: `u${i}`, numWords: 5, sub: i % every === 0 ? 1 : 0, ins: 0, del: 0 }));
+  const t = computeTable1({
+    baseline: sys('baseline', 0.8, 10),
+    ensemble: sys('ensemble', 0.84, 10),
+    members: [],
+    student: sys('distilled', 0.83, 5),
+    baselineSeedAccuracies: [],
+    testUttWers: { baseline: utts(4), ensemble: utts(4), student: utts(8) },
+    settings: {},
+  });
+  const s = t.werVsBaseline!.student;
+  assert.ok(Math.abs(s.werB - s.werA - -2.5) < 1e-9, 'distilled - baseline = 5/200 - 10/200');
+  assert.ok(s.delta.low < -2.5 && s.delta.high < 0 && s.probBBetter > 0.95, JSON.stringify(s.delta));
+  assert.equal(t.werVsBaseline!.ensemble.delta.mean, 0);
+  const md = renderTable1Markdown(t);
+  assert.match(md, /Test WER minus the baseline's \(paired bootstrap over the test utterances, 10000 resamples, as `wer-compare`\): distilled -2\.\d\d points, 95% interval \[-\d\.\d\d, -\d\.\d\d\], fewer errors than the baseline in \d+% of resamples; ensemble 0\.00 points, 95% interval \[0\.00, 0\.00\], 0%\./);
+  assert.doesNotMatch(renderTable1Markdown({ ...t, werVsBaseline: undefined }), /Test WER minus/);
+});
+
+test('with per-word error counts the report lists the most frequent test word errors per system', () => {
+  const none = { substitutions: [], deletions: [], insertions: [] };
+  const t = computeTable1({
+    baseline: sys('baseline', 0.8, 10),
+    ensemble: sys('ensemble', 0.84, 12),
+    members: [],
+    student: sys('distilled', 0.83, 9),
+    baselineSeedAccuracies: [],
+    testWordErrors: { baseline: { ...none, deletions: [{ word: 'oh', count: 6 }] }, ensemble: { ...none, deletions: [{ word: 'oh', count: 9 }] }, student: { ...none, substitutions: [{ ref: 'five', hyp: 'nine', count: 2 }] } },
+    settings: {},
+  });
+  assert.deepEqual(t.wordErrors?.map((r) => r.error), ['oh deleted', 'five -> nine']);
+  const md = renderTable1Markdown(t);
+  assert.match(md, /## Most frequent test word errors\n\n\| error \| baseline \| ensemble \| distilled \|\n\| --- \| --- \| --- \| --- \|\n\| oh deleted \| 6 \| 9 \| 0 \|\n\| five -> nine \| 0 \| 0 \| 2 \|\n\| \(all errors\) \| 10 \| 12 \| 9 \|/);
+  assert.doesNotMatch(renderTable1Markdown({ ...t, wordErrors: undefined }), /Most frequent/);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatAlignments, formatDetails, wordErrorStats } from '../../src/score/details.js';
+import { formatAlignments, formatDetails, werToJson, wordErrorStats } from '../../src/score/details.js';
 import { scoreTranscripts } from '../../src/score/wer.js';
 import { parseTranscript } from '../../src/score/text-file.js';
 
@@ -34,4 +34,11 @@ test('formatDetails holds the summary, the alignments and the per-word sections'
   for (const h of ['ALIGNMENTS (minimum edit distance)', 'SUBSTITUTIONS: count ref -> hyp\n1   cat -> bat\n', 'DELETIONS: count ref\n1   one\n', 'INSERTIONS: count hyp\n1   down\n1   oh\n', 'PER-WORD STATS']) {
     assert.ok(s.includes(h), h);
   }
+});
+
+test('werToJson carries the totals, the per-utterance counts and the per-word error counts', () => {
+  const j = werToJson(scoreTranscripts(ref, hyp)) as { errors: number; utts: { uttId: string; del: number }[]; wordErrors: ReturnType<typeof wordErrorStats> };
+  assert.equal(j.errors, 4);
+  assert.deepEqual(j.utts.map((u) => [u.uttId, u.del]), [['u1', 0], ['u2', 1], ['u3', 0]]);
+  assert.deepEqual(j.wordErrors, { substitutions: [{ ref: 'cat', hyp: 'bat', count: 1 }], deletions: [{ word: 'one', count: 1 }], insertions: [{ word: 'down', count: 1 }, { word: 'oh', count: 1 }] });
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
-import { alignWords, formatPercent, formatWer, scoreTranscripts, werToJson } from '../../src/score/wer.js';
+import { alignWords, formatPercent, formatWer, scoreTranscripts } from '../../src/score/wer.js';
+import { werToJson } from '../../src/score/details.js';
 import { parseTranscript } from '../../src/score/text-file.js';
 import { makeRng, randInt } from '../../src/data/random.js';
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { action, examples, oneOf } from '../command.js';
 import { readTranscript } from '../../score/text-file.js';
-import { formatWer, scoreTranscripts, werToJson, type WerMode } from '../../score/wer.js';
-import { formatDetails } from '../../score/details.js';
+import { formatWer, scoreTranscripts, type WerMode } from '../../score/wer.js';
+import { formatDetails, werToJson } from '../../score/details.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 
 export const order = 70;
