@@ -14,8 +14,8 @@ student_epochs=16
 student_newbob=0.001:0.0005
 # The student trains at least this many epochs (distill --newbob-min-epochs; Kaldi train_scheduler.sh
 # --min-iters): a newbob stop before it keeps the rate instead. With corpus seed 2 newbob stopped the
-# student after 6 epochs (48.7% of the ensemble's gain recovered); at least 10 gave 74.8%. Seed 1's
-# student stops at epoch 10 anyway, so its result and time are unchanged.
+# student after 6 epochs (48.7% of the ensemble's gain recovered); at least 10 gave 74.8% (both
+# measured before commit 3c8211b; seed 1's student then stopped at epoch 10 anyway).
 student_min_epochs=10
 transfer_noise=0.5  # distill --transfer-noise (0 = the paper's setup)
 # Every DNN (members, hence the baseline, and the student) is scored, scheduled and saved as the
