@@ -71,6 +71,27 @@ export async function trainingCurve(dir: string, system: string): Promise<CurveP
     .map((e) => ({ system, epoch: e.epoch, devAccuracy: e.devAcc as number }));
 }
 
+/**
+ * The curve of a model trained in phases (`distill --init-from`, e.g. the recipe's clean phase after
+ * the noisy-transfer one): the start model's epochs first, this model's numbered on after them, so
+ * the plot shows every epoch the weights went through. A start model that is no longer on disk (the
+ * experiment moved) leaves this model's own curve.
+ */
+export async function phasedTrainingCurve(dir: string, system: string, seen = new Set<string>()): Promise<CurvePoint[]> {
+  const own = await trainingCurve(dir, system);
+  seen.add(path.resolve(dir));
+  let initFrom: string | undefined;
+  try {
+    initFrom = (await readDnnModelMeta(dir)).trainedOn?.teacher?.initFrom;
+  } catch {
+    return own;
+  }
+  if (!initFrom || seen.has(path.resolve(initFrom)) || !(await pathExists(initFrom))) return own;
+  const before = await phasedTrainingCurve(initFrom, system, seen);
+  const offset = before.length ? before[before.length - 1].epoch : 0;
+  return [...before, ...own.map((p) => ({ ...p, epoch: p.epoch + offset }))];
+}
+
 interface EvalJson {
   scores: { accuracy: number; crossEntropy: number };
   members?: { dir: string; scores: { accuracy: number } }[];
@@ -188,7 +209,7 @@ export async function collectExperiment(
   const curves = [
     ...(baselineIs < 0 ? baselineCurve : []),
     ...memberCurves.flatMap((c, i) => (i === baselineIs ? c.map((p) => ({ ...p, system: `member ${i + 1} = baseline` })) : c)),
-    ...(await trainingCurve(path.join(exp, 'student'), 'distilled')),
+    ...(await phasedTrainingCurve(path.join(exp, 'student'), 'distilled')),
   ];
   const testCounts = testCountsOf(baseline.evalTest, ensemble.evalTest, student.evalTest, path.join(exp, 'eval'));
   const testWers = { baseline: baseline.testWer, ensemble: ensemble.testWer, student: student.testWer };

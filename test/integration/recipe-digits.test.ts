@@ -57,6 +57,11 @@ test('recipes/digits/run.sh --size tiny runs end to end, resumes after a kill an
     assert.ok(row.testFrameAccuracy > 0 && row.testFrameAccuracy <= 1);
   }
   assert.equal(results.rows[0].params, results.rows[2].params, 'the student has the baseline size by default');
+  // The student trains in two phases: noisy transfer frames, then the clean ones from that model.
+  const student = JSON.parse(readFileSync(path.join(exp, 'student', 'asr-distill.json'), 'utf8'));
+  assert.equal(student.trainedOn.teacher.initFrom, path.join(exp, 'student-noisy'));
+  assert.equal(student.trainedOn.teacher.transferNoise, 0, 'the clean phase sees the frames as they are');
+  assert.equal(JSON.parse(readFileSync(path.join(exp, 'student-noisy', 'asr-distill.json'), 'utf8')).trainedOn.teacher.transferNoise, 0.5);
   assert.equal(results.rows[1].params, 2 * results.rows[0].params, 'the ensemble costs its two members');
   assert.ok(Number.isFinite(results.ensembleGain) && Number.isFinite(results.baselineSeedSpread));
   assert.equal(results.seedCount, 2, 'the seed spread is over the two members (the baseline is member 1)');

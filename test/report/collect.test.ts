@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { collectExperiment, dnnSize, modelSize, trainingCurve } from '../../src/report/collect.js';
+import { collectExperiment, dnnSize, modelSize, phasedTrainingCurve, trainingCurve } from '../../src/report/collect.js';
 import { writeFeatsDir } from '../../src/store/feats-archive.js';
 import { defaultFbankConfig } from '../../src/features/config.js';
 
@@ -72,6 +72,27 @@ test('collectExperiment draws the baseline curve once when the baseline is a cop
   const { curves, input } = await collectExperiment(exp, {});
   assert.deepEqual([...new Set(curves.map((c) => c.system))], ['member 1 = baseline', 'member 2']);
   assert.deepEqual(input.baselineSeedAccuracies, [0.62, 0.59], 'member 1 is the baseline: counted once');
+});
+
+test('phasedTrainingCurve puts the --init-from model\'s epochs first and numbers the rest on', async () => {
+  const exp = await fakeExperiment();
+  const meta = JSON.parse(await fs.readFile(path.join(exp, 'student/asr-distill.json'), 'utf8'));
+  await fs.mkdir(path.join(exp, 'student-noisy'));
+  await fs.writeFile(path.join(exp, 'student-noisy/asr-distill.json'), JSON.stringify(meta));
+  await fs.writeFile(path.join(exp, 'student-noisy/train.log.jsonl'), '{"epoch":1,"devAcc":0.5}\n{"epoch":2,"devAcc":0.55}\n');
+  await fs.writeFile(path.join(exp, 'student/train.log.jsonl'), '{"epoch":1,"devAcc":0.58}\n');
+  const student = path.join(exp, 'student');
+  // Without initFrom: the model's own epochs.
+  assert.deepEqual((await phasedTrainingCurve(student, 'distilled')).map((p) => p.epoch), [1]);
+  await fs.writeFile(path.join(student, 'asr-distill.json'), JSON.stringify({ ...meta, trainedOn: { teacher: { initFrom: path.join(exp, 'student-noisy') } } }));
+  const curve = await phasedTrainingCurve(student, 'distilled');
+  assert.deepEqual(curve.map((p) => [p.system, p.epoch, p.devAccuracy]), [['distilled', 1, 0.5], ['distilled', 2, 0.55], ['distilled', 3, 0.58]]);
+  assert.deepEqual((await collectExperiment(exp, {})).curves.filter((c) => c.system === 'distilled').map((c) => c.epoch), [1, 2, 3]);
+  // A start model no longer on disk, or one that names the model itself, leaves the model's own curve.
+  await fs.writeFile(path.join(student, 'asr-distill.json'), JSON.stringify({ ...meta, trainedOn: { teacher: { initFrom: path.join(exp, 'moved') } } }));
+  assert.deepEqual((await phasedTrainingCurve(student, 'distilled')).map((p) => p.epoch), [1]);
+  await fs.writeFile(path.join(student, 'asr-distill.json'), JSON.stringify({ ...meta, trainedOn: { teacher: { initFrom: student } } }));
+  assert.deepEqual((await phasedTrainingCurve(student, 'distilled')).map((p) => p.epoch), [1]);
 });
 
 test('collectExperiment passes per-utterance test counts on when all three evals have them, and refuses unpaired ones', async () => {
