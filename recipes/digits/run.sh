@@ -153,24 +153,24 @@ stage_baseline() {
 
 distill_student() { # distill_student OUT_DIR TEMPERATURE
   local out=$1 first=$1
+  # Both phases: the same teacher, targets (T, W), student shape, batches and seed.
+  local common=(--arch "$student_arch" --context "$context" --dev "$feats/dev,$exp/ali_dev" --temperature "$2"
+    --hard-weight "$hard_weight" ${average_decay:+--average-decay "$average_decay"} --batch "$batch"
+    --optimizer "$optimizer" --seed $((seed + 200)) --resume)
   # With a clean phase, the noisy-transfer student is kept beside the final one as OUT_DIR-noisy.
   if [ "$transfer_noise" != 0 ] && [ "${student_clean_epochs:-0}" -gt 0 ]; then first=$1-noisy; fi
   # Skipped when complete (asr-distill.json is written last), so a resumed stage goes straight on.
   if [ ! -f "$first/asr-distill.json" ]; then
-    asr distill "$feats/train" "$exp/ali_train" "$exp/ensemble" "$first" --arch "$student_arch" --context "$context" \
-      --dev "$feats/dev,$exp/ali_dev" --temperature "$2" --hard-weight "$hard_weight" --epochs "$student_epochs" \
-      --transfer-noise "$transfer_noise" ${student_newbob:+--newbob-gains "$student_newbob"} ${student_min_epochs:+--newbob-min-epochs "$student_min_epochs"} ${average_decay:+--average-decay "$average_decay"} \
-      --lr "$lr" --batch "$batch" --optimizer "$optimizer" --seed $((seed + 200)) --resume
+    asr distill "$feats/train" "$exp/ali_train" "$exp/ensemble" "$first" "${common[@]}" --epochs "$student_epochs" --lr "$lr" \
+      --transfer-noise "$transfer_noise" ${student_newbob:+--newbob-gains "$student_newbob"} ${student_min_epochs:+--newbob-min-epochs "$student_min_epochs"}
   fi
   [ "$first" != "$out" ] || return 0
   # The clean phase: the same soft and hard targets on the training frames as they are (the teacher
   # runs once), a few epochs at a lower fixed rate, starting from the noisy-transfer student. The
   # noise teaches the teacher's function around the frames; this fits it at the frames, the inputs
   # the student is tested on (docs/digits-experiments.md: seed 1, 58.7% -> 86.7% of the gain recovered).
-  asr distill "$feats/train" "$exp/ali_train" "$exp/ensemble" "$out" --init-from "$first" --arch "$student_arch" --context "$context" \
-    --dev "$feats/dev,$exp/ali_dev" --temperature "$2" --hard-weight "$hard_weight" --epochs "$student_clean_epochs" --no-newbob \
-    ${average_decay:+--average-decay "$average_decay"} --lr "$student_clean_lr" --batch "$batch" --optimizer "$optimizer" \
-    --seed $((seed + 200)) --resume
+  asr distill "$feats/train" "$exp/ali_train" "$exp/ensemble" "$out" "${common[@]}" --init-from "$first" \
+    --epochs "$student_clean_epochs" --lr "$student_clean_lr" --no-newbob
 }
 
 stage_distill() {

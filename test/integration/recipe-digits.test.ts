@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,4 +93,16 @@ test('recipes/digits/run.sh --size tiny runs end to end, resumes after a kill an
   assert.equal(again.status, 0);
   assert.match(again.stdout, /stage 6 \(eval\): already done, skipping/);
   assert.match(again.stdout, /stage 8 \(report\): already done, skipping/);
+  // Killed in the student's clean phase: the finished noisy phase is not redone, and the clean one
+  // resumes from its checkpoint (here its last epoch) to the same model.
+  const noisyMeta = path.join(exp, 'student-noisy', 'asr-distill.json');
+  const noisyWritten = statSync(noisyMeta).mtimeMs;
+  const weights = readFileSync(path.join(exp, 'student', 'weights.bin'));
+  rmSync(path.join(exp, 'student', 'asr-distill.json'));
+  rmSync(path.join(exp, '.done', '5-distill'));
+  const resumed = run('--stage', '5', '--stop-stage', '5');
+  assert.equal(resumed.status, 0, resumed.stderr.slice(-3000));
+  assert.equal(statSync(noisyMeta).mtimeMs, noisyWritten, 'the noisy phase is skipped');
+  assert.ok(existsSync(path.join(exp, 'student', 'asr-distill.json')));
+  assert.deepEqual(readFileSync(path.join(exp, 'student', 'weights.bin')), weights);
 });
