@@ -121,7 +121,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const teacherFps: Record<string, number> = {};
     for (const mode of [{ kind: 'full' as const }, { kind: 'top-k' as const, k: 20 }]) {
       const t = performance.now();
-      computeTeacherTargets(fwd, limited, { temperature: 2, mode });
+      await computeTeacherTargets(fwd, limited, { temperature: 2, mode });
       teacherFps[mode.kind] = Math.round(nFrames / ((performance.now() - t) / 1000));
     }
     fwd.dispose();

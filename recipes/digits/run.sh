@@ -127,7 +127,10 @@ stage_features() {
 stage_mono() {
   asr train-mono "$corpus/train" "$feats/train" "$words_lang" "$exp/mono" --extra "$words/train:$feats/words" \
     --iters "$mono_iters" --total-gauss "$mono_gauss" --jobs "$jobs"
-  for s in train dev test; do
+  # The GMM's frame state accuracy (scoring every pdf at every frame) is measured on dev and test
+  # only: on train it would cost half a minute and says little.
+  asr align "$corpus/train" "$feats/train" "$lang" "$exp/mono" "$exp/ali_train" --jobs "$jobs" --no-state-accuracy
+  for s in dev test; do
     asr align "$corpus/$s" "$feats/$s" "$lang" "$exp/mono" "$exp/ali_$s" --jobs "$jobs"
   done
   asr ali-accuracy "$exp/ali_train" "$corpus/train/phones.ctm" --json > "$exp/mono/ali-accuracy.json"
@@ -160,11 +163,15 @@ distill_student() { # distill_student OUT_DIR TEMPERATURE
   # With a clean phase, the noisy-transfer student is kept beside the final one as OUT_DIR-noisy.
   if [ "$transfer_noise" != 0 ] && [ "${student_clean_epochs:-0}" -gt 0 ]; then first=$1-noisy; fi
   # Skipped when complete (asr-distill.json is written last), so a resumed stage goes straight on.
+  # A single phase on the clean frames uses one core, like the clean phase below: score the other
+  # systems meanwhile (the noisy phase keeps both cores busy).
+  if [ "$first" = "$out" ] && [ "$out" = "$exp/student" ] && [ "$transfer_noise" = 0 ]; then start_background_scoring; fi
   if [ ! -f "$first/asr-distill.json" ]; then
     asr distill "$feats/train" "$exp/ali_train" "$exp/ensemble" "$first" "${common[@]}" --epochs "$student_epochs" --lr "$lr" \
       --transfer-noise "$transfer_noise" ${student_newbob:+--newbob-gains "$student_newbob"} ${student_min_epochs:+--newbob-min-epochs "$student_min_epochs"}
   fi
   [ "$first" != "$out" ] || return 0
+  [ "$out" != "$exp/student" ] || start_background_scoring
   # The clean phase: the same soft and hard targets on the training frames as they are (the teacher
   # runs once), a few epochs at a lower fixed rate, starting from the noisy-transfer student. The
   # noise teaches the teacher's function around the frames; this fits it at the frames, the inputs
@@ -178,21 +185,70 @@ stage_distill() {
   if [ -n "$sweep" ]; then
     for t in ${sweep//,/ }; do distill_student "$exp/sweep/T$t" "$t"; done
   fi
+  finish_background_scoring
 }
+
+# Stages 6 and 7 for the systems that do not need the student (baseline, ensemble, each member), run
+# while the student's last phase trains: that phase uses one core (the teacher's targets are in
+# memory), so the other scores and decodes them. At nice 19, so that the student's thread keeps its
+# core; one job at a time. Output in $exp/log/background-scoring.log; stages 6 and 7 skip what it
+# finished (results newer than their model).
+bg_pid=
+start_background_scoring() {
+  [ -z "$bg_pid" ] && [ "$stop_stage" -ge 7 ] || return 0
+  log "scoring and decoding baseline, ensemble and members in the background (log: $exp/log/background-scoring.log)"
+  (
+    renice -n 19 -p "$BASHPID" > /dev/null 2>&1 || true
+    for sys in baseline ensemble; do
+      for s in dev test; do eval_one "$sys" "$s"; done
+    done
+    for sys in baseline ensemble; do decode_system "$exp/$sys" "$sys" 1; done
+    for m in "$exp"/ensemble/member-*/; do
+      m=$(basename "$m")
+      decode_system "$exp/ensemble/$m" "ensemble_$m" 1
+    done
+  ) > "$exp/log/background-scoring.log" 2>&1 &
+  bg_pid=$!
+}
+
+finish_background_scoring() {
+  [ -n "$bg_pid" ] || return 0
+  local pid=$bg_pid
+  bg_pid=
+  if ! wait "$pid"; then
+    echo "run.sh: background scoring failed; see $exp/log/background-scoring.log" >&2
+    return 1
+  fi
+  log "background scoring done"
+}
+
+# A killed or failed run leaves no background job behind (its node children first, then it).
+stop_background_scoring() {
+  [ -n "$bg_pid" ] || return 0
+  pkill -P "$bg_pid" 2> /dev/null || true
+  kill "$bg_pid" 2> /dev/null || true
+}
+trap stop_background_scoring EXIT
 
 systems() {
   echo baseline ensemble student
   if [ -n "$sweep" ]; then for t in ${sweep//,/ }; do echo "sweep/T$t"; done; fi
 }
 
+# model_done MODEL_DIR: the file a model directory writes last (its results must be newer).
+model_done() {
+  if [ -f "$1/ensemble.json" ]; then echo "$1/ensemble.json"; else echo "$1/asr-distill.json"; fi
+}
+
 eval_one() { # eval_one SYSTEM SET
   local out=$exp/eval/${1//\//_}_$2.json
+  mkdir -p "$exp/eval"
+  if [ "$out" -nt "$(model_done "$exp/$1")" ]; then log "eval $1 $2: up to date"; return 0; fi
   asr eval-frames "$exp/$1" "$feats/$2" "$exp/ali_$2" --json > "$out.tmp"
   mv "$out.tmp" "$out"
 }
 
 stage_eval() {
-  mkdir -p "$exp/eval"
   # eval-frames runs in one thread: dev and test of each system side by side, one per core.
   for sys in $(systems); do
     local pids=() s
@@ -205,13 +261,19 @@ stage_eval() {
   done
 }
 
-# decode_system MODEL_DIR KEY: pick the acoustic scale on dev (a sweep, as Kaldi's score.sh picks the
-# LM weight), then decode test with that scale only, so the test WER is not tuned on test.
+# decode_system MODEL_DIR KEY [JOBS]: pick the acoustic scale on dev (a sweep, as Kaldi's score.sh
+# picks the LM weight), then decode test with that scale only, so the test WER is not tuned on test.
+# Skipped when both decodes are newer than the model (decode.json is written last).
 decode_system() {
-  local model=$1 key=$2 scale
-  asr decode "$model" "$corpus/dev" "$exp/decode/${key}_dev" --feats "$feats/dev" --acoustic-scale "$scale_sweep" --jobs "$jobs"
+  local model=$1 key=$2 j=${3:-$jobs} scale done
+  done=$(model_done "$model")
+  if [ "$exp/decode/${key}_dev/decode.json" -nt "$done" ] && [ "$exp/decode/${key}_test/decode.json" -nt "$done" ]; then
+    log "decode $key: up to date"
+    return 0
+  fi
+  asr decode "$model" "$corpus/dev" "$exp/decode/${key}_dev" --feats "$feats/dev" --acoustic-scale "$scale_sweep" --jobs "$j"
   scale=$(node -p "JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8')).acousticScale" "$exp/decode/${key}_dev/decode.json")
-  asr decode "$model" "$corpus/test" "$exp/decode/${key}_test" --feats "$feats/test" --acoustic-scale "$scale" --jobs "$jobs"
+  asr decode "$model" "$corpus/test" "$exp/decode/${key}_test" --feats "$feats/test" --acoustic-scale "$scale" --jobs "$j"
 }
 
 stage_decode() {

@@ -28,6 +28,7 @@ import {
   TopKTargets,
   type SoftTargetMode,
   type TeacherTargets,
+  type BatchTeacher,
 } from './soft-targets.js';
 import { splicedDim, type SpliceContext } from './splice.js';
 import { trainModel, type EpochStats, type LossConfig, type TrainBatchSource, type TrainingSource } from './train.js';
@@ -76,9 +77,10 @@ export interface DistillOptions {
    */
   transferExtra?: string[];
   /**
-   * Threads for the teacher's per-batch targets with transfer noise: 0 = in this thread; N >= 1 =
-   * N job-runner workers computing the next batches' targets while the student trains (default:
-   * cores - 1). The results are identical either way.
+   * Job-runner workers for the teacher's forward passes (default: cores - 1; 0 = this thread only).
+   * With perturbed transfer frames they compute the next batches' targets while the student
+   * trains; otherwise they share the one pass over the transfer set (and dev) with this thread.
+   * The results are identical either way.
    */
   teacherJobs?: number;
   /**
@@ -154,24 +156,35 @@ async function loadForTeacher(teacher: AcousticModel, featsDir: string, aliDir: 
   return loaded.corpus;
 }
 
-function teacherTargets(
+async function teacherTargets(
   fwd: AcousticForward,
   corpus: FrameCorpus,
   o: DistillOptions,
   label: string,
-): TeacherTargets {
+  helper: BatchTeacher | undefined,
+): Promise<TeacherTargets> {
   const total = corpus.uttStart[corpus.uttIds.length];
   const bar = createProgress({ label, total, unit: 'frames', quiet: o.quiet });
-  const t = computeTeacherTargets(fwd, corpus, {
-    temperature: o.temperature,
-    mode: o.softTargets,
-    withSoft: o.loss === 'soft-ce',
-    withLogits: o.loss === 'logit-mse',
-    onFrames: (n) => bar.increment(n),
-  });
-  bar.stop();
-  return t;
+  try {
+    return await computeTeacherTargets(fwd, corpus, {
+      temperature: o.temperature,
+      mode: o.softTargets,
+      withSoft: o.loss === 'soft-ce',
+      withLogits: o.loss === 'logit-mse',
+      onFrames: (n) => bar.increment(n),
+      helper,
+    });
+  } finally {
+    bar.stop();
+  }
 }
+
+/**
+ * Fewest frames (transfer set + dev) for which the one teacher pass over them starts worker threads
+ * by default: a worker's start (module, wasm backend, the teacher's weights: ~1 s) costs more
+ * than it saves on a smaller set. An explicit teacherJobs always applies.
+ */
+const SHARED_PASS_MIN_FRAMES = 50_000;
 
 /**
  * Distill TEACHER into a student model directory. The teacher runs once over the transfer set
@@ -230,21 +243,25 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   let runner: JobRunner | undefined;
   let devSource: TrainBatchSource | undefined;
   try {
+    const withLogits = o.loss === 'logit-mse';
+    // The teacher's forward passes use the spare core(s): per batch with perturbed transfer frames
+    // (the student's step and the teacher's passes then overlap), else shared with this thread in
+    // the one pass over the transfer set.
+    const perturbed = noise > 0 || warp > 0 || mixup > 0;
+    const teacherJobs = o.teacherJobs ?? defaultJobs() - 1;
+    const onePassFrames = numFrames + (dev ? corpusFrames(dev) : 0);
+    if (teacherJobs > 0 && (perturbed || o.teacherJobs !== undefined || onePassFrames >= SHARED_PASS_MIN_FRAMES)) {
+      runner = createJobRunner({ jobs: teacherJobs, backend: o.runner ?? 'local', idleTimeoutMs: 60_000 });
+    }
+    const helper = runner ? workerBatchTeacher(runner, { teacherDir: key.teacherDir, teacherId, backend: o.settings.backend, temperature: o.temperature, withLogits }) : undefined;
     let devTargets: TeacherTargets | undefined;
-    if (dev) devTargets = teacherTargets(fwd, dev, o, `teacher targets (dev)`);
+    if (dev) devTargets = await teacherTargets(fwd, dev, o, `teacher targets (dev)`, helper);
     // A held-out split of an unlabeled set has no labels either (newbob needs an accuracy to follow).
     if (o.aliDir === null && dev && devSpec && 'split' in devSpec) dev.labels = devTargets!.argmax;
     if (dev) devSource = createBatchSource(dev, { context, seed: o.seed, shuffle: false, targets: devTargets!.targets });
-    if (noise > 0 || warp > 0 || mixup > 0) {
-      // Targets change with the perturbation every epoch: the teacher runs on each batch as it is made,
-      // in workers when there is a spare core (the student's step and the teacher's forward
-      // passes then overlap).
-      const withLogits = o.loss === 'logit-mse';
-      const teacherJobs = o.teacherJobs ?? defaultJobs() - 1;
-      if (teacherJobs > 0) runner = createJobRunner({ jobs: teacherJobs, backend: o.runner ?? 'local', idleTimeoutMs: 60_000 });
-      const batchTeacher = runner
-        ? workerBatchTeacher(runner, { teacherDir: key.teacherDir, teacherId, backend: o.settings.backend, temperature: o.temperature, withLogits })
-        : localBatchTeacher(fwd, o.temperature, withLogits);
+    if (perturbed) {
+      // Targets change with the perturbation every epoch: the teacher runs on each batch as it is made.
+      const batchTeacher = helper ?? localBatchTeacher(fwd, o.temperature, withLogits);
       train = onlineTeacherSource(createBatchSource(corpus, { context, seed: o.seed }), batchTeacher, {
         inputDim: fwd.inputDim,
         numPdfs: fwd.numPdfs,
@@ -267,12 +284,15 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
         trainTargets = { targets: cached, argmax };
         cacheUsed = true;
       } else {
-        trainTargets = teacherTargets(fwd, corpus, o, `teacher targets T=${o.temperature}`);
+        trainTargets = await teacherTargets(fwd, corpus, o, `teacher targets T=${o.temperature}`, helper);
         if (o.cache) await writeSoftTargetCache(o.cache, corpus, trainTargets.targets as TopKTargets, key);
       }
       // Unlabeled transfer set: the labels only feed the accuracy figures (W = 0), so use the teacher's choice.
       if (o.aliDir === null) corpus.labels = trainTargets.argmax;
       train = createBatchSource(corpus, { context, seed: o.seed, targets: trainTargets.targets });
+      // The targets are in memory: the helper's core is free while the student trains.
+      await runner?.close();
+      runner = undefined;
     }
   } catch (e) {
     fwd.dispose();

@@ -247,12 +247,17 @@ export function onlineTeacherSource(base: BatchSource, teacher: BatchTeacher, o:
  * Run the teacher over every frame of `corpus` (spliced `chunkFrames` at a time) and keep its soft
  * targets at temperature T: mean over members of softmax(z / T). `withLogits` also keeps the mean
  * of the members' centred logits (for logit-mse); `mode` top-k keeps K per frame.
+ *
+ * With `helper` (a BatchTeacher in a worker: workerBatchTeacher), the chunks are shared between
+ * this thread and the helper, one chunk in flight there at a time: the pass over a large transfer
+ * set takes about half as long on two cores. Chunk boundaries do not depend on who computes a
+ * chunk, and the helper runs the same teacher on the same backend, so the targets are identical.
  */
-export function computeTeacherTargets(
+export async function computeTeacherTargets(
   fwd: AcousticForward,
   corpus: FrameCorpus,
-  opts: { temperature: number; mode: SoftTargetMode; withSoft?: boolean; withLogits?: boolean; chunkFrames?: number; onFrames?: (n: number) => void },
-): TeacherTargets {
+  opts: { temperature: number; mode: SoftTargetMode; withSoft?: boolean; withLogits?: boolean; chunkFrames?: number; onFrames?: (n: number) => void; helper?: BatchTeacher },
+): Promise<TeacherTargets> {
   const { temperature, mode } = opts;
   if (!(temperature > 0)) throw new InputError(`--temperature ${temperature}: must be > 0`);
   const model = fwd.model;
@@ -261,14 +266,14 @@ export function computeTeacherTargets(
   const chunk = opts.chunkFrames ?? 1024;
   const total = corpusFrames(corpus);
   const withSoft = opts.withSoft ?? true;
+  const withLogits = opts.withLogits ?? false;
   const k = mode.kind === 'top-k' ? Math.min(mode.k, numPdfs) : numPdfs;
   const dense = withSoft && mode.kind === 'full' ? new Float32Array(total * numPdfs) : undefined;
   const topIds = withSoft && mode.kind === 'top-k' ? new Int32Array(total * k) : undefined;
   const topProbs = topIds ? new Float32Array(total * k) : undefined;
-  const logits = opts.withLogits ? new Float32Array(total * numPdfs) : undefined;
+  const logits = withLogits ? new Float32Array(total * numPdfs) : undefined;
   const argmax = new Int32Array(total);
-  for (const { start: s, n, x: xs } of splicedChunks(corpus, ctx, chunk)) {
-    const t = teacherBatchTargets(fwd, xs, n, temperature, logits !== undefined);
+  const store = (s: number, n: number, t: { soft: Float32Array; logits?: Float32Array }): void => {
     const soft = t.soft;
     if (logits) logits.set(t.logits!, s * numPdfs);
     for (let i = 0; i < n; i++) {
@@ -277,7 +282,30 @@ export function computeTeacherTargets(
     }
     if (dense) dense.set(soft, s * numPdfs);
     opts.onFrames?.(n);
+  };
+  // The helper's chunks in flight, oldest first; `done` is set when a chunk's targets have arrived.
+  const away: { start: number; n: number; result: Promise<{ soft: Float32Array; logits?: Float32Array }>; done: boolean }[] = [];
+  const collect = async (): Promise<void> => {
+    const a = away.shift()!;
+    store(a.start, a.n, await a.result);
+  };
+  for (const { start, n, x } of splicedChunks(corpus, ctx, chunk)) {
+    // Chunks queued at the helper keep it busy while this thread computes one.
+    if (opts.helper && away.length < 3) {
+      // splicedChunks reuses its buffer: the helper gets a copy.
+      const a = { start, n, result: opts.helper(x.slice(), n), done: false };
+      a.result.then(() => (a.done = true), () => (a.done = true));
+      away.push(a);
+      continue;
+    }
+    store(start, n, teacherBatchTargets(fwd, x, n, temperature, withLogits));
+    if (away.length > 0) {
+      // Let the helper's replies be delivered, then take the finished ones.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (away.length > 0 && away[0].done) await collect();
+    }
   }
+  while (away.length > 0) await collect();
   const targets: FrameTargets = topIds ? new TopKTargets(numPdfs, k, topIds, topProbs!) : new DenseTargets(numPdfs, dense, logits);
   if (topIds && logits) {
     // Sparse soft targets plus dense logits: serve both.

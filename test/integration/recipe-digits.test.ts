@@ -48,6 +48,13 @@ test('recipes/digits/run.sh --size tiny runs end to end, resumes after a kill an
   assert.equal(r.status, 0, `recipe failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
   assert.match(r.stdout, /stage 2 \(mono\): already done, skipping/);
   assert.match(r.stdout, /stage 3 \(ensemble\): start/);
+  // Baseline, ensemble and members are scored and decoded in the background while the student's
+  // clean phase trains; stages 6 and 7 find those results up to date.
+  assert.match(r.stdout, /in the background \(log: .*background-scoring\.log\)/);
+  assert.match(r.stdout, /background scoring done/);
+  assert.match(r.stdout, /eval baseline test: up to date/);
+  assert.match(r.stdout, /decode ensemble_member-02: up to date/);
+  assert.doesNotMatch(r.stdout, /eval student test: up to date/);
   const results = JSON.parse(readFileSync(path.join(exp, 'results.json'), 'utf8'));
   assert.equal(results.rows.length, 3);
   for (const row of results.rows) {

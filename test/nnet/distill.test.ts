@@ -143,8 +143,12 @@ test('distill with transfer noise: the teacher runs on the noisy batches; a resu
   const w = await fs.readFile(path.join(o.studentDir, 'weights.bin'));
   // Without noise the student differs (the batches and targets are other).
   const clean = path.join(root, 'student-clean');
-  await distill({ ...o, studentDir: clean, transferNoise: 0 });
+  await distill({ ...o, studentDir: clean, transferNoise: 0, teacherJobs: 0 });
   assert.notDeepEqual(await fs.readFile(path.join(clean, 'weights.bin')), w);
+  // The one teacher pass over the clean frames, given to a worker: the same student.
+  const cleanShared = path.join(root, 'student-clean-shared');
+  await distill({ ...o, studentDir: cleanShared, transferNoise: 0, teacherJobs: 1 });
+  assert.deepEqual(await fs.readFile(path.join(cleanShared, 'weights.bin')), await fs.readFile(path.join(clean, 'weights.bin')));
   // One epoch, then resume to two, with the teacher in this thread instead of a worker: identical
   // to the uninterrupted run.
   const split = path.join(root, 'student-noise-resumed');

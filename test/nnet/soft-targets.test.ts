@@ -87,7 +87,7 @@ test('teacher soft targets average member probabilities at T (never logits); top
   const model = await loadAcousticModel(tmp);
   const fwd = new AcousticForward(model);
   const T = 3;
-  const full = computeTeacherTargets(fwd, corpus, { temperature: T, mode: { kind: 'full' }, withLogits: true, chunkFrames: 4 });
+  const full = await computeTeacherTargets(fwd, corpus, { temperature: T, mode: { kind: 'full' }, withLogits: true, chunkFrames: 4 });
   // Reference for utterance 0: mean over members of softmax(z_m / T) from the logits.
   const u0 = utts[0];
   const x0 = spliceUtterance(u0.data, u0.numFrames, 2, { left: 1, right: 1 });
@@ -107,7 +107,7 @@ test('teacher soft targets average member probabilities at T (never logits); top
   for (let j = 1; j < 6; j++) if (soft.soft![j] > soft.soft![best]) best = j;
   assert.equal(full.argmax[0], best);
 
-  const top = computeTeacherTargets(fwd, corpus, { temperature: T, mode: { kind: 'top-k', k: 2 } });
+  const top = await computeTeacherTargets(fwd, corpus, { temperature: T, mode: { kind: 'top-k', k: 2 } });
   assert.ok(top.targets instanceof TopKTargets);
   const topT = top.targets as TopKTargets;
   // the top-1 pdf of the dense targets is the first kept entry
@@ -135,6 +135,37 @@ test('teacher soft targets average member probabilities at T (never logits); top
   await fs.rm(tmp, { recursive: true });
 });
 
+test('computeTeacherTargets shares the chunks with a helper (as with a worker) and gets the same targets', async () => {
+  const tmp = await twoMemberEnsemble('helper-');
+  const corpus = buildFrameCorpus(synthUtterances({ numUtts: 5, dim: 2, numPdfs: 6, seed: 3, minFrames: 4, maxFrames: 9 }), 2, 6);
+  const fwd = new AcousticForward(await loadAcousticModel(tmp));
+  const T = 2;
+  const opts = { temperature: T, mode: { kind: 'full' as const }, withLogits: true, chunkFrames: 3 };
+  const alone = await computeTeacherTargets(fwd, corpus, opts);
+  // A helper that answers later, like a worker; it must see copies (splicedChunks reuses its buffer).
+  const starts: number[] = [];
+  let frames = 0;
+  const helper = (x: Float32Array, n: number) => {
+    starts.push(x[0]);
+    frames += n;
+    return new Promise<{ soft: Float32Array; logits?: Float32Array }>((resolve) => setTimeout(() => resolve(teacherBatchTargets(fwd, x, n, T, true)), 2));
+  };
+  let reported = 0;
+  const shared = await computeTeacherTargets(fwd, corpus, { ...opts, helper, onFrames: (n) => (reported += n) });
+  const total = corpus.uttStart[corpus.uttIds.length];
+  assert.ok(frames > 0 && frames < total, `the helper took ${frames} of ${total} frames`);
+  assert.equal(reported, total);
+  const a = alone.targets as DenseTargets;
+  const b = shared.targets as DenseTargets;
+  assert.deepEqual(Array.from(b.soft!), Array.from(a.soft!));
+  assert.deepEqual(Array.from(b.logits!), Array.from(a.logits!));
+  assert.deepEqual(Array.from(shared.argmax), Array.from(alone.argmax));
+  // A failing helper fails the pass.
+  await assert.rejects(computeTeacherTargets(fwd, corpus, { ...opts, helper: async () => Promise.reject(new Error('worker died')) }), /worker died/);
+  fwd.dispose();
+  await fs.rm(tmp, { recursive: true });
+});
+
 test('topKRow agrees with a full sort on random rows, ties broken by lower pdf id', () => {
   let seed = 7;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
@@ -158,7 +189,7 @@ test('onlineTeacherSource: targets computed per batch equal the precomputed ones
   const fwd = new AcousticForward(await loadAcousticModel(tmp));
   const ctx = { left: 1, right: 1 };
   const T = 2;
-  const pre = computeTeacherTargets(fwd, corpus, { temperature: T, mode: { kind: 'full' }, withLogits: true });
+  const pre = await computeTeacherTargets(fwd, corpus, { temperature: T, mode: { kind: 'full' }, withLogits: true });
   const withPre = [...createBatchSource(corpus, { context: ctx, seed: 4, targets: pre.targets }).batches(1, 5)];
   const dims = { inputDim: fwd.inputDim, numPdfs: fwd.numPdfs };
   const online = onlineTeacherSource(createBatchSource(corpus, { context: ctx, seed: 4 }), localBatchTeacher(fwd, T, true), { ...dims, withSoft: true });

@@ -70,8 +70,9 @@ export function register(program: Command): void {
     .option('--init-from <model-dir>', "start the student from this model's weights (e.g. the baseline) instead of a random init; same shape required")
     .option(
       '--teacher-jobs <N>',
-      "with --transfer-noise, --transfer-warp or --transfer-mixup: worker threads computing the next batches' teacher targets while the student trains " +
-        '(default: cores - 1; 0 = in this thread). The student is the same either way',
+      "worker threads for the teacher's forward passes: they share the one pass over the transfer set with this thread, or, with --transfer-noise, " +
+        "--transfer-warp or --transfer-mixup, compute the next batches' targets while the student trains (default: cores - 1; 0 = in this thread). " +
+        'The student is the same either way',
       nonNegativeInt,
     );
   addTrainingOptions(cmd, { contextDefault: false })
