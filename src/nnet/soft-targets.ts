@@ -249,9 +249,10 @@ export function onlineTeacherSource(base: BatchSource, teacher: BatchTeacher, o:
  * of the members' centred logits (for logit-mse); `mode` top-k keeps K per frame.
  *
  * With `helper` (a BatchTeacher in a worker: workerBatchTeacher), the chunks are shared between
- * this thread and the helper, one chunk in flight there at a time: the pass over a large transfer
- * set takes about half as long on two cores. Chunk boundaries do not depend on who computes a
- * chunk, and the helper runs the same teacher on the same backend, so the targets are identical.
+ * this thread and the helper, up to 3 queued there while this thread computes one: on two cores
+ * the pass takes about 1/1.5 of the time (the two wasm threads slow each other). Chunk boundaries
+ * do not depend on who computes a chunk, and the helper runs the same teacher on the same backend,
+ * so the targets are identical.
  */
 export async function computeTeacherTargets(
   fwd: AcousticForward,
