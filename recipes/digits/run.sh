@@ -162,10 +162,10 @@ distill_student() { # distill_student OUT_DIR TEMPERATURE
     --optimizer "$optimizer" --seed $((seed + 200)) --resume)
   # With a clean phase, the noisy-transfer student is kept beside the final one as OUT_DIR-noisy.
   if [ "$transfer_noise" != 0 ] && [ "${student_clean_epochs:-0}" -gt 0 ]; then first=$1-noisy; fi
-  # Skipped when complete (asr-distill.json is written last), so a resumed stage goes straight on.
   # A single phase on the clean frames uses one core, like the clean phase below: score the other
   # systems meanwhile (the noisy phase keeps both cores busy).
   if [ "$first" = "$out" ] && [ "$out" = "$exp/student" ] && [ "$transfer_noise" = 0 ]; then start_background_scoring; fi
+  # Skipped when complete (asr-distill.json is written last), so a resumed stage goes straight on.
   if [ ! -f "$first/asr-distill.json" ]; then
     asr distill "$feats/train" "$exp/ali_train" "$exp/ensemble" "$first" "${common[@]}" --epochs "$student_epochs" --lr "$lr" \
       --transfer-noise "$transfer_noise" ${student_newbob:+--newbob-gains "$student_newbob"} ${student_min_epochs:+--newbob-min-epochs "$student_min_epochs"}
@@ -203,10 +203,7 @@ start_background_scoring() {
       for s in dev test; do eval_one "$sys" "$s"; done
     done
     for sys in baseline ensemble; do decode_system "$exp/$sys" "$sys" 1; done
-    for m in "$exp"/ensemble/member-*/; do
-      m=$(basename "$m")
-      decode_system "$exp/ensemble/$m" "ensemble_$m" 1
-    done
+    decode_members 1
   ) > "$exp/log/background-scoring.log" 2>&1 &
   bg_pid=$!
 }
@@ -276,13 +273,18 @@ decode_system() {
   asr decode "$model" "$corpus/test" "$exp/decode/${key}_test" --feats "$feats/test" --acoustic-scale "$scale" --jobs "$j"
 }
 
-stage_decode() {
-  for sys in $(systems); do decode_system "$exp/$sys" "${sys//\//_}"; done
-  # Each member alone too, for the report's mean-of-members WER.
+# decode_members [JOBS]: each ensemble member alone, for the report's mean-of-members WER.
+decode_members() {
+  local m
   for m in "$exp"/ensemble/member-*/; do
     m=$(basename "$m")
-    decode_system "$exp/ensemble/$m" "ensemble_$m"
+    decode_system "$exp/ensemble/$m" "ensemble_$m" "$@"
   done
+}
+
+stage_decode() {
+  for sys in $(systems); do decode_system "$exp/$sys" "${sys//\//_}"; done
+  decode_members
 }
 
 stage_report() {
