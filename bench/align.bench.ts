@@ -3,7 +3,9 @@
 // the recipe's default training settings (30 iterations, 1000 Gaussians) and 2 jobs. Targets:
 // align 1 h of audio in < 2 min wall; train-mono on the default corpus (2400 utterances) < 10 min.
 // Alignment quality against the synthesizer's phones.ctm (pre-pauses attached) and phones.raw.ctm
-// (eSpeak's raw event times) is reported alongside.
+// (eSpeak's raw event times) is reported alongside. Then train-tri on that alignment (issue 23:
+// 35 iterations, 300 leaves, 2000 Gaussians as a Kaldi train_deltas.sh starting point) and its
+// alignment's accuracy.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +16,7 @@ import { extractFeatures } from '../src/features/extract.js';
 import { alignData } from '../src/hmm/align.js';
 import { aliAccuracy } from '../src/hmm/ali-accuracy.js';
 import { trainMono } from '../src/hmm/train-mono.js';
+import { trainTri } from '../src/hmm/train-tri.js';
 import { readFeatsDir } from '../src/store/feats-archive.js';
 
 const SCALE = Math.max(0.1, Number(process.env.ASR_DISTILL_BENCH_SCALE ?? 1) || 1);
@@ -43,6 +46,11 @@ export async function run(): Promise<Record<string, unknown>> {
     const alignSec = (performance.now() - t1) / 1000;
     const acc = await aliAccuracy(path.join(dir, 'ali'), path.join(corpus, 'train', 'phones.ctm'));
     const raw = await aliAccuracy(path.join(dir, 'ali'), path.join(corpus, 'train', 'phones.raw.ctm'));
+    const t2 = performance.now();
+    const tri = await trainTri(path.join(corpus, 'train'), feats, lang, path.join(dir, 'ali'), path.join(dir, 'tri'), { numLeaves: 300, totalGauss: 2000, jobs: JOBS, quiet: true });
+    const triSec = (performance.now() - t2) / 1000;
+    await alignData(path.join(corpus, 'train'), feats, lang, path.join(dir, 'tri'), path.join(dir, 'tri_ali'), { jobs: JOBS, quiet: true, stateAccuracy: false });
+    const triAcc = await aliAccuracy(path.join(dir, 'tri_ali'), path.join(corpus, 'train', 'phones.ctm'));
     const hoursPerUtt = hours / utts.size;
     return {
       note: 'wall times on a shared machine; per-hour figures scale linearly from this corpus',
@@ -64,6 +72,14 @@ export async function run(): Promise<Record<string, unknown>> {
         secPerHourAudio: +(alignSec / hours).toFixed(0),
         targetSecPerHourAudio: 120,
         failed: ali.failed.length,
+      },
+      trainTri: {
+        tiedStates: tri.numLeaves,
+        gaussians: tri.iterations[tri.iterations.length - 1].numGauss,
+        wallSec: +triSec.toFixed(1),
+        secPerHourAudio: +(triSec / hours).toFixed(0),
+        avgLogLikeFirstLast: [+tri.iterations[0].avgLogLike.toFixed(3), +tri.iterations[tri.iterations.length - 1].avgLogLike.toFixed(3)],
+        aliAccuracy: { boundariesWithin20ms: +triAcc.boundaries.share.toFixed(4), frameAgreement: +triAcc.frames.share.toFixed(4) },
       },
       aliAccuracy: { boundariesWithin20ms: +acc.boundaries.share.toFixed(4), frameAgreement: +acc.frames.share.toFixed(4), meanAbsBoundaryErrorMs: +acc.boundaries.meanAbsErrorMs.toFixed(1) },
       aliAccuracyRawEvents: { boundariesWithin20ms: +raw.boundaries.share.toFixed(4), frameAgreement: +raw.frames.share.toFixed(4), meanAbsBoundaryErrorMs: +raw.boundaries.meanAbsErrorMs.toFixed(1) },

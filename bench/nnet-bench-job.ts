@@ -1,9 +1,13 @@
 // Worker job for bench/nnet.bench.ts: time hand-written training steps on this thread's own wasm
-// backend (each worker thread loads its own tfjs + wasm instance).
+// backend (each worker thread loads its own tfjs + wasm instance), or on ONNX Runtime (one
+// intra-op thread per session, ort/train-step.ts).
 import { selectBackend } from '../src/nnet/backend.js';
 import { parseArch } from '../src/nnet/arch.js';
 import { initDnnWeights } from '../src/nnet/model.js';
 import { TrainStep } from '../src/nnet/train-step.js';
+import { OrtTrainStep } from '../src/nnet/ort/train-step.js';
+import { createJobRunner } from '../src/jobs/runner.js';
+import { siblingModuleUrl } from '../src/jobs/module-url.js';
 
 export interface StepBenchInput {
   arch: string;
@@ -14,6 +18,8 @@ export interface StepBenchInput {
   steps: number;
   optimizer: 'sgd' | 'adam';
   seed: number;
+  /** Default wasm. */
+  engine?: 'wasm' | 'ort';
 }
 
 export interface StepBenchResult {
@@ -31,10 +37,11 @@ export interface StepBenchResult {
 
 /** Train `steps` minibatches of random data (after `warmupSteps`), return the timing. */
 export async function timeTrainSteps(input: StepBenchInput): Promise<StepBenchResult> {
-  const backend = await selectBackend('wasm');
   const { inputDim, numPdfs, batchSize: M } = input;
   const w = initDnnWeights(parseArch(input.arch), inputDim, numPdfs, input.seed);
-  const step = new TrainStep(w, { optimizer: input.optimizer, momentum: 0.9, loss: { kind: 'ce', temperature: 1, hardWeight: 1, softWeight: 0 } });
+  const opts = { optimizer: input.optimizer, momentum: 0.9, loss: { kind: 'ce' as const, temperature: 1, hardWeight: 1, softWeight: 0 } };
+  const backend = input.engine === 'ort' ? 'ort' : await selectBackend('wasm');
+  const step = input.engine === 'ort' ? await OrtTrainStep.create(w, opts) : new TrainStep(w, opts);
   let s = input.seed >>> 0;
   const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
   const x = Float32Array.from({ length: M * inputDim }, () => rand() * 2 - 1);
@@ -52,5 +59,23 @@ export async function timeTrainSteps(input: StepBenchInput): Promise<StepBenchRe
     return { backend, frames, seconds, framesPerSec: frames / seconds, startMs, endMs: Date.now(), framesPerCpuSec: frames / cpuSec };
   } finally {
     step.dispose();
+  }
+}
+
+/**
+ * `jobs` worker threads timing training steps side by side (seeds 1..jobs): each one's frames/s and
+ * the aggregate over the span from the first start to the last end.
+ */
+export async function timeTrainStepsInWorkers(jobs: number, input: StepBenchInput): Promise<{ perJob: number[]; aggregate: number }> {
+  const runner = createJobRunner({ jobs, backend: 'local' });
+  try {
+    const specs = Array.from({ length: jobs }, (_, i) => ({ module: siblingModuleUrl(import.meta.url, 'nnet-bench-job'), fn: 'timeTrainSteps', input: { ...input, seed: i + 1 } }));
+    const res = await runner.run<StepBenchInput, StepBenchResult>(specs);
+    const start = Math.min(...res.map((r) => r.startMs));
+    const end = Math.max(...res.map((r) => r.endMs));
+    const frames = res.reduce((a, r) => a + r.frames, 0);
+    return { perJob: res.map((r) => Math.round(r.framesPerSec)), aggregate: frames / ((end - start) / 1000) };
+  } finally {
+    await runner.close();
   }
 }

@@ -1,4 +1,5 @@
-// npm run bench -- nnet: the DNN core's speed on the wasm backend (issue 5). Figures:
+// npm run bench -- nnet: the DNN core's speed on the wasm backend (issue 5) and, under `engines`,
+// wasm vs ONNX Runtime per net (issue 22, bench/nnet-engines.ts). Figures:
 // hand-written training step vs a stock tf.layers model.fit of the same net (same run), forward-only
 // posteriors, 2 worker threads vs 1, and the ratio to PyTorch's figures (measured here if python3 +
 // torch are installed, otherwise the issue's reference numbers, labelled as such).
@@ -9,9 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/nnet/backend.js';
 import { parseArch } from '../src/nnet/arch.js';
 import { DnnForward, initDnnWeights, toLayersModel } from '../src/nnet/model.js';
-import { createJobRunner } from '../src/jobs/runner.js';
-import { siblingModuleUrl } from '../src/jobs/module-url.js';
-import { timeTrainSteps, type StepBenchInput, type StepBenchResult } from './nnet-bench-job.js';
+import { timeTrainSteps, timeTrainStepsInWorkers, type StepBenchInput } from './nnet-bench-job.js';
+import { compareEngines } from './nnet-engines.js';
 
 const SCALE = Math.max(0.1, Number(process.env.ASR_DISTILL_BENCH_SCALE ?? 1) || 1);
 const steps = (n: number) => Math.max(2, Math.round(n * SCALE));
@@ -76,19 +76,7 @@ function forwardFramesPerSec(batch: number, reps: number): { wall: number; cpu: 
   }
 }
 
-async function workers(jobs: number, input: StepBenchInput): Promise<{ perJob: number[]; aggregate: number }> {
-  const runner = createJobRunner({ jobs, backend: 'local' });
-  try {
-    const specs = Array.from({ length: jobs }, (_, i) => ({ module: siblingModuleUrl(import.meta.url, 'nnet-bench-job'), fn: 'timeTrainSteps', input: { ...input, seed: i + 1 } }));
-    const res = await runner.run<StepBenchInput, StepBenchResult>(specs);
-    const start = Math.min(...res.map((r) => r.startMs));
-    const end = Math.max(...res.map((r) => r.endMs));
-    const frames = res.reduce((a, r) => a + r.frames, 0);
-    return { perJob: res.map((r) => Math.round(r.framesPerSec)), aggregate: frames / ((end - start) / 1000) };
-  } finally {
-    await runner.close();
-  }
-}
+const workers = timeTrainStepsInWorkers;
 
 /** PyTorch on the same 4x1024 net, if python3 with torch is installed (frames/s for 1 and 2 threads). */
 function pytorch(): { threads1: number; threads2: number } | { skipped: string } {
@@ -177,6 +165,8 @@ export async function run(): Promise<Record<string, unknown>> {
     ratioOneThread: +(hand1024 / ref.threads1).toFixed(2),
     ratioTwoWorkersVsTwoThreads: +(two.aggregate / ref.threads2).toFixed(2),
   };
+  // Issue 22: tfjs wasm vs ONNX Runtime, batch 256, one thread each.
+  out.engines = await compareEngines(steps);
   out.peakRssMb = round(process.memoryUsage().rss / 2 ** 20);
   return out;
 }

@@ -1,5 +1,13 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { isInputError } from '../errors.js';
+import { describeFsError } from '../store/fs-errors.js';
+import { formatExamples } from './help.js';
+
+/** Help of `--overwrite`, the option of every command that writes an output directory (docs/guarantees.md). */
+export const OVERWRITE_HELP = 'replace the output directory even if it is not an earlier output of this command (everything in it is deleted)';
+
+/** Help of `--sil-prob` (train-mono, train-tri, align, decode): Kaldi prepare_lang.sh --sil-prob. */
+export const SIL_PROB_HELP = 'probability of the optional silence between words and at the edges (Kaldi --sil-prob)';
 
 /** What each file in ./commands/ exports. */
 export interface CommandModule {
@@ -9,7 +17,8 @@ export interface CommandModule {
 }
 
 /**
- * Wrap a subcommand action: an InputError (bad file, bad option value) prints
+ * Wrap a subcommand action: an InputError (bad file, bad option value) or a file-system error
+ * (permission denied, read-only, disk full, ...: describeFsError) prints
  * `asr-distill <cmd>: <message>` and exits 1 without a stack trace; anything else is a bug and
  * prints its stack.
  */
@@ -18,8 +27,9 @@ export function action<A extends unknown[]>(name: string, fn: (...args: A) => Pr
     try {
       await fn(...args);
     } catch (e) {
-      if (isInputError(e)) {
-        process.stderr.write(`asr-distill ${name}: ${e.message}\n`);
+      const message = isInputError(e) ? e.message : describeFsError(e);
+      if (message !== undefined) {
+        process.stderr.write(`asr-distill ${name}: ${message}\n`);
       } else {
         process.stderr.write(`asr-distill ${name}: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
       }
@@ -59,7 +69,21 @@ export function oneOf<T extends string>(...choices: T[]) {
   };
 }
 
-/** Text appended to a subcommand's help: `Examples:` followed by the given command lines. */
+/** Text appended to a subcommand's help: `Examples:` followed by the given command lines (wrapped to the help width). */
 export function examples(...lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+  return formatExamples('Examples', lines);
+}
+
+/**
+ * Add `flags` as a hidden old name of the option stored under `attribute`: given, it sets that
+ * option's value (parsed by `parse`), so scripts written for the old name keep working.
+ *
+ * @example addHiddenAlias(cmd, '--silence-prob <p>', 'silProb', probability) // old name of --sil-prob
+ */
+export function addHiddenAlias(cmd: Command, flags: string, attribute: string, parse: (value: string) => unknown): Command {
+  const alias = new Option(flags).hideHelp().argParser(parse);
+  cmd.addOption(alias);
+  // commander's own listener (added first) has parsed and stored the value under the alias's name.
+  cmd.on(`option:${alias.name()}`, () => cmd.setOptionValueWithSource(attribute, cmd.getOptionValue(alias.attributeName()), 'cli'));
+  return cmd;
 }

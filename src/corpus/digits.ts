@@ -7,7 +7,7 @@ import { InputError } from '../errors.js';
 import { makeRng, randInt, randUniform } from '../data/random.js';
 import { resample } from '../data/resample.js';
 import { writeDataDir } from '../data/data-dir.js';
-import { produceAtomic } from '../store/atomic.js';
+import { withOutputDir } from '../store/output-dir.js';
 import { createJobRunner, type RunnerBackend } from '../jobs/runner.js';
 import { siblingModuleUrl } from '../jobs/module-url.js';
 import { createProgress } from '../jobs/progress.js';
@@ -16,6 +16,7 @@ import { NOISE_TYPES, addNoiseAtSnr, makeNoise, type NoiseType } from './noise.j
 import { phoneSegments, wordPhones, type PhoneSegment } from './phone-map.js';
 import { attachPrepauses } from './prepause.js';
 import { DEFAULT_SPEAKER_RANGES, SPLITS, drawSpeakers, type Speaker, type SpeakerRanges, type Split } from './voices.js';
+import { compareCLocale } from '../data/c-locale.js';
 
 /** The TIDIGITS vocabulary. */
 export const DIGIT_WORDS = ['zero', 'oh', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'] as const;
@@ -253,11 +254,14 @@ export interface MakeCorpusOptions {
   quiet?: boolean;
   /** Utterances per job (default 16); does not change the output. */
   chunkSize?: number;
+  /** Replace `outDir` even when it is not an earlier corpus (make-corpus --overwrite). */
+  overwrite?: boolean;
 }
 
 /**
  * Generate the digits corpus into `outDir` (replaced atomically: the whole directory appears at
- * the end, or not at all): `<split>/wav/*.wav` (16-bit mono), `<split>/{wav.scp,text,utt2spk,
+ * the end, or not at all; a non-empty `outDir` that is not an earlier corpus is refused unless
+ * `overwrite`, see withOutputDir): `<split>/wav/*.wav` (16-bit mono), `<split>/{wav.scp,text,utt2spk,
  * spk2utt}` (wav.scp paths relative), `<split>/phones.ctm` (eSpeak's phone timings in the
  * lexicon's phone set, each phoneme's pre-pause silence attached to it), `<split>/phones.raw.ctm`
  * (eSpeak's raw phoneme event times) and `corpus.json` (config, speakers, sizes). Synthesis runs in workers.
@@ -281,7 +285,7 @@ export async function writeCorpus(
   const config = plan.config;
   const chunk = opts.chunkSize ?? 16;
   const splits = SPLITS.filter((s) => plan.utts.some((u) => u.split === s));
-  return produceAtomic(outDir, async (tmp) => {
+  return withOutputDir(outDir, { command: 'make-corpus', overwrite: opts.overwrite }, async (tmp) => {
     for (const s of splits) await fs.mkdir(path.join(tmp, s, 'wav'), { recursive: true });
     const specs = [];
     for (let i = 0; i < plan.utts.length; i += chunk) {
@@ -314,7 +318,7 @@ export async function writeCorpus(
         summary.splits[split] = { utts: 0, speakers: 0, hours: 0, words: 0 };
         continue;
       }
-      const utts = plan.utts.filter((u) => u.split === split).sort((a, b) => (a.uttId < b.uttId ? -1 : a.uttId > b.uttId ? 1 : 0));
+      const utts = plan.utts.filter((u) => u.split === split).sort((a, b) => compareCLocale(a.uttId, b.uttId));
       const dir = path.join(tmp, split);
       await writeDataDir(
         dir,

@@ -191,7 +191,9 @@ export async function loadUtteranceAudio(utt: Utterance, opts: LoadAudioOptions)
 /** What `checkDataDirAudio` found. */
 export interface AudioSummary {
   recordings: number;
-  /** Total utterance audio (segment spans when there are segments). */
+  /** Recordings given by a wav.scp command that was not run (`runPipes` off): not checked, not in `totalSec`. */
+  pipesNotRun: number;
+  /** Total utterance audio (segment spans when there are segments) of the checked recordings. */
   totalSec: number;
   /** Sample rate (Hz) -> number of recordings. */
   sampleRates: Map<number, number>;
@@ -203,14 +205,15 @@ export interface AudioSummary {
 }
 
 /**
- * Read the WAV header of every recording of a data directory (files: header only; piped
- * commands are run) and check each utterance against it: the file is a readable, complete WAV,
- * its segments lie inside it, the channel exists. `onRecording` is called after each recording
- * (for progress).
+ * Read the WAV header of every recording of a data directory (files: header only) and check each
+ * utterance against it: the file is a readable, complete WAV, its segments lie inside it, the
+ * channel exists. Piped wav.scp commands are run only with `runPipes` (checking an untrusted data
+ * dir must not run its commands); otherwise they are counted in `pipesNotRun`. `onRecording` is
+ * called after each recording checked (for progress).
  */
 export async function checkDataDirAudio(
   data: DataDir,
-  opts: { channel?: number; maxProblems?: number; concurrency?: number; onRecording?: (done: number, total: number) => void } = {},
+  opts: { channel?: number; runPipes?: boolean; maxProblems?: number; concurrency?: number; onRecording?: (done: number, total: number) => void } = {},
 ): Promise<AudioSummary> {
   const byRecording = new Map<string, Utterance[]>();
   for (const u of data.utterances) {
@@ -218,7 +221,8 @@ export async function checkDataDirAudio(
     if (list) list.push(u);
     else byRecording.set(u.recordingId, [u]);
   }
-  const recordings = [...byRecording.entries()];
+  const all = [...byRecording.entries()];
+  const recordings = opts.runPipes ? all : all.filter(([, utts]) => utts[0]!.source.kind !== 'pipe');
   const results: { info?: RecordingInfo; problems: string[]; sec: number }[] = new Array(recordings.length);
   let next = 0;
   let done = 0;
@@ -262,7 +266,7 @@ export async function checkDataDirAudio(
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 8, recordings.length) }, worker));
 
-  const summary: AudioSummary = { recordings: recordings.length, totalSec: 0, sampleRates: new Map(), channelCounts: new Map(), problems: [], problemCount: 0 };
+  const summary: AudioSummary = { recordings: all.length, pipesNotRun: all.length - recordings.length, totalSec: 0, sampleRates: new Map(), channelCounts: new Map(), problems: [], problemCount: 0 };
   const max = opts.maxProblems ?? 50;
   for (const r of results) {
     summary.totalSec += r.sec;

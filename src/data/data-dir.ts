@@ -5,6 +5,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { compareCLocale } from './c-locale.js';
+import { bomMessage, decodeTextFile, hasBom } from './text-input.js';
 
 /** Where an utterance's (or recording's) WAV bytes come from. */
 export type WavSource = { kind: 'file'; path: string /* absolute */ } | { kind: 'pipe'; command: string; cwd: string };
@@ -49,11 +51,6 @@ export interface ReadDataDirOptions {
   maxProblems?: number;
 }
 
-/** C-locale order (`LC_ALL=C sort`): plain code-unit comparison, never localeCompare. */
-export function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 interface Line {
   lineNo: number;
   key: string;
@@ -73,12 +70,14 @@ class Problems {
 }
 
 async function readIfExists(file: string): Promise<string | undefined> {
+  let bytes: Buffer;
   try {
-    return await fs.readFile(file, 'utf8');
+    bytes = await fs.readFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new InputError(`cannot read ${file}: ${(e as Error).message}`);
   }
+  return decodeTextFile(bytes, file, `a Kaldi data-dir file ('id value ...' per line)`);
 }
 
 /**
@@ -95,6 +94,11 @@ function parseTable(name: string, text: string, idKind: string, problems: Proble
   let unsorted: { first: string; count: number } | undefined;
   raw.forEach((s, i) => {
     const lineNo = i + 1;
+    if (i === 0 && hasBom(s)) {
+      // Its own message: the BOM is whitespace to /\s/, but "starts with whitespace" would mislead.
+      problems.add(bomMessage(name));
+      s = s.slice(1);
+    }
     if (s.endsWith('\r')) {
       if (!crReported) problems.add(`${name} line ${lineNo}: Windows line ending (CR); convert the file with dos2unix`);
       crReported = true;
@@ -116,7 +120,7 @@ function parseTable(name: string, text: string, idKind: string, problems: Proble
       return;
     }
     seen.set(key, lineNo);
-    if (prev && compareIds(prev.key, key) > 0) {
+    if (prev && compareCLocale(prev.key, key) > 0) {
       if (!unsorted) {
         unsorted = {
           first: `${name} line ${lineNo} (${idKind} ${key}): not sorted: '${key}' comes after '${prev.key}' (line ${prev.lineNo})`,
@@ -299,7 +303,7 @@ export async function readDataDir(dir: string, opts: ReadDataDirOptions = {}): P
 
   // spk2utt: derived from utt2spk; when the file exists it must say the same.
   const spk2utt = new Map<string, string[]>();
-  for (const utt of [...utt2spk.keys()].sort(compareIds)) {
+  for (const utt of [...utt2spk.keys()].sort(compareCLocale)) {
     const spk = utt2spk.get(utt)!.speakerId;
     const list = spk2utt.get(spk);
     if (list) list.push(utt);
@@ -317,8 +321,8 @@ export async function readDataDir(dir: string, opts: ReadDataDirOptions = {}): P
 
   // Kaldi also wants utt2spk sorted when sorted by speaker first (speaker ids as utterance-id
   // prefixes); our stages look speakers up by map, so this is only a warning.
-  const bySpeaker = [...spk2utt.keys()].sort(compareIds).flatMap((s) => spk2utt.get(s)!);
-  const byUtt = [...utt2spk.keys()].sort(compareIds);
+  const bySpeaker = [...spk2utt.keys()].sort(compareCLocale).flatMap((s) => spk2utt.get(s)!);
+  const byUtt = [...utt2spk.keys()].sort(compareCLocale);
   if (bySpeaker.some((u, i) => u !== byUtt[i])) {
     warnings.push(
       'utt2spk: utterance order differs from speaker order; Kaldi tools need speaker ids to be prefixes of utterance ids',
@@ -386,7 +390,7 @@ const NO_SPACE = /^\S+$/;
  * @example await writeDataDir('data/digits/train', [{ uttId: 'spk1-0001', speakerId: 'spk1', wav: 'wav/spk1-0001.wav', words: ['ONE'] }]);
  */
 export async function writeDataDir(dir: string, entries: DataDirEntry[]): Promise<void> {
-  const sorted = [...entries].sort((a, b) => compareIds(a.uttId, b.uttId));
+  const sorted = [...entries].sort((a, b) => compareCLocale(a.uttId, b.uttId));
   const withWords = sorted.filter((e) => e.words !== undefined).length;
   if (withWords !== 0 && withWords !== sorted.length) {
     throw new InputError(`writeDataDir ${dir}: ${withWords} of ${sorted.length} entries have words; give words for all or none`);
@@ -419,7 +423,7 @@ export async function writeDataDir(dir: string, entries: DataDirEntry[]): Promis
   await writeFileAtomic(path.join(dir, 'utt2spk'), lines((e) => `${e.uttId} ${e.speakerId}`));
   await writeFileAtomic(
     path.join(dir, 'spk2utt'),
-    [...spk2utt.keys()].sort(compareIds).map((s) => `${s} ${spk2utt.get(s)!.join(' ')}\n`).join(''),
+    [...spk2utt.keys()].sort(compareCLocale).map((s) => `${s} ${spk2utt.get(s)!.join(' ')}\n`).join(''),
   );
   if (withWords > 0) await writeFileAtomic(path.join(dir, 'text'), lines((e) => `${e.uttId} ${e.words!.join(' ')}`));
   else await fs.rm(path.join(dir, 'text'), { force: true });

@@ -3,14 +3,20 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { readTransitionModel, TRANSITION_MODEL_FILE, type TransitionModel } from '../hmm/transition-model.js';
-import { ENSEMBLE_FILE, AcousticForward, loadAcousticModel, readEnsembleManifest } from '../nnet/ensemble.js';
+import { ENSEMBLE_FILE, loadAcousticModel, readEnsembleManifest } from '../nnet/ensemble.js';
 import { MODEL_LANG_DIR, MODEL_META_FILE, readDnnModelMeta, type DnnModelMeta } from '../nnet/model-dir.js';
-import { selectBackend, type BackendName } from '../nnet/backend.js';
+import type { BackendName } from '../nnet/backend.js';
+import { createAcousticForward } from '../nnet/engine.js';
 import { spliceUtterance } from '../nnet/splice.js';
+import { checkFiniteOutputs } from '../nnet/non-finite.js';
 import type { FeatureConfig } from '../features/config.js';
 import { applyCmvn, type CmvnStats } from '../features/cmvn.js';
 import type { UttFeats } from '../store/feats-archive.js';
 import { GMM_JSON_FILE, MODEL_JSON_FILE, readGmmModel, type GmmModelInfo } from '../hmm/gmm-model.js';
+import { logitsToLogLikelihoods, posteriorsToLogLikelihoods } from './hybrid-scores.js';
+
+// The hybrid scores are pure (browser-safe, bundled by export-web); re-exported for existing callers.
+export { logitsToLogLikelihoods, posteriorsToLogLikelihoods };
 
 /** What kind of acoustic model a directory holds. */
 export type ModelKind = 'dnn' | 'ensemble' | 'gmm';
@@ -94,47 +100,6 @@ export async function readModelSetup(dir: string): Promise<ModelSetup> {
   throw new InputError(`${dir}: not a model directory (no ${ENSEMBLE_FILE}, ${MODEL_META_FILE} or ${GMM_JSON_FILE}); give a directory made by asr-distill train, ensemble or distill`);
 }
 
-/**
- * Hybrid scoring (Bourlard & Morgan; Hinton et al. 2012): the DNN estimates p(pdf | x); dividing by
- * the prior p(pdf) gives a likelihood up to a constant, so the scaled log-likelihood is
- * log p(pdf | x) - log p(pdf) (Kaldi nnet-forward --apply-log --class-frame-counts). In place on
- * `posteriors` [numFrames x numPdfs]; posteriors are floored at 1e-30 so a zero gives a finite value.
- */
-export function posteriorsToLogLikelihoods(posteriors: Float32Array, logPriors: ArrayLike<number>, numPdfs: number): Float32Array {
-  if (logPriors.length !== numPdfs) throw new InputError(`acoustic model: ${logPriors.length} log priors for ${numPdfs} pdfs`);
-  if (posteriors.length % numPdfs !== 0) throw new InputError(`acoustic model: ${posteriors.length} posteriors is not a multiple of ${numPdfs} pdfs`);
-  for (let i = 0; i < posteriors.length; i += numPdfs) {
-    for (let j = 0; j < numPdfs; j++) posteriors[i + j] = Math.log(Math.max(posteriors[i + j], 1e-30)) - logPriors[j];
-  }
-  return posteriors;
-}
-
-/** log(1e-30): the floor of posteriorsToLogLikelihoods, applied to log-softmax values too. */
-const LOG_POSTERIOR_FLOOR = Math.log(1e-30);
-
-/**
- * The same hybrid scores from a single DNN's logits: log softmax(z) - log prior, computed as
- * z - logsumexp(z) in one pass per frame (no exp-then-log round trip through posteriors; the
- * log posterior is floored at log(1e-30) as posteriorsToLogLikelihoods floors the posterior).
- * In place on `logits` [numFrames x numPdfs].
- */
-export function logitsToLogLikelihoods(logits: Float32Array, logPriors: ArrayLike<number>, numPdfs: number): Float32Array {
-  if (logPriors.length !== numPdfs) throw new InputError(`acoustic model: ${logPriors.length} log priors for ${numPdfs} pdfs`);
-  if (logits.length % numPdfs !== 0) throw new InputError(`acoustic model: ${logits.length} logits is not a multiple of ${numPdfs} pdfs`);
-  for (let i = 0; i < logits.length; i += numPdfs) {
-    let max = -Infinity;
-    for (let j = 0; j < numPdfs; j++) if (logits[i + j] > max) max = logits[i + j];
-    let sum = 0;
-    for (let j = 0; j < numPdfs; j++) sum += Math.exp(logits[i + j] - max);
-    const lse = max + Math.log(sum);
-    for (let j = 0; j < numPdfs; j++) {
-      const lp = logits[i + j] - lse;
-      logits[i + j] = (lp > LOG_POSTERIOR_FLOOR ? lp : LOG_POSTERIOR_FLOOR) - logPriors[j];
-    }
-  }
-  return logits;
-}
-
 /** Turns an utterance's features into per-frame log-likelihoods [numFrames x numPdfs] (before the acoustic scale). */
 export interface FrameScorer {
   readonly numPdfs: number;
@@ -153,14 +118,15 @@ export interface DnnScorer extends FrameScorer {
 }
 
 /**
- * Load the weights of a DNN or ensemble directory for scoring on this thread's TensorFlow.js
- * backend: splice the context, forward pass (ensemble members' posteriors combined by the
- * manifest's rule, arithmetic = average), then log posterior - log prior.
+ * Load the weights of a DNN or ensemble directory for scoring on the engine `backend` resolves
+ * to (nnet/engine.ts: ONNX Runtime or a TensorFlow.js backend): splice the context, forward pass
+ * (ensemble members' posteriors combined by the manifest's rule, arithmetic = average), then log
+ * posterior - log prior. `scoreUtterance` stops with an InputError naming the model and the
+ * utterance when a score is NaN or infinite (damaged weights or NaN features).
  */
 export async function loadDnnScorer(dir: string, backend: BackendName = 'auto'): Promise<DnnScorer> {
-  await selectBackend(backend);
   const model = await loadAcousticModel(dir);
-  const forward = new AcousticForward(model);
+  const forward = await createAcousticForward(model, backend);
   const { meta } = model;
   const logPriors = Float32Array.from(meta.priors);
   const single = model.members.length === 1;
@@ -182,7 +148,11 @@ export async function loadDnnScorer(dir: string, backend: BackendName = 'auto'):
   return {
     numPdfs: meta.numPdfs,
     logLikelihoods,
-    scoreUtterance: (utt, cmvn) => logLikelihoods(cmvn && meta.cmvn.per !== 'none' ? applyCmvn(utt, cmvn, { normVars: meta.cmvn.normVars }) : utt.data, utt.numFrames),
+    scoreUtterance: (utt, cmvn) => {
+      const ll = logLikelihoods(cmvn && meta.cmvn.per !== 'none' ? applyCmvn(utt, cmvn, { normVars: meta.cmvn.normVars }) : utt.data, utt.numFrames);
+      checkFiniteOutputs(ll, meta.numPdfs, { modelDir: dir, uttId: utt.uttId, what: 'log-likelihoods' });
+      return ll;
+    },
     dispose: () => forward.dispose(),
   };
 }

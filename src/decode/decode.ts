@@ -3,6 +3,7 @@
 import { pathExists } from '../store/paths.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { checkFeatureMatch } from '../features/feature-match.js';
 import { InputError } from '../errors.js';
 import { readDataDir, type Utterance } from '../data/data-dir.js';
 import { readFeatsDir } from '../store/feats-archive.js';
@@ -21,6 +22,7 @@ import { readModelSetup, type ModelSetup } from './acoustic-model.js';
 import { defaultGrammarSource, loadGrammar, type GrammarSource } from './grammar-source.js';
 import { buildDecodingGraph } from './graph.js';
 import type { DecodeProgress, DecodeShardInput, ShardUtt, UttDecodeResult } from './decode-worker.js';
+import { compareCLocale } from '../data/c-locale.js';
 
 /** Search and graph defaults (Kaldi decode.sh: --beam 13 for lattices, 16 for faster-decoder; --max-active 7000; acwt 0.1). */
 export const DECODE_DEFAULTS = { beam: 16, maxActive: 7000, acousticScale: 0.1, wordInsPenalty: 0, silenceProb: 0.5, selfLoopScale: 0.1 };
@@ -50,6 +52,8 @@ export interface DecodeOptions {
   lm?: string;
   /** Stored features of DATA_DIR (FEATS_DIR); default: extract from wav.scp with the model's config. */
   featsDir?: string;
+  /** Decode `featsDir` even if it was made with another feature configuration than the model's (a warning instead of an error). */
+  allowFeatureMismatch?: boolean;
   acousticScales?: number[];
   beam?: number;
   maxActive?: number;
@@ -160,6 +164,7 @@ export async function decodeDataDir(modelDir: string, dataDir: string, outDir: s
   let utts: ShardUtt[];
   if (options.featsDir) {
     const { info, utts: feats } = await readFeatsDir(options.featsDir);
+    checkFeatureMatch({ role: 'model', source: modelDir, config: setup.featureConfig }, { role: 'features', source: options.featsDir, config: info.config }, { allowMismatch: options.allowFeatureMismatch });
     if (info.dim !== setup.featDim) {
       throw new InputError(`${options.featsDir}: features have dim ${info.dim} but ${modelDir} expects ${setup.featDim}; extract them with the model's feature config`);
     }
@@ -209,7 +214,7 @@ export async function decodeDataDir(modelDir: string, dataDir: string, outDir: s
   } finally {
     await runner.close();
   }
-  results.sort((a, b) => (a.uttId < b.uttId ? -1 : a.uttId > b.uttId ? 1 : 0));
+  results.sort((a, b) => compareCLocale(a.uttId, b.uttId));
 
   const ref: Transcript | undefined = data.utterances.every((u) => u.words !== undefined) ? new Map(data.utterances.map((u) => [u.uttId, u.words!])) : undefined;
   const scaleResults: ScaleResult[] = scales.map((acousticScale, k) => {
@@ -263,6 +268,8 @@ export async function decodeDataDir(modelDir: string, dataDir: string, outDir: s
     // No reference: a WER left by an earlier run in OUT_DIR would no longer describe hyp.txt.
     for (const f of ['wer.txt', 'wer.json', 'wer_details.txt']) await fs.rm(path.join(outDir, f), { force: true });
   }
+  // Per-scale results of an earlier sweep in OUT_DIR would sit beside a hyp.txt they do not describe.
+  await fs.rm(path.join(outDir, 'scoring'), { recursive: true, force: true });
   if (scales.length > 1) {
     for (const s of scaleResults) {
       await writeFileAtomic(path.join(outDir, 'scoring', `hyp_${formatScale(s.acousticScale)}.txt`), formatTranscript(s.hyp));

@@ -2,6 +2,7 @@ import { InputError } from '../errors.js';
 import type { LangDir } from '../lang/lang-dir.js';
 import type { PhoneHmm, TransitionModel } from '../hmm/transition-model.js';
 import { EPSILON, minimizeGrammar, type Grammar } from './grammar.js';
+import { compareCLocale } from '../data/c-locale.js';
 
 /** Arc label: no word boundary. */
 export const NO_LABEL = -1;
@@ -83,6 +84,8 @@ export function buildDecodingGraph(input: Grammar, lang: LangDir, tm: Transition
   const selfLoopScale = options.selfLoopScale ?? 0.1;
   const what = options.grammarName ?? 'grammar';
   if (!(silenceProb >= 0 && silenceProb < 1)) throw new InputError(`silence probability ${silenceProb} must be in [0, 1)`);
+  // The graph has no phone context yet: a triphone model's tied states would be picked wrongly.
+  if (tm.tree) throw new InputError('the decoder cannot use context-dependent (train-tri) models yet; decode with a monophone GMM or a DNN trained on a monophone alignment');
   const prefixTree = options.prefixTree ?? true;
   const nodePdf: number[] = [];
   const nodeWord: number[] = [];
@@ -166,7 +169,7 @@ export function buildDecodingGraph(input: Grammar, lang: LangDir, tm: Transition
   }
   for (const [key, set] of bySource) {
     const [from, to] = key.split('>').map(Number);
-    const entries = [...set.values()].sort((a, b) => a.word - b.word || a.pron.join(' ').localeCompare(b.pron.join(' ')));
+    const entries = [...set.values()].sort((a, b) => a.word - b.word || compareCLocale(a.pron.join(' '), b.pron.join(' ')));
     const best = Math.max(...entries.map((e) => e.logProb));
     const rel = entries.map((e) => ({ ...e, logProb: e.logProb - best }));
     const sig = `${to}|${rel.map((e) => `${e.word}:${e.pron.join(' ')}:${e.logProb.toPrecision(12)}`).join('|')}`;

@@ -1,13 +1,11 @@
 import { BOS, EOS } from './arpa.js';
+import { compareCLocale } from '../data/c-locale.js';
 import { InputError } from '../errors.js';
 
 export interface NgramTrainOptions {
   /** N-gram order (1 = unigram). */
   order: number;
 }
-
-// C-locale order, as Kaldi's `LC_ALL=C sort` (code units).
-const compareC = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Estimate a backoff n-gram LM with interpolated Witten-Bell smoothing (Witten & Bell 1991; the
@@ -73,7 +71,7 @@ export function trainNgramArpa(sentences: string[][], options: NgramTrainOptions
   for (let k = 0; k < N; k++) {
     const lines: string[] = [];
     if (k === 0) lines.push(`-99\t${BOS}${backoffOf(BOS, 0)}`);
-    for (const key of [...prob[k].keys()].sort(compareC)) lines.push(`${fmt(Math.log10(prob[k].get(key)!))}\t${key}${backoffOf(key, k)}`);
+    for (const key of [...prob[k].keys()].sort(compareCLocale)) lines.push(`${fmt(Math.log10(prob[k].get(key)!))}\t${key}${backoffOf(key, k)}`);
     sizes.push(lines.length);
     sections.push(`\\${k + 1}-grams:\n${lines.join('\n')}\n`);
   }

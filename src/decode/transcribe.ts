@@ -8,16 +8,13 @@ import { makeFeatureComputer } from '../features/compute.js';
 import { computeCmvnStats } from '../features/cmvn.js';
 import { readLangDir } from '../lang/lang-dir.js';
 import type { BackendName } from '../nnet/backend.js';
-import { loadFrameScorer, readModelSetup } from './acoustic-model.js';
+import { loadFrameScorer, readModelSetup, type ModelSetup } from './acoustic-model.js';
 import { defaultGrammarSource, loadGrammar, type GrammarSource } from './grammar-source.js';
-import { buildDecodingGraph } from './graph.js';
+import { buildDecodingGraph, type DecodingGraph } from './graph.js';
 import { BeamSearch, type SearchOptions, type WordTiming } from './beam-search.js';
 import { DECODE_DEFAULTS } from './decode.js';
 
-export interface TranscribeOptions extends SearchOptions {
-  grammar?: string;
-  lm?: string;
-  silenceProb?: number;
+export interface TranscribeOptions extends SearchOptions, GraphChoice {
   backend?: BackendName;
 }
 
@@ -33,20 +30,36 @@ export interface Transcription {
   frameShiftMs: number;
 }
 
+/** Which grammar a model is decoded with: `--grammar` (JSGF), `--lm` (ARPA) or the model's own lang/grammar.jsgf. */
+export interface GraphChoice {
+  grammar?: string;
+  lm?: string;
+  silenceProb?: number;
+}
+
+/**
+ * The decoding graph `transcribe` uses for a model (also what export-web ships): the grammar of
+ * `choice` over the model's lang directory and transition model, with the decoder's defaults.
+ */
+export async function buildModelGraph(setup: ModelSetup, choice: GraphChoice = {}): Promise<{ graph: DecodingGraph; grammarFile: string }> {
+  if (choice.grammar && choice.lm) throw new InputError('give either --grammar or --lm, not both');
+  const lang = await readLangDir(setup.langDir);
+  const source: GrammarSource = choice.lm ? { kind: 'arpa', file: choice.lm } : choice.grammar ? { kind: 'jsgf', file: choice.grammar } : defaultGrammarSource(setup.langDir);
+  const graph = buildDecodingGraph(await loadGrammar(source), lang, setup.transitionModel, {
+    silenceProb: choice.silenceProb ?? DECODE_DEFAULTS.silenceProb,
+    selfLoopScale: DECODE_DEFAULTS.selfLoopScale,
+    grammarName: source.file,
+  });
+  return { graph, grammarFile: source.file };
+}
+
 /**
  * Transcribe WAV files (first channel; resampled to the model's rate if needed) with MODEL_DIR.
  * Each file is its own speaker for CMVN. A missing or unreadable file is an InputError naming it.
  */
 export async function transcribeFiles(modelDir: string, files: string[], options: TranscribeOptions = {}): Promise<Transcription[]> {
-  if (options.grammar && options.lm) throw new InputError('give either --grammar or --lm, not both');
   const setup = await readModelSetup(modelDir);
-  const lang = await readLangDir(setup.langDir);
-  const source: GrammarSource = options.lm ? { kind: 'arpa', file: options.lm } : options.grammar ? { kind: 'jsgf', file: options.grammar } : defaultGrammarSource(setup.langDir);
-  const graph = buildDecodingGraph(await loadGrammar(source), lang, setup.transitionModel, {
-    silenceProb: options.silenceProb ?? DECODE_DEFAULTS.silenceProb,
-    selfLoopScale: DECODE_DEFAULTS.selfLoopScale,
-    grammarName: source.file,
-  });
+  const { graph } = await buildModelGraph(setup, options);
   const search = new BeamSearch(graph);
   const scorer = await loadFrameScorer(modelDir, options.backend ?? 'auto');
   const computer = makeFeatureComputer(setup.featureConfig, `${modelDir} feature config`);

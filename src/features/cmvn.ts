@@ -2,11 +2,12 @@
 // apply-cmvn; transform/cmvn.cc): statistics are a count, per-dimension sums and sums of squares
 // per speaker or per utterance; applying them always subtracts the mean and optionally divides by
 // the standard deviation. Stored as FEATS_DIR/cmvn.json; later stages apply them on the fly.
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
+import { readJsonFile } from '../store/json-file.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { UttFeats } from '../store/feats-archive.js';
+import { compareCLocale } from '../data/c-locale.js';
 
 export type CmvnPer = 'utterance' | 'speaker';
 
@@ -54,7 +55,7 @@ export function computeCmvnStats(utts: Iterable<UttFeats>, per: CmvnPer): CmvnSt
     a.count += u.numFrames;
   }
   const stats: Record<string, CmvnAccumulator> = {};
-  for (const key of [...acc.keys()].sort()) {
+  for (const key of [...acc.keys()].sort(compareCLocale)) {
     const a = acc.get(key)!;
     stats[key] = { count: a.count, sum: Array.from(a.sum), sumSq: Array.from(a.sumSq) };
   }
@@ -69,18 +70,7 @@ export async function writeCmvn(featsDir: string, cmvn: CmvnStats): Promise<void
 /** Read and check FEATS_DIR/cmvn.json. */
 export async function readCmvn(featsDir: string): Promise<CmvnStats> {
   const file = path.join(featsDir, CMVN_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new InputError(`${file} not found; run \`asr-distill compute-cmvn ${featsDir}\` first`);
-  }
-  let cmvn: CmvnStats;
-  try {
-    cmvn = JSON.parse(text) as CmvnStats;
-  } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message}); re-run asr-distill compute-cmvn`);
-  }
+  const cmvn = await readJsonFile<CmvnStats>(file, { missing: `${file} not found; run \`asr-distill compute-cmvn ${featsDir}\` first`, invalidHint: 're-run asr-distill compute-cmvn' });
   if ((cmvn.per !== 'utterance' && cmvn.per !== 'speaker') || typeof cmvn.dim !== 'number' || typeof cmvn.stats !== 'object' || cmvn.stats === null) {
     throw new InputError(`${file}: expected { per: "utterance"|"speaker", dim, stats }; re-run asr-distill compute-cmvn`);
   }

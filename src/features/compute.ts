@@ -1,4 +1,5 @@
 // One entry point for every feature type: what the batch extractor and decoding call on a signal.
+import { InputError } from '../errors.js';
 import type { FeatureConfig } from './config.js';
 import { FbankComputer, type FeatureMatrix } from './fbank.js';
 import { computeMeydaMelBands } from './meyda.js';
@@ -20,6 +21,12 @@ export interface FeatureComputer {
  */
 export function makeFeatureComputer(config: FeatureConfig, what = 'feature config'): FeatureComputer {
   if (config.type === 'meyda') return { config, compute: (signal) => computeMeydaMelBands(signal, config) };
+  if (config.type === 'kaldi') {
+    throw new InputError(
+      `${what}: the features were computed by Kaldi (imported with import-feats${config.options ? '' : ', options unknown'}), so asr-distill cannot compute them from audio; ` +
+        'import the features of these utterances too and decode with --feats FEATS_DIR, or import with --fbank-conf if they are Kaldi fbank features',
+    );
+  }
   const fbank = new FbankComputer(config, what);
   return { config, compute: (signal, uttId) => fbank.compute(signal, { ditherStream: uttId }) };
 }

@@ -78,7 +78,22 @@ export interface MeydaConfig {
   windowingFunction: MeydaWindow;
 }
 
-export type FeatureConfig = FbankConfig | MeydaConfig;
+/**
+ * Features computed by Kaldi and brought in with `import-feats` whose extraction is not one of
+ * ours: Kaldi's options as its config file gave them (`--num-ceps=13`, sorted), or null when they
+ * are not known. Such features can be trained on and decoded from a FEATS_DIR, but asr-distill
+ * cannot recompute them from audio.
+ */
+export interface KaldiFeatureConfig {
+  type: 'kaldi';
+  options: string[] | null;
+  /** --sample-frequency (Kaldi's default 16000 when the options do not say). */
+  sampleRate: number;
+  /** --frame-shift in ms (Kaldi's default 10 when the options do not say). */
+  frameShiftMs: number;
+}
+
+export type FeatureConfig = FbankConfig | MeydaConfig | KaldiFeatureConfig;
 
 type Check = (v: unknown) => string | undefined;
 const num = (pred: (x: number) => boolean, want: string): Check => (v) =>
@@ -222,6 +237,7 @@ export async function loadFeatureConfig(file: string): Promise<FeatureConfig> {
 /** Number of values per frame the configuration produces. */
 export function featureDim(config: FeatureConfig): number {
   if (config.type === 'meyda') return config.numMelBands;
+  if (config.type === 'kaldi') throw new Error('featureDim: Kaldi-imported features have the dimension their archive has (feats.json "dim")');
   return config.numMelBins + (config.useEnergy ? 1 : 0);
 }
 

@@ -1,4 +1,5 @@
-// The job run by each worker of `asr-distill features`: one shard of utterances -> one Arrow file.
+// The job run by each worker of `asr-distill features`: one or more shards of utterances, each to
+// its own Arrow file (shards are bounded in size, so a job may write several: docs/features.md).
 import { InputError, isInputError } from '../errors.js';
 import { loadUtteranceAudio } from '../data/audio.js';
 import type { Utterance } from '../data/data-dir.js';
@@ -16,6 +17,11 @@ export interface ShardJobInput {
   allowResample?: boolean;
   /** Record bad utterances and carry on instead of failing the job. */
   skipBad?: boolean;
+}
+
+/** A job of several shards (extractShards): each written in turn, results in the same order. */
+export interface ShardsJobInput extends Omit<ShardJobInput, 'utterances' | 'shardFile'> {
+  shards: { utterances: Utterance[]; shardFile: string }[];
 }
 
 /** One progress message per utterance (successful or skipped). */
@@ -77,4 +83,12 @@ export async function extractShard(input: ShardJobInput, ctx: JobContext): Promi
   }
   await writeFeatsShard(input.shardFile, records);
   return { shardFile: input.shardFile, numUtts: records.length, numFrames, audioSec, bad, busySec: (performance.now() - t0) / 1000 };
+}
+
+/** Extract the shards of one job one after another (one shard's features in memory at a time). */
+export async function extractShards(input: ShardsJobInput, ctx: JobContext): Promise<ShardJobResult[]> {
+  const { shards, ...common } = input;
+  const out: ShardJobResult[] = [];
+  for (const s of shards) out.push(await extractShard({ ...common, ...s }, ctx));
+  return out;
 }

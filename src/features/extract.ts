@@ -1,26 +1,38 @@
-// Batch feature extraction (asr-distill features): a data directory -> FEATS_DIR with one Arrow
-// shard per job (like Kaldi's make_fbank.sh writing raw_fbank_feats.JOB.ark with run.pl), then
-// feats.json. Shards are written atomically and feats.json last, so a killed run never leaves a
+// Batch feature extraction (asr-distill features): a data directory -> FEATS_DIR with Arrow shards
+// of bounded size, one or more per job (like Kaldi's make_fbank.sh writing raw_fbank_feats.JOB.ark
+// with run.pl, but a shard never grows with the corpus), then feats.json. Shards are written atomically and feats.json last, so a killed run never leaves a
 // directory that later stages would take for finished.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { readDataDir, type DataDir, type Utterance } from '../data/data-dir.js';
+import { splitIntoShards } from '../data/balanced-split.js';
 import { createJobRunner, defaultJobs, type JobSpec, type RunnerBackend } from '../jobs/runner.js';
 import { siblingModuleUrl } from '../jobs/module-url.js';
 import { createProgress } from '../jobs/progress.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { FEATS_INFO_FILE, shardFileName, writeFeatsInfo, type FeatsDirInfo } from '../store/feats-archive.js';
+import { configHash } from '../store/checksum.js';
 import { featureDim, frameShiftMsOf, type FeatureConfig } from './config.js';
 import { CMVN_FILE } from './cmvn.js';
-import type { BadUtterance, ShardJobInput, ShardJobResult, ShardProgress } from './extract-worker.js';
+import type { BadUtterance, ShardJobResult, ShardProgress, ShardsJobInput } from './extract-worker.js';
 
 export const BAD_UTTS_FILE = 'bad_utts';
 
+/**
+ * Default bound on a shard's frames: 500k frames = 1.4 h at a 10 ms shift, 80 MB at 40 dims
+ * (160 MB at 80), far below the 2 GiB that one `readFile` or one int32-offset Arrow list can hold,
+ * and small enough that streamed training (nnet/frame-stream.ts) keeps a window of a few shards in
+ * memory and reshuffles their order every epoch.
+ */
+export const DEFAULT_SHARD_FRAMES = 500_000;
+
 export interface ExtractOptions {
   config: FeatureConfig;
-  /** Parallel jobs (and shards); default every core. */
+  /** Parallel jobs; default every core. */
   jobs?: number;
+  /** Upper bound on one shard's (estimated) frames; default DEFAULT_SHARD_FRAMES. More shards than jobs when needed. */
+  shardFrames?: number;
   /** Job runner backend (default `local`: worker threads). */
   backend?: RunnerBackend;
   channel?: number;
@@ -39,35 +51,6 @@ export interface ExtractSummary {
   realTimeFactor: number;
   jobs: number;
   bad: BadUtterance[];
-}
-
-/**
- * Split `items` into at most `n` contiguous, non-empty runs of nearly equal total `weight` (by
- * default equal counts), keeping order: shards of a sorted utterance list stay sorted, so reading
- * them back in order is sorted too.
- */
-export function splitIntoShards<T>(items: T[], n: number, weight: (item: T, index: number) => number = () => 1): T[][] {
-  const count = Math.max(1, Math.min(n, items.length));
-  if (items.length === 0) return [[]];
-  const weights = items.map(weight);
-  const total = weights.reduce((s, w) => s + w, 0);
-  const out: T[][] = [];
-  let start = 0;
-  let acc = 0;
-  for (let j = 1; j < count; j++) {
-    const target = (total * j) / count;
-    let end = start + 1; // every shard gets at least one item
-    acc += weights[start];
-    // Leave at least one item for each remaining shard; stop at the item closest to the target.
-    while (end < items.length - (count - j) && acc + weights[end] / 2 < target) {
-      acc += weights[end];
-      end++;
-    }
-    out.push(items.slice(start, end));
-    start = end;
-  }
-  out.push(items.slice(start));
-  return out;
 }
 
 /**
@@ -90,12 +73,33 @@ async function utteranceWorkSec(utts: Utterance[]): Promise<number[]> {
   return sec.map((x) => (Number.isFinite(x) && x > 0 ? x : fallback));
 }
 
-/** Remove what a previous run left that the new one would contradict (feats.json first). */
-async function clearPreviousRun(featsDir: string): Promise<void> {
+/**
+ * The shards of a run: `jobs` contiguous runs balanced by audio length (one per job, as before
+ * shards were bounded), or more when the estimated frames (audio seconds / frame shift) would put
+ * over `shardFrames` in one. The estimate is what the sizes are planned from; a shard a little
+ * over it is harmless since readers stream record batches (no size ceiling).
+ */
+export function planShards(utts: Utterance[], workSec: number[], jobs: number, frameShiftMs: number, shardFrames: number): { utterances: Utterance[]; work: number }[] {
+  if (!(Number.isInteger(shardFrames) && shardFrames > 0)) throw new InputError(`--shard-frames ${shardFrames}: expected a positive whole number of frames (e.g. 500000)`);
+  const estFrames = workSec.reduce((s, x) => s + x, 0) * (1000 / frameShiftMs);
+  const count = Math.max(jobs, Math.ceil(estFrames / shardFrames));
+  const index = new Map(utts.map((u, i) => [u, i]));
+  return splitIntoShards<Utterance>(utts, count, (_u, i) => workSec[i]).map((group) => ({
+    utterances: group,
+    work: group.reduce((s, u) => s + workSec[index.get(u)!], 0),
+  }));
+}
+
+/**
+ * Remove what a previous run left that the new one would contradict (feats.json first). Shards
+ * 1..numShards stay: this run's jobs replace them, or (Slurm backend, rerun) find them finished.
+ */
+async function clearPreviousRun(featsDir: string, numShards: number): Promise<void> {
   await fs.mkdir(featsDir, { recursive: true });
   await fs.rm(path.join(featsDir, FEATS_INFO_FILE), { force: true });
   for (const f of await fs.readdir(featsDir)) {
-    if (/^feats\.\d+\.arrow$/.test(f) || f.startsWith('.tmp-') || f === CMVN_FILE || f === BAD_UTTS_FILE) {
+    const shard = /^feats\.(\d+)\.arrow$/.exec(f);
+    if ((shard && Number(shard[1]) > numShards) || f.startsWith('.tmp-') || f === CMVN_FILE || f === BAD_UTTS_FILE) {
       await fs.rm(path.join(featsDir, f), { force: true });
     }
   }
@@ -113,30 +117,33 @@ export async function extractFeatures(data: string | DataDir, featsDir: string, 
   if (dataDir.utterances.length === 0) throw new InputError(`data dir ${dataDir.dir}: no utterances`);
   const jobs = Math.max(1, opts.jobs ?? defaultJobs());
   const work = await utteranceWorkSec(dataDir.utterances);
-  const shards = splitIntoShards<Utterance>(dataDir.utterances, jobs, (_u, i) => work[i]);
-  await clearPreviousRun(featsDir);
+  const shards = planShards(dataDir.utterances, work, jobs, frameShiftMsOf(opts.config), opts.shardFrames ?? DEFAULT_SHARD_FRAMES);
+  await clearPreviousRun(featsDir, shards.length);
   const absDir = path.resolve(featsDir);
-  const specs: JobSpec<ShardJobInput>[] = shards.map((utterances, i) => ({
+  // Contiguous runs of shards per job, balanced by audio length: shard numbers stay in utterance order.
+  const shardWork = shards.map((s) => s.work);
+  const jobShards = splitIntoShards(shards.map((s, i) => ({ ...s, file: path.join(absDir, shardFileName(i + 1)) })), jobs, (_s, i) => shardWork[i]);
+  const specs: JobSpec<ShardsJobInput>[] = jobShards.map((group) => ({
     module: siblingModuleUrl(import.meta.url, 'extract-worker'),
-    fn: 'extractShard',
+    fn: 'extractShards',
     input: {
-      utterances,
+      shards: group.map((s) => ({ utterances: s.utterances, shardFile: s.file })),
       config: opts.config,
-      shardFile: path.join(absDir, shardFileName(i + 1)),
       channel: opts.channel,
       allowResample: opts.allowResample,
       skipBad: opts.skipBad,
     },
+    outputs: group.map((s) => s.file),
   }));
 
   const total = dataDir.utterances.length;
   const progress = createProgress({ label: 'features', total, unit: 'utts', quiet: opts.quiet });
   let done = 0;
   let audioSec = 0;
-  const runner = createJobRunner({ jobs: shards.length, backend: opts.backend });
+  const runner = createJobRunner({ jobs: specs.length, backend: opts.backend });
   let results: ShardJobResult[];
   try {
-    results = await runner.run<ShardJobInput, ShardJobResult>(specs, {
+    results = (await runner.run<ShardsJobInput, ShardJobResult[]>(specs, {
       onMessage: (_job, msg) => {
         const m = msg as ShardProgress;
         done += m.utts;
@@ -144,7 +151,7 @@ export async function extractFeatures(data: string | DataDir, featsDir: string, 
         const wall = (performance.now() - t0) / 1000;
         progress.update(done, { hours: (audioSec / 3600).toFixed(3), 'x RT': (audioSec / Math.max(wall, 1e-9)).toFixed(1) });
       },
-    });
+    })).flat();
   } catch (e) {
     progress.stop();
     throw e;
@@ -157,6 +164,7 @@ export async function extractFeatures(data: string | DataDir, featsDir: string, 
   }
   const info: FeatsDirInfo = {
     config: opts.config,
+    configHash: configHash(opts.config),
     dim: featureDim(opts.config),
     numUtts: results.reduce((s, r) => s + r.numUtts, 0),
     numFrames: results.reduce((s, r) => s + r.numFrames, 0),
@@ -169,7 +177,7 @@ export async function extractFeatures(data: string | DataDir, featsDir: string, 
   await writeFeatsInfo(featsDir, info);
   const wallSec = (performance.now() - t0) / 1000;
   const totalAudio = results.reduce((s, r) => s + r.audioSec, 0);
-  const summary: ExtractSummary = { featsDir, info, audioSec: totalAudio, wallSec, realTimeFactor: totalAudio / wallSec, jobs: shards.length, bad };
+  const summary: ExtractSummary = { featsDir, info, audioSec: totalAudio, wallSec, realTimeFactor: totalAudio / wallSec, jobs: specs.length, bad };
   progress.stop();
   return summary;
 }

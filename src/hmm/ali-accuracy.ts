@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import { InputError } from '../errors.js';
 import { phoneSegments, readAlignments, type PhoneSegment } from './ali-archive.js';
+import { compareCLocale } from '../data/c-locale.js';
 
 /** One CTM line: `uttid channel start duration label`. */
 export interface CtmSegment {
@@ -180,7 +181,7 @@ export function accuracyReport(acc: AccuracyCounts, noReference: number, notAlig
   const types = acc.byType
     ? [...acc.byType.entries()]
         .map(([type, c]) => ({ type, total: c.total, matched: c.matched, within: c.within, medianErrorMs: median(c.errorsMs) }))
-        .sort((a, b) => b.total - b.within - (a.total - a.within) || (a.type < b.type ? -1 : 1))
+        .sort((a, b) => b.total - b.within - (a.total - a.within) || compareCLocale(a.type, b.type))
     : undefined;
   return {
     ...(types ? { boundaryTypes: types } : {}),

@@ -6,9 +6,13 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Field, Int32, List, Table, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { InputError } from '../errors.js';
-import { readLangDir, type LangDir } from '../lang/lang-dir.js';
-import { produceAtomic, writeFileAtomic } from '../store/atomic.js';
+import { readJsonFile } from '../store/json-file.js';
+import { copyLangDir, readLangDir, type LangDir } from '../lang/lang-dir.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { formatKaldiTextInt32Vector } from '../store/kaldi-archive.js';
+import { readArrowBatches } from '../store/arrow-batches.js';
 import { readTransitionModel, writeTransitionModel, TRANSITION_MODEL_FILE, type TransitionModel } from './transition-model.js';
+import { compareCLocale } from '../data/c-locale.js';
 
 /** One utterance's frame labels (the DNN targets). */
 export interface UttAlignment {
@@ -74,19 +78,39 @@ function int32ListRows(col: Vector, file: string, name: string): Int32Array[] {
   return out;
 }
 
-/** Serialise alignments as an Arrow IPC file (pure; rows in the given order). */
-export function encodeAlignments(alis: UttAlignment[]): Uint8Array {
+/**
+ * Frames per Arrow record batch of ali.arrow: 4M frames = 32 MB of pdf and phone ids, far below
+ * the 2^31 values an int32-offset list holds, and what a streaming reader holds at a time. An
+ * alignment of up to 4M frames (11 h at 10 ms) is one batch, byte for byte as before batching.
+ */
+export const ALI_BATCH_FRAMES = 4_000_000;
+
+/** Serialise alignments as an Arrow IPC file (pure; rows in the given order, a record batch per `batchFrames` frames). */
+export function encodeAlignments(alis: UttAlignment[], batchFrames = ALI_BATCH_FRAMES): Uint8Array {
   for (const a of alis) {
     if (a.pdfIds.length !== a.phoneIds.length) {
       throw new Error(`alignment of ${a.uttId}: ${a.pdfIds.length} pdf ids but ${a.phoneIds.length} phone ids`);
     }
   }
-  const table = new Table({
-    utt_id: vectorFromArray(alis.map((a) => a.uttId), new Utf8()),
-    pdf_ids: int32ListVector(alis.map((a) => a.pdfIds)),
-    phone_ids: int32ListVector(alis.map((a) => a.phoneIds)),
-  });
-  return tableToIPC(table, 'file');
+  const groups: UttAlignment[][] = [[]];
+  let frames = 0;
+  for (const a of alis) {
+    if (frames > 0 && frames + a.pdfIds.length > batchFrames) {
+      groups.push([]);
+      frames = 0;
+    }
+    groups[groups.length - 1].push(a);
+    frames += a.pdfIds.length;
+  }
+  const tables = groups.map(
+    (g) =>
+      new Table({
+        utt_id: vectorFromArray(g.map((a) => a.uttId), new Utf8()),
+        pdf_ids: int32ListVector(g.map((a) => a.pdfIds)),
+        phone_ids: int32ListVector(g.map((a) => a.phoneIds)),
+      }),
+  );
+  return tableToIPC(tables.length === 1 ? tables[0] : new Table(tables.flatMap((t) => t.batches)), 'file');
 }
 
 /** Parse an Arrow IPC file written by `encodeAlignments`; `file` names it in errors. */
@@ -98,6 +122,11 @@ export function decodeAlignments(bytes: Uint8Array, file: string): UttAlignment[
     throw new InputError(`${file}: not an Arrow IPC file (${(e as Error).message})`);
   }
   if (table.schema.fields.length === 0) throw new InputError(`${file}: not an Arrow IPC file (no columns); re-create it with 'asr-distill align'`);
+  return decodeAliColumns(table, file);
+}
+
+/** The alignments of one table or record batch of ali.arrow. */
+function decodeAliColumns(table: { getChild(name: string): Vector | null; schema: { fields: { name: string }[] } }, file: string): UttAlignment[] {
   const utt = table.getChild('utt_id');
   const pdf = table.getChild('pdf_ids');
   const phone = table.getChild('phone_ids');
@@ -143,9 +172,9 @@ export function formatCtm(uttId: string, segs: PhoneSegment[], phones: string[],
   return segs.map((g) => `${uttId} 1 ${(g.startFrame * s).toFixed(digits)} ${(g.numFrames * s).toFixed(digits)} ${phones[g.phoneId] ?? g.phoneId}\n`).join('');
 }
 
-/** Kaldi `ali-to-pdf ... ark,t:-` text: `uttid p1 p2 ...`. */
+/** Kaldi `ali-to-pdf ... ark,t:-` text, byte for byte: `uttid p1 p2 ... \n`. */
 export function formatPdfText(ali: UttAlignment): string {
-  return `${ali.uttId} ${Array.from(ali.pdfIds).join(' ')}\n`;
+  return formatKaldiTextInt32Vector(ali.uttId, ali.pdfIds);
 }
 
 /**
@@ -154,7 +183,7 @@ export function formatPdfText(ali: UttAlignment): string {
  * recomputed from `alis`. Utterances are stored in C-locale order of their ids.
  */
 export async function writeAlignments(dir: string, alis: UttAlignment[], info: AliInfo, transitionModel: TransitionModel, langDir: LangDir): Promise<void> {
-  const sorted = [...alis].sort((a, b) => (a.uttId < b.uttId ? -1 : a.uttId > b.uttId ? 1 : 0));
+  const sorted = [...alis].sort((a, b) => compareCLocale(a.uttId, b.uttId));
   for (const a of sorted) {
     for (let t = 0; t < a.pdfIds.length; t++) {
       if (a.pdfIds[t] < 0 || a.pdfIds[t] >= info.numPdfs) throw new Error(`alignment of ${a.uttId} frame ${t}: pdf id ${a.pdfIds[t]} outside [0, ${info.numPdfs})`);
@@ -165,29 +194,25 @@ export async function writeAlignments(dir: string, alis: UttAlignment[], info: A
   await fs.mkdir(dir, { recursive: true });
   await writeFileAtomic(path.join(dir, ALI_ARROW_FILE), encodeAlignments(sorted));
   await writeTransitionModel(path.join(dir, TRANSITION_MODEL_FILE), transitionModel);
-  if (path.resolve(langDir.dir) !== path.resolve(dir, 'lang')) {
-    await produceAtomic(path.join(dir, 'lang'), (tmp) => fs.cp(langDir.dir, tmp, { recursive: true }));
-  }
+  await copyLangDir(langDir.dir, dir);
   await writeFileAtomic(path.join(dir, ALI_FAILED_FILE), full.failed.map((f) => `${f.uttId} ${f.reason}\n`).join(''));
   // ali.json last: its presence marks a complete directory.
   await writeFileAtomic(path.join(dir, ALI_JSON_FILE), JSON.stringify(full, null, 1) + '\n');
 }
 
+/**
+ * The alignments of an ali.arrow file, record batch by record batch (read through a file handle:
+ * no 2 GiB ceiling, one batch in memory at a time). `dir` names the directory in errors.
+ */
+export async function* streamAlignments(file: string, dir = path.dirname(file)): AsyncGenerator<UttAlignment> {
+  const hint = `the alignment directory ${dir} is incomplete or damaged (re-run 'asr-distill align')`;
+  for await (const batch of readArrowBatches(file, 'alignment archive', hint)) yield* decodeAliColumns(batch, file);
+}
+
 /** Read ALI_DIR/ali.json only. */
 export async function readAliInfo(dir: string): Promise<AliInfo> {
   const file = path.join(dir, ALI_JSON_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new InputError(`${file}: not found; is ${dir} an alignment directory made by 'asr-distill align' or 'asr-distill import-ali'?`);
-  }
-  let info: AliInfo;
-  try {
-    info = JSON.parse(text) as AliInfo;
-  } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const info = await readJsonFile<AliInfo>(file, { missing: `${file}: not found; is ${dir} an alignment directory made by 'asr-distill align' or 'asr-distill import-ali'?` });
   if (!Number.isInteger(info.numPdfs) || !(info.frameShiftMs > 0)) throw new InputError(`${file}: numPdfs and frameShiftMs are required`);
   info.failed ??= [];
   return info;
@@ -204,17 +229,11 @@ export async function readAlignments(dir: string): Promise<{ info: AliInfo; alis
   const transitionModel = await readTransitionModel(path.join(dir, TRANSITION_MODEL_FILE));
   const lang = await readLangDir(path.join(dir, 'lang'));
   const file = path.join(dir, ALI_ARROW_FILE);
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(file);
-  } catch {
-    throw new InputError(`${file}: not found; the alignment directory ${dir} is incomplete (re-run 'asr-distill align')`);
-  }
   if (transitionModel.numPdfs !== info.numPdfs) {
     throw new InputError(`${dir}: ali.json says ${info.numPdfs} pdfs but transition-model.json has ${transitionModel.numPdfs}`);
   }
   const alis = new Map<string, UttAlignment>();
-  for (const a of decodeAlignments(bytes, file)) {
+  for await (const a of streamAlignments(file, dir)) {
     for (let t = 0; t < a.pdfIds.length; t++) {
       const st = transitionModel.pdfToState[a.pdfIds[t]];
       if (!st) throw new InputError(`${file}: utterance ${a.uttId} frame ${t}: pdf id ${a.pdfIds[t]} outside [0, ${info.numPdfs})`);

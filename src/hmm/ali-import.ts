@@ -8,8 +8,12 @@ import { InputError } from '../errors.js';
 import { readLangDir, type LangDir } from '../lang/lang-dir.js';
 import { writeAlignments, type FailedUtt, type UttAlignment } from './ali-archive.js';
 import { normalizePhone } from './ali-accuracy.js';
+import { treePdf } from './decision-tree.js';
 import { buildTransitionModel, defaultTopology } from './topology.js';
 import { readTransitionModel, TRANSITION_MODEL_FILE, type TransitionModel } from './transition-model.js';
+import { compareCLocale } from '../data/c-locale.js';
+import { decodeTextFile, printable } from '../data/text-input.js';
+import { isBinaryArchive, readInt32VectorTable } from '../store/kaldi-archive.js';
 
 /** One tier of a TextGrid: intervals (IntervalTier) with their labels. */
 export interface TextGridTier {
@@ -26,13 +30,13 @@ export function parseKaldiPdfText(text: string, file: string): Map<string, Int32
   for (let i = 0; i < lines.length; i++) {
     const f = lines[i].trim().split(/\s+/).filter((x) => x.length > 0);
     if (f.length === 0) continue;
-    if (f.length < 2) throw new InputError(`${file} line ${i + 1}: utterance ${f[0]} has no frames; expected 'uttid pdf1 pdf2 ...' (ali-to-pdf text output)`);
+    if (f.length < 2) throw new InputError(`${file} line ${i + 1}: utterance ${printable(f[0])} has no frames; expected 'uttid pdf1 pdf2 ...' (ali-to-pdf text output)`);
     const ids = new Int32Array(f.length - 1);
     for (let k = 1; k < f.length; k++) {
-      if (!/^\d+$/.test(f[k])) throw new InputError(`${file} line ${i + 1} (utt ${f[0]}): '${f[k]}' is not a pdf id; expected ali-to-pdf text output`);
+      if (!/^\d+$/.test(f[k])) throw new InputError(`${file} line ${i + 1} (utt ${printable(f[0])}): '${printable(f[k])}' is not a pdf id; expected ali-to-pdf text output`);
       ids[k - 1] = Number(f[k]);
     }
-    if (out.has(f[0])) throw new InputError(`${file} line ${i + 1}: utterance ${f[0]} appears twice`);
+    if (out.has(f[0])) throw new InputError(`${file} line ${i + 1}: utterance ${printable(f[0])} appears twice`);
     out.set(f[0], ids);
   }
   return out;
@@ -55,12 +59,12 @@ export function parseTextGrid(text: string, file: string): TextGridTier[] {
   };
   const num = (what: string): number => {
     const v = next(what);
-    if (typeof v !== 'number') throw new InputError(`${file}: expected a number for ${what}, got '${v}'; is it a Praat TextGrid?`);
+    if (typeof v !== 'number') throw new InputError(`${file}: expected a number for ${what}, got '${printable(String(v))}'; is it a Praat TextGrid?`);
     return v;
   };
   const str = (what: string): string => {
     const v = next(what);
-    if (typeof v !== 'string') throw new InputError(`${file}: expected a quoted string for ${what}, got ${v}; is it a Praat TextGrid?`);
+    if (typeof v !== 'string') throw new InputError(`${file}: expected a quoted string for ${what}, got ${printable(String(v))}; is it a Praat TextGrid?`);
     return v;
   };
   if (str('file type') !== 'ooTextFile' || str('object class') !== 'TextGrid') throw new InputError(`${file}: not a Praat TextGrid (expected 'File type = "ooTextFile"' and 'Object class = "TextGrid"')`);
@@ -83,7 +87,7 @@ export function parseTextGrid(text: string, file: string): TextGridTier[] {
         num('point time');
         str('point mark');
       }
-    } else throw new InputError(`${file}: unknown tier class '${cls}'`);
+    } else throw new InputError(`${file}: unknown tier class '${printable(cls)}'`);
   }
   return tiers;
 }
@@ -108,7 +112,7 @@ export function intervalsToAlignment(
   for (const iv of intervals) {
     const label = normalizePhone(iv.text.trim(), lang.optionalSilence);
     const ph = lang.phoneIds.get(label) ?? (label === 'SPN' || label === '<UNK>' ? lang.phoneIds.get('SPN') : undefined);
-    if (ph === undefined || !tm.phones[ph]) return { reason: `phone '${iv.text}' at ${iv.xmin}s is not in ${lang.dir}/phones.txt` };
+    if (ph === undefined || !tm.phones[ph]) return { reason: `phone '${printable(iv.text)}' at ${iv.xmin}s is not in ${lang.dir}/phones.txt` };
     labels.push(ph);
   }
   let k = 0;
@@ -119,15 +123,20 @@ export function intervalsToAlignment(
   }
   const pdfIds = new Int32Array(numFrames);
   const phoneIds = new Int32Array(numFrames);
+  let left = 0;
   for (let s = 0; s < numFrames; ) {
     let e = s;
     while (e < numFrames && segIndex[e] === segIndex[s]) e++;
     const hmm = tm.phones[labels[segIndex[s]]]!;
     const n = hmm.states.length;
+    // A triphone model's tied state depends on the neighbouring phones (0 at the edges, convert-ali.ts).
+    const right = e < numFrames ? labels[segIndex[e]] : 0;
     for (let t = s; t < e; t++) {
       phoneIds[t] = hmm.phoneId;
-      pdfIds[t] = hmm.states[Math.min(n - 1, Math.floor(((t - s) * n) / (e - s)))].pdfId;
+      const st = Math.min(n - 1, Math.floor(((t - s) * n) / (e - s)));
+      pdfIds[t] = tm.tree ? treePdf(tm.tree, left, hmm.phoneId, right, st) : hmm.states[st].pdfId;
     }
+    left = hmm.phoneId;
     s = e;
   }
   return { uttId, pdfIds, phoneIds };
@@ -176,16 +185,19 @@ export async function importAlignments(format: 'kaldi' | 'textgrid', input: stri
     return true;
   };
   if (format === 'kaldi') {
-    let text: string;
+    const expected = `the text output of 'ali-to-pdf final.mdl ark:"gunzip -c ali.*.gz|" ark,t:-'`;
+    let bytes: Buffer;
     try {
-      text = await fs.readFile(input, 'utf8');
+      bytes = await fs.readFile(input);
     } catch {
-      throw new InputError(`${input}: not found; give the text output of 'ali-to-pdf final.mdl ark:"gunzip -c ali.*.gz|" ark,t:-'`);
+      throw new InputError(`${input}: not found; give ${expected}`);
     }
-    for (const [uttId, pdfIds] of parseKaldiPdfText(text, input)) {
-      const bad = pdfIds.findIndex((p) => p >= tm.numPdfs);
+    // A binary int32-vector archive (`ali-to-pdf ... ark:pdf.ark`) or a gzipped one is read as such.
+    const pdfTable = isBinaryArchive(bytes) ? readInt32VectorTable(bytes, input) : parseKaldiPdfText(decodeTextFile(bytes, input, expected), input);
+    for (const [uttId, pdfIds] of pdfTable) {
+      const bad = pdfIds.findIndex((p) => p < 0 || p >= tm.numPdfs);
       if (bad >= 0) {
-        failed.push({ uttId, reason: `frame ${bad}: pdf id ${pdfIds[bad]} >= ${tm.numPdfs} pdfs of the transition model` });
+        failed.push({ uttId, reason: pdfIds[bad] < 0 ? `frame ${bad}: negative pdf id ${pdfIds[bad]}` : `frame ${bad}: pdf id ${pdfIds[bad]} >= ${tm.numPdfs} pdfs of the transition model` });
         continue;
       }
       if (!checkLength(uttId, pdfIds.length)) continue;
@@ -195,14 +207,14 @@ export async function importAlignments(format: 'kaldi' | 'textgrid', input: stri
     const stat = await fs.stat(input).catch(() => null);
     if (!stat) throw new InputError(`${input}: not found; give a TextGrid file or a directory of <uttid>.TextGrid files`);
     const files = stat.isDirectory()
-      ? (await fs.readdir(input)).filter((f) => /\.textgrid$/i.test(f)).sort().map((f) => path.join(input, f))
+      ? (await fs.readdir(input)).filter((f) => /\.textgrid$/i.test(f)).sort(compareCLocale).map((f) => path.join(input, f))
       : [input];
     if (files.length === 0) throw new InputError(`${input}: no .TextGrid files`);
     for (const file of files) {
       const uttId = path.basename(file).replace(/\.textgrid$/i, '');
       const tiers = parseTextGrid(await fs.readFile(file, 'utf8'), file);
       const tier = opts.tier ? tiers.find((t) => t.name === opts.tier) : tiers.find((t) => /^phones?$/i.test(t.name)) ?? tiers.find((t) => /phone/i.test(t.name));
-      if (!tier) throw new InputError(`${file}: no phone tier${opts.tier ? ` named '${opts.tier}'` : ''} (tiers: ${tiers.map((t) => t.name).join(', ')}); choose one with --tier`);
+      if (!tier) throw new InputError(`${file}: no phone tier${opts.tier ? ` named '${opts.tier}'` : ''} (tiers: ${tiers.map((t) => printable(t.name)).join(', ')}); choose one with --tier`);
       if (tier.intervals.length === 0) {
         failed.push({ uttId, reason: `${file}: the phone tier is empty` });
         continue;
@@ -215,6 +227,13 @@ export async function importAlignments(format: 'kaldi' | 'textgrid', input: stri
       if ('reason' in a) failed.push({ uttId, reason: `${file}: ${a.reason}` });
       else alis.push(a);
     }
+  }
+  if (alis.length === 0) {
+    // An empty ALI_DIR would only fail later, in train, far from the cause.
+    if (failed.length === 0) throw new InputError(`${input}: no alignments in it; expected ${format === 'kaldi' ? "'uttid pdf1 pdf2 ...' lines" : 'TextGrid phone tiers'}`);
+    const shown = failed.slice(0, 3).map((f) => `  ${printable(f.uttId)}: ${f.reason}`);
+    const more = failed.length > 3 ? `\n  ... and ${failed.length - 3} more` : '';
+    throw new InputError(`${input}: none of its ${failed.length} utterance${failed.length === 1 ? '' : 's'} could be imported, nothing written to ${aliDir}:\n${shown.join('\n')}${more}`);
   }
   await writeAlignments(aliDir, alis, { numPdfs: tm.numPdfs, frameShiftMs, numUtts: 0, numFrames: 0, failed, source: `import-ali ${format} ${path.resolve(input)}` }, tm, lang);
   return { numUtts: alis.length, failed };

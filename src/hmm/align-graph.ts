@@ -2,10 +2,16 @@
 // with all its pronunciations from the lexicon, optional silence at the start, between words and
 // at the end (Kaldi L.fst with sil_prob 0.5), expanded into the phones' HMM states. Arcs carry the
 // transition id they take, so a Viterbi path is directly a Kaldi-style transition-id alignment.
+// With a context-dependent model each phone instance is copied per left/right context (below).
 import { InputError } from '../errors.js';
 import type { LangDir } from '../lang/lang-dir.js';
+import { treeAsks, treePdf } from './decision-tree.js';
 import type { TransitionModel } from './transition-model.js';
 import type { TransitionIndex } from './transitions.js';
+import { NO_PHONE } from './triphone-stats.js';
+
+/** Context value of a copy whose phone's trees ignore that side. */
+const ANY = -1;
 
 /** An HMM-state graph in CSR form. Arc destination -1 means "end of utterance". */
 export interface AlignGraph {
@@ -82,8 +88,9 @@ function scaledArcs(arcs: { to: number; logProb: number }[], self: number, selfS
 
 /**
  * Expand phone slots into an HMM-state graph over `tm`. Each phone instance gets its own copy of
- * its phone's HMM; the exit arcs of the last state of each instance lead to every instance that
- * can follow it (through skippable slots), or to the end.
+ * its phone's HMM (one per left/right context with a context-dependent `tm`, whose pdfs the tree
+ * gives); the exit arcs of the last state of each instance lead to every instance that can follow
+ * it (through skippable slots, and into the copies for this phone as left context), or to the end.
  */
 export function buildAlignGraph(slots: PhoneSlot[], tm: TransitionModel, idx: TransitionIndex, opts: AlignGraphOptions = {}): AlignGraph {
   const selfScale = opts.selfLoopScale ?? 0.1;
@@ -124,12 +131,35 @@ export function buildAlignGraph(slots: PhoneSlot[], tm: TransitionModel, idx: Tr
     entryMemo.set(k, r);
     return r;
   };
-  const base: number[] = [];
+  const tree = tm.tree;
+  const nextOf = instPhone.map((_, i) => (instNext[i] >= 0 ? { inst: [[instNext[i], 0]] as [number, number][], finalLogProb: -Infinity } : entries(instSlot[i] + 1)));
+  const start = entries(0);
+  // Context expansion (context-dependent models): an instance gets one copy of its HMM per (left,
+  // right) phone pair that can surround it, across word boundaries and optional silences (0 = the
+  // utterance edge); a context its phone's trees never ask about collapses to ANY, so a monophone
+  // model keeps one copy per instance.
+  const lefts = instPhone.map(() => new Set<number>());
+  for (const [j] of start.inst) lefts[j].add(NO_PHONE);
+  instPhone.forEach((ph, i) => {
+    for (const [j] of nextOf[i].inst) lefts[j].add(ph);
+  });
+  const asks = (ph: number, key: 'left' | 'right') => !!tree && tm.phones[ph]!.states.some((_, si) => treeAsks(tree.roots[ph]![si], key));
+  const copies: { left: number; right: number; base: number }[][] = [];
   let numStates = 0;
-  for (const ph of instPhone) {
-    base.push(numStates);
-    numStates += tm.phones[ph]!.states.length;
-  }
+  instPhone.forEach((ph, i) => {
+    const rights = new Set(nextOf[i].inst.map(([j]) => instPhone[j]));
+    if (nextOf[i].finalLogProb > -Infinity) rights.add(NO_PHONE);
+    const list: { left: number; right: number; base: number }[] = [];
+    for (const left of asks(ph, 'left') ? [...lefts[i]] : [ANY]) {
+      for (const right of asks(ph, 'right') ? [...rights] : [ANY]) {
+        list.push({ left, right, base: numStates });
+        numStates += tm.phones[ph]!.states.length;
+      }
+    }
+    copies.push(list);
+  });
+  /** The copies of instance j that can follow phone `from`. */
+  const entryCopies = (j: number, from: number) => copies[j].filter((c) => c.left === ANY || c.left === from);
   const pdf = new Int32Array(numStates);
   const phoneId = new Int32Array(numStates);
   const arcFrom: number[] = [];
@@ -140,30 +170,42 @@ export function buildAlignGraph(slots: PhoneSlot[], tm: TransitionModel, idx: Tr
   instPhone.forEach((ph, i) => {
     const hmm = tm.phones[ph]!;
     const n = hmm.states.length;
-    const next = instNext[i] >= 0 ? { inst: [[instNext[i], 0]] as [number, number][], finalLogProb: -Infinity } : entries(instSlot[i] + 1);
-    hmm.states.forEach((s, si) => {
-      const g = base[i] + si;
-      pdf[g] = s.pdfId;
-      phoneId[g] = ph;
-      const lps = scaledArcs(s.arcs, si, selfScale, transScale);
-      s.arcs.forEach((a, ai) => {
-        const tid = idx.tidOf[ph][si][ai];
-        const add = (to: number, lp: number) => {
-          arcFrom.push(g);
-          arcTo.push(to);
-          arcLp.push(lp);
-          arcTid.push(tid);
-        };
-        if (a.to < n) add(base[i] + a.to, lps[ai]);
-        else {
-          for (const [j, lp] of next.inst) add(base[j], lps[ai] + lp);
-          if (next.finalLogProb > -Infinity) add(-1, lps[ai] + next.finalLogProb);
-        }
+    const next = nextOf[i];
+    for (const c of copies[i]) {
+      hmm.states.forEach((s, si) => {
+        const g = c.base + si;
+        pdf[g] = tree ? treePdf(tree, c.left, ph, c.right, si) : s.pdfId;
+        phoneId[g] = ph;
+        const lps = scaledArcs(s.arcs, si, selfScale, transScale);
+        s.arcs.forEach((a, ai) => {
+          const tid = idx.pdfTidBase[pdf[g]] + ai;
+          const add = (to: number, lp: number) => {
+            arcFrom.push(g);
+            arcTo.push(to);
+            arcLp.push(lp);
+            arcTid.push(tid);
+          };
+          if (a.to < n) add(c.base + a.to, lps[ai]);
+          else {
+            for (const [j, lp] of next.inst) {
+              if (c.right !== ANY && c.right !== instPhone[j]) continue;
+              for (const e of entryCopies(j, ph)) add(e.base, lps[ai] + lp);
+            }
+            if (next.finalLogProb > -Infinity && (c.right === ANY || c.right === NO_PHONE)) add(-1, lps[ai] + next.finalLogProb);
+          }
+        });
+        arcStart[g + 1] = arcFrom.length;
       });
-      arcStart[g + 1] = arcFrom.length;
-    });
+    }
   });
-  const start = entries(0);
+  const startStates: number[] = [];
+  const startLogProb: number[] = [];
+  for (const [j, lp] of start.inst) {
+    for (const e of entryCopies(j, NO_PHONE)) {
+      startStates.push(e.base);
+      startLogProb.push(lp);
+    }
+  }
   return {
     numStates,
     pdf,
@@ -173,9 +215,9 @@ export function buildAlignGraph(slots: PhoneSlot[], tm: TransitionModel, idx: Tr
     arcTo: Int32Array.from(arcTo),
     arcLogProb: Float64Array.from(arcLp),
     arcTid: Int32Array.from(arcTid),
-    startStates: Int32Array.from(start.inst.map(([i]) => base[i])),
-    startLogProb: Float64Array.from(start.inst.map(([, lp]) => lp)),
-    minFrames: shortestPathFrames(numStates, arcStart, arcTo, start.inst.map(([i]) => base[i])),
+    startStates: Int32Array.from(startStates),
+    startLogProb: Float64Array.from(startLogProb),
+    minFrames: shortestPathFrames(numStates, arcStart, arcTo, startStates),
   };
 }
 

@@ -2,6 +2,8 @@
 // utterance's transcript graph, beam-pruned Viterbi with a retry beam, written as an ALI_DIR.
 // Utterances that cannot be aligned are listed in ALI_DIR/failed with the reason.
 import * as path from 'node:path';
+import { checkFeatureMatch } from '../features/feature-match.js';
+import { readFeatsInfo } from '../store/feats-archive.js';
 import { InputError } from '../errors.js';
 import { createJobRunner } from '../jobs/runner.js';
 import { createProgress } from '../jobs/progress.js';
@@ -14,6 +16,7 @@ import { readGmmModel } from './gmm-model.js';
 import { runPass, type ViterbiPassOptions } from './shard-pass.js';
 import type { TransitionModel } from './transition-model.js';
 import { buildTransitionIndex } from './transitions.js';
+import { compareCLocale } from '../data/c-locale.js';
 
 export interface AlignOptions extends ViterbiPassOptions {
   /** Also measure the GMM's frame-level state accuracy against the alignment (scores every pdf; default true). */
@@ -22,6 +25,8 @@ export interface AlignOptions extends ViterbiPassOptions {
   refine?: BoundaryRefineOptions;
   quiet?: boolean;
   log?: (line: string) => void;
+  /** Align features made with another configuration than the model's (a warning instead of an error; feature-match.ts). */
+  allowFeatureMismatch?: boolean;
 }
 
 export interface AlignSummary {
@@ -70,6 +75,11 @@ export async function alignData(dataDir: string, featsDir: string, langDir: stri
   const model = await readGmmModel(modelDir);
   const lang = await readLangDir(langDir);
   checkSamePhones(lang, model.lang, modelDir);
+  checkFeatureMatch(
+    { role: 'model', source: modelDir, config: model.info.feats },
+    { role: 'features', source: featsDir, config: (await readFeatsInfo(featsDir)).config },
+    { allowMismatch: opts.allowFeatureMismatch },
+  );
   const { corpus, featsInfo } = await loadGmmCorpus(dataDir, featsDir, lang, model.info.featureTransform, {
     silProb: opts.graph?.silProb,
     note: opts.log,
@@ -98,7 +108,7 @@ export async function alignData(dataDir: string, featsDir: string, langDir: stri
     progress.stop();
     await runner.close();
   }
-  const failed = [...corpus.failed, ...r.failed].sort((a, b) => (a.uttId < b.uttId ? -1 : a.uttId > b.uttId ? 1 : 0));
+  const failed = [...corpus.failed, ...r.failed].sort((a, b) => compareCLocale(a.uttId, b.uttId));
   let alis = alignmentsFromTids(corpus, tids, model.transitionModel, new Set(r.failed.map((f) => f.uttId)));
   const refine = opts.refine ?? DEFAULT_BOUNDARY_REFINE;
   if (refine.windowFrames > 0) {

@@ -12,6 +12,7 @@ import type { UttAlignment } from './ali-archive.js';
 import { phoneSegments } from './ali-archive.js';
 import type { TransitionModel } from './transition-model.js';
 import type { TransitionIndex } from './transitions.js';
+import { convertAlignment } from './convert-ali.js';
 
 export interface BoundaryRefineOptions {
   /** Largest move of a boundary, in frames either way (0 = no refinement). */
@@ -121,17 +122,5 @@ export function refineTransitionIds(
   }
   const r = refineBoundaries(ali, tm, feats, dim, dimWeights, opts);
   if (r.pdfIds.every((p, t) => p === ali.pdfIds[t])) return tids;
-  const out = new Int32Array(n);
-  for (const sg of phoneSegments(r, tm)) {
-    const hmm = tm.phones[sg.phoneId]!;
-    const end = sg.startFrame + sg.numFrames;
-    for (let t = sg.startFrame; t < end; t++) {
-      const s = tm.pdfToState[r.pdfIds[t]][1];
-      const to = t + 1 < end ? tm.pdfToState[r.pdfIds[t + 1]][1] : hmm.states.length;
-      const ai = hmm.states[s].arcs.findIndex((a) => a.to === to);
-      if (ai < 0) return tids;
-      out[t] = idx.tidOf[sg.phoneId][s][ai];
-    }
-  }
-  return out;
+  return convertAlignment(r, tm, tm, idx) ?? tids;
 }

@@ -26,6 +26,8 @@ export function flatStartPhones(slots: PhoneSlot[]): number[] {
 export function equalAlignment(phones: number[], tm: TransitionModel, idx: TransitionIndex, numFrames: number): Int32Array | null {
   // (phone, state, self-loop tid, forward tid) for every state on the path.
   const path: { selfTid: number; nextTid: number }[] = [];
+  // A flat start has no context to choose a tied state with; context-dependent models start from an alignment (train-tri).
+  if (tm.tree) throw new Error('equal alignment needs a monophone model');
   for (const ph of phones) {
     const hmm = tm.phones[ph];
     if (!hmm) throw new Error(`equal alignment: phone id ${ph} has no HMM`);

@@ -4,11 +4,13 @@
 // directory it was trained with).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { configHash } from '../store/checksum.js';
 import { InputError } from '../errors.js';
+import { readJsonFile } from '../store/json-file.js';
 import type { CmvnStats } from '../features/cmvn.js';
 import type { FeatureConfig } from '../features/config.js';
-import { readLangDir, type LangDir } from '../lang/lang-dir.js';
-import { produceAtomic, writeFileAtomic } from '../store/atomic.js';
+import { copyLangDir, readLangDir, type LangDir } from '../lang/lang-dir.js';
+import { writeFileAtomic } from '../store/atomic.js';
 import type { UttFeats } from '../store/feats-archive.js';
 import { allPdfLogLikelihoods, makeScorer, type GmmScorer, type GmmSet } from './gmm.js';
 import { gmmFeatures, gmmFeatureDim, type GmmFeatureTransform } from './gmm-feats.js';
@@ -20,6 +22,8 @@ export interface GmmModelInfo {
   featureTransform: GmmFeatureTransform;
   /** The config of the stored features the transform reads (FEATS_DIR/feats.json `config`). */
   feats: FeatureConfig;
+  /** configHash of `feats` (written by writeGmmModel; absent in older models, whose `feats` is compared instead). */
+  featsHash?: string;
   /** Dimension of the stored features, and of the GMM features. */
   inputDim: number;
   dim: number;
@@ -101,24 +105,14 @@ export async function writeGmmModel(dir: string, info: GmmModelInfo, gmm: GmmSet
   await fs.mkdir(dir, { recursive: true });
   await writeFileAtomic(path.join(dir, GMM_JSON_FILE), JSON.stringify(gmmToJson(gmm)) + '\n');
   await writeTransitionModel(path.join(dir, TRANSITION_MODEL_FILE), tm);
-  if (path.resolve(lang.dir) !== path.resolve(dir, 'lang')) await produceAtomic(path.join(dir, 'lang'), (tmp) => fs.cp(lang.dir, tmp, { recursive: true }));
+  await copyLangDir(lang.dir, dir);
   // Like Kaldi's exp/mono/phones.txt: the phone ids the pdfs and alignments refer to, at a glance.
   await writeFileAtomic(path.join(dir, 'phones.txt'), lang.phones.map((p, i) => `${p} ${i}\n`).join(''));
-  await writeFileAtomic(path.join(dir, MODEL_JSON_FILE), JSON.stringify(info, null, 1) + '\n');
+  await writeFileAtomic(path.join(dir, MODEL_JSON_FILE), JSON.stringify({ ...info, featsHash: configHash(info.feats) }, null, 1) + '\n');
 }
 
-async function readJson<T>(file: string, hint: string): Promise<T> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new InputError(`${file}: not found; ${hint}`);
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+function readJson<T>(file: string, hint: string): Promise<T> {
+  return readJsonFile<T>(file, { missing: `${file}: not found; ${hint}` });
 }
 
 /** Wrap a GmmSet and its metadata as a GmmModel (no I/O). */

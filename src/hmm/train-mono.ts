@@ -6,10 +6,10 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { makeRng } from '../data/random.js';
 import { InputError } from '../errors.js';
-import { readFeatsInfo } from '../store/feats-archive.js';
+import { readFeatsInfo, type FeatsDirInfo } from '../store/feats-archive.js';
 import { createJobRunner, type JobRunner } from '../jobs/runner.js';
 import { createProgress } from '../jobs/progress.js';
-import { readLangDir } from '../lang/lang-dir.js';
+import { readLangDir, type LangDir } from '../lang/lang-dir.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { FailedUtt } from './ali-archive.js';
 import { estimateGmms, initGmmSet, mixUp, numComponents, pdfOccupancy, type GmmSet } from './gmm.js';
@@ -43,6 +43,13 @@ export interface TrainMonoOptions extends ViterbiPassOptions {
   seed?: number;
   /** Print nothing (tests); otherwise progress on stderr. */
   quiet?: boolean;
+  /**
+   * Start from these GMMs and this alignment (transition ids over the corpus; `usable`: the
+   * utterances it covers) instead of a flat start: iteration 0 accumulates on it (train-tri).
+   */
+  init?: { gmm: GmmSet; tids: Int32Array; usable: number[] };
+  /** Progress label (default `train-mono`). */
+  label?: string;
   /** Called with each log line (iteration summaries, notes). */
   log?: (line: string) => void;
 }
@@ -104,7 +111,7 @@ export async function trainMonoCore(corpus: GmmCorpus, tm0: TransitionModel, run
   const rng = makeRng(opts.seed ?? 1, 'mixup');
   const { mean, variance } = globalMeanVar(corpus.feats, corpus.totalFrames, corpus.dim);
   const varFloor = variance.map((v) => v * (opts.varFloorFactor ?? 0.01));
-  let gmm = initGmmSet(tm0.numPdfs, mean, variance);
+  let gmm = opts.init?.gmm ?? initGmmSet(tm0.numPdfs, mean, variance);
   let tm = tm0;
   const idx = buildTransitionIndex(tm);
   // Kaldi: numgauss starts at the number of pdfs and grows linearly over max_iter_inc = 30 of 40 iterations.
@@ -112,17 +119,18 @@ export async function trainMonoCore(corpus: GmmCorpus, tm0: TransitionModel, run
   let numGauss = tm.numPdfs;
   const incGauss = Math.max(0, Math.floor((totalGauss - numGauss) / maxIterInc));
   const tids = new Int32Array(new SharedArrayBuffer(Math.max(1, corpus.totalFrames) * 4));
+  if (opts.init) tids.set(opts.init.tids.subarray(0, corpus.totalFrames));
   const all = corpus.uttIds.map((_, i) => i);
-  let usable = all;
+  let usable = opts.init?.usable ?? all;
   let lastFailed: FailedUtt[] = [];
   const iterations: IterationStats[] = [];
   const rt = opts.refineInTraining;
   const refine = rt && rt.windowFrames > 0 ? { ...rt, dimWeights: rt.dimWeights ?? new Array<number>(corpus.dim).fill(1) } : undefined;
   for (let x = 0; x < iters; x++) {
     const t0 = performance.now();
-    const mode = x === 0 ? 'equal' : realign.has(x) ? 'viterbi' : 'fixed';
+    const mode = x === 0 ? (opts.init ? 'fixed' : 'equal') : realign.has(x) ? 'viterbi' : 'fixed';
     const which = mode === 'fixed' ? usable : all;
-    const progress = createProgress({ label: `train-mono iter ${x}/${iters} (${mode === 'fixed' ? 'accumulate' : mode === 'equal' ? 'equal align' : 'align'})`, total: which.length, unit: 'utts', quiet: opts.quiet });
+    const progress = createProgress({ label: `${opts.label ?? 'train-mono'} iter ${x}/${iters} (${mode === 'fixed' ? 'accumulate' : mode === 'equal' ? 'equal align' : 'align'})`, total: which.length, unit: 'utts', quiet: opts.quiet });
     const r = await runPass(runner, corpus, which, gmm, tm, tids, {
       mode,
       accumulate: true,
@@ -164,6 +172,36 @@ export async function trainMonoCore(corpus: GmmCorpus, tm0: TransitionModel, run
     );
   }
   return { gmm, transitionModel: tm, iterations, failed: [...corpus.failed, ...lastFailed], tids };
+}
+
+/**
+ * Write a trained GMM-HMM: the model directory (gmm-model.ts), train.json (iterations, failed and
+ * `summary`), `failed` and log/COMMAND.log (the log `lines`). Shared by train-mono and train-tri.
+ */
+export async function writeTrainedModel(
+  modelDir: string,
+  command: string,
+  res: TrainMonoResult,
+  o: { transform: GmmFeatureTransform; featsInfo: FeatsDirInfo; lang: LangDir; dataDir: string; lines: string[]; extraTrainingSets?: string[]; summary?: Record<string, unknown> },
+): Promise<void> {
+  const info: GmmModelInfo = {
+    type: 'gmm',
+    featureTransform: o.transform,
+    feats: o.featsInfo.config,
+    inputDim: o.featsInfo.dim,
+    dim: res.gmm.dim,
+    numPdfs: res.gmm.numPdfs,
+    numGauss: numComponents(res.gmm),
+    frameShiftMs: o.featsInfo.frameShiftMs,
+    cmvn: o.transform.cmvn,
+    trainedOn: path.resolve(o.dataDir),
+    ...(o.extraTrainingSets ? { extraTrainingSets: o.extraTrainingSets } : {}),
+  };
+  await writeGmmModel(modelDir, info, res.gmm, res.transitionModel, o.lang);
+  await writeFileAtomic(path.join(modelDir, 'train.json'), JSON.stringify({ ...o.summary, iterations: res.iterations, failed: res.failed }, null, 1) + '\n');
+  await writeFileAtomic(path.join(modelDir, 'failed'), res.failed.map((f) => `${f.uttId} ${f.reason}\n`).join(''));
+  await fs.mkdir(path.join(modelDir, 'log'), { recursive: true });
+  await writeFileAtomic(path.join(modelDir, 'log', `${command}.log`), o.lines.join('\n') + '\n');
 }
 
 /**
@@ -223,23 +261,13 @@ export async function trainMono(
   } finally {
     await runner.close();
   }
-  const info: GmmModelInfo = {
-    type: 'gmm',
-    featureTransform: transform,
-    feats: featsInfo.config,
-    inputDim: featsInfo.dim,
-    dim: corpus.dim,
-    numPdfs: res.gmm.numPdfs,
-    numGauss: numComponents(res.gmm),
-    frameShiftMs: featsInfo.frameShiftMs,
-    cmvn: transform.cmvn,
-    trainedOn: path.resolve(dataDir),
+  await writeTrainedModel(modelDir, 'train-mono', res, {
+    transform,
+    featsInfo,
+    lang,
+    dataDir,
+    lines,
     ...(opts.extra?.length ? { extraTrainingSets: opts.extra.map((x) => path.resolve(x.dataDir)) } : {}),
-  };
-  await writeGmmModel(modelDir, info, res.gmm, res.transitionModel, lang);
-  await writeFileAtomic(path.join(modelDir, 'train.json'), JSON.stringify({ iterations: res.iterations, failed: res.failed }, null, 1) + '\n');
-  await writeFileAtomic(path.join(modelDir, 'failed'), res.failed.map((f) => `${f.uttId} ${f.reason}\n`).join(''));
-  await fs.mkdir(path.join(modelDir, 'log'), { recursive: true });
-  await writeFileAtomic(path.join(modelDir, 'log', 'train-mono.log'), lines.join('\n') + '\n');
+  });
   return res;
 }

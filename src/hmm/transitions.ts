@@ -1,13 +1,16 @@
-// Transition ids: one per (phone, HMM state, arc) of a transition model, so an alignment can
-// record which arc each frame left by (Kaldi transition-ids, transition-model.h), plus the ML
-// re-estimation of the arc probabilities from counts (Kaldi TransitionModel::MleUpdate).
-import type { TransitionModel } from './transition-model.js';
+// Transition ids: one per (phone, HMM state, pdf, arc) of a transition model, so an alignment can
+// record which arc each frame left by and which pdf it was in (Kaldi transition-ids over its
+// transition states (phone, state, pdf), transition-model.h; a monophone state has one pdf), plus
+// the ML re-estimation of the arc probabilities from counts (Kaldi TransitionModel::MleUpdate).
+import { statePdfs, type TransitionModel } from './transition-model.js';
 
 /** Flat tables over all transition ids (0-based here; Kaldi's start at 1). */
 export interface TransitionIndex {
   numTids: number;
-  /** tidOf[phoneId][state][arcIndex] (empty for phones without an HMM). */
+  /** tidOf[phoneId][state][arcIndex] for the state's first pdf (empty for phones without an HMM); monophone models only. */
   tidOf: number[][][];
+  /** Transition id of arc 0 of each pdf: pdf `p` leaving by arc `a` of its state is `pdfTidBase[p] + a`. */
+  pdfTidBase: Int32Array;
   tidPhone: Int32Array;
   tidState: Int32Array;
   tidArc: Int32Array;
@@ -16,30 +19,35 @@ export interface TransitionIndex {
   tidTo: Int32Array;
 }
 
-/** Number the arcs of every phone HMM in phone-id, state, arc order. */
+/** Number the arcs of every phone HMM in phone-id, state, pdf, arc order. */
 export function buildTransitionIndex(tm: TransitionModel): TransitionIndex {
   const phone: number[] = [];
   const state: number[] = [];
   const arc: number[] = [];
   const pdf: number[] = [];
   const to: number[] = [];
+  const pdfTidBase = new Int32Array(tm.numPdfs).fill(-1);
   const tidOf: number[][][] = tm.phones.map((p) =>
     p
-      ? p.states.map((s, si) =>
-          s.arcs.map((a, ai) => {
-            phone.push(p.phoneId);
-            state.push(si);
-            arc.push(ai);
-            pdf.push(s.pdfId);
-            to.push(a.to);
-            return phone.length - 1;
-          }),
-        )
+      ? p.states.map((s, si) => {
+          for (const pd of statePdfs(s)) {
+            pdfTidBase[pd] = phone.length;
+            s.arcs.forEach((a, ai) => {
+              phone.push(p.phoneId);
+              state.push(si);
+              arc.push(ai);
+              pdf.push(pd);
+              to.push(a.to);
+            });
+          }
+          return s.arcs.map((_, ai) => pdfTidBase[statePdfs(s)[0]] + ai);
+        })
       : [],
   );
   return {
     numTids: phone.length,
     tidOf,
+    pdfTidBase,
     tidPhone: Int32Array.from(phone),
     tidState: Int32Array.from(state),
     tidArc: Int32Array.from(arc),
@@ -72,15 +80,15 @@ export function estimateTransitions(tm: TransitionModel, idx: TransitionIndex, c
     return {
       ...p,
       states: p.states.map((s, si) => {
-        const tids = idx.tidOf[p.phoneId][si];
-        let total = 0;
-        for (const t of tids) total += counts[t];
+        // Counts of each arc summed over the state's pdfs (the probabilities are shared by them).
+        const arcCounts = s.arcs.map((_, ai) => statePdfs(s).reduce((n, pd) => n + counts[idx.pdfTidBase[pd] + ai], 0));
+        const total = arcCounts.reduce((x, y) => x + y, 0);
         if (total < minCount) return { ...s, arcs: s.arcs.map((a) => ({ ...a })) };
-        const probs = tids.map((t) => Math.max(counts[t] / total, floor));
+        const probs = arcCounts.map((c) => Math.max(c / total, floor));
         const z = probs.reduce((x, y) => x + y, 0);
         return { ...s, arcs: s.arcs.map((a, ai) => ({ to: a.to, logProb: Math.log(probs[ai] / z) })) };
       }),
     };
   });
-  return { phones, numPdfs: tm.numPdfs, pdfToState: tm.pdfToState.map((x) => [x[0], x[1]] as [number, number]) };
+  return { phones, numPdfs: tm.numPdfs, pdfToState: tm.pdfToState.map((x) => [x[0], x[1]] as [number, number]), ...(tm.tree ? { tree: tm.tree } : {}) };
 }

@@ -4,6 +4,9 @@ import { Piscina } from 'piscina';
 import { InputError } from '../errors.js';
 import { siblingModuleUrl } from './module-url.js';
 import runTask, { type WorkerResult } from './worker.js';
+import { SlurmRunner, type SlurmBackend } from './slurm.js';
+
+export type { SlurmBackend } from './slurm.js';
 
 /**
  * One unit of parallel work: call export `fn` of `module` (an absolute module URL, see
@@ -18,6 +21,11 @@ export interface JobSpec<I = unknown> {
   module: string;
   fn: string;
   input: I;
+  /**
+   * Files the job writes besides its return value. Backends that keep finished jobs across reruns
+   * (Slurm) redo a finished job whose outputs are gone.
+   */
+  outputs?: string[];
 }
 
 /** The context every job function receives as its second argument. */
@@ -40,12 +48,13 @@ export interface JobRunner {
   close(): Promise<void>;
 }
 
-export type RunnerBackend = 'local' | 'inline';
+/** `local` = worker threads (piscina); `inline` = in this thread, one at a time (debugging); or Slurm batch jobs. */
+export type RunnerBackend = 'local' | 'inline' | SlurmBackend;
 
 export interface RunnerOptions {
   /** Number of parallel jobs; default: the number of CPU cores. */
   jobs?: number;
-  /** `local` = worker threads (piscina); `inline` = in this thread, one at a time (debugging). */
+  /** Default `local`. */
   backend?: RunnerBackend;
   /**
    * How long an idle worker thread is kept (default 1 s). Jobs that keep state in their thread
@@ -132,5 +141,7 @@ export function defaultJobs(): number {
 /** Create the job runner. `--jobs 1` still uses a worker unless `backend: 'inline'`. */
 export function createJobRunner(options: RunnerOptions = {}): JobRunner {
   const jobs = Math.max(1, options.jobs ?? defaultJobs());
-  return options.backend === 'inline' ? new InlineRunner() : new LocalRunner(jobs, options.idleTimeoutMs);
+  const b = options.backend;
+  if (typeof b === 'object') return new SlurmRunner(jobs, b);
+  return b === 'inline' ? new InlineRunner() : new LocalRunner(jobs, options.idleTimeoutMs);
 }

@@ -1,4 +1,5 @@
 // Generic worker entry for the local job runner: load the task's module, call the named export.
+// (runJob is also the body of a Slurm job, see job-entry.ts.)
 import type { MessagePort } from 'node:worker_threads';
 
 export interface WorkerTask {
@@ -30,8 +31,13 @@ function ensureTsHooks(moduleUrl: string): Promise<unknown> | undefined {
   return tsHooks;
 }
 
-export default async function runTask(task: WorkerTask): Promise<WorkerResult> {
-  const report = (msg: unknown) => task.port?.postMessage(msg);
+/**
+ * Load the task's module and call its export `fn` with `(input, { report })`; never throws: a
+ * failure comes back as `{ ok: false, error }` (name, message, stack) for the caller to rethrow.
+ * Shared by the worker threads (reports through a MessagePort) and the Slurm job entry
+ * (job-entry.ts, reports to a file).
+ */
+export async function runJob(task: Omit<WorkerTask, 'port'>, report: (msg: unknown) => void): Promise<WorkerResult> {
   try {
     await ensureTsHooks(task.module);
     const mod = await import(task.module);
@@ -42,6 +48,12 @@ export default async function runTask(task: WorkerTask): Promise<WorkerResult> {
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     return { ok: false, error: { name: err.name, message: err.message, stack: err.stack } };
+  }
+}
+
+export default async function runTask(task: WorkerTask): Promise<WorkerResult> {
+  try {
+    return await runJob(task, (msg: unknown) => task.port?.postMessage(msg));
   } finally {
     task.port?.close();
   }

@@ -4,8 +4,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../store/atomic.js';
-import { addPronunciation, compareC, formatLexicon, lexiconPhones, parseLexicon, type Lexicon } from './lexicon.js';
+import { produceAtomic, writeFileAtomic } from '../store/atomic.js';
+import { compareCLocale } from '../data/c-locale.js';
+import { addPronunciation, formatLexicon, lexiconPhones, parseLexicon, type Lexicon } from './lexicon.js';
 
 /** The optional silence phone (Kaldi optional_silence.txt). */
 export const SILENCE_PHONE = 'SIL';
@@ -72,7 +73,7 @@ export function buildLangFiles(spec: LangSpec): Record<string, string> {
       throw new InputError(`lexicon: phone '${p}' is reserved (Kaldi uses '<eps>' and '#N' for disambiguation); rename it`);
     }
   }
-  const words = [...lexicon.keys()].filter((w) => w !== oovWord).sort(compareC);
+  const words = [...lexicon.keys()].filter((w) => w !== oovWord).sort(compareCLocale);
   for (const w of words) {
     if (w === '<eps>' || w.startsWith('#')) throw new InputError(`lexicon: word '${w}' is reserved in words.txt; rename it`);
   }
@@ -177,4 +178,17 @@ export async function readLangDir(dir: string): Promise<LangDir> {
     oovWord = t[0];
   }
   return { dir, phones, phoneIds, silencePhones, optionalSilence: optional[0], words, wordIds, lexicon, ...(oovWord ? { oovWord } : {}) };
+}
+
+/** Where a model or alignment directory keeps the copy of the lang directory it was made with. */
+export const MODEL_LANG_DIR = 'lang';
+
+/**
+ * Copy a lang directory to `toDir/lang/` (atomically: all or nothing), as every model and
+ * alignment directory carries the lang it was made with; nothing to do when it is that copy.
+ */
+export async function copyLangDir(langDir: string, toDir: string): Promise<void> {
+  const dest = path.join(toDir, MODEL_LANG_DIR);
+  if (path.resolve(langDir) === path.resolve(dest)) return;
+  await produceAtomic(dest, (tmp) => fs.cp(langDir, tmp, { recursive: true }));
 }

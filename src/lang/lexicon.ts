@@ -2,6 +2,7 @@
 // several lines per word for alternative pronunciations (Kaldi utils/prepare_lang.sh input).
 import { promises as fs } from 'node:fs';
 import { InputError } from '../errors.js';
+import { compareCLocale } from '../data/c-locale.js';
 import { writeFileAtomic } from '../store/atomic.js';
 
 /** Word -> pronunciations (each a phone sequence), in the order they were first seen. */
@@ -56,17 +57,12 @@ export async function readLexicon(file: string): Promise<Lexicon> {
   return parseLexicon(text, file);
 }
 
-/** C-locale string order (UTF-16 code units), like Kaldi's `LC_ALL=C sort`. */
-export function compareC(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
  * Kaldi lexicon text: words in C-locale order, each word's pronunciations in their original order,
  * `word ph1 ph2` separated by single spaces, newline-terminated.
  */
 export function formatLexicon(lex: Lexicon): string {
-  const words = [...lex.keys()].sort(compareC);
+  const words = [...lex.keys()].sort(compareCLocale);
   let out = '';
   for (const w of words) for (const p of lex.get(w)!) out += `${w} ${p.join(' ')}\n`;
   return out;
@@ -81,5 +77,5 @@ export async function writeLexicon(file: string, lex: Lexicon): Promise<void> {
 export function lexiconPhones(lex: Lexicon): string[] {
   const set = new Set<string>();
   for (const prons of lex.values()) for (const p of prons) for (const ph of p) set.add(ph);
-  return [...set].sort(compareC);
+  return [...set].sort(compareCLocale);
 }

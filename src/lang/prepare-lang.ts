@@ -5,7 +5,8 @@ import { promises as fs } from 'node:fs';
 import { InputError } from '../errors.js';
 import { loadCmudict } from './cmudict.js';
 import { writeLangDir, type LangSpec } from './lang-dir.js';
-import { addPronunciation, compareC, readLexicon, type Lexicon } from './lexicon.js';
+import { compareCLocale } from '../data/c-locale.js';
+import { addPronunciation, readLexicon, type Lexicon } from './lexicon.js';
 
 /** How the vocabulary input is laid out. */
 export type VocabularyFormat = 'wordlist' | 'text' | 'sentences';
@@ -111,7 +112,7 @@ export function buildLangSpec(
     if (prons.length === 0) oov.push({ word, count });
     for (const p of prons) addPronunciation(lexicon, word, p);
   }
-  oov.sort((a, b) => b.count - a.count || compareC(a.word, b.word));
+  oov.sort((a, b) => b.count - a.count || compareCLocale(a.word, b.word));
   if (oov.length > 0 && opts.oovWord === undefined) {
     throw new InputError(
       `${opts.what}: ${formatOovReport(oov, opts.dictNames)}. Add their pronunciations with --dict FILE (a Kaldi lexicon), ` +

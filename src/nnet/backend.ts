@@ -3,7 +3,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors.js';
 
-export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+/**
+ * `--backend`: `ort` is ONNX Runtime (engine.ts); the others are TensorFlow.js backends.
+ * `auto` (engine.ts selectEngine): tensorflow when native bindings load, else ort, else wasm.
+ */
+export type BackendName = 'auto' | 'ort' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** The `--backend` choices, and their help text (one for every DNN command). */
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'ort', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_HELP = 'DNN engine: ort (ONNX Runtime) or a TensorFlow.js backend; auto = tensorflow if installed, else ort, else wasm';
 
 /** Native TensorFlow bindings, tried in this order (GPU build first: it is the optional dependency). */
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
@@ -70,6 +78,9 @@ export async function selectBackend(name: BackendName): Promise<string> {
     case 'cpu':
       if (!(await trySet(name))) throw new InputError(`--backend ${name}: the TensorFlow.js ${name} backend failed to initialise`);
       return name;
+    case 'ort':
+      // Not a TensorFlow.js backend: engine.ts selectEngine resolves --backend, ort included.
+      throw new InputError('--backend ort: ONNX Runtime is not a TensorFlow.js backend (resolve --backend with selectEngine in engine.ts)');
     case 'auto':
       if (tf.getBackend() === 'tensorflow' || (await tryNative())) return 'tensorflow';
       if (await trySet('wasm')) return 'wasm';

@@ -7,6 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { readFeatsDir } from '../store/feats-archive.js';
+import { compareCLocale } from '../data/c-locale.js';
 import { makeRng, shuffleInPlace } from '../data/random.js';
 import { spliceFrameInto, splicedDim, type SpliceContext } from './splice.js';
 
@@ -73,7 +74,7 @@ export function buildFrameCorpus(utts: CorpusUtterance[], dim: number, numPdfs: 
   for (let u = 0; u < utts.length; u++) {
     const utt = utts[u];
     if (utt.data.length !== utt.numFrames * dim) {
-      throw new InputError(`utterance ${utt.uttId}: ${utt.data.length} feature values for ${utt.numFrames} frames of dim ${dim}; the feature archive is inconsistent, re-run compute-feats`);
+      throw new InputError(`utterance ${utt.uttId}: ${utt.data.length} feature values for ${utt.numFrames} frames of dim ${dim}; the feature archive is inconsistent, re-run asr-distill features`);
     }
     if (utt.pdfIds && utt.pdfIds.length !== utt.numFrames) {
       throw new InputError(`utterance ${utt.uttId}: ${utt.pdfIds.length} aligned frames for ${utt.numFrames} feature frames; re-align with these features`);
@@ -86,15 +87,20 @@ export function buildFrameCorpus(utts: CorpusUtterance[], dim: number, numPdfs: 
   utts.forEach((utt, u) => {
     feats.set(utt.data, uttStart[u] * dim);
     if (!utt.pdfIds) return;
-    for (let t = 0; t < utt.numFrames; t++) {
-      const p = utt.pdfIds[t];
-      if (!(p >= 0 && p < numPdfs)) {
-        throw new InputError(`utterance ${utt.uttId} frame ${t}: pdf id ${p} outside [0, ${numPdfs}); the alignment does not match its transition model`);
-      }
-    }
+    checkLabels(utt.uttId, utt.pdfIds, numPdfs);
     labels.set(utt.pdfIds, uttStart[u]);
   });
   return { dim, numPdfs, uttIds: utts.map((x) => x.uttId), uttStart, feats, labels };
+}
+
+/** Every pdf id of an utterance lies in [0, numPdfs), else an InputError naming the frame. */
+export function checkLabels(uttId: string, pdfIds: Int32Array, numPdfs: number): void {
+  for (let t = 0; t < pdfIds.length; t++) {
+    const p = pdfIds[t];
+    if (!(p >= 0 && p < numPdfs)) {
+      throw new InputError(`utterance ${uttId} frame ${t}: pdf id ${p} outside [0, ${numPdfs}); the alignment does not match its transition model`);
+    }
+  }
 }
 
 /**
@@ -251,16 +257,24 @@ export function createBatchSource(c: FrameCorpus, opts: BatchSourceOptions): Bat
 }
 
 /**
+ * The utterances `--dev-split fraction` holds out of `n` (indices in corpus order), chosen with a
+ * generator seeded by `seed`: about `fraction` of them, at least one each side.
+ */
+export function heldOutIndices(n: number, fraction: number, seed: number): Set<number> {
+  if (!(fraction > 0 && fraction < 1)) throw new InputError(`--dev-split ${fraction}: expected a fraction between 0 and 1 (e.g. 0.1)`);
+  if (n < 2) throw new InputError(`--dev-split: the corpus has ${n} utterance(s); need at least 2 to hold some out`);
+  const idx = shuffleInPlace(makeRng(seed, 'dev-split'), Array.from({ length: n }, (_, i) => i));
+  const numHeld = Math.min(n - 1, Math.max(1, Math.round(fraction * n)));
+  return new Set(idx.slice(0, numHeld));
+}
+
+/**
  * Split a corpus by utterance into (train, held-out), holding out about `fraction` of the
  * utterances chosen with a seeded generator (at least one each side when there are two or more).
  */
 export function splitCorpus(c: FrameCorpus, fraction: number, seed: number): { train: FrameCorpus; heldOut: FrameCorpus } {
-  if (!(fraction > 0 && fraction < 1)) throw new InputError(`--dev-split ${fraction}: expected a fraction between 0 and 1 (e.g. 0.1)`);
   const n = c.uttIds.length;
-  if (n < 2) throw new InputError(`--dev-split: the corpus has ${n} utterance(s); need at least 2 to hold some out`);
-  const idx = shuffleInPlace(makeRng(seed, 'dev-split'), Array.from({ length: n }, (_, i) => i));
-  const numHeld = Math.min(n - 1, Math.max(1, Math.round(fraction * n)));
-  const held = new Set(idx.slice(0, numHeld));
+  const held = heldOutIndices(n, fraction, seed);
   const pick = (keep: (u: number) => boolean): FrameCorpus => {
     const utts: CorpusUtterance[] = [];
     for (let u = 0; u < n; u++) {
@@ -306,6 +320,44 @@ export interface LoadedCorpus {
   skipped: { uttId: string; reason: string }[];
 }
 
+/**
+ * The labels of one utterance under loadFrameCorpus' rules: its pdf ids, `undefined` for an
+ * unlabeled set, or `null` after noting in `skipped` why it is left out (no alignment, or another
+ * frame count, like Kaldi nnet-train-frmshuff's "no targets"/"length mismatch").
+ */
+export function matchAlignment(uttId: string, numFrames: number, opts: LoadCorpusOptions, skipped: { uttId: string; reason: string }[]): Int32Array | undefined | null {
+  if (!opts.alignments) return undefined;
+  const ali = opts.alignments.get(uttId);
+  if (!ali) {
+    skipped.push({ uttId, reason: `no alignment in ${opts.aliDir ?? 'ALI_DIR'}` });
+    return null;
+  }
+  if (ali.pdfIds.length !== numFrames) {
+    skipped.push({ uttId, reason: `${numFrames} feature frames but ${ali.pdfIds.length} aligned frames` });
+    return null;
+  }
+  return ali.pdfIds;
+}
+
+/** The error when no utterance of FEATS_DIR is left to train on. */
+export function noMatchingUtterances(featsDir: string, opts: LoadCorpusOptions, skipped: { uttId: string; reason: string }[]): InputError {
+  return new InputError(
+    `${featsDir}: no utterance has both features and a matching alignment in ${opts.aliDir ?? 'ALI_DIR'} (${skipped.length} skipped, e.g. ${skipped[0]?.uttId ?? '-'}: ${skipped[0]?.reason ?? 'empty'}); check that ALI_DIR was aligned from these features`,
+  );
+}
+
+/** FEATS_DIR/cmvn.json when there is one (training normalises with it), else undefined. */
+export async function readCmvnIfPresent(featsDir: string): Promise<import('../features/cmvn.js').CmvnStats | undefined> {
+  // features/cmvn.ts is loaded lazily so that the pure batch code does not pull in feature I/O.
+  const { readCmvn } = await import('../features/cmvn.js');
+  try {
+    await fs.access(path.join(featsDir, 'cmvn.json'));
+  } catch {
+    return undefined;
+  }
+  return readCmvn(featsDir);
+}
+
 /** Options of loadFrameCorpus. */
 export interface LoadCorpusOptions {
   /** Pdf labels per utterance (from readAlignments); undefined = unlabeled transfer set. */
@@ -324,44 +376,22 @@ export interface LoadCorpusOptions {
  * "no targets"/"length mismatch" warnings); none left is an InputError.
  */
 export async function loadFrameCorpus(featsDir: string, opts: LoadCorpusOptions): Promise<LoadedCorpus> {
-  // features/cmvn.ts is loaded lazily so that the pure batch code does not pull in feature I/O.
-  const { readCmvn, applyCmvn } = await import('../features/cmvn.js');
+  const { applyCmvn } = await import('../features/cmvn.js');
   const { info, utts } = await readFeatsDir(featsDir);
-  let hasCmvn = true;
-  try {
-    await fs.access(path.join(featsDir, 'cmvn.json'));
-  } catch {
-    hasCmvn = false;
-  }
-  const cmvnStats = hasCmvn ? await readCmvn(featsDir) : undefined;
+  const cmvnStats = await readCmvnIfPresent(featsDir);
   const normVars = opts.normVars ?? false;
   const skipped: { uttId: string; reason: string }[] = [];
   const kept: CorpusUtterance[] = [];
   // C-locale order of utterance ids, as everywhere else.
-  const ids = [...utts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const ids = [...utts.keys()].sort(compareCLocale);
   for (const uttId of ids) {
     const f = utts.get(uttId)!;
-    let pdfIds: Int32Array | undefined;
-    if (opts.alignments) {
-      const ali = opts.alignments.get(uttId);
-      if (!ali) {
-        skipped.push({ uttId, reason: `no alignment in ${opts.aliDir ?? 'ALI_DIR'}` });
-        continue;
-      }
-      if (ali.pdfIds.length !== f.numFrames) {
-        skipped.push({ uttId, reason: `${f.numFrames} feature frames but ${ali.pdfIds.length} aligned frames` });
-        continue;
-      }
-      pdfIds = ali.pdfIds;
-    }
+    const pdfIds = matchAlignment(uttId, f.numFrames, opts, skipped);
+    if (pdfIds === null) continue;
     const data = cmvnStats ? applyCmvn(f, cmvnStats, { normVars }) : f.data;
     kept.push({ uttId, numFrames: f.numFrames, data, pdfIds });
   }
-  if (kept.length === 0) {
-    throw new InputError(
-      `${featsDir}: no utterance has both features and a matching alignment in ${opts.aliDir ?? 'ALI_DIR'} (${skipped.length} skipped, e.g. ${skipped[0]?.uttId ?? '-'}: ${skipped[0]?.reason ?? 'empty'}); check that ALI_DIR was aligned from these features`,
-    );
-  }
+  if (kept.length === 0) throw noMatchingUtterances(featsDir, opts, skipped);
   return {
     corpus: buildFrameCorpus(kept, info.dim, opts.numPdfs),
     featsDir,

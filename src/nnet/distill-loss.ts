@@ -1,7 +1,8 @@
 // Frame-level training losses and their gradients w.r.t. the student's logits, as pure functions on
 // Float32Arrays (the reference the tf train step is tested against). Hinton, Vinyals & Dean 2015:
 // sec. 2 (soft targets at temperature T, the T^2 factor, the high-T limit), sec. 4 (speech: the
-// weighted sum of soft and hard cross-entropies, 0.5 on the hard one).
+// weighted sum of soft and hard cross-entropies, 0.5 on the hard one), sec. 2.1 (logit matching with
+// teacher and student logits centred per frame, the high-temperature limit of the soft loss).
 
 /**
  * Which loss and how its terms are weighted (all losses are means over the frames of a batch):
@@ -9,8 +10,10 @@
  * - `soft-ce`: softWeight * T^2 * CE(q_T, softmax(z / T)) + hardWeight * CE(label, softmax(z)), where
  *   q_T are the teacher's probabilities at temperature T (for an ensemble, the MEAN of the members'
  *   softmax(z_m / T), never the softmax of averaged logits).
- * - `logit-mse`: softWeight * 0.5 * ||z - v||^2 / numPdfs + hardWeight * CE(label, softmax(z)), v the
- *   teacher logits (Caruana-style logit matching, the high-temperature limit of soft-ce).
+ * - `logit-mse`: softWeight * 0.5 * ||c(z) - c(v)||^2 / numPdfs + hardWeight * CE(label, softmax(z)), v
+ *   the teacher logits and c() the per-frame centring (Caruana-style logit matching; sec. 2.1 derives
+ *   it as the high-temperature limit of soft-ce for zero-mean logits, and softmax ignores the mean,
+ *   so both sides are centred).
  * Frames whose label is negative (unlabeled transfer data) contribute no hard term.
  */
 export interface LossConfig {
@@ -66,7 +69,8 @@ function need<T>(x: T | undefined, what: string, kind: string): T {
  * Gradients per frame (before the 1/numFrames of the mean):
  * hard CE: softmax(z) - onehot(label); soft CE with the T^2 factor: T * (softmax(z/T) - q_T)
  * (sec. 2: d/dz of CE(q, softmax(z/T)) is (softmax(z/T) - q) / T, so T^2 keeps the soft
- * gradients' scale independent of T); logit MSE: (z - v) / numPdfs.
+ * gradients' scale independent of T); logit MSE: c(z - v) / numPdfs (c is a projection, so the
+ * gradient of ||c(z) - c(v)||^2 / 2 is c(z - v)).
  */
 export function distillLoss(
   z: Float32Array,
@@ -100,8 +104,11 @@ export function distillLoss(
       }
     } else if (softWeight !== 0 && cfg.kind === 'logit-mse') {
       const v = need(targets.teacherLogits, 'teacher logits', cfg.kind);
+      let mean = 0;
+      for (let j = 0; j < numPdfs; j++) mean += z[o + j] - v[o + j];
+      mean /= numPdfs;
       for (let j = 0; j < numPdfs; j++) {
-        const d = z[o + j] - v[o + j];
+        const d = z[o + j] - v[o + j] - mean;
         loss += (softWeight * 0.5 * d * d) / numPdfs;
         g[j] += (softWeight * d) / numPdfs;
       }

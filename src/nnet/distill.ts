@@ -6,11 +6,14 @@
 import { pathExists } from '../store/paths.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { checkFeatureMatch } from '../features/feature-match.js';
+import { readFeatsInfo } from '../store/feats-archive.js';
 import { InputError } from '../errors.js';
 import { readAlignments } from '../hmm/ali-archive.js';
+import { DEFAULT_MAX_MEMORY_FRAMES } from './frame-stream.js';
 import { createProgress } from '../jobs/progress.js';
 import { createJobRunner, defaultJobs, type JobRunner, type RunnerBackend } from '../jobs/runner.js';
-import { selectBackend } from './backend.js';
+import { createAcousticForward, selectEngine } from './engine.js';
 import { concatFrameCorpora, corpusFrames, createBatchSource, loadFrameCorpus, splitCorpus, type FrameCorpus } from './batches.js';
 import { AcousticForward, loadAcousticModel, ENSEMBLE_FILE, type AcousticModel } from './ensemble.js';
 import { readDnnModelDir, writeDnnModelDir, MODEL_LANG_DIR, type DnnModel, type DnnModelMeta } from './model-dir.js';
@@ -36,6 +39,8 @@ import { featureStd, TransferNoise } from './transfer-noise.js';
 import { TransferWarp } from './transfer-warp.js';
 import { TransferMixup } from './transfer-mixup.js';
 import { summarizeHistory, type TrainSettings } from './train-worker.js';
+import { outputPathOf } from '../store/output-dir.js';
+import { applyDistillSetup, type DistillSetupName } from './distill-setup.js';
 
 /** Options of distill. */
 export interface DistillOptions {
@@ -46,6 +51,8 @@ export interface DistillOptions {
   studentDir: string;
   arch: ArchConfig;
   temperature: number;
+  /** The named setup this student follows (distill-setup.ts), recorded in its meta; options already resolved by applyDistillSetup. */
+  setup?: DistillSetupName;
   /** Weight of the hard-label CE (the paper: 0.5). */
   hardWeight: number;
   softTargets: SoftTargetMode;
@@ -136,8 +143,11 @@ export function checkDistillOptions(o: Pick<DistillOptions, 'aliDir' | 'hardWeig
   }
 }
 
-/** Load a corpus for the student, checked against the teacher (features dim, CMVN, pdfs). */
-async function loadForTeacher(teacher: AcousticModel, featsDir: string, aliDir: string | null): Promise<FrameCorpus> {
+/**
+ * Load a corpus for the student, checked against the teacher (feature configuration, dim, CMVN,
+ * pdfs); `allowFeatureMismatch` turns a different feature configuration into a warning.
+ */
+async function loadForTeacher(teacher: AcousticModel, featsDir: string, aliDir: string | null, allowFeatureMismatch = false): Promise<FrameCorpus> {
   let alignments: Map<string, { pdfIds: Int32Array }> | undefined;
   if (aliDir) {
     const ali = await readAlignments(aliDir);
@@ -147,6 +157,7 @@ async function loadForTeacher(teacher: AcousticModel, featsDir: string, aliDir: 
     alignments = ali.alis;
   }
   const loaded = await loadFrameCorpus(featsDir, { alignments, numPdfs: teacher.meta.numPdfs, normVars: teacher.meta.cmvn.normVars, aliDir: aliDir ?? undefined });
+  checkFeatureMatch({ role: 'teacher', source: teacher.dir, config: teacher.meta.features }, { role: 'features', source: featsDir, config: loaded.featureConfig }, { allowMismatch: allowFeatureMismatch });
   if (loaded.cmvn.per !== teacher.meta.cmvn.per) {
     throw new InputError(`${featsDir}: CMVN is '${loaded.cmvn.per}' here but the teacher ${teacher.dir} was trained with '${teacher.meta.cmvn.per}'; compute CMVN the same way`);
   }
@@ -193,10 +204,18 @@ const SHARED_PASS_MIN_FRAMES = 50_000;
  */
 export async function distill(o: DistillOptions): Promise<DistillResult> {
   checkDistillOptions(o);
-  await selectBackend(o.settings.backend);
+  // A setup's options were resolved by the caller; this rejects a caller that departed from it.
+  if (o.setup) applyDistillSetup(o.setup, o);
+  const engine = await selectEngine(o.settings.backend);
   const teacher = await loadAcousticModel(o.teacherDir);
   const context = o.settings.context ?? teacher.meta.context;
-  let corpus = await loadForTeacher(teacher, o.featsDir, o.aliDir);
+  const allowMismatch = o.settings.allowFeatureMismatch ?? false;
+  // Distillation does not stream yet (issue 25): its soft targets are indexed over the whole
+  // transfer set. Say so rather than let --max-memory-frames pass silently.
+  const budget = o.settings.maxMemoryFrames ?? DEFAULT_MAX_MEMORY_FRAMES;
+  const featFrames = (await readFeatsInfo(o.featsDir)).numFrames;
+  if (featFrames > budget) process.stderr.write(`warning: distill: ${o.featsDir} has ${featFrames} frames, over --max-memory-frames ${budget}; distill holds the transfer set in memory (streaming covers train, ensemble and eval-frames)\n`);
+  let corpus = await loadForTeacher(teacher, o.featsDir, o.aliDir, allowMismatch);
   let dev: FrameCorpus | undefined;
   const devSpec = o.settings.dev;
   if (devSpec && 'split' in devSpec) {
@@ -204,7 +223,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     corpus = s.train;
     dev = s.heldOut;
   } else if (devSpec) {
-    dev = await loadForTeacher(teacher, devSpec.featsDir, devSpec.aliDir);
+    dev = await loadForTeacher(teacher, devSpec.featsDir, devSpec.aliDir, allowMismatch);
   }
   // Priors (for decoding) come from the labeled frames only; extra frames keep label -1, which
   // masks their hard-label term (train-step.ts) and leaves them out of the accuracy figures.
@@ -212,7 +231,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   const extra = o.transferExtra ?? [];
   if (extra.length > 0) {
     const parts = [corpus];
-    for (const dir of extra) parts.push(await loadForTeacher(teacher, dir, null));
+    for (const dir of extra) parts.push(await loadForTeacher(teacher, dir, null, allowMismatch));
     corpus = concatFrameCorpora(parts);
   }
   const teacherId = await teacherIdentity(teacher);
@@ -233,7 +252,8 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     }
     initialWeights = init.weights;
   }
-  const fwd = new AcousticForward(teacher);
+  // Teacher and student on the engine --backend resolves to (auto: ONNX Runtime).
+  const fwd = await createAcousticForward(teacher, o.settings.backend);
   const numFrames = corpusFrames(corpus);
   const noise = o.transferNoise ?? 0;
   const warp = o.transferWarp ?? 0;
@@ -322,8 +342,9 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
       initialWeights,
       dataKey: [o.initFrom ? `init ${path.resolve(o.initFrom)}` : '', warp > 0 ? `transfer-warp ${warp}` : '', mixup > 0 ? `transfer-mixup ${mixup}` : '', noise > 0 ? `transfer-noise ${noise}${(o.transferNoiseFrames ?? 1) < 1 ? ` of ${o.transferNoiseFrames} of the frames` : ''}` : '', ...extra.map((d) => `transfer-extra ${path.resolve(d)}`)].filter(Boolean).join(', ') || undefined,
       outDir: o.studentDir,
-      resume: o.resume && (await pathExists(path.join(o.studentDir, 'checkpoint'))),
-      progress: { label: `distill ${path.basename(o.studentDir)}`, quiet: o.quiet },
+      resume: o.resume,
+      progress: { label: `distill ${path.basename(outputPathOf(o.studentDir))}`, quiet: o.quiet },
+      engine,
     });
   } finally {
     fwd.dispose();
@@ -338,7 +359,8 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     inputDim,
     numPdfs: teacher.meta.numPdfs,
     featDim: corpus.dim,
-    features: teacher.meta.features,
+    // What the student saw: the teacher's configuration unless --allow-feature-mismatch let another in.
+    features: (await readFeatsInfo(o.featsDir)).config,
     frameShiftMs: teacher.meta.frameShiftMs,
     cmvn: teacher.meta.cmvn,
     priors,
@@ -362,6 +384,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
         ...(mixup > 0 ? { transferMixup: mixup } : {}),
         ...(noise > 0 && (o.transferNoiseFrames ?? 1) < 1 ? { transferNoiseFrames: o.transferNoiseFrames } : {}),
         ...(o.initFrom ? { initFrom: path.resolve(o.initFrom) } : {}),
+        ...(o.setup ? { setup: o.setup } : {}),
         ...(extra.length > 0 ? { transferExtra: extra.map((d) => path.resolve(d)) } : {}),
       },
     },

@@ -4,6 +4,7 @@
 // is being trained so that an interrupted run resumes its unfinished members only.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { describeFeatureDifferences, diffFeatureConfigs } from '../features/feature-match.js';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { createJobRunner, type RunnerBackend } from '../jobs/runner.js';
@@ -124,6 +125,11 @@ export async function loadAcousticModel(dir: string): Promise<AcousticModel> {
       if (!same) {
         throw new InputError(`${path.join(dir, ENSEMBLE_FILE)}: member ${m.dir} differs from ${members[0].dir} in context, feature dim, pdf count or CMVN; all members must score the same input`);
       }
+      const features = diffFeatureConfigs(m0.features, m.meta.features);
+      if (features.length > 0) {
+        const list = describeFeatureDifferences(features, path.basename(members[0].dir), path.basename(m.dir));
+        throw new InputError(`${path.join(dir, ENSEMBLE_FILE)}: member ${m.dir} was trained on other features than ${members[0].dir} (${list}); all members must score the same input`);
+      }
     }
     return { kind: 'ensemble', dir, combine: manifest.combine, members, meta: m0 };
   }
@@ -143,16 +149,24 @@ async function fileExists(p: string): Promise<boolean> {
   }
 }
 
+/** One network's batched forward pass, on either engine (model.ts DnnForward, ort/forward.ts OrtDnnForward). */
+export interface MemberForward {
+  logits(x: Float32Array, numFrames: number): Float32Array;
+  posteriors(x: Float32Array, numFrames: number, temperature?: number): Float32Array;
+  dispose(): void;
+}
+
 /**
- * Forward passes of every member of an AcousticModel on the current backend. Create after
- * `selectBackend`; `dispose()` frees the weights.
+ * Forward passes of every member of an AcousticModel: on the current tfjs backend (create after
+ * `selectBackend`), or on the engine of the given `nets` (one per member: engine.ts
+ * createAcousticForward). `dispose()` frees the weights.
  */
 export class AcousticForward {
   readonly numPdfs: number;
   readonly inputDim: number;
-  private readonly nets: DnnForward[];
-  constructor(readonly model: AcousticModel, maxBatch = 1024) {
-    this.nets = model.members.map((m) => new DnnForward(m.weights, maxBatch));
+  private readonly nets: MemberForward[];
+  constructor(readonly model: AcousticModel, maxBatch = 1024, nets?: MemberForward[]) {
+    this.nets = nets ?? model.members.map((m) => new DnnForward(m.weights, maxBatch));
     this.numPdfs = model.meta.numPdfs;
     this.inputDim = model.meta.inputDim;
   }
@@ -246,7 +260,9 @@ export async function trainEnsemble(opts: EnsembleOptions): Promise<EnsembleResu
   const planFile = path.join(opts.ensDir, ENSEMBLE_PLAN_FILE);
   if (await fileExists(planFile)) {
     const old = JSON.parse(await fs.readFile(planFile, 'utf8')) as EnsemblePlan;
-    if (JSON.stringify(old) !== JSON.stringify(plan)) {
+    // --allow-feature-mismatch changes no result: a run refused for a mismatch may be repeated with it.
+    const key = (p: EnsemblePlan) => JSON.stringify({ ...p, settings: { ...p.settings, allowFeatureMismatch: undefined } });
+    if (key(old) !== key(plan)) {
       throw new InputError(
         `${planFile}: this directory holds an ensemble trained with different data or options; to resume it repeat the same command, otherwise choose a new ENS_DIR`,
       );
@@ -276,7 +292,8 @@ export async function trainEnsemble(opts: EnsembleOptions): Promise<EnsembleResu
         arch: m.arch,
         seed: m.seed,
         settings: plan.settings,
-        resume: true,
+        // Reruns continue unfinished members; members not started yet have nothing to resume.
+        resume: 'if-present',
         label: `${m.dir} (${describeArch(m.arch)}, seed ${m.seed})`,
       } satisfies TrainJobInput,
     }));

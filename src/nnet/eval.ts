@@ -1,12 +1,17 @@
 // Frame-level scoring of a DNN or an ensemble against alignments (issue 5, `eval-frames`): frame
 // accuracy and average cross-entropy -log p(label | x) in nats per frame (Kaldi nnet-train-frmshuff
 // --cross-validate reports the same two figures), and for an ensemble each member's too.
+import { checkFeatureMatch } from '../features/feature-match.js';
 import { InputError } from '../errors.js';
 import { readAlignments } from '../hmm/ali-archive.js';
 import { createProgress } from '../jobs/progress.js';
-import { selectBackend, type BackendName } from './backend.js';
-import { splicedChunks, loadFrameCorpus, corpusFrames, type FrameCorpus } from './batches.js';
+import type { BackendName } from './backend.js';
+import { createAcousticForward } from './engine.js';
+import { splicedChunks, loadFrameCorpus, corpusFrames, type FrameCorpus, type LoadedCmvn } from './batches.js';
+import { DEFAULT_MAX_MEMORY_FRAMES, loadShardWindow, planFrameStream, type StreamShard } from './frame-stream.js';
+import { readFeatsInfo } from '../store/feats-archive.js';
 import { AcousticForward, combinePosteriors, loadAcousticModel, type AcousticModel } from './ensemble.js';
+import { checkFiniteOutputs, firstNonFinite } from './non-finite.js';
 
 /** Kaldi xent floor: log(max(p, 1e-20)) keeps a zero posterior from giving an infinite loss. */
 const PROB_FLOOR = 1e-20;
@@ -82,9 +87,38 @@ export interface EvalResult {
 
 /**
  * Score a loaded model on a corpus, `chunkFrames` frames at a time (spliced per chunk, never the
- * whole corpus). For an ensemble, members are scored alongside the combination.
+ * whole corpus). For an ensemble, members are scored alongside the combination. A NaN or infinite
+ * posterior stops it with an InputError naming the member and the utterance (non-finite.ts).
  */
 export function evalFrames(fwd: AcousticForward, corpus: FrameCorpus, opts: { chunkFrames?: number; onFrames?: (n: number) => void } = {}): EvalResult {
+  const st = evalStart(fwd);
+  evalCorpusInto(st, fwd, corpus, opts);
+  return evalResult(st, fwd);
+}
+
+/** Running scores of evalFrames over one or more corpora (the windows of a streamed FEATS_DIR). */
+interface EvalState {
+  all: FrameScoreAccumulator;
+  per: FrameScoreAccumulator[];
+  utterances: UtteranceCounts;
+}
+
+function evalStart(fwd: AcousticForward): EvalState {
+  return { all: new FrameScoreAccumulator(), per: fwd.model.members.map(() => new FrameScoreAccumulator()), utterances: { uttIds: [], numFrames: [], correct: [] } };
+}
+
+function evalResult(st: EvalState, fwd: AcousticForward): EvalResult {
+  const model = fwd.model;
+  const out: EvalResult = { kind: model.kind, dir: model.dir, scores: st.all.result(), utterances: st.utterances };
+  if (model.kind === 'ensemble') {
+    out.combine = model.combine;
+    out.members = model.members.map((m, i) => ({ dir: m.dir, scores: st.per[i].result() }));
+  }
+  return out;
+}
+
+/** Score the frames of `corpus` into `st` (utterances appended in corpus order). */
+function evalCorpusInto(st: EvalState, fwd: AcousticForward, corpus: FrameCorpus, opts: { chunkFrames?: number; onFrames?: (n: number) => void }): void {
   const model = fwd.model;
   const chunk = opts.chunkFrames ?? 1024;
   const ctx = model.meta.context;
@@ -95,8 +129,7 @@ export function evalFrames(fwd: AcousticForward, corpus: FrameCorpus, opts: { ch
     throw new InputError(`${model.dir}: the model has ${model.meta.numPdfs} pdfs, the alignment ${corpus.numPdfs}; evaluate against an alignment from the same transition model`);
   }
   const numPdfs = model.meta.numPdfs;
-  const all = new FrameScoreAccumulator();
-  const per = model.members.map(() => new FrameScoreAccumulator());
+  const { all, per } = st;
   const numUtts = corpus.uttIds.length;
   const uttFrames = new Array<number>(numUtts).fill(0);
   const uttCorrect = new Array<number>(numUtts).fill(0);
@@ -104,6 +137,15 @@ export function evalFrames(fwd: AcousticForward, corpus: FrameCorpus, opts: { ch
   for (const { start: s, n, x: xs } of splicedChunks(corpus, ctx, chunk)) {
     const labels = corpus.labels.subarray(s, s + n);
     const posts = fwd.memberPosteriors(xs, n, 1);
+    posts.forEach((p, m) => {
+      const bad = firstNonFinite(p);
+      if (bad < 0) return;
+      // Name the member and the utterance that holds the bad frame.
+      const row = s + Math.floor(bad / numPdfs);
+      let v = u;
+      while (row >= corpus.uttStart[v + 1]) v++;
+      checkFiniteOutputs(p.subarray(bad - (bad % numPdfs)), numPdfs, { modelDir: model.members[m].dir, uttId: corpus.uttIds[v], what: 'posteriors', frameOffset: row - corpus.uttStart[v] });
+    });
     posts.forEach((p, m) => per[m].add(p, labels, n, numPdfs));
     const post = posts.length === 1 ? posts[0] : combinePosteriors(posts, numPdfs, model.combine);
     all.add(post, labels, n, numPdfs);
@@ -117,35 +159,78 @@ export function evalFrames(fwd: AcousticForward, corpus: FrameCorpus, opts: { ch
     }
     opts.onFrames?.(n);
   }
-  const out: EvalResult = { kind: model.kind, dir: model.dir, scores: all.result(), utterances: { uttIds: corpus.uttIds, numFrames: uttFrames, correct: uttCorrect } };
-  if (model.kind === 'ensemble') {
-    out.combine = model.combine;
-    out.members = model.members.map((m, i) => ({ dir: m.dir, scores: per[i].result() }));
+  // A loop, not push(...xs): spreading hundreds of thousands of arguments overflows the stack.
+  for (let i = 0; i < numUtts; i++) {
+    st.utterances.uttIds.push(corpus.uttIds[i]);
+    st.utterances.numFrames.push(uttFrames[i]);
+    st.utterances.correct.push(uttCorrect[i]);
   }
-  return out;
 }
 
-/** Load FEATS_DIR + ALI_DIR the way `model` was trained (its CMVN mode), checking compatibility. */
-export async function loadEvalCorpus(model: AcousticModel, featsDir: string, aliDir: string): Promise<FrameCorpus> {
+/**
+ * Load FEATS_DIR + ALI_DIR the way `model` was trained (its CMVN mode), checking compatibility:
+ * the feature configuration (feature-match.ts; `allowFeatureMismatch` makes it a warning), CMVN.
+ */
+export async function loadEvalCorpus(model: AcousticModel, featsDir: string, aliDir: string, opts: { allowFeatureMismatch?: boolean } = {}): Promise<FrameCorpus> {
   const ali = await readAlignments(aliDir);
   const loaded = await loadFrameCorpus(featsDir, { alignments: ali.alis, numPdfs: ali.info.numPdfs, normVars: model.meta.cmvn.normVars, aliDir });
-  if (loaded.cmvn.per !== model.meta.cmvn.per) {
-    throw new InputError(
-      `${featsDir}: CMVN is '${loaded.cmvn.per}' here but the model ${model.dir} was trained with '${model.meta.cmvn.per}'; compute CMVN the same way (asr-distill compute-cmvn)`,
-    );
-  }
+  checkEvalData(model, featsDir, loaded, opts);
   return loaded.corpus;
 }
 
+/** The feature configuration and CMVN mode of the data must be the model's. */
+function checkEvalData(model: AcousticModel, featsDir: string, data: { featureConfig: unknown; cmvn: LoadedCmvn }, opts: { allowFeatureMismatch?: boolean }): void {
+  checkFeatureMatch({ role: 'model', source: model.dir, config: model.meta.features }, { role: 'features', source: featsDir, config: data.featureConfig }, { allowMismatch: opts.allowFeatureMismatch });
+  if (data.cmvn.per !== model.meta.cmvn.per) {
+    throw new InputError(
+      `${featsDir}: CMVN is '${data.cmvn.per}' here but the model ${model.dir} was trained with '${model.meta.cmvn.per}'; compute CMVN the same way (asr-distill compute-cmvn)`,
+    );
+  }
+}
+
+/**
+ * A FEATS_DIR + ALI_DIR over `maxMemoryFrames` scored shard by shard (frame-stream.ts), windows of
+ * whole shards in corpus order: the same frames, chunks and sums as evalFrames on the whole corpus
+ * except that chunks restart at window edges (per-frame results are unchanged).
+ */
+async function evalStreamed(fwd: AcousticForward, featsDir: string, aliDir: string, maxMemoryFrames: number, opts: { allowFeatureMismatch?: boolean; onFrames?: (n: number) => void }): Promise<EvalResult> {
+  const model = fwd.model;
+  const ali = await readAlignments(aliDir);
+  const plan = await planFrameStream(featsDir, { alignments: ali.alis, numPdfs: ali.info.numPdfs, normVars: model.meta.cmvn.normVars, aliDir });
+  checkEvalData(model, featsDir, { featureConfig: plan.info.config, cmvn: plan.cmvn }, opts);
+  const st = evalStart(fwd);
+  let window: StreamShard[] = [];
+  let frames = 0;
+  const flush = async (): Promise<void> => {
+    if (window.length > 0) evalCorpusInto(st, fwd, await loadShardWindow(plan, window), opts);
+    window = [];
+    frames = 0;
+  };
+  for (const shard of plan.shards) {
+    if (frames > 0 && frames + shard.frames > maxMemoryFrames) await flush();
+    window.push(shard);
+    frames += shard.frames;
+  }
+  await flush();
+  return evalResult(st, fwd);
+}
+
 /** eval-frames: load MODEL|ENSEMBLE, FEATS_DIR and ALI_DIR, and score. */
-export async function evalFramesDir(modelDir: string, featsDir: string, aliDir: string, opts: { backend?: BackendName; quiet?: boolean } = {}): Promise<EvalResult> {
-  await selectBackend(opts.backend ?? 'auto');
+export async function evalFramesDir(
+  modelDir: string,
+  featsDir: string,
+  aliDir: string,
+  opts: { backend?: BackendName; quiet?: boolean; allowFeatureMismatch?: boolean; maxMemoryFrames?: number } = {},
+): Promise<EvalResult> {
   const model = await loadAcousticModel(modelDir);
-  const corpus = await loadEvalCorpus(model, featsDir, aliDir);
-  const fwd = new AcousticForward(model);
-  const bar = createProgress({ label: 'eval-frames', total: corpusFrames(corpus), unit: 'frames', quiet: opts.quiet });
+  const maxMemoryFrames = opts.maxMemoryFrames ?? DEFAULT_MAX_MEMORY_FRAMES;
+  const total = (await readFeatsInfo(featsDir)).numFrames;
+  const corpus = total > maxMemoryFrames ? undefined : await loadEvalCorpus(model, featsDir, aliDir, { allowFeatureMismatch: opts.allowFeatureMismatch });
+  const fwd = await createAcousticForward(model, opts.backend ?? 'auto');
+  const bar = createProgress({ label: 'eval-frames', total: corpus ? corpusFrames(corpus) : total, unit: 'frames', quiet: opts.quiet });
   try {
-    return evalFrames(fwd, corpus, { onFrames: (n) => bar.increment(n) });
+    const onFrames = (n: number): void => bar.increment(n);
+    return corpus ? evalFrames(fwd, corpus, { onFrames }) : await evalStreamed(fwd, featsDir, aliDir, maxMemoryFrames, { allowFeatureMismatch: opts.allowFeatureMismatch, onFrames });
   } finally {
     bar.stop();
     fwd.dispose();

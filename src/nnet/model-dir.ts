@@ -9,7 +9,10 @@ import { pathExists } from '../store/paths.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
-import { produceAtomic, writeFileAtomic } from '../store/atomic.js';
+import { readJsonFile } from '../store/json-file.js';
+import { copyLangDir, MODEL_LANG_DIR } from '../lang/lang-dir.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { configHash, type FileChecksum } from '../store/checksum.js';
 import { readTransitionModel, TRANSITION_MODEL_FILE, writeTransitionModel, type TransitionModel } from '../hmm/transition-model.js';
 import { validateArch, type ArchConfig } from './arch.js';
 import { loadDnn, saveDnn, type DnnWeights } from './model.js';
@@ -18,7 +21,7 @@ import type { SpliceContext } from './splice.js';
 /** Metadata file name inside a model directory. */
 export const MODEL_META_FILE = 'asr-distill.json';
 /** Copy of the lang directory inside a model directory. */
-export const MODEL_LANG_DIR = 'lang';
+export { MODEL_LANG_DIR, copyLangDir } from '../lang/lang-dir.js';
 
 /** How the input features were normalised (features/cmvn.ts; `none` when FEATS_DIR had no cmvn.json). */
 export interface CmvnMode {
@@ -35,7 +38,7 @@ export interface TrainedOn {
   /** ISO date of the end of training. */
   date: string;
   /** Distillation: the teacher directory, temperature, loss and hard-target weight. */
-  teacher?: { dir: string; id: string; temperature: number; loss: string; hardWeight: number; softTargets: string; transferNoise?: number; transferNoiseFrames?: number; transferWarp?: number; transferMixup?: number; transferExtra?: string[]; initFrom?: string };
+  teacher?: { dir: string; id: string; temperature: number; loss: string; hardWeight: number; softTargets: string; transferNoise?: number; transferNoiseFrames?: number; transferWarp?: number; transferMixup?: number; transferExtra?: string[]; initFrom?: string; setup?: string };
   seed?: number;
   epochs?: number;
 }
@@ -51,6 +54,17 @@ export interface DnnModelMeta {
   featDim: number;
   /** The feature extraction config of FEATS_DIR (feats.json `config`), to compute the same features when decoding. */
   features: unknown;
+  /**
+   * configHash of `features` (feats.json `configHash` of the training features). Written by
+   * writeDnnModelDir; computed from `features` when reading a model written before it existed.
+   */
+  featuresHash?: string;
+  /**
+   * Size and sha256 of each weights file (`weights.bin`), written by writeDnnModelDir and verified
+   * by readDnnModelDir. Models written before it existed are only checked for the exact size
+   * their model.json implies.
+   */
+  weightsFiles?: Record<string, FileChecksum>;
   frameShiftMs: number;
   cmvn: CmvnMode;
   /** Log state priors from alignment counts (priors.ts); `UNSEEN_LOG_PRIOR` for unseen pdfs. */
@@ -75,17 +89,11 @@ export async function writeDnnModelDir(dir: string, c: DnnModelContents): Promis
   checkMeta(c.meta, c.weights, path.join(dir, MODEL_META_FILE));
   await fs.mkdir(dir, { recursive: true });
   await fs.rm(path.join(dir, MODEL_META_FILE), { force: true });
-  await saveDnn(dir, c.weights);
+  const weightsFiles = await saveDnn(dir, c.weights);
   await writeTransitionModel(path.join(dir, TRANSITION_MODEL_FILE), c.transitionModel);
   if (c.langDir) await copyLangDir(c.langDir, dir);
-  await writeFileAtomic(path.join(dir, MODEL_META_FILE), JSON.stringify(c.meta, null, 1) + '\n');
-}
-
-/** Copy a lang directory to `toModelDir/lang/` (atomically: all or nothing). */
-export async function copyLangDir(langDir: string, toModelDir: string): Promise<void> {
-  const dest = path.join(toModelDir, MODEL_LANG_DIR);
-  if (path.resolve(langDir) === path.resolve(dest)) return;
-  await produceAtomic(dest, (tmp) => fs.cp(langDir, tmp, { recursive: true }));
+  const meta: DnnModelMeta = { ...c.meta, featuresHash: configHash(c.meta.features), weightsFiles };
+  await writeFileAtomic(path.join(dir, MODEL_META_FILE), JSON.stringify(meta, null, 1) + '\n');
 }
 
 /**
@@ -104,10 +112,12 @@ export async function isCompleteModelDir(dir: string): Promise<boolean> {
   return pathExists(path.join(dir, MODEL_META_FILE));
 }
 
+function failMeta(file: string, what: string): never {
+  throw new InputError(`${file}: ${what}; the model directory is damaged, retrain or re-copy it`);
+}
+
 function checkMeta(meta: DnnModelMeta, w: DnnWeights | undefined, file: string): void {
-  const fail = (what: string): never => {
-    throw new InputError(`${file}: ${what}; the model directory is damaged, retrain or re-copy it`);
-  };
+  const fail = (what: string): never => failMeta(file, what);
   if (meta.type !== 'dnn') fail(`"type" is ${JSON.stringify(meta.type)}, expected "dnn"`);
   if (!meta.context || !Number.isInteger(meta.context.left) || !Number.isInteger(meta.context.right)) fail('"context" must be { "left": L, "right": R }');
   if (!Number.isInteger(meta.featDim) || meta.featDim < 1) fail('"featDim" must be a positive integer');
@@ -123,20 +133,12 @@ function checkMeta(meta: DnnModelMeta, w: DnnWeights | undefined, file: string):
 /** Read and check asr-distill.json of a DNN model directory. */
 export async function readDnnModelMeta(dir: string): Promise<DnnModelMeta> {
   const file = path.join(dir, MODEL_META_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new InputError(`${file}: not found; ${dir} is not a complete DNN model directory (train one with \`asr-distill train\`)`);
-  }
-  let meta: DnnModelMeta;
-  try {
-    meta = JSON.parse(text) as DnnModelMeta;
-  } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const meta = await readJsonFile<DnnModelMeta>(file, { missing: `${file}: not found; ${dir} is not a complete DNN model directory (train one with \`asr-distill train\`)` });
   meta.arch = validateArch(meta.arch, `${file} "arch"`);
   checkMeta(meta, undefined, file);
+  const hash = configHash(meta.features);
+  if (meta.featuresHash === undefined) meta.featuresHash = hash;
+  else if (meta.featuresHash !== hash) failMeta(file, `"featuresHash" ${meta.featuresHash} is not the hash of "features" (${hash})`);
   return meta;
 }
 
@@ -148,10 +150,13 @@ export interface DnnModel {
   transitionModel: TransitionModel;
 }
 
-/** Read a DNN model directory: metadata, weights and transition model, checked against each other. */
+/**
+ * Read a DNN model directory: metadata, weights (size and sha256 verified against `weightsFiles`)
+ * and transition model, checked against each other.
+ */
 export async function readDnnModelDir(dir: string): Promise<DnnModel> {
   const meta = await readDnnModelMeta(dir);
-  const weights = await loadDnn(dir);
+  const weights = await loadDnn(dir, meta.weightsFiles ? { files: meta.weightsFiles, recordedIn: path.join(dir, MODEL_META_FILE) } : undefined);
   checkMeta(meta, weights, path.join(dir, MODEL_META_FILE));
   const transitionModel = await readTransitionModel(path.join(dir, TRANSITION_MODEL_FILE));
   if (transitionModel.numPdfs !== meta.numPdfs) {

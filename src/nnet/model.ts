@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { fileChecksum, type FileChecksum } from '../store/checksum.js';
 import { makeRng, randNormal } from '../data/random.js';
 import { layerSizes, validateArch, type ArchConfig } from './arch.js';
 
@@ -79,10 +80,12 @@ export function toLayersModel(w: DnnWeights, opts: { outputActivation?: 'softmax
  * Save in the TensorFlow.js Layers format: `dir/model.json` (a Sequential of Dense layers, softmax
  * output, so `tf.loadLayersModel` yields posteriors) and `dir/weights.bin`. Both written atomically
  * (weights first, so a complete model.json never points at missing weights). Other files in `dir`
- * (asr-distill.json, copies of the lang dir) are left alone.
+ * (asr-distill.json, copies of the lang dir) are left alone. Returns the size and sha256 of each
+ * weights file, by name, for the model directory to record (model-dir.ts `weightsFiles`).
  */
-export async function saveDnn(dir: string, w: DnnWeights): Promise<void> {
+export async function saveDnn(dir: string, w: DnnWeights): Promise<Record<string, FileChecksum>> {
   const model = toLayersModel(w);
+  let checksums: Record<string, FileChecksum> = {};
   try {
     const meta: StoredMeta = { arch: w.arch, inputDim: w.inputDim, numPdfs: w.numPdfs };
     model.setUserDefinedMetadata({ asrDistill: meta });
@@ -97,7 +100,9 @@ export async function saveDnn(dir: string, w: DnnWeights): Promise<void> {
           weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: artifacts.weightSpecs ?? [] }],
           userDefinedMetadata: artifacts.userDefinedMetadata,
         };
-        await writeFileAtomic(path.join(dir, WEIGHTS_BIN), new Uint8Array(weightData));
+        const bytes = new Uint8Array(weightData);
+        checksums = { [WEIGHTS_BIN]: fileChecksum(bytes) };
+        await writeFileAtomic(path.join(dir, WEIGHTS_BIN), bytes);
         await writeFileAtomic(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weightData.byteLength } };
       }),
@@ -105,6 +110,7 @@ export async function saveDnn(dir: string, w: DnnWeights): Promise<void> {
   } finally {
     model.dispose();
   }
+  return checksums;
 }
 
 interface DenseConfig {
@@ -141,8 +147,36 @@ async function readFileOrThrow(file: string, what: string): Promise<Buffer> {
   }
 }
 
-/** Load weights saved by `saveDnn` (or any TF.js Sequential of float32 Dense layers, ReLU hidden). */
-export async function loadDnn(dir: string): Promise<DnnWeights> {
+/**
+ * Check a weights file against the size and sha256 recorded when it was written: flipped bytes
+ * (same size) would otherwise load as wrong or NaN weights, and a truncated or extended file as
+ * plausible ones. `recordedIn` names the file that holds the record.
+ */
+export function verifyWeightsFile(file: string, bytes: Uint8Array, expected: FileChecksum, recordedIn: string): void {
+  const fix = 'the model files are damaged (an incomplete copy, a disk error or an edit); copy the model directory again or retrain it';
+  if (bytes.length !== expected.bytes) {
+    const n = Math.abs(bytes.length - expected.bytes);
+    const how = `${bytes.length < expected.bytes ? 'truncated' : 'extended'}: ${n} ${n === 1 ? 'byte' : 'bytes'} ${bytes.length < expected.bytes ? 'missing' : 'too many'}`;
+    throw new InputError(`${file}: ${bytes.length} bytes but ${recordedIn} records ${expected.bytes} (${how}); ${fix}`);
+  }
+  const actual = fileChecksum(bytes).sha256;
+  if (actual !== expected.sha256) {
+    throw new InputError(`${file}: sha256 ${actual} differs from ${expected.sha256} recorded in ${recordedIn} (same size, changed content); ${fix}`);
+  }
+}
+
+/** Verification of weights files while loading: the records by file name and the file holding them. */
+export interface WeightsRecord {
+  files: Record<string, FileChecksum>;
+  recordedIn: string;
+}
+
+/**
+ * Load weights saved by `saveDnn` (or any TF.js Sequential of float32 Dense layers, ReLU hidden).
+ * Every weights file must be exactly as long as its manifest entries; with `record`, each file's
+ * size and sha256 must also match it (verifyWeightsFile).
+ */
+export async function loadDnn(dir: string, record?: WeightsRecord): Promise<DnnWeights> {
   const jsonFile = path.join(dir, MODEL_JSON);
   const text = (await readFileOrThrow(jsonFile, 'is this a DNN model directory (written by train/distill)?')).toString('utf8');
   let json: tf.io.ModelJSON;
@@ -164,6 +198,14 @@ export async function loadDnn(dir: string): Promise<DnnWeights> {
   const values = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const group of json.weightsManifest ?? []) {
     const chunks = await Promise.all(group.paths.map((p) => readFileOrThrow(path.join(dir, p), `${jsonFile} lists it in weightsManifest`)));
+    if (record) {
+      group.paths.forEach((p, i) => {
+        const name = path.normalize(p);
+        const expected = record.files[name];
+        if (!expected) throw new InputError(`${record.recordedIn}: no checksum recorded for ${name}, which ${jsonFile} lists; the model directory is inconsistent, copy it again or retrain it`);
+        verifyWeightsFile(path.join(dir, p), chunks[i], expected, record.recordedIn);
+      });
+    }
     const buf = Buffer.concat(chunks);
     let offset = 0;
     for (const spec of group.weights) {
@@ -179,6 +221,11 @@ export async function loadDnn(dir: string): Promise<DnnWeights> {
       new Uint8Array(data.buffer).set(buf.subarray(offset, offset + 4 * n));
       values.set(spec.name, { shape: spec.shape, data });
       offset += 4 * n;
+    }
+    if (offset !== buf.length) {
+      throw new InputError(
+        `${path.join(dir, group.paths[group.paths.length - 1])}: ${buf.length - offset} bytes beyond the ${offset} that ${jsonFile} describes; the model files are damaged or do not belong together, copy the model directory again or retrain it`,
+      );
     }
   }
   const layers = dense.map((l, i) => {

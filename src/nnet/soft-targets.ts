@@ -1,14 +1,17 @@
 // Teacher soft targets for distillation (Hinton, Vinyals & Dean 2015, sec. 2 and 4): for each frame
-// the mean over teacher members of softmax(z_m / T). Probabilities are averaged, never logits
-// (averaging logits would be a geometric mean, a different teacher: a common bug in public KD code).
+// the members' softmax(z_m / T) combined by the ensemble's rule, the one evaluation uses: the mean
+// of probabilities (arithmetic, the paper's ensemble) or their normalised geometric mean (equal to
+// softmax of the mean logits / T). Averaging logits under an arithmetic ensemble would be a
+// different teacher: a common bug in public KD code.
 // With thousands of states the full matrix is large, so targets may be kept as the top K per frame
 // (renormalised) and cached in an Arrow file that records T and the teacher's identity.
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Field, Float32, Int32, List, Schema, Table, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
+import { Field, Float32, Int32, List, Schema, Table, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { readArrowBatches } from '../store/arrow-batches.js';
 import { splicedChunks, corpusFrames, perturbedSource, type AsyncBatchSource, type Batch, type BatchSource, type FrameCorpus, type FrameTargets, type InputPerturbation } from './batches.js';
 import type { JobRunner } from '../jobs/runner.js';
 import { siblingModuleUrl } from '../jobs/module-url.js';
@@ -135,17 +138,17 @@ export interface TeacherTargets {
 }
 
 /**
- * The teacher's targets for `n` spliced rows: soft = mean over members of softmax(z_m / T) and,
- * with `withLogits`, the mean of the members' centred logits (logit-mse).
+ * The teacher's targets for `n` spliced rows: soft = the members' softmax(z_m / T) combined by the
+ * model's rule (ensemble.json `combine`) and, with `withLogits`, the mean of the members' centred
+ * logits (logit-mse).
  */
 export function teacherBatchTargets(fwd: AcousticForward, x: Float32Array, n: number, temperature: number, withLogits: boolean): { soft: Float32Array; logits?: Float32Array } {
   const numPdfs = fwd.numPdfs;
   if (withLogits) {
     const z = fwd.memberLogits(x, n);
-    return { soft: combinePosteriors(z.map((zm) => softmaxRows(zm, numPdfs, temperature)), numPdfs, 'arithmetic'), logits: meanCentredLogits(z, numPdfs) };
+    return { soft: combinePosteriors(z.map((zm) => softmaxRows(zm, numPdfs, temperature)), numPdfs, fwd.model.combine), logits: meanCentredLogits(z, numPdfs) };
   }
-  // Average probabilities (Hinton et al. 2015 sec. 4: "the ensemble's ... average of the predictive distributions").
-  return { soft: combinePosteriors(fwd.memberPosteriors(x, n, temperature), numPdfs, 'arithmetic') };
+  return { soft: fwd.posteriors(x, n, temperature) };
 }
 
 /** The teacher's targets for `n` spliced rows of `x`, computed here or elsewhere (a worker). */
@@ -375,11 +378,14 @@ function listVector<T extends Int32Array | Float32Array>(rows: T[], type: Int32 
   return makeVector(makeData({ type: listType, length: rows.length, nullCount: 0, valueOffsets: offsets, child } as never));
 }
 
+/** Values (frames x K) per record batch of the soft-target cache: 32M = 256 MB of ids and probabilities. */
+export const CACHE_BATCH_VALUES = 32_000_000;
+
 /**
  * Write top-K soft targets as an Arrow IPC file: one row per utterance (`utt_id`, `num_frames`,
  * `pdf_ids` and `probs` lists of num_frames x K), the key (T, teacher) and K in the schema metadata.
  */
-export async function writeSoftTargetCache(file: string, corpus: FrameCorpus, t: TopKTargets, key: SoftTargetCacheKey): Promise<void> {
+export async function writeSoftTargetCache(file: string, corpus: FrameCorpus, t: TopKTargets, key: SoftTargetCacheKey, batchValues = CACHE_BATCH_VALUES): Promise<void> {
   const rowsIds: Int32Array[] = [];
   const rowsProbs: Float32Array[] = [];
   const nums: number[] = [];
@@ -390,14 +396,28 @@ export async function writeSoftTargetCache(file: string, corpus: FrameCorpus, t:
     rowsProbs.push(t.probs.subarray(a, b));
     nums.push(corpus.uttStart[u + 1] - corpus.uttStart[u]);
   });
-  const table = new Table({
-    utt_id: vectorFromArray(corpus.uttIds, new Utf8()),
-    num_frames: vectorFromArray(nums, new Int32()),
-    pdf_ids: listVector(rowsIds, new Int32(), Int32Array),
-    probs: listVector(rowsProbs, new Float32(), Float32Array),
-  });
+  // A record batch per `batchValues` values (an utterance is never split): int32 list offsets
+  // hold 2^31 values, and a streaming reader holds one batch at a time. Small caches are one batch.
+  const groups: [number, number][] = [];
+  for (let u = 0, a = 0, values = 0; u <= nums.length; u++) {
+    if (u === nums.length || (values > 0 && values + nums[u] * t.k > batchValues)) {
+      if (u > a || groups.length === 0) groups.push([a, u]);
+      a = u;
+      values = 0;
+    }
+    if (u < nums.length) values += nums[u] * t.k;
+  }
+  const tables = groups.map(
+    ([a, b]) =>
+      new Table({
+        utt_id: vectorFromArray(corpus.uttIds.slice(a, b), new Utf8()),
+        num_frames: vectorFromArray(nums.slice(a, b), new Int32()),
+        pdf_ids: listVector(rowsIds.slice(a, b), new Int32(), Int32Array),
+        probs: listVector(rowsProbs.slice(a, b), new Float32(), Float32Array),
+      }),
+  );
   const meta = new Map([[CACHE_META_KEY, JSON.stringify({ ...key, k: t.k, numPdfs: t.numPdfs })]]);
-  const withMeta = new Table(new Schema(table.schema.fields, meta), table.batches.map((b) => b.data) as never);
+  const withMeta = new Table(new Schema(tables[0].schema.fields, meta), tables.flatMap((x) => x.batches.map((b) => b.data)) as never);
   await writeFileAtomic(file, tableToIPC(withMeta, 'file'));
 }
 
@@ -406,40 +426,53 @@ export async function writeSoftTargetCache(file: string, corpus: FrameCorpus, t:
  * temperature, by another teacher, or over other utterances/frames.
  */
 export async function readSoftTargetCache(file: string, corpus: FrameCorpus, key: SoftTargetCacheKey): Promise<TopKTargets> {
-  let table: Table;
+  const uttIndex = new Map<string, number>();
+  corpus.uttIds.forEach((id, u) => uttIndex.set(id, u));
+  const found = new Uint8Array(corpus.uttIds.length);
+  let k = 0;
+  let pdfIds = new Int32Array(0);
+  let probs = new Float32Array(0);
+  let first = true;
+  // Record batch by record batch through a file handle (store/arrow-batches.ts): no 2 GiB ceiling.
   try {
-    table = tableFromIPC(await fs.readFile(file));
+    for await (const batch of readArrowBatches(file, 'soft-target cache', 'delete it to recompute')) {
+      if (first) {
+        first = false;
+        const raw = batch.schema.metadata.get(CACHE_META_KEY);
+        if (!raw) throw new InputError(`${file}: not a soft-target cache (no ${CACHE_META_KEY} metadata); delete it or choose another --cache file`);
+        const m = JSON.parse(raw) as SoftTargetCacheKey & { k: number; numPdfs: number };
+        if (m.temperature !== key.temperature) {
+          throw new InputError(`${file}: computed at temperature ${m.temperature}, not ${key.temperature}; delete it to recompute, or choose another --cache file`);
+        }
+        if (m.teacherId !== key.teacherId) {
+          throw new InputError(`${file}: computed by another teacher (${m.teacherDir}, id ${m.teacherId.slice(0, 12)}) than ${key.teacherDir} (id ${key.teacherId.slice(0, 12)}); delete it to recompute, or choose another --cache file`);
+        }
+        if (m.numPdfs !== corpus.numPdfs) throw new InputError(`${file}: ${m.numPdfs} pdfs, the data ${corpus.numPdfs}; delete it to recompute`);
+        k = m.k;
+        pdfIds = new Int32Array(corpusFrames(corpus) * k);
+        probs = new Float32Array(corpusFrames(corpus) * k);
+      }
+      const ids = batch.getChild('utt_id')!.toArray() as string[];
+      const idCol = batch.getChild('pdf_ids')!;
+      const probCol = batch.getChild('probs')!;
+      ids.forEach((id, row) => {
+        const u = uttIndex.get(String(id));
+        if (u === undefined) return;
+        const n = corpus.uttStart[u + 1] - corpus.uttStart[u];
+        const a = idCol.get(row) as Vector;
+        const p = probCol.get(row) as Vector;
+        if (a.length !== n * k) throw new InputError(`${file}: utterance ${corpus.uttIds[u]} has ${a.length / k} frames of targets but ${n} feature frames; delete it to recompute`);
+        pdfIds.set(a.toArray() as Int32Array, corpus.uttStart[u] * k);
+        probs.set(p.toArray() as Float32Array, corpus.uttStart[u] * k);
+        found[u] = 1;
+      });
+    }
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(`${file}: cannot read the soft-target cache (${(e as Error).message}); delete it to recompute`);
   }
-  const raw = table.schema.metadata.get(CACHE_META_KEY);
-  if (!raw) throw new InputError(`${file}: not a soft-target cache (no ${CACHE_META_KEY} metadata); delete it or choose another --cache file`);
-  const m = JSON.parse(raw) as SoftTargetCacheKey & { k: number; numPdfs: number };
-  if (m.temperature !== key.temperature) {
-    throw new InputError(`${file}: computed at temperature ${m.temperature}, not ${key.temperature}; delete it to recompute, or choose another --cache file`);
-  }
-  if (m.teacherId !== key.teacherId) {
-    throw new InputError(`${file}: computed by another teacher (${m.teacherDir}, id ${m.teacherId.slice(0, 12)}) than ${key.teacherDir} (id ${key.teacherId.slice(0, 12)}); delete it to recompute, or choose another --cache file`);
-  }
-  if (m.numPdfs !== corpus.numPdfs) throw new InputError(`${file}: ${m.numPdfs} pdfs, the data ${corpus.numPdfs}; delete it to recompute`);
-  const ids = table.getChild('utt_id')!.toArray() as string[];
-  const k = m.k;
-  const total = corpusFrames(corpus);
-  const pdfIds = new Int32Array(total * k);
-  const probs = new Float32Array(total * k);
-  const byUtt = new Map<string, number>();
-  ids.forEach((id, i) => byUtt.set(String(id), i));
-  const idCol = table.getChild('pdf_ids')!;
-  const probCol = table.getChild('probs')!;
-  for (let u = 0; u < corpus.uttIds.length; u++) {
-    const row = byUtt.get(corpus.uttIds[u]);
-    const n = corpus.uttStart[u + 1] - corpus.uttStart[u];
-    if (row === undefined) throw new InputError(`${file}: no soft targets for utterance ${corpus.uttIds[u]}; the cache was computed on other data, delete it to recompute`);
-    const a = idCol.get(row) as Vector;
-    const p = probCol.get(row) as Vector;
-    if (a.length !== n * k) throw new InputError(`${file}: utterance ${corpus.uttIds[u]} has ${a.length / k} frames of targets but ${n} feature frames; delete it to recompute`);
-    pdfIds.set(a.toArray() as Int32Array, corpus.uttStart[u] * k);
-    probs.set(p.toArray() as Float32Array, corpus.uttStart[u] * k);
-  }
+  if (first) throw new InputError(`${file}: cannot read the soft-target cache (no record batches); delete it to recompute`);
+  const missing = found.indexOf(0);
+  if (missing >= 0) throw new InputError(`${file}: no soft targets for utterance ${corpus.uttIds[missing]}; the cache was computed on other data, delete it to recompute`);
   return new TopKTargets(corpus.numPdfs, k, pdfIds, probs);
 }

@@ -4,7 +4,8 @@
 // run as jobs, they go to the other core(s) while the student trains on the batches before (wasm is
 // single-threaded per worker, so this is how distillation uses a second core).
 import { InputError } from '../errors.js';
-import { selectBackend, type BackendName } from './backend.js';
+import type { BackendName } from './backend.js';
+import { createAcousticForward } from './engine.js';
 import { AcousticForward, loadAcousticModel } from './ensemble.js';
 import { teacherBatchTargets, teacherIdentity } from './soft-targets.js';
 
@@ -31,13 +32,12 @@ export interface TeacherJobOutput {
 let loaded: { key: string; fwd: Promise<AcousticForward> } | undefined;
 
 async function loadTeacher(input: TeacherJobInput): Promise<AcousticForward> {
-  await selectBackend(input.backend);
   const model = await loadAcousticModel(input.teacherDir);
   const id = await teacherIdentity(model);
   if (id !== input.teacherId) {
     throw new InputError(`${input.teacherDir}: the teacher changed on disk while distilling (its files no longer match what the run started with); rerun distill`);
   }
-  return new AcousticForward(model);
+  return createAcousticForward(model, input.backend);
 }
 
 /** Job: the teacher's targets for one batch (see teacherBatchTargets). */

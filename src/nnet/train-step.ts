@@ -66,12 +66,27 @@ export function lossAndGradient(z: tf.Tensor2D, batch: TrainBatch, cfg: LossConf
       dz = tf.add(dz, tf.mul(tf.sub(tf.exp(logpT), q), softWeight * T));
     } else if (softWeight !== 0 && cfg.kind === 'logit-mse') {
       if (!batch.teacherLogits) throw new Error("train step: loss 'logit-mse' needs batch.teacherLogits");
-      const d = tf.sub(z, tf.tensor2d(batch.teacherLogits.subarray(0, M * P), [M, P]));
+      // Sec. 2.1: both logit vectors centred per frame; c(z - v) = c(z) - c(v).
+      const diff = tf.sub(z, tf.tensor2d(batch.teacherLogits.subarray(0, M * P), [M, P]));
+      const d = tf.sub(diff, tf.mean(diff, 1, true));
       loss = tf.add(loss, tf.mul(tf.sum(tf.square(d)), (0.5 * softWeight) / P));
       dz = tf.add(dz, tf.mul(d, softWeight / P));
     }
     return { loss: tf.div(loss, M) as tf.Scalar, dz: tf.div(dz, M) as tf.Tensor2D };
   });
+}
+
+/** Frames of `batch` whose predicted pdf `pred[t]` is the label; frames with label < 0 are not counted. */
+export function countCorrect(pred: ArrayLike<number>, batch: TrainBatch): { correct: number; labeled: number } {
+  let correct = 0;
+  let labeled = 0;
+  for (let t = 0; t < batch.size; t++) {
+    const l = batch.labels[t];
+    if (l < 0) continue;
+    labeled++;
+    if (pred[t] === l) correct++;
+  }
+  return { correct, labeled };
 }
 
 /**
@@ -111,16 +126,7 @@ export class TrainStep {
   }
 
   private countCorrect(pred: tf.Tensor, batch: TrainBatch): { correct: number; labeled: number } {
-    const p = pred.dataSync();
-    let correct = 0;
-    let labeled = 0;
-    for (let t = 0; t < batch.size; t++) {
-      const l = batch.labels[t];
-      if (l < 0) continue;
-      labeled++;
-      if (p[t] === l) correct++;
-    }
-    return { correct, labeled };
+    return countCorrect(pred.dataSync() as Int32Array, batch);
   }
 
   /**

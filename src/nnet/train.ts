@@ -6,12 +6,18 @@ import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { createProgress } from '../jobs/progress.js';
 import { describeArch, type ArchConfig } from './arch.js';
-import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { CHECKPOINT_STATE, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { mixSeed } from './dense.js';
+import { divergenceLimit, lossDivergence } from './divergence.js';
 import type { LossConfig } from './distill-loss.js';
 import { initDnnWeights, type DnnWeights } from './model.js';
 import { newbobNext, newbobRejects, newbobStart, type NewbobConfig, type NewbobState } from './newbob.js';
 import { TrainStep, type StepResult, type TrainBatch } from './train-step.js';
+import { OrtTrainStep } from './ort/train-step.js';
+import { currentBackend } from './backend.js';
+
+/** What trainModel needs of a train step: TrainStep (tfjs) or OrtTrainStep (ONNX Runtime). */
+export type Trainer = Pick<TrainStep, 'step' | 'evaluate' | 'weights' | 'modelWeights' | 'setWeights' | 'optimizerState' | 'setOptimizerState' | 'dispose'>;
 
 export type { LossConfig } from './distill-loss.js';
 export type { NewbobConfig } from './newbob.js';
@@ -68,14 +74,20 @@ export interface TrainOptions {
   dataKey?: string;
   /** Receives checkpoint/ (every epoch) and train.log.jsonl (one line per epoch). */
   outDir: string;
-  /** Continue from outDir/checkpoint if present (same options required). */
-  resume?: boolean;
+  /**
+   * Continue from outDir/checkpoint (same options required). `true` is an explicit request (CLI
+   * --resume): without a checkpoint a warning says that training starts from the first epoch;
+   * 'if-present' resumes silently when there is one (ensemble reruns).
+   */
+  resume?: boolean | 'if-present';
   onEpoch?: (e: EpochStats) => void;
   /** Called about every batch with running figures (additive to the contract). */
   onProgress?: (p: TrainProgress) => void;
   progress?: { label: string; quiet?: boolean };
   /** Initial weights instead of a seeded random init (e.g. fine-tuning; additive). */
   initialWeights?: DnnWeights;
+  /** `ort`: train on ONNX Runtime (ort/train-step.ts); absent or a tfjs backend name: TrainStep on the current tfjs backend. */
+  engine?: string;
 }
 
 export interface EpochStats {
@@ -88,6 +100,8 @@ export interface EpochStats {
   framesPerSec: number;
   /** Newbob rejected this epoch (held-out accuracy fell): training went on from the previous weights. */
   rejected?: boolean;
+  /** The engine that ran the epoch: `ort` or the tfjs backend (an execution detail; checkpoints move between engines). */
+  engine?: string;
 }
 
 /** What a checkpoint's `meta` holds besides weights and optimizer slots. */
@@ -95,6 +109,8 @@ interface RunMeta {
   fingerprint: string;
   schedule: NewbobState;
   history: EpochStats[];
+  /** The run's first batch loss, the start divergence is measured from (absent in older checkpoints). */
+  startLoss?: number;
 }
 
 export const CHECKPOINT_DIR = 'checkpoint';
@@ -146,7 +162,7 @@ function accumulate(acc: { loss: number; frames: number; correct: number; labele
 }
 
 /** Score `source` without dropout: mean cross-entropy on labels and frame accuracy. */
-export function scoreFrames(step: TrainStep, source: TrainBatchSource, batchSize = 1024): { loss: number; acc: number; frames: number } {
+export function scoreFrames(step: Trainer, source: TrainBatchSource, batchSize = 1024): { loss: number; acc: number; frames: number } {
   const acc = { loss: 0, frames: 0, correct: 0, labeled: 0 };
   for (const batch of source.batches(0, batchSize)) accumulate(acc, step.evaluate(batch));
   return { loss: acc.loss / Math.max(1, acc.frames), acc: acc.correct / Math.max(1, acc.labeled), frames: acc.frames };
@@ -162,8 +178,9 @@ async function writeLog(outDir: string, history: EpochStats[]): Promise<void> {
  * with momentum or Adam, optional dropout/max-norm, newbob schedule on held-out accuracy).
  * Each epoch ends with `outDir/checkpoint/` and a line in `outDir/train.log.jsonl`; with
  * `resume: true` a killed run continues from the last completed epoch and ends with bit-identical
- * weights (batches and dropout masks depend only on seed, epoch and batch index). A NaN/Inf loss
- * throws an InputError naming the epoch and batch; the last good checkpoint stays on disk.
+ * weights (batches and dropout masks depend only on seed, epoch and batch index). A diverged run
+ * (a NaN/Inf batch loss, or an epoch's running loss above divergenceLimit: 10x its start, see
+ * divergence.ts) throws an InputError naming the epoch and batch; the last good checkpoint stays on disk.
  * Runs on the current tfjs backend (see selectBackend); safe to run in several worker threads.
  */
 export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeights; history: EpochStats[] }> {
@@ -177,6 +194,7 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
   let schedule = newbobStart(opts.learningRate);
   let history: EpochStats[] = [];
   let startEpoch = 0;
+  let startLoss: number | undefined;
   const resumed = opts.resume ? await readCheckpoint<RunMeta>(ckDir) : undefined;
   if (resumed) {
     if (resumed.meta.fingerprint !== fp) {
@@ -188,15 +206,23 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
     schedule = resumed.meta.schedule;
     history = resumed.meta.history;
     startEpoch = resumed.epoch;
+    // Checkpoints from before startLoss was kept: the first epoch's mean (lower, so stricter, but
+    // divergenceLimit's floor of ln(numPdfs) keeps a healthy run clear of it).
+    startLoss = resumed.meta.startLoss ?? history[0]?.trainLoss;
     // The log may lag the checkpoint by one epoch if the run was killed between the two writes.
     await writeLog(opts.outDir, history);
   } else {
+    // Not an error: scripts (recipes/digits/run.sh) pass --resume on every run so that a killed
+    // one continues; but a user who expected to resume must not be left thinking it did.
+    if (opts.resume === true) process.stderr.write(`warning: ${label}: --resume: no checkpoint at ${path.join(ckDir, CHECKPOINT_STATE)}; training starts from the first epoch\n`);
     await fs.rm(ckDir, { recursive: true, force: true });
   }
 
-  const step = new TrainStep(weights, { optimizer: opts.optimizer, momentum: opts.momentum, loss: opts.loss, averageDecay: opts.averageDecay });
+  const stepOpts = { optimizer: opts.optimizer, momentum: opts.momentum, loss: opts.loss, averageDecay: opts.averageDecay };
+  const engine = opts.engine === 'ort' ? 'ort' : currentBackend();
+  const step: Trainer = engine === 'ort' ? await OrtTrainStep.create(weights, stepOpts) : new TrainStep(weights, stepOpts);
   // With newbob's rejectWorse: the last accepted weights and optimizer slots (what a checkpoint holds).
-  let accepted: { weights: DnnWeights; optimizer: ReturnType<TrainStep['optimizerState']> } | undefined;
+  let accepted: { weights: DnnWeights; optimizer: ReturnType<Trainer['optimizerState']> } | undefined;
   try {
     if (resumed) step.setOptimizerState(resumed.optimizer);
     if (opts.newbob?.rejectWorse) accepted = { weights: step.weights(), optimizer: step.optimizerState() };
@@ -213,17 +239,20 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
       let k = 0;
       for await (const batch of opts.train.batches(epoch, opts.batchSize)) {
         const r = step.step(batch, lr, mixSeed(opts.seed, epoch, k));
-        if (!Number.isFinite(r.loss)) {
+        if (startLoss === undefined && Number.isFinite(r.loss)) startLoss = r.loss;
+        if (Number.isFinite(r.loss)) accumulate(acc, r);
+        // NaN/Inf in this batch, or the epoch's running mean far above the start (one noisy batch cannot trip it).
+        const diverged = lossDivergence(Number.isFinite(r.loss) ? acc.loss / Math.max(1, acc.frames) : r.loss, divergenceLimit(startLoss ?? NaN, opts.numPdfs));
+        if (diverged) {
           bar.stop();
           const kept = history.length
             ? `the last good checkpoint (epoch ${history.length}) is kept in ${ckDir}`
             : 'no epoch had completed, so there is no checkpoint';
           throw new InputError(
-            `${label}: the training loss became ${r.loss} at epoch ${epoch + 1}, batch ${k + 1} (learning rate ${lr}); ${kept}. ` +
+            `${label}: the training loss ${diverged} at epoch ${epoch + 1}, batch ${k + 1} (learning rate ${lr}); ${kept}. ` +
               'Lower the learning rate (--lr) or check the features for NaN/Inf values.',
           );
         }
-        accumulate(acc, r);
         k++;
         const sec = (performance.now() - t0) / 1000;
         const fields = { loss: acc.loss / acc.frames, acc: acc.correct / Math.max(1, acc.labeled), 'frames/s': Math.round(acc.frames / sec) };
@@ -245,6 +274,7 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
         trainLoss: acc.loss / Math.max(1, acc.frames),
         trainAcc: acc.correct / Math.max(1, acc.labeled),
         framesPerSec: acc.frames / trainSec,
+        engine,
       };
       if (opts.dev) {
         const dev = scoreFrames(step, opts.dev, Math.max(opts.batchSize, 1024));
@@ -274,7 +304,7 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
         epoch: epoch + 1,
         weights: state.weights,
         optimizer: state.optimizer,
-        meta: { fingerprint: fp, schedule, history },
+        meta: { fingerprint: fp, schedule, history, ...(startLoss !== undefined ? { startLoss } : {}) },
       });
       await writeLog(opts.outDir, history);
       opts.onEpoch?.(stats);

@@ -20,23 +20,40 @@ export const NOISE_TABLE_SIZE = 1 << 20;
  * @example featureStd(corpus) // Float32Array(40) [1.9, 2.1, ...]
  */
 export function featureStd(c: FrameCorpus): Float32Array {
-  const n = corpusFrames(c);
-  const d = c.dim;
-  const sum = new Float64Array(d);
-  const sq = new Float64Array(d);
-  for (let t = 0; t < n; t++) {
-    for (let j = 0; j < d; j++) {
-      const v = c.feats[t * d + j];
-      sum[j] += v;
-      sq[j] += v * v;
+  const m = new FeatureMoments(c.dim);
+  m.add(c);
+  return m.std();
+}
+
+/** featureStd accumulated over corpora added one by one (a streamed corpus, window by window). */
+export class FeatureMoments {
+  private readonly sum: Float64Array;
+  private readonly sq: Float64Array;
+  private n = 0;
+  constructor(readonly dim: number) {
+    this.sum = new Float64Array(dim);
+    this.sq = new Float64Array(dim);
+  }
+  add(c: FrameCorpus): void {
+    const n = corpusFrames(c);
+    const d = this.dim;
+    for (let t = 0; t < n; t++) {
+      for (let j = 0; j < d; j++) {
+        const v = c.feats[t * d + j];
+        this.sum[j] += v;
+        this.sq[j] += v * v;
+      }
     }
+    this.n += n;
   }
-  const out = new Float32Array(d);
-  for (let j = 0; j < d; j++) {
-    const mean = sum[j] / Math.max(1, n);
-    out[j] = Math.sqrt(Math.max(0, sq[j] / Math.max(1, n) - mean * mean));
+  std(): Float32Array {
+    const out = new Float32Array(this.dim);
+    for (let j = 0; j < this.dim; j++) {
+      const mean = this.sum[j] / Math.max(1, this.n);
+      out[j] = Math.sqrt(Math.max(0, this.sq[j] / Math.max(1, this.n) - mean * mean));
+    }
+    return out;
   }
-  return out;
 }
 
 /**

@@ -80,16 +80,21 @@ export async function trainingCurve(dir: string, system: string): Promise<CurveP
 export async function phasedTrainingCurve(dir: string, system: string, seen = new Set<string>()): Promise<CurvePoint[]> {
   const own = await trainingCurve(dir, system);
   seen.add(path.resolve(dir));
-  let initFrom: string | undefined;
+  let teacher: NonNullable<Awaited<ReturnType<typeof readDnnModelMeta>>['trainedOn']>['teacher'];
   try {
-    initFrom = (await readDnnModelMeta(dir)).trainedOn?.teacher?.initFrom;
+    teacher = (await readDnnModelMeta(dir)).trainedOn?.teacher;
   } catch {
     return own;
   }
+  const initFrom = teacher?.initFrom;
   if (!initFrom || seen.has(path.resolve(initFrom)) || !(await pathExists(initFrom))) return own;
-  const before = await phasedTrainingCurve(initFrom, system, seen);
-  const offset = before.length ? before[before.length - 1].epoch : 0;
-  return [...before, ...own.map((p) => ({ ...p, epoch: p.epoch + offset }))];
+  const before = (await phasedTrainingCurve(initFrom, system, seen)).map((p) => ({ ...p, phase: p.phase ?? 1 }));
+  const last = before[before.length - 1];
+  const offset = last ? last.epoch : 0;
+  // Numbered phases, labelled with what each trained on, so that the plot marks where the next begins.
+  const perturbed = teacher?.transferNoise || teacher?.transferWarp || teacher?.transferMixup;
+  const phaseLabel = perturbed ? 'noisy transfer frames' : 'clean frames';
+  return [...before, ...own.map((p) => ({ ...p, epoch: p.epoch + offset, phase: (last?.phase ?? 0) + 1, phaseLabel }))];
 }
 
 interface EvalJson {
@@ -113,6 +118,9 @@ function testCountsOf(baseline: EvalJson, ensemble: EvalJson, student: EvalJson,
 }
 
 const key = (sys: string) => sys.replace(/\//g, '_');
+
+/** The student distilled with `distill --setup paper` (recipes: `--paper-student true`), beside the recipe's own. */
+export const PAPER_STUDENT_DIR = 'student-paper';
 
 /** Utterance -> speaker of the test set from its features archive (speaker_id column); undefined when exp/feats/test is absent. */
 async function testSpeakers(exp: string): Promise<Map<string, string> | undefined> {
@@ -211,14 +219,23 @@ export async function collectExperiment(
     ...memberCurves.flatMap((c, i) => (i === baselineIs ? c.map((p) => ({ ...p, system: `member ${i + 1} = baseline` })) : c)),
     ...(await phasedTrainingCurve(path.join(exp, 'student'), 'distilled')),
   ];
+  const strip = ({ evalTest: _e, memberDirs: _m, ...s }: SystemScores & { evalTest: EvalJson; memberDirs: string[] }): SystemScores => s;
   const testCounts = testCountsOf(baseline.evalTest, ensemble.evalTest, student.evalTest, path.join(exp, 'eval'));
+  // The published setup's student, when the experiment has one: a row of its own, compared with the
+  // same baseline and ensemble on the same test utterances.
+  let paper: { scores: SystemScores; testCounts?: RecoveryCounts } | undefined;
+  if (await pathExists(path.join(exp, PAPER_STUDENT_DIR))) {
+    const p = await systemScores(exp, PAPER_STUDENT_DIR, "distilled (paper's setup)", true);
+    const counts = testCountsOf(baseline.evalTest, ensemble.evalTest, p.evalTest, path.join(exp, 'eval'));
+    paper = { scores: strip(p), ...(counts ? { testCounts: counts } : {}) };
+    curves.push(...(await trainingCurve(path.join(exp, PAPER_STUDENT_DIR), "distilled (paper's setup)")));
+  }
   const testWers = { baseline: baseline.testWer, ensemble: ensemble.testWer, student: student.testWer };
   const testUttWers = werField<UttWer[]>(testWers, 'utts');
   const testWordErrors = werField<WordErrorCounts>(testWers, 'wordErrors');
   const speakers = await speakerRows(exp, baseline.evalTest.utterances?.uttIds, testCounts, testUttWers);
-  const strip = ({ evalTest: _e, memberDirs: _m, ...s }: SystemScores & { evalTest: EvalJson; memberDirs: string[] }): SystemScores => s;
   return {
-    input: { baseline: strip(baseline), ensemble: strip(ensemble), student: strip(student), members, baselineSeedAccuracies: seeds, sweep, ...(testCounts ? { testCounts } : {}), ...(speakers ? { speakers } : {}), ...(testUttWers ? { testUttWers } : {}), ...(testWordErrors ? { testWordErrors } : {}), settings },
+    input: { baseline: strip(baseline), ensemble: strip(ensemble), student: strip(student), ...(paper ? { paperStudent: paper.scores, ...(paper.testCounts ? { paperTestCounts: paper.testCounts } : {}) } : {}), members, baselineSeedAccuracies: seeds, sweep, ...(testCounts ? { testCounts } : {}), ...(speakers ? { speakers } : {}), ...(testUttWers ? { testUttWers } : {}), ...(testWordErrors ? { testWordErrors } : {}), settings },
     curves,
   };
 }

@@ -43,6 +43,10 @@ export interface Table1Input {
   /** Each member's scores (the ensemble row is compared with their mean). */
   members: SystemScores[];
   student: SystemScores;
+  /** The student of the published setup (`distill --setup paper`), when the experiment has one. */
+  paperStudent?: SystemScores;
+  /** testCounts with the paper-setup student in the student's place, for its recovered fraction's interval. */
+  paperTestCounts?: RecoveryCounts;
   /** Test frame accuracy of single models of the baseline recipe trained with other seeds (in the recipe: the
    *  ensemble members, the baseline being member 1); their spread is what the ensemble gain must exceed. */
   baselineSeedAccuracies: number[];
@@ -70,6 +74,8 @@ export interface Table1 {
   recoveredFraction?: number;
   /** The same on test: 95% paired-bootstrap interval over test utterances and P(>= 80%), when per-utterance counts were given. */
   recoveredInterval?: RecoveryInterval;
+  /** The paper-setup student's gain over the baseline and recovered fraction (with its interval), when there is one. */
+  paperStudent?: { gain: number; recoveredFraction?: number; recoveredInterval?: RecoveryInterval };
   /** The same fraction on dev frame accuracy (a second, independent look; NaN-free only when the ensemble gains there). */
   devRecoveredFraction?: number;
   /** max - min of the baseline test frame accuracy over seeds (including the baseline itself). */
@@ -128,8 +134,16 @@ export function computeTable1(input: Table1Input): Table1 {
   const studentGain = student.testFrameAccuracy - baseline.testFrameAccuracy;
   const seedAccs = [baseline.testFrameAccuracy, ...input.baselineSeedAccuracies];
   const spread = Math.max(...seedAccs) - Math.min(...seedAccs);
+  const recovery = (s: SystemScores, counts: RecoveryCounts | undefined) => {
+    const gain = s.testFrameAccuracy - baseline.testFrameAccuracy;
+    return {
+      gain,
+      recoveredFraction: ensembleGain > 0 ? gain / ensembleGain : undefined,
+      recoveredInterval: counts && ensembleGain > 0 ? bootstrapRecoveredFraction(counts, { seed: 1 }) : undefined,
+    };
+  };
   return {
-    rows: [withWer(baseline), withWer(ensemble), withWer(student)],
+    rows: [withWer(baseline), withWer(ensemble), withWer(student), ...(input.paperStudent ? [withWer(input.paperStudent)] : [])],
     memberMean: {
       testFrameAccuracy: members.length ? mean(members.map((m) => m.testFrameAccuracy)) : NaN,
       testWerPercent: memberWers.length && memberWers.every((w) => w !== undefined) ? mean(memberWers as number[]) : undefined,
@@ -138,6 +152,7 @@ export function computeTable1(input: Table1Input): Table1 {
     studentGain,
     recoveredFraction: ensembleGain > 0 ? studentGain / ensembleGain : undefined,
     recoveredInterval: input.testCounts && ensembleGain > 0 ? bootstrapRecoveredFraction(input.testCounts, { seed: 1 }) : undefined,
+    ...(input.paperStudent ? { paperStudent: recovery(input.paperStudent, input.paperTestCounts) } : {}),
     devRecoveredFraction:
       ensemble.devFrameAccuracy > baseline.devFrameAccuracy ? (student.devFrameAccuracy - baseline.devFrameAccuracy) / (ensemble.devFrameAccuracy - baseline.devFrameAccuracy) : undefined,
     baselineSeedSpread: spread,
@@ -191,6 +206,14 @@ export function renderTable1Markdown(t: Table1): string {
     );
   }
   if (t.devRecoveredFraction !== undefined) lines.push(`  On dev frame accuracy: ${(100 * t.devRecoveredFraction).toFixed(1)}%.`);
+  const ps = t.paperStudent;
+  if (ps) {
+    lines.push(
+      `- Distilled with the paper's setup (soft targets on the training frames plus the hard labels, nothing else): ${signed(100 * ps.gain)} points over the baseline, ` +
+        `${ps.recoveredFraction === undefined ? 'n/a' : `${(100 * ps.recoveredFraction).toFixed(1)}%`} of the ensemble's gain recovered` +
+        (ps.recoveredInterval ? ` (95% interval [${(100 * ps.recoveredInterval.low).toFixed(0)}%, ${(100 * ps.recoveredInterval.high).toFixed(0)}%], same bootstrap).` : '.'),
+    );
+  }
   lines.push(
     `- Spread (max - min) of test frame accuracy over single models of the baseline recipe trained with different seeds (${t.seedCount} models): ${(100 * t.baselineSeedSpread).toFixed(2)} points; the ensemble gain ${t.ensembleGainExceedsSeedSpread ? 'exceeds' : 'does NOT exceed'} it.`,
   );
@@ -210,7 +233,8 @@ export function renderTable1Markdown(t: Table1): string {
   if (t.wordErrors?.length) {
     lines.push('', '## Most frequent test word errors', '', '| error | baseline | ensemble | distilled |', '| --- | --- | --- | --- |');
     for (const r of t.wordErrors) lines.push(`| ${r.error} | ${r.counts.baseline} | ${r.counts.ensemble} | ${r.counts.student} |`);
-    const errs = t.rows.map((r) => (r.testWer ? String(r.testWer.errors) : 'n/a'));
+    // The table's three systems (a paper's-setup row, when there is one, comes after them).
+    const errs = t.rows.slice(0, 3).map((r) => (r.testWer ? String(r.testWer.errors) : 'n/a'));
     lines.push(`| (all errors) | ${errs.join(' | ')} |`);
   }
   if (t.speakers?.length) {

@@ -3,6 +3,7 @@
 // tenths of a point on digits is often one error type, e.g. the one-vowel "oh" lost after "zero".
 import type { WordErrorStats } from '../score/details.js';
 import { SYSTEMS, type SystemKey } from './speakers.js';
+import { compareCLocale } from '../data/c-locale.js';
 
 /** The per-word error counts a decode's wer.json holds (`wordErrors`). */
 export type WordErrorCounts = Pick<WordErrorStats, 'substitutions' | 'deletions' | 'insertions'>;
@@ -36,6 +37,6 @@ export function topWordErrors(perSystem: Record<SystemKey, WordErrorCounts>, n: 
   const total = (c: Record<SystemKey, number>) => c.baseline + c.ensemble + c.student;
   return [...rows]
     .map(([error, counts]) => ({ error, counts }))
-    .sort((a, b) => total(b.counts) - total(a.counts) || (a.error < b.error ? -1 : a.error > b.error ? 1 : 0))
+    .sort((a, b) => total(b.counts) - total(a.counts) || compareCLocale(a.error, b.error))
     .slice(0, n);
 }

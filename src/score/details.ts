@@ -1,5 +1,6 @@
 import type { AlignedPair, WerResult } from './wer.js';
 import { formatWer } from './wer.js';
+import { compareCLocale } from '../data/c-locale.js';
 
 /**
  * Per-utterance alignment in the style of sclite's `pra` report: for each utterance its
@@ -46,7 +47,7 @@ export interface WordErrorStats {
 }
 
 function sortedCounts(m: Map<string, number>): [string, number][] {
-  return [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return [...m].sort((a, b) => b[1] - a[1] || compareCLocale(a[0], b[0]));
 }
 
 /** Per-word error counts over all scored utterances (as icefall's write_error_stats). */
@@ -88,7 +89,7 @@ export function wordErrorStats(r: WerResult): WordErrorStats {
     insertions: sortedCounts(inss).map(([word, count]) => ({ word, count })),
     perWord: [...words]
       .map(([word, e]) => ({ word, ...e }))
-      .sort((a, b) => b.errors - a.errors || (a.word < b.word ? -1 : a.word > b.word ? 1 : 0)),
+      .sort((a, b) => b.errors - a.errors || compareCLocale(a.word, b.word)),
   };
 }
 

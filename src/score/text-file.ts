@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { bomMessage, decodeTextFile, hasBom, printable } from '../data/text-input.js';
 import { InputError } from '../errors.js';
 
 /** One Kaldi-style transcript: utterance id -> words, in file order. */
@@ -10,12 +11,13 @@ const WHITESPACE = /[ \t\r\f\v]+/;
 
 /**
  * Parse Kaldi `text` content (`uttid w1 w2 ...`, one utterance per line). A line holding only
- * the id is an empty transcript; blank lines are skipped. A duplicated id is an InputError naming
- * the file and both lines.
+ * the id is an empty transcript; blank lines are skipped. A duplicated id or a leading byte order
+ * mark is an InputError naming the file (and both lines).
  *
  * @example parseTranscript('u1 one two\nu2\n', 'ref.txt') // Map { u1 => [one, two], u2 => [] }
  */
 export function parseTranscript(content: string, file: string): Transcript {
+  if (hasBom(content)) throw new InputError(bomMessage(file));
   const out: Transcript = new Map();
   const lineOf = new Map<string, number>();
   const lines = content.split('\n');
@@ -25,7 +27,7 @@ export function parseTranscript(content: string, file: string): Transcript {
     const [uttId, ...words] = fields;
     const prev = lineOf.get(uttId);
     if (prev !== undefined) {
-      throw new InputError(`${file} line ${i + 1}: utterance ${uttId} is duplicated (first on line ${prev}); keep one line per utterance`);
+      throw new InputError(`${file} line ${i + 1}: utterance ${printable(uttId)} is duplicated (first on line ${prev}); keep one line per utterance`);
     }
     lineOf.set(uttId, i + 1);
     out.set(uttId, words);
@@ -33,15 +35,17 @@ export function parseTranscript(content: string, file: string): Transcript {
   return out;
 }
 
-/** Read a Kaldi `text` file (see `parseTranscript`); a missing file is an InputError. */
+const EXPECTED_TEXT = "Kaldi text: 'uttid word word ...' per line";
+
+/** Read a Kaldi `text` file (see `parseTranscript`); a missing or binary file is an InputError. */
 export async function readTranscript(file: string): Promise<Transcript> {
-  let content: string;
+  let bytes: Buffer;
   try {
-    content = await fs.readFile(file, 'utf8');
+    bytes = await fs.readFile(file);
   } catch {
-    throw new InputError(`${file}: transcript file not found (expected Kaldi text: 'uttid word word ...' per line)`);
+    throw new InputError(`${file}: transcript file not found (expected ${EXPECTED_TEXT})`);
   }
-  return parseTranscript(content, file);
+  return parseTranscript(decodeTextFile(bytes, file, EXPECTED_TEXT), file);
 }
 
 /** Format a transcript as Kaldi `text` (ids in the map's order; `uttid` alone for an empty one). */

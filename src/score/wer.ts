@@ -1,3 +1,4 @@
+import { printable } from '../data/text-input.js';
 import { InputError } from '../errors.js';
 import type { Transcript } from './text-file.js';
 
@@ -159,8 +160,10 @@ function percent(num: number, den: number): number | null {
   return den === 0 ? null : Math.fround((100 * Math.fround(num)) / Math.fround(den));
 }
 
+// Ids come from user files: shown escaped and shortened (binary garbage must not reach the terminal raw).
 function listIds(ids: string[]): string {
-  return ids.length <= 10 ? ids.join(', ') : `${ids.slice(0, 10).join(', ')}, ... (${ids.length - 10} more)`;
+  const shown = ids.slice(0, 10).map((id) => printable(id));
+  return ids.length <= 10 ? shown.join(', ') : `${shown.join(', ')}, ... (${ids.length - 10} more)`;
 }
 
 /**

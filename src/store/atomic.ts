@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { makeDirs } from './paths.js';
 
 /** A temporary name beside `finalPath` (same directory, so the rename is atomic). */
 export function tempPathFor(finalPath: string): string {
@@ -13,7 +14,7 @@ export function tempPathFor(finalPath: string): string {
  * truncated file: write to a temp name in the same directory, fsync, then rename.
  */
 export async function writeFileAtomic(finalPath: string, data: string | Uint8Array): Promise<void> {
-  await fs.mkdir(path.dirname(finalPath), { recursive: true });
+  await makeDirs(path.dirname(finalPath));
   const tmp = tempPathFor(finalPath);
   try {
     const fh = await fs.open(tmp, 'w');
@@ -35,7 +36,7 @@ export async function writeFileAtomic(finalPath: string, data: string | Uint8Arr
  * If `produce` throws, the temp output is removed and any existing `finalPath` is left untouched.
  */
 export async function produceAtomic<T>(finalPath: string, produce: (tmpPath: string) => Promise<T>): Promise<T> {
-  await fs.mkdir(path.dirname(finalPath), { recursive: true });
+  await makeDirs(path.dirname(finalPath));
   const tmp = tempPathFor(finalPath);
   try {
     const result = await produce(tmp);

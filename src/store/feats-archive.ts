@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import type * as ArrowModule from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { configHash } from './checksum.js';
+import { readArrowBatches } from './arrow-batches.js';
 // Type-only (erased at run time): the archive stores the feature config it was made with.
 import type { FeatureConfig } from '../features/config.js';
 
@@ -30,13 +32,22 @@ export interface UttFeats {
 
 /** FEATS_DIR/feats.json. */
 export interface FeatsDirInfo {
+  /** The full extraction configuration (features/*.json, every key). */
   config: FeatureConfig;
+  /**
+   * `sha256:<hex>` of the canonical JSON of `config` (store/checksum.ts configHash): what models
+   * record as the features they were trained on. Written by writeFeatsInfo; archives written
+   * before it existed get it computed from `config` when read.
+   */
+  configHash: string;
   dim: number;
   numUtts: number;
   numFrames: number;
   frameShiftMs: number;
   /** Shard file names relative to FEATS_DIR, e.g. `feats.1.arrow`. */
   shards: string[];
+  /** Where features made elsewhere came from, e.g. `import-feats /abs/data/train/feats.scp` (informational). */
+  source?: string;
 }
 
 export const FEATS_INFO_FILE = 'feats.json';
@@ -81,14 +92,11 @@ export function encodeFeatsShard(records: UttFeats[]): Uint8Array {
   return tableToIPC(table, 'file');
 }
 
-/** Decode an Arrow shard; `what` names it in errors. */
-export function decodeFeatsShard(bytes: Uint8Array, what: string): UttFeats[] {
-  let table: Table;
-  try {
-    table = tableFromIPC(bytes);
-  } catch (e) {
-    throw new InputError(`${what}: not a readable Arrow feature archive (${(e as Error).message}); re-run asr-distill features`);
-  }
+/** The columns of a table or record batch, by name. */
+type Columns = { getChild(name: string): ArrowModule.Vector | null };
+
+/** The utterances of one table or record batch of a feature shard; `what` names it in errors. */
+function decodeFeatsColumns(table: Columns, what: string): UttFeats[] {
   const cols = ['utt_id', 'speaker_id', 'num_frames', 'dim', 'feats'];
   const missing = cols.filter((c) => !table.getChild(c));
   if (missing.length > 0) throw new InputError(`${what}: missing column(s) ${missing.join(', ')}; not an asr-distill feature archive`);
@@ -116,25 +124,39 @@ export function decodeFeatsShard(bytes: Uint8Array, what: string): UttFeats[] {
   return out;
 }
 
+/** Decode an Arrow shard held in memory; `what` names it in errors. */
+export function decodeFeatsShard(bytes: Uint8Array, what: string): UttFeats[] {
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (e) {
+    throw new InputError(`${what}: not a readable Arrow feature archive (${(e as Error).message}); re-run asr-distill features`);
+  }
+  return decodeFeatsColumns(table, what);
+}
+
+/** The utterances of one shard, record batch by record batch (at most one batch's features read at a time). */
+export async function* streamFeatsShard(file: string): AsyncGenerator<UttFeats> {
+  for await (const batch of readArrowBatches(file, 'feature shard', 're-run asr-distill features')) yield* decodeFeatsColumns(batch, file);
+}
+
 /** Write one shard atomically (temp file, fsync, rename): a killed run never leaves a truncated archive. */
 export async function writeFeatsShard(file: string, records: UttFeats[]): Promise<void> {
   await writeFileAtomic(file, encodeFeatsShard(records));
 }
 
-/** Read one shard. */
+/** Read one shard (streamed from disk batch by batch, so its size has no ceiling). */
 export async function readFeatsShard(file: string): Promise<UttFeats[]> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (e) {
-    throw new InputError(`${file}: cannot read feature shard (${(e as NodeJS.ErrnoException).code ?? e}); re-run asr-distill features`);
-  }
-  return decodeFeatsShard(bytes, file);
+  const out: UttFeats[] = [];
+  for await (const u of streamFeatsShard(file)) out.push(u);
+  return out;
 }
 
-/** Write FEATS_DIR/feats.json atomically. */
-export async function writeFeatsInfo(dir: string, info: FeatsDirInfo): Promise<void> {
-  await writeFileAtomic(path.join(dir, FEATS_INFO_FILE), JSON.stringify(info, null, 2) + '\n');
+/** Write FEATS_DIR/feats.json atomically; `configHash` is (re)computed from `config`. */
+export async function writeFeatsInfo(dir: string, info: Omit<FeatsDirInfo, 'configHash'> & { configHash?: string }): Promise<void> {
+  const { config, ...rest } = info;
+  const out: FeatsDirInfo = { config, ...rest, configHash: configHash(config) };
+  await writeFileAtomic(path.join(dir, FEATS_INFO_FILE), JSON.stringify(out, null, 2) + '\n');
 }
 
 /** Read and check FEATS_DIR/feats.json. */
@@ -156,6 +178,11 @@ export async function readFeatsInfo(dir: string): Promise<FeatsDirInfo> {
   if (typeof info.config !== 'object' || info.config === null) bad.push('config' as never);
   if (!Array.isArray(info.shards)) bad.push('shards' as never);
   if (bad.length > 0) throw new InputError(`${file}: missing or bad field(s) ${bad.join(', ')}; re-run asr-distill features`);
+  const hash = configHash(info.config);
+  if (info.configHash === undefined) info.configHash = hash;
+  else if (info.configHash !== hash) {
+    throw new InputError(`${file}: "configHash" ${info.configHash} is not the hash of its "config" (${hash}); the file was edited or damaged, re-run asr-distill features`);
+  }
   return info;
 }
 
@@ -204,6 +231,7 @@ export async function writeFeatsDir(
   }
   const info: FeatsDirInfo = {
     config,
+    configHash: configHash(config),
     dim,
     numUtts: all.length,
     numFrames: all.reduce((s, u) => s + u.numFrames, 0),

@@ -8,7 +8,7 @@ import { writeDataDir } from '../../src/data/data-dir.js';
 import { encodeWavPcm16 } from '../../src/data/wav.js';
 import { readFeatsDir } from '../../src/store/feats-archive.js';
 import { readCmvn } from '../../src/features/cmvn.js';
-import { formatKaldiTextMatrix } from '../../src/features/kaldi-text.js';
+import { formatKaldiTextMatrix } from '../../src/store/kaldi-archive.js';
 
 async function corpus(): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'asr-distill-feats-cli-'));
@@ -103,7 +103,7 @@ test('the three commands have help with examples', async () => {
   }
 });
 
-test('a features run killed mid-way leaves no feats.json and no truncated shard', async () => {
+test('a features run killed mid-way leaves no FEATS_DIR and no truncated shard, and the rerun gives the same bytes', async () => {
   const { spawn } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const { decodeFeatsShard } = await import('../../src/store/feats-archive.js');
@@ -131,10 +131,32 @@ test('a features run killed mid-way leaves no feats.json and no truncated shard'
     });
     child.on('exit', () => resolve());
   });
-  const files = await fs.readdir(feats);
+  // FEATS_DIR appears only when a run finishes; the killed run's work is beside it.
+  await assert.rejects(fs.stat(feats), /ENOENT/);
+  const work = path.join(dir, '.feats.partial');
+  const files = await fs.readdir(work);
   assert.ok(!files.includes('feats.json'), `feats.json must not exist after a killed run: ${files.join(' ')}`);
   for (const f of files.filter((n) => /^feats\.\d+\.arrow$/.test(n))) {
-    decodeFeatsShard(await fs.readFile(path.join(feats, f)), f); // complete, or it would throw
+    decodeFeatsShard(await fs.readFile(path.join(work, f)), f); // complete, or it would throw
   }
-  await assert.rejects(readFeatsDir(feats), /is not a finished feature directory/);
+  await assert.rejects(readFeatsDir(work), /is not a finished feature directory/);
+  // The rerun takes over the lock the killed process left and gives the bytes an uninterrupted run gives.
+  assert.equal(JSON.parse(await fs.readFile(path.join(dir, '.feats.lock'), 'utf8')).pid, child.pid);
+  assert.equal((await runCli('features', dir, feats, '--jobs', '2')).code, 0);
+  assert.equal((await runCli('features', dir, path.join(dir, 'feats-ref'), '--jobs', '2')).code, 0);
+  for (const f of ['feats.1.arrow', 'feats.2.arrow']) {
+    assert.deepEqual(await fs.readFile(path.join(feats, f)), await fs.readFile(path.join(dir, 'feats-ref', f)), f);
+  }
+  await assert.rejects(fs.stat(work), /ENOENT/);
+});
+
+test('features --shard-frames: more shards than jobs, the same features; a bad value is a usage error', async () => {
+  const dir = await corpus();
+  // 5 utterances of 0.2-0.32 s (18-30 frames): at most 40 estimated frames per shard.
+  const r = await runCli('features', dir, path.join(dir, 'small'), '--jobs', '1', '--shard-frames', '40');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /-> .*small \([3-5] shards\) in [\d.]+ s, [\d.]+x real time, 1 job\n$/);
+  assert.equal((await runCli('features', dir, path.join(dir, 'one'), '--jobs', '1')).code, 0);
+  assert.deepEqual([...(await readFeatsDir(path.join(dir, 'small'))).utts], [...(await readFeatsDir(path.join(dir, 'one'))).utts]);
+  assert.equal((await runCli('features', dir, path.join(dir, 'bad'), '--shard-frames', '0')).code, 2);
 });

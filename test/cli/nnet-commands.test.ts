@@ -82,6 +82,8 @@ test('option parsers and settings', () => {
   for (const bad of ['1', '0', '-0.5']) assert.throws(() => parseAverageDecay(bad), { message: `expected a decay between 0 and 1 (e.g. 0.999), got '${bad}'` });
   assert.equal(trainSettingsFrom({ ...base, averageDecay: 0.999 }, { left: 1, right: 1 }).averageDecay, 0.999);
   assert.equal('averageDecay' in trainSettingsFrom(base, { left: 1, right: 1 }), false, 'absent unless asked (checkpoint fingerprints, ensemble plan)');
+  assert.equal(trainSettingsFrom({ ...base, maxMemoryFrames: 1000 }, { left: 1, right: 1 }).maxMemoryFrames, 1000);
+  assert.equal('maxMemoryFrames' in trainSettingsFrom(base, { left: 1, right: 1 }), false, 'absent unless asked (ensemble plan)');
   assert.deepEqual(parseNewbobGains('0.002:0.001'), { halveWhenGainBelow: 0.002, stopWhenGainBelow: 0.001 });
   assert.deepEqual(parseNewbobGains('0.005:-1'), { halveWhenGainBelow: 0.005, stopWhenGainBelow: -1 });
   for (const bad of ['0.001:0.002', 'x:1', '0.002', '-1:-2']) {
@@ -92,4 +94,34 @@ test('option parsers and settings', () => {
     stopWhenGainBelow: 0.0005,
     maxHalvings: DEFAULT_NEWBOB.maxHalvings,
   });
+});
+
+test('eval-frames: features of another configuration exit 1 naming the option; --allow-feature-mismatch warns and scores; a damaged weights.bin exits 1', async () => {
+  const { promises: fs } = await import('node:fs');
+  const { writeMismatchedEvalSetup } = await import('../nnet/pipeline-fixtures.js');
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-integrity-'));
+  const { model, ...c } = await writeMismatchedEvalSetup(tmp, { lowFreq: 300 });
+  let r = await runCli('eval-frames', model, c.featsDir, c.aliDir, '--backend', 'cpu');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`^asr-distill eval-frames: ${c.featsDir} was made with another feature configuration than ${model} \\(lowFreq: model 20, features 300\\)`));
+  r = await runCli('eval-frames', model, c.featsDir, c.aliDir, '--backend', 'cpu', '--allow-feature-mismatch');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^warning: .*\(lowFreq: model 20, features 300\); going on because of --allow-feature-mismatch$/m);
+  assert.match(r.stdout, /frame accuracy \d+\.\d\d%/);
+  // Item 4 of issue 21: flipped bytes gave "cross-entropy NaN" with exit 0.
+  const bin = path.join(model, 'weights.bin');
+  const bytes = await fs.readFile(bin);
+  for (let i = 3; i < bytes.length; i += 4) bytes[i] = 0x7f;
+  await fs.writeFile(bin, bytes);
+  r = await runCli('eval-frames', model, c.featsDir, c.aliDir, '--backend', 'cpu', '--allow-feature-mismatch');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`${bin}: sha256 [0-9a-f]{64} differs from [0-9a-f]{64} recorded in ${path.join(model, 'asr-distill.json')} \\(same size, changed content\\)`));
+  await fs.rm(tmp, { recursive: true });
+});
+
+test('every command that reads stored features offers --allow-feature-mismatch', async () => {
+  for (const cmd of ['eval-frames', 'decode', 'align', 'train', 'ensemble', 'distill']) {
+    const r = await runCli(cmd, '--help');
+    assert.match(r.stdout, /--allow-feature-mismatch/, cmd);
+  }
 });

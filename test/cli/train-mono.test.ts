@@ -84,7 +84,7 @@ test('train-mono --extra trains on a second set too; align writes the LANG_DIR i
 });
 
 test('hmm commands: help with examples, usage errors exit 2, input errors exit 1', async () => {
-  for (const cmd of ['train-mono', 'align', 'show-ali', 'import-ali', 'ali-accuracy']) {
+  for (const cmd of ['train-mono', 'train-tri', 'show-tree', 'align', 'show-ali', 'import-ali', 'ali-accuracy']) {
     const h = await runCli(cmd, '--help');
     assert.equal(h.code, 0);
     assert.match(h.stdout, /Examples:\n {2}\$ .*asr-distill /, cmd);

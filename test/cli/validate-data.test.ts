@@ -42,7 +42,7 @@ async function corpus(): Promise<string> {
 
 test('validate-data prints a summary of a good data dir and exits 0', async () => {
   const dir = await corpus();
-  const r = await run(dir);
+  const r = await run(dir, '--check-pipes');
   assert.equal(r.code, 0, r.stderr);
   assert.equal(
     r.stdout,
@@ -61,11 +61,11 @@ test('validate-data prints a summary of a good data dir and exits 0', async () =
 
 test('--json and --no-check-audio', async () => {
   const dir = await corpus();
-  const r = await run(dir, '--json');
+  const r = await run(dir, '--json', '--check-pipes');
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), {
     dir, utterances: 3, speakers: 2, segments: false, transcripts: 3, words: 4, vocabulary: 3,
-    recordings: 3, hours: 2 / 3600, seconds: 2, sampleRates: { 16000: 2, 8000: 1 }, channels: { 1: 2, 2: 1 }, warnings: [],
+    recordings: 3, pipesNotRun: 0, hours: 2 / 3600, seconds: 2, sampleRates: { 16000: 2, 8000: 1 }, channels: { 1: 2, 2: 1 }, warnings: [],
   });
   await fs.writeFile(path.join(dir, 'wav/a.wav'), 'garbage');
   const q = await run(dir, '--no-check-audio');
@@ -75,7 +75,7 @@ test('--json and --no-check-audio', async () => {
 
 test('data-dir and audio problems are printed and exit 1; bad option values exit 2', async () => {
   const dir = await corpus();
-  const r = await run(dir, '--channel', '1');
+  const r = await run(dir, '--channel', '1', '--check-pipes');
   assert.equal(r.code, 1);
   assert.equal(
     r.stderr,
@@ -103,4 +103,35 @@ test('with segments the summary counts segment spans', async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /utterances {3}2 \(from segments\)\n {2}speakers {5}1\n {2}audio {8}0\.0004 h \(1\.5 s\) in 1 recording\n/);
   assert.match(r.stdout, /transcripts {2}none \(no text file\)\n$/);
+});
+
+test('validate-data does not run the shell commands of a piped wav.scp unless --check-pipes', async () => {
+  const dir = await corpus();
+  // A command with a visible side effect: validating an untrusted data dir must not run it.
+  const scp = (await fs.readFile(path.join(dir, 'wav.scp'), 'utf8')).replace('cat wav/b.wav |', 'touch ran && cat wav/b.wav |');
+  await fs.writeFile(path.join(dir, 'wav.scp'), scp);
+  const r = await run(dir);
+  assert.equal(r.code, 0, r.stderr);
+  await assert.rejects(fs.access(path.join(dir, 'ran')), 'the wav.scp command was run');
+  assert.equal(
+    r.stdout,
+    [
+      `validate-data: ${dir}: OK`,
+      '  utterances   3',
+      '  speakers     2',
+      '  audio        0.0004 h (1.5 s) in 2 of 3 recordings',
+      '  not checked  1 recording from wav.scp commands (not run; --check-pipes runs them)',
+      '  sample rate  16000 Hz (1), 8000 Hz (1)',
+      '  channels     1 (1), 2 (1)',
+      '  transcripts  3 (4 words, vocabulary 3)',
+      '',
+    ].join('\n'),
+  );
+  const j = await run(dir, '--json');
+  assert.equal(JSON.parse(j.stdout).pipesNotRun, 1);
+  await assert.rejects(fs.access(path.join(dir, 'ran')));
+  const c = await run(dir, '--check-pipes');
+  assert.equal(c.code, 0, c.stderr);
+  await fs.access(path.join(dir, 'ran'));
+  assert.match(c.stdout, / {2}audio {8}0\.0006 h \(2\.0 s\) in 3 recordings\n {2}sample rate/);
 });

@@ -35,3 +35,36 @@ test('asr-distill wer: a bad --mode is a usage error (exit 2)', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /expected one of strict, present, all, got 'some'/);
 });
+
+test('binary garbage given to asr-distill wer is not echoed raw to the terminal', async () => {
+  const garbage = path.join(dir, 'garbage.bin');
+  // Random-looking bytes with a NUL, ESC sequences and invalid UTF-8 (as from `wer ref.txt model.bin`).
+  writeFileSync(garbage, Buffer.from([0x1b, 0x5b, 0x32, 0x4a, 0x20, 0x9b, 0x00, 0xff, 0x1b, 0x5d, 0x30, 0x3b, 0x07]));
+  const r = await runCli('wer', ref, garbage);
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stderr,
+    `asr-distill wer: ${garbage}: not a text file (byte 6 is a NUL byte: binary data?); expected Kaldi text: 'uttid word word ...' per line\n`,
+  );
+  // Valid UTF-8 that carries terminal control sequences as utterance ids: escaped in the message.
+  const esc = path.join(dir, 'esc.txt');
+  writeFileSync(esc, '\x1b[2Jclear one\n\x1b]0;title\x07 two\n');
+  const e = await runCli('wer', ref, esc);
+  assert.equal(e.code, 1);
+  assert.equal(
+    e.stderr,
+    `asr-distill wer: ${esc}: utterances \\x1b[2Jclear, \\x1b]0;title\\x07 not in the reference ${ref}; remove them or score against the right reference\n`,
+  );
+  assert.doesNotMatch(r.stderr + e.stderr, /[\x00-\x09\x0b-\x1f\x7f-\x9f]/, 'no control characters but newlines reach the terminal');
+});
+
+test('a UTF-8 byte order mark at the start of a transcript gets its own message', async () => {
+  const bom = path.join(dir, 'bom.txt');
+  writeFileSync(bom, '\ufeffu1 c c c a a\nu2 one two\n');
+  const r = await runCli('wer', bom, hyp);
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.stderr,
+    `asr-distill wer: ${bom}: starts with a UTF-8 byte order mark (BOM, bytes EF BB BF); Kaldi files have none: remove it, e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' ${bom}\n`,
+  );
+});

@@ -86,7 +86,7 @@ test('makeWordsCorpus writes a train data dir, phones.ctm and the pronunciations
     assert.equal(summary.splits.train.utts, 6);
     assert.equal(summary.splits.train.speakers, 3);
     assert.deepEqual(summary.splits.dev, { utts: 0, speakers: 0, hours: 0, words: 0 });
-    assert.deepEqual((await readdir(out)).sort(), ['corpus.json', 'lexicon.txt', 'train']);
+    assert.deepEqual((await readdir(out)).sort(), ['.asr-distill-output.json', 'corpus.json', 'lexicon.txt', 'train']);
     assert.equal(JSON.parse(await readFile(path.join(out, 'corpus.json'), 'utf8')).corpus, 'words');
     const data = await readDataDir(path.join(out, 'train'));
     assert.deepEqual(data.utterances.map((u) => u.uttId), planWordsCorpus(config).utts.map((u) => u.uttId).sort());

@@ -206,3 +206,19 @@ test('checkDataDirAudio with segments counts segment spans and flags segments ou
     `utt x4 (${dir}/r.wav): segment ends at 1.75 s but recording 'r' is only 1.000 s long`,
   ]);
 });
+
+test('checkDataDirAudio runs piped wav.scp commands only with runPipes; otherwise counts them as not run', async () => {
+  const dir = await tmpDir();
+  await fs.writeFile(path.join(dir, 'a.wav'), encodeWavPcm16(ramp(16000), 16000));
+  await fs.writeFile(path.join(dir, 'wav.scp'), 'a a.wav\nb touch ran && cat a.wav |\n');
+  await fs.writeFile(path.join(dir, 'utt2spk'), 'a s\nb s\n');
+  const data = await readDataDir(dir);
+  const seen: [number, number][] = [];
+  const s = await checkDataDirAudio(data, { onRecording: (done, total) => seen.push([done, total]) });
+  await assert.rejects(fs.access(path.join(dir, 'ran')), 'the command must not run');
+  assert.deepEqual([s.recordings, s.pipesNotRun, s.totalSec, s.problemCount], [2, 1, 1, 0]);
+  assert.deepEqual(seen, [[1, 1]]);
+  const r = await checkDataDirAudio(data, { runPipes: true });
+  await fs.access(path.join(dir, 'ran'));
+  assert.deepEqual([r.recordings, r.pipesNotRun, r.totalSec, r.problemCount], [2, 0, 2, 0]);
+});

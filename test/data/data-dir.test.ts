@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compareIds, readDataDir, writeDataDir } from '../../src/data/data-dir.js';
+import { readDataDir, writeDataDir } from '../../src/data/data-dir.js';
 import { InputError } from '../../src/errors.js';
 
 async function tmpDir(): Promise<string> {
@@ -29,8 +29,17 @@ async function rejectsWith(p: Promise<unknown>, message: string): Promise<void> 
   });
 }
 
-test('compareIds is C-locale (code unit) order, not locale order', () => {
-  assert.deepEqual(['b', 'B', 'a_1', 'a-1', 'a1', 'A'].sort(compareIds), ['A', 'B', 'a-1', 'a1', 'a_1', 'b']);
+test('ids sorted with LC_ALL=C sort are accepted when they mix characters above U+FFFF with U+E000-U+FFFF', async () => {
+  // UTF-8 byte order (what `sort` uses): U+E000 < U+FFFD < U+1F600; UTF-16 code units would put U+1F600 first.
+  const ids = ['s-a', 's-\ue000', 's-\ufffd', 's-\u{1f600}'];
+  const dir = await makeDir({
+    'wav.scp': ids.map((u) => `${u} a.wav\n`).join(''),
+    utt2spk: ids.map((u) => `${u} s\n`).join(''),
+  });
+  const d = await readDataDir(dir, { checkFiles: false });
+  assert.deepEqual(d.utterances.map((u) => u.uttId), ids);
+  await writeDataDir(dir, [...ids].reverse().map((u) => ({ uttId: u, speakerId: 's', wav: 'a.wav' })));
+  assert.equal(await fs.readFile(path.join(dir, 'utt2spk'), 'utf8'), ids.map((u) => `${u} s\n`).join(''));
 });
 
 test('writeDataDir writes sorted Kaldi files that readDataDir reads back', async () => {
@@ -184,4 +193,24 @@ test('bad segments, transcripts missing for utterances, spk2utt missing utteranc
     "utt2spk line 7 (utt s7): not listed in spk2utt under speaker 'a'; regenerate spk2utt (Kaldi: utils/utt2spk_to_spk2utt.pl utt2spk > spk2utt) or delete it to derive it",
   ];
   await rejectsWith(readDataDir(dir, { checkFiles: false }), `data dir ${dir}: 14 problems:\n${problems.map((l) => '  ' + l).join('\n')}\n${fix}`);
+});
+
+test('a UTF-8 byte order mark at the start of a data-dir file gets its own message, not "starts with whitespace"', async () => {
+  const dir = await makeDir({ 'wav.scp': '\ufeffu1 a.wav\nu2 b.wav\n', utt2spk: 'u1 s\nu2 s\n', text: '\ufeffu1 ONE\nu2 TWO\n' });
+  await rejectsWith(
+    readDataDir(dir, { checkFiles: false }),
+    `data dir ${dir}: 2 problems:\n` +
+      "  wav.scp: starts with a UTF-8 byte order mark (BOM, bytes EF BB BF); Kaldi files have none: remove it, e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' wav.scp\n" +
+      "  text: starts with a UTF-8 byte order mark (BOM, bytes EF BB BF); Kaldi files have none: remove it, e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' text\n" +
+      "Fix the files (Kaldi's utils/fix_data_dir.sh sorts them and drops utterances missing from any of them).",
+  );
+});
+
+test('a binary file in a data dir is refused as not text instead of listing garbage lines', async () => {
+  const dir = await makeDir({ 'wav.scp': 'u1 a.wav\n', utt2spk: 'u1 s\n' });
+  await fs.writeFile(path.join(dir, 'text'), Buffer.from([0x75, 0x31, 0x20, 0xc3, 0x28, 0x0a]));
+  await rejectsWith(
+    readDataDir(dir, { checkFiles: false }),
+    `${path.join(dir, 'text')}: not UTF-8 text (byte 3 is 0xc3): binary data, or another encoding (convert it, e.g. iconv -f latin1 -t utf-8); expected a Kaldi data-dir file ('id value ...' per line)`,
+  );
 });

@@ -5,6 +5,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { decodeWav, encodeWavPcm16, parseWavHeader, WavHeaderIncomplete } from '../../src/data/wav.js';
 import { InputError } from '../../src/errors.js';
+import { makeWav } from './make-wav.js';
 
 const FIXTURES = path.join(FIXTURE_DIR, 'audio');
 
@@ -20,64 +21,6 @@ const EXPECTED: Record<string, [number, number, number]> = {
   'espeak_en-us_8khz.wav': [8000, 1, 12581],
   'stereo_44.1khz.wav': [44100, 2, 44100],
 };
-
-/** A WAV in any layout, written independently of the code under test (test helper). */
-function makeWav(opts: {
-  ints?: number[][]; // per channel, raw integer sample values
-  floats?: number[][];
-  bits: number;
-  rate?: number;
-  extensible?: boolean;
-  extraChunk?: { id: string; bytes: number }; // inserted before 'data' (odd sizes get a pad byte)
-  declaredDataBytes?: number;
-  dropTail?: number;
-}): Uint8Array {
-  const chans = opts.ints ?? opts.floats!;
-  const n = chans[0]!.length;
-  const nch = chans.length;
-  const bps = opts.bits / 8;
-  const data = Buffer.alloc(n * nch * bps);
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < nch; c++) {
-      const v = chans[c]![i]!;
-      if (opts.floats) opts.bits === 32 ? data.writeFloatLE(v, at) : data.writeDoubleLE(v, at);
-      else if (opts.bits === 16) data.writeInt16LE(v, at);
-      else if (opts.bits === 24) data.writeIntLE(v, at, 3);
-      else data.writeInt32LE(v, at);
-      at += bps;
-    }
-  }
-  const formatTag = opts.floats ? 3 : 1;
-  const fmt = Buffer.alloc(opts.extensible ? 40 : 16);
-  fmt.writeUInt16LE(opts.extensible ? 0xfffe : formatTag, 0);
-  fmt.writeUInt16LE(nch, 2);
-  fmt.writeUInt32LE(opts.rate ?? 16000, 4);
-  fmt.writeUInt32LE((opts.rate ?? 16000) * nch * bps, 8);
-  fmt.writeUInt16LE(nch * bps, 12);
-  fmt.writeUInt16LE(opts.bits, 14);
-  if (opts.extensible) {
-    fmt.writeUInt16LE(22, 16);
-    fmt.writeUInt16LE(opts.bits, 18);
-    fmt.writeUInt16LE(formatTag, 24);
-    Buffer.from('000000001000800000aa00389b71', 'hex').copy(fmt, 26);
-  }
-  const chunk = (id: string, body: Buffer, declared = body.length) => {
-    const h = Buffer.alloc(8);
-    h.write(id, 0, 'ascii');
-    h.writeUInt32LE(declared, 4);
-    return Buffer.concat([h, body, body.length & 1 ? Buffer.alloc(1) : Buffer.alloc(0)]);
-  };
-  const parts = [chunk('fmt ', fmt)];
-  if (opts.extraChunk) parts.push(chunk(opts.extraChunk.id, Buffer.alloc(opts.extraChunk.bytes, 0x41)));
-  parts.push(chunk('data', data, opts.declaredDataBytes));
-  const body = Buffer.concat([Buffer.from('WAVE'), ...parts]);
-  const riff = Buffer.alloc(8);
-  riff.write('RIFF', 0, 'ascii');
-  riff.writeUInt32LE(body.length, 4);
-  const all = Buffer.concat([riff, body]);
-  return new Uint8Array(all.subarray(0, all.length - (opts.dropTail ?? 0)));
-}
 
 function inputError(message: string) {
   return (e: unknown) => {
@@ -202,4 +145,40 @@ test('parseWavHeader works from a prefix of the file given the file size, and as
     dataOffset: 44, dataBytes: 12, numSamples: 6, streamed: false,
   });
   assert.throws(() => parseWavHeader(wav.subarray(0, 20), 'p.wav', wav.length), WavHeaderIncomplete);
+});
+
+test('NaN or infinite samples in a float WAV are an InputError naming the first sample, not floor-valued frames', () => {
+  for (const bits of [32, 64]) {
+    const f = [[0, 0.5, 0.25, -0.25, 0.1], [0, 0, 0, NaN, 0]];
+    assert.throws(
+      () => decodeWav(makeWav({ floats: f, bits, rate: 8000 }), 'utt u1 (n.wav)'),
+      inputError(
+        'utt u1 (n.wav): sample 3 of channel 1 (at 0.000 s) is NaN in a float WAV; the file is damaged or was written by a failing tool: re-create it or remove the utterance',
+      ),
+    );
+  }
+  const inf = Array.from({ length: 16000 }, () => 0.1);
+  inf[12000] = -Infinity;
+  inf[15000] = NaN;
+  assert.throws(
+    () => decodeWav(makeWav({ floats: [inf], bits: 32 }), 'i.wav'),
+    inputError(
+      'i.wav: sample 12000 of channel 0 (at 0.750 s) is -Infinity in a float WAV (2 non-finite samples in all); the file is damaged or was written by a failing tool: re-create it or remove the utterance',
+    ),
+  );
+  // Large but finite floats are not errors (Kaldi reads them as they are).
+  assert.deepEqual(Array.from(decodeWav(makeWav({ floats: [[3, -3e30]], bits: 32 }), 'big.wav').channels[0]!), [3, Math.fround(-3e30)]);
+});
+
+test('16-bit PCM (its own fast path) decodes to exactly what wav-decoder gives: int16 / 32768, every channel, odd offsets too', async () => {
+  const { default: wavDecoder } = (await import('wav-decoder')) as unknown as { default: { decode: { sync(b: ArrayBuffer, o: { symmetric: boolean }): { channelData: Float32Array[] } } } };
+  const left = [-32768, -32767, -1, 0, 1, 12345, 32767];
+  const right = left.map((v) => -1 - v);
+  // An odd-sized extra chunk before 'data' puts the samples at an odd byte offset.
+  const bytes = makeWav({ ints: [left, right], bits: 16, extraChunk: { id: 'LIST', bytes: 3 } });
+  const w = decodeWav(bytes, 'x.wav');
+  assert.deepEqual([...w.channels[0]!], left.map((v) => v / 32768));
+  assert.deepEqual([...w.channels[1]!], right.map((v) => v / 32768));
+  const reference = wavDecoder.decode.sync(makeWav({ ints: [left, right], bits: 16 }).slice().buffer, { symmetric: true }).channelData;
+  assert.deepEqual(w.channels, reference);
 });

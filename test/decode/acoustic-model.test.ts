@@ -84,17 +84,20 @@ test('loadFrameScorer: DNN and 2-member ensemble (arithmetic mean of posteriors)
   const x = spliceUtterance(feats, numFrames, featDim, context);
   const p1 = forwardJs(w1, x, numFrames);
   const p2 = forwardJs(w2, x, numFrames);
-  const single = await loadDnnScorer(path.join(root, 'm1'), 'cpu');
-  const ens = await loadDnnScorer(path.join(root, 'ens'), 'cpu');
-  const l1 = single.logLikelihoods(feats, numFrames);
-  const le = ens.logLikelihoods(feats, numFrames);
-  for (let i = 0; i < numFrames * P; i++) {
-    assert.ok(Math.abs(l1[i] - (Math.log(p1[i]) - priors[i % P])) < 1e-3, `dnn ${i}`);
-    assert.ok(Math.abs(le[i] - (Math.log((p1[i] + p2[i]) / 2) - priors[i % P])) < 1e-3, `ensemble ${i}`);
+  // Both engines: TensorFlow.js (cpu) and ONNX Runtime.
+  for (const backend of ['cpu', 'ort'] as const) {
+    const single = await loadDnnScorer(path.join(root, 'm1'), backend);
+    const ens = await loadDnnScorer(path.join(root, 'ens'), backend);
+    const l1 = single.logLikelihoods(feats, numFrames);
+    const le = ens.logLikelihoods(feats, numFrames);
+    for (let i = 0; i < numFrames * P; i++) {
+      assert.ok(Math.abs(l1[i] - (Math.log(p1[i]) - priors[i % P])) < 1e-3, `${backend} dnn ${i}`);
+      assert.ok(Math.abs(le[i] - (Math.log((p1[i] + p2[i]) / 2) - priors[i % P])) < 1e-3, `${backend} ensemble ${i}`);
+    }
+    assert.throws(() => single.logLikelihoods(new Float32Array(10), 2), { name: 'InputError', message: `${path.join(root, 'm1')}: features have 5 dims per frame but the model expects 6; extract them with the model's feature config` });
+    single.dispose();
+    ens.dispose();
   }
-  assert.throws(() => single.logLikelihoods(new Float32Array(10), 2), { name: 'InputError', message: `${path.join(root, 'm1')}: features have 5 dims per frame but the model expects 6; extract them with the model's feature config` });
-  single.dispose();
-  ens.dispose();
   const setup = await readModelSetup(path.join(root, 'ens'));
   assert.equal(setup.kind, 'ensemble');
   assert.equal(setup.numPdfs, P);
@@ -106,4 +109,15 @@ test('loadFrameScorer: DNN and 2-member ensemble (arithmetic mean of posteriors)
     name: 'InputError',
     message: `${path.join(root, 'gmm', 'model.json')}: missing or not valid JSON; is ${path.join(root, 'gmm')} a model directory made by 'asr-distill train-mono'?`,
   });
+});
+
+test('logitsToLogLikelihoods / posteriorsToLogLikelihoods keep NaN as NaN (the floor must not hide it from the check)', () => {
+  const priors = [Math.log(0.5), Math.log(0.5)];
+  const fromLogits = logitsToLogLikelihoods(Float32Array.of(1, 2, NaN, 0), priors, 2);
+  assert.ok(Number.isFinite(fromLogits[0]) && Number.isFinite(fromLogits[1]));
+  assert.ok(Number.isNaN(fromLogits[2]) && Number.isNaN(fromLogits[3]));
+  // A very confident finite frame is still floored, not NaN.
+  const floored = logitsToLogLikelihoods(Float32Array.of(0, 200), priors, 2);
+  assert.ok(Math.abs(floored[0] - (Math.log(1e-30) - Math.log(0.5))) < 1e-4);
+  assert.ok(Number.isNaN(posteriorsToLogLikelihoods(Float32Array.of(0.5, NaN), priors, 2)[1]));
 });

@@ -112,3 +112,35 @@ test('decodeDataDir: with segments the CTM is in recording time, named by record
   assert.ok(lines.slice(n0).every((f) => Number(f[2]) >= 11.5));
   assert.deepEqual(lines.map((f) => f[4]), [...s.refs.get(ids[0])!, ...s.refs.get(ids[1])!]);
 });
+
+test('NaN posteriors stop decode naming the utterance (no hypotheses written)', async () => {
+  const { readFeatsDir, writeFeatsDir } = await import('../../src/store/feats-archive.js');
+  const s = await makeOracleSetup(mkdtempSync(path.join(tmpdir(), 'decode-nan-')), { numUtts: 3, seed: 7 });
+  const { info, utts } = await readFeatsDir(s.featsDir);
+  const ids = [...utts.keys()].sort();
+  // One NaN value at frame 4 of the second utterance; the log-posterior floor used to hide it.
+  utts.get(ids[1])!.data[4 * info.dim] = NaN;
+  await writeFeatsDir(s.featsDir, info.config, info.frameShiftMs, [ids.map((id) => utts.get(id)!)]);
+  const out = path.join(s.root, 'out');
+  await assert.rejects(decodeDataDir(s.modelDir, s.dataDir, out, { featsDir: s.featsDir, runner: 'inline', quiet: true, backend: 'cpu' }), (e: unknown) => {
+    assert.equal((e as Error).name, 'InputError');
+    assert.match((e as Error).message, new RegExp(`^${s.modelDir}: the model's log-likelihoods for utterance ${ids[1]} are not finite \\(NaN at frame 4, pdf \\d+\\); its weights are damaged`));
+    return true;
+  });
+  assert.equal(existsSync(path.join(out, 'hyp.txt')), false);
+});
+
+test('decode refuses --feats made with another feature configuration than the model (--allow-feature-mismatch goes on)', async () => {
+  const { changeFeatsConfig } = await import('../nnet/pipeline-fixtures.js');
+  const s = await makeOracleSetup(mkdtempSync(path.join(tmpdir(), 'decode-mismatch-')), { numUtts: 2, seed: 8 });
+  await changeFeatsConfig(s.featsDir, { lowFreq: 300, preemphasisCoefficient: 0 });
+  const out = path.join(s.root, 'out');
+  await assert.rejects(decodeDataDir(s.modelDir, s.dataDir, out, { featsDir: s.featsDir, runner: 'inline', quiet: true, backend: 'cpu' }), {
+    name: 'InputError',
+    message:
+      `${s.featsDir} was made with another feature configuration than ${s.modelDir} (lowFreq: model 20, features 300; preemphasisCoefficient: model 0.97, features 0). ` +
+      'Extract the features with the model\'s configuration (asr-distill features --config, see feats.json "config"), or pass --allow-feature-mismatch if you know the difference does not matter',
+  });
+  const summary = await decodeDataDir(s.modelDir, s.dataDir, out, { featsDir: s.featsDir, runner: 'inline', quiet: true, backend: 'cpu', allowFeatureMismatch: true });
+  assert.equal(summary.wer!.errors, 0);
+});

@@ -72,3 +72,8 @@ test('graph: a grammar word missing from the lexicon is an error naming it', () 
     message: "my.jsgf: word 'eleven' is not in the lexicon of toy-lang; add it to the lexicon (asr-distill prepare-lang) or remove it from the grammar",
   });
 });
+
+test('graph: a context-dependent (train-tri) model is refused until the graph expands phone context', () => {
+  const cd = { ...tm, tree: { questions: [], roots: [], numPdfs: tm.numPdfs, occupancy: [] } };
+  assert.throws(() => buildDecodingGraph(wordLoopGrammar(['one']), lang, cd), { name: 'InputError', message: /cannot use context-dependent \(train-tri\) models yet/ });
+});

@@ -19,6 +19,12 @@ test('features/fbank40.json is the default config; fbank80 differs only in numMe
   assert.equal(frameShiftMsOf(f40), 10);
 });
 
+test('features/fbank40-8k.json is fbank40 at 8 kHz over 40-3800 Hz (Kaldi egs/swbd --low-freq=40 --high-freq=-200)', async () => {
+  const f8k = await loadFeatureConfig(path.join(repo, 'features/fbank40-8k.json'));
+  assert.deepEqual(f8k, defaultFbankConfig({ sampleRate: 8000, lowFreq: 40, highFreq: -200 }));
+  assert.equal(featureDim(f8k), 40);
+});
+
 test('features/meyda-mel40.json is a meyda config with a 10 ms hop', async () => {
   const m = await loadFeatureConfig(path.join(repo, 'features/meyda-mel40.json'));
   assert.equal(m.type, 'meyda');

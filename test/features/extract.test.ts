@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { extractFeatures, formatExtractSummary, splitIntoShards } from '../../src/features/extract.js';
+import { extractFeatures, formatExtractSummary, planShards } from '../../src/features/extract.js';
 import { extractShard } from '../../src/features/extract-worker.js';
 import { defaultFbankConfig } from '../../src/features/config.js';
 import { computeFbank } from '../../src/features/fbank.js';
 import { readDataDir, writeDataDir } from '../../src/data/data-dir.js';
 import { encodeWavPcm16 } from '../../src/data/wav.js';
-import { readFeatsDir } from '../../src/store/feats-archive.js';
+import { readFeatsDir, readFeatsShard } from '../../src/store/feats-archive.js';
 import { makeRng, randNormal } from '../../src/data/random.js';
 import { isInputError } from '../../src/errors.js';
 
@@ -36,19 +36,6 @@ async function corpus(n: number, extra: Record<string, Uint8Array> = {}): Promis
   await writeDataDir(dir, entries);
   return dir;
 }
-
-test('splitIntoShards makes contiguous, balanced, order-keeping, non-empty runs', () => {
-  assert.deepEqual(splitIntoShards([1, 2, 3, 4, 5, 6], 2), [[1, 2, 3], [4, 5, 6]]);
-  assert.deepEqual(splitIntoShards([1, 2, 3, 4, 5], 3), [[1, 2], [3], [4, 5]]);
-  assert.deepEqual(splitIntoShards([1, 2], 4), [[1], [2]]);
-  assert.deepEqual(splitIntoShards([], 3), [[]]);
-  // Weighted: one long item balances three short ones.
-  assert.deepEqual(splitIntoShards(['long', 'a', 'b', 'c'], 2, (x) => (x === 'long' ? 3 : 1)), [['long'], ['a', 'b', 'c']]);
-  assert.deepEqual(splitIntoShards(['a', 'b', 'c', 'long'], 2, (x) => (x === 'long' ? 3 : 1)), [['a', 'b', 'c'], ['long']]);
-  // A huge first item still leaves one item for every other shard.
-  assert.deepEqual(splitIntoShards(['a', 'b', 'c'], 3, (x) => (x === 'a' ? 100 : 1)), [['a'], ['b'], ['c']]);
-  assert.deepEqual(splitIntoShards(['a', 'b', 'c'], 2, (x) => (x === 'c' ? 100 : 1)), [['a', 'b'], ['c']]);
-});
 
 test('extractFeatures with 2 worker jobs writes 2 shards whose features equal computeFbank', async () => {
   const dir = await corpus(7);
@@ -123,4 +110,56 @@ test('extractShard reports one progress message per utterance', async () => {
   assert.equal(msgs.length, 2);
   assert.equal(r.numUtts, 2);
   assert.deepEqual(msgs[0], { utts: 1, audioSec: 0.25, frames: 23 });
+});
+
+test('a float WAV with NaN samples is not turned into floor-valued frames: it stops the run, or with --skip-bad is listed in bad_utts', async () => {
+  const { makeWav } = await import('../data/make-wav.js');
+  const samples = Array.from(tone(8000, 4), (v) => v);
+  samples[4321] = NaN;
+  const dir = await corpus(2, { 'spk9-nan': makeWav({ floats: [samples], bits: 32 }) });
+  const feats = path.join(dir, 'feats');
+  const where = `utt spk9-nan (${path.join(dir, 'wav/spk9-nan.wav')})`;
+  const message = `${where}: sample 4321 of channel 0 (at 0.270 s) is NaN in a float WAV; the file is damaged or was written by a failing tool: re-create it or remove the utterance`;
+  await assert.rejects(extractFeatures(dir, feats, { config: defaultFbankConfig(), jobs: 1, backend: 'inline', quiet: true }), (e: unknown) => {
+    assert.ok(isInputError(e));
+    assert.equal((e as Error).message, message);
+    return true;
+  });
+  const s = await extractFeatures(dir, feats, { config: defaultFbankConfig(), jobs: 1, backend: 'inline', skipBad: true, quiet: true });
+  assert.equal(s.info.numUtts, 2);
+  assert.equal(await fs.readFile(path.join(feats, 'bad_utts'), 'utf8'), `spk9-nan ${message}\n`);
+});
+
+test('--shard-frames bounds shards: a job writes several, the features are those of one big shard', async () => {
+  const dir = await corpus(7);
+  const config = defaultFbankConfig();
+  const one = await extractFeatures(dir, path.join(dir, 'one'), { config, jobs: 1, backend: 'inline', quiet: true });
+  assert.deepEqual(one.info.shards, ['feats.1.arrow']);
+  // 7 utterances of 0.25-0.6 s (23-58 frames): at most 100 estimated frames per shard.
+  const many = await extractFeatures(dir, path.join(dir, 'many'), { config, jobs: 2, shardFrames: 100, quiet: true });
+  assert.equal(many.jobs, 2);
+  assert.ok(many.info.shards.length >= 3, `${many.info.shards.length} shards`);
+  assert.deepEqual(many.info.shards, many.info.shards.map((_, i) => `feats.${i + 1}.arrow`));
+  const a = await readFeatsDir(path.join(dir, 'one'));
+  const b = await readFeatsDir(path.join(dir, 'many'));
+  assert.deepEqual([...b.utts.entries()], [...a.utts.entries()]);
+  assert.equal(b.info.numFrames, a.info.numFrames);
+  for (const shard of b.info.shards) {
+    const utts = await readFeatsShard(path.join(dir, 'many', shard));
+    assert.ok(utts.length > 0 && utts.reduce((n, u) => n + u.numFrames, 0) < b.info.numFrames);
+  }
+});
+
+test('planShards: one shard per job while the estimate fits, else ceil(frames / shardFrames), in utterance order', async () => {
+  const data = await readDataDir(await corpus(6));
+  const utts = data.utterances;
+  const sec = [1, 1, 1, 1, 1, 1];
+  // 600 estimated frames at 10 ms.
+  assert.deepEqual(planShards(utts, sec, 2, 10, 1000).map((s) => s.utterances.length), [3, 3]);
+  const four = planShards(utts, sec, 2, 10, 150);
+  assert.equal(four.length, 4);
+  assert.deepEqual(four.flatMap((s) => s.utterances), utts);
+  assert.deepEqual(four.map((s) => s.work), four.map((s) => s.utterances.length));
+  assert.equal(planShards(utts, sec, 1, 10, 1).length, 6);
+  assert.throws(() => planShards(utts, sec, 1, 10, 0), /--shard-frames 0: expected a positive whole number/);
 });

@@ -1,10 +1,11 @@
-// Shared helpers for the fbank fixture tests: /work/shared/fixtures/fbank (read-only).
+// Helpers for the fbank reference fixture tests: test/fixtures/fbank (torchaudio reference numbers; see
+// its README.md; the files are fixed, never regenerate or edit them).
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeWav } from '../../src/data/wav.js';
 
-export const FIXTURE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/fbank');
+export const FIXTURE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/fbank');
 
 export interface FixtureCase {
   name: string;

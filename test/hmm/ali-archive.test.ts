@@ -10,6 +10,7 @@ import {
   phoneSegments,
   readAlignments,
   readAliInfo,
+  streamAlignments,
   writeAlignments,
   type UttAlignment,
 } from '../../src/hmm/ali-archive.js';
@@ -37,6 +38,27 @@ test('encode/decode round-trips, including an empty utterance', () => {
   assert.throws(() => encodeAlignments([{ uttId: 'u', pdfIds: Int32Array.of(1), phoneIds: new Int32Array(0) }]), /alignment of u: 1 pdf ids but 0 phone ids/);
 });
 
+test('encodeAlignments writes a record batch per batchFrames frames; streamAlignments reads them one by one', async () => {
+  const a = Array.from({ length: 5 }, (_, i) => ({ uttId: `u${i}`, pdfIds: Int32Array.from({ length: 3 + i }, (_, t) => t + i), phoneIds: new Int32Array(3 + i).fill(i) }));
+  const { tableFromIPC } = await import('apache-arrow');
+  // 3+4 | 5 | 6 | 7 frames at 8 frames per batch (an utterance is never split).
+  const bytes = encodeAlignments(a, 8);
+  assert.deepEqual(tableFromIPC(bytes).batches.map((b) => b.numRows), [2, 1, 1, 1]);
+  assert.deepEqual(decodeAlignments(bytes, 'x.arrow'), a);
+  // The default fits a small alignment in one batch: the bytes of before batching existed.
+  assert.equal(tableFromIPC(encodeAlignments(a)).batches.length, 1);
+  await withTmp(async (dir) => {
+    const file = path.join(dir, 'ali.arrow');
+    await writeFile(file, bytes);
+    const got: UttAlignment[] = [];
+    for await (const x of streamAlignments(file)) got.push(x);
+    assert.deepEqual(got, a);
+    await assert.rejects(async () => {
+      for await (const _ of streamAlignments(path.join(dir, 'none.arrow'))) void _;
+    }, /none\.arrow: cannot read alignment archive \(ENOENT\); the alignment directory .* is incomplete or damaged/);
+  });
+});
+
 test('phoneSegments splits adjacent instances of the same phone where state 0 is re-entered', async () => {
   await withTmp(async (dir) => {
     const lang = await makeLang(dir);
@@ -52,7 +74,7 @@ test('phoneSegments splits adjacent instances of the same phone where state 0 is
       { phoneId: sil, startFrame: 11, numFrames: 5 },
     ]);
     assert.equal(formatCtm('u', segs.slice(0, 2), lang.phones, 10), 'u 1 0.00 0.03 SIL\nu 1 0.03 0.04 N\n');
-    assert.equal(formatPdfText(ali('u', frames(tm, n, [0, 1]))), `u ${tm.phones[n]!.states[0].pdfId} ${tm.phones[n]!.states[1].pdfId}\n`);
+    assert.equal(formatPdfText(ali('u', frames(tm, n, [0, 1]))), `u ${tm.phones[n]!.states[0].pdfId} ${tm.phones[n]!.states[1].pdfId} \n`);
   });
 });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { formatPdfText, readAlignments, writeAlignments, type UttAlignment } from '../../src/hmm/ali-archive.js';
 import { importAlignments, intervalsToAlignment, loadModelOrLang, parseKaldiPdfText, parseTextGrid } from '../../src/hmm/ali-import.js';
@@ -135,5 +135,45 @@ test('import-ali round-trips Kaldi text, imports TextGrids, and reports mismatch
       message: `${path.join(dir, 'w.TextGrid')}: no phone tier (tiers: words, segments); choose one with --tier`,
     });
     assert.equal((await loadModelOrLang(model)).tm.numPdfs, tm.numPdfs);
+  });
+});
+
+test('import-ali with 0 of N utterances imported fails naming the reasons and writes no ALI_DIR', async () => {
+  await withTmp(async (dir) => {
+    const lang = await makeLang(dir);
+    const tm = buildTransitionModel(lang.phones, lang.silencePhones);
+    const txt = path.join(dir, 'ali.txt');
+    await writeFile(txt, `u1 ${tm.numPdfs}\nu2 0 0\n`);
+    const out = path.join(dir, 'imported');
+    await assert.rejects(importAlignments('kaldi', txt, lang.dir, out, { numFrames: new Map([['u1', 1], ['u2', 4]]) }), {
+      name: 'InputError',
+      message:
+        `${txt}: none of its 2 utterances could be imported, nothing written to ${out}:\n` +
+        `  u1: frame 0: pdf id ${tm.numPdfs} >= ${tm.numPdfs} pdfs of the transition model\n` +
+        '  u2: 2 frames in the alignment but 4 in the features',
+    });
+    await assert.rejects(access(out), 'no ALI_DIR written');
+    await writeFile(txt, '\n');
+    await assert.rejects(importAlignments('kaldi', txt, lang.dir, out), { message: `${txt}: no alignments in it; expected 'uttid pdf1 pdf2 ...' lines` });
+  });
+});
+
+test('binary garbage given to import-ali is not echoed raw: refused as not text, control characters escaped', async () => {
+  await withTmp(async (dir) => {
+    const lang = await makeLang(dir);
+    const bin = path.join(dir, 'ali.bin');
+    await writeFile(bin, Buffer.from([0x75, 0x31, 0x20, 0x1b, 0x5b, 0x32, 0x4a, 0x00, 0xff, 0x07]));
+    await assert.rejects(importAlignments('kaldi', bin, lang.dir, path.join(dir, 'out')), {
+      message: `${bin}: not a text file (byte 7 is a NUL byte: binary data?); expected the text output of 'ali-to-pdf final.mdl ark:"gunzip -c ali.*.gz|" ark,t:-'`,
+    });
+    await writeFile(bin, Buffer.from([0x75, 0x31, 0x20, 0x31, 0xfe, 0x02]));
+    await assert.rejects(importAlignments('kaldi', bin, lang.dir, path.join(dir, 'out')), (e: Error) => {
+      assert.match(e.message, new RegExp(`^${bin.replace(/[.]/g, '\\.')}: not UTF-8 text \\(byte 4 is 0xfe\\)`));
+      return true;
+    });
+    // Valid UTF-8 with terminal escape sequences: shown escaped.
+    assert.throws(() => parseKaldiPdfText('u\x1b]0;owned\x07 0 \x1b[2J\n', 'ali.txt'), {
+      message: "ali.txt line 1 (utt u\\x1b]0;owned\\x07): '\\x1b[2J' is not a pdf id; expected ali-to-pdf text output",
+    });
   });
 });

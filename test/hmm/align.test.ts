@@ -64,3 +64,33 @@ test('align refuses a lang directory with other phones', async () => {
     checkSamePhones(a, a, 'exp/mono');
   });
 });
+
+test('align refuses features made with another configuration than the GMM was trained on (--allow-feature-mismatch goes on)', async () => {
+  const { writeGmmModel } = await import('../../src/hmm/gmm-model.js');
+  const { initGmmSet } = await import('../../src/hmm/gmm.js');
+  const { buildTransitionModel } = await import('../../src/hmm/topology.js');
+  const { defaultGmmFeatureTransform } = await import('../../src/hmm/gmm-feats.js');
+  const { defaultFbankConfig } = await import('../../src/features/config.js');
+  await withTmp(async (dir) => {
+    const c = await writeFileCorpus(dir, 3);
+    const tm = buildTransitionModel(c.lang.phones, c.lang.silencePhones);
+    const P = tm.numPdfs;
+    const transform = defaultGmmFeatureTransform(defaultFbankConfig(), 40);
+    const modelDir = path.join(dir, 'mono');
+    await writeGmmModel(
+      modelDir,
+      { type: 'gmm', featureTransform: transform, feats: defaultFbankConfig({ lowFreq: 300 }), inputDim: 40, dim: 39, numPdfs: P, numGauss: P, frameShiftMs: 10, cmvn: transform.cmvn },
+      initGmmSet(P, new Float64Array(39), new Float64Array(39).fill(1)),
+      tm,
+      c.lang,
+    );
+    assert.match(await readFile(path.join(modelDir, 'model.json'), 'utf8'), /"featsHash": "sha256:[0-9a-f]{64}"/);
+    await assert.rejects(alignData(c.dataDir, c.featsDir, c.lang.dir, modelDir, path.join(dir, 'ali'), { jobs: 1, backend: 'inline', quiet: true }), (e: unknown) => {
+      assert.equal((e as Error).name, 'InputError');
+      assert.match((e as Error).message, new RegExp(`^${c.featsDir} was made with another feature configuration than ${modelDir} \\(lowFreq: model 300, features 20\\)\\. `));
+      return true;
+    });
+    const s = await alignData(c.dataDir, c.featsDir, c.lang.dir, modelDir, path.join(dir, 'ali'), { jobs: 1, backend: 'inline', quiet: true, stateAccuracy: false, allowFeatureMismatch: true });
+    assert.ok(s.numUtts > 0);
+  });
+});

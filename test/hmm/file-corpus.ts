@@ -29,7 +29,7 @@ export interface FileCorpus {
  * speaker and number in every utterance id (`spk0-x000`: a second corpus whose ids differ);
  * `extraLexicon` adds lexicon lines (words the corpus never says).
  */
-export async function writeFileCorpus(root: string, numUtts = 30, seed = 5, opts: { uttTag?: string; extraLexicon?: string } = {}): Promise<FileCorpus> {
+export async function writeFileCorpus(root: string, numUtts = 30, seed = 5, opts: { uttTag?: string; extraLexicon?: string; rightContextEffect?: number } = {}): Promise<FileCorpus> {
   const langDir = path.join(root, 'lang');
   const tag = opts.uttTag ?? '';
   await writeLangDir(langDir, { lexicon: parseLexicon(FILE_LEXICON + (opts.extraLexicon ?? ''), 'test lexicon') });
@@ -39,6 +39,9 @@ export async function writeFileCorpus(root: string, numUtts = 30, seed = 5, opts
   const dim = 40;
   const means = Array.from({ length: tm.numPdfs }, () => Array.from({ length: dim }, () => 2 * randNormal(rng)));
   const words = [...parseLexicon(FILE_LEXICON, 'test lexicon').keys()];
+  // rightContextEffect: the last state of every phone moves by this times a vector of its next phone (triphone tests).
+  const effect = opts.rightContextEffect ?? 0;
+  const ctxShift = lang.phones.map(() => (effect ? Array.from({ length: dim }, () => effect * randNormal(rng)) : []));
   const entries = [];
   const feats: UttFeats[] = [];
   let ctm = '';
@@ -55,17 +58,19 @@ export async function writeFileCorpus(root: string, numUtts = 30, seed = 5, opts
     });
     phones.push(sil);
     const rows: number[][] = [];
-    for (const ph of phones) {
+    phones.forEach((ph, k) => {
       const hmm = tm.phones[ph]!;
+      const shift = ctxShift[phones[k + 1] ?? 0];
       // Reference boundary between frames s-1 and s: s*10 ms + 7.5 ms (see ali-accuracy.ts).
       const start = rows.length === 0 ? 0 : rows.length * 0.01 + 0.0075;
-      for (const s of hmm.states) {
+      hmm.states.forEach((s, si) => {
         const n = randInt(rng, 2, 4);
-        for (let i = 0; i < n; i++) rows.push(means[s.pdfId].map((m) => m + randNormal(rng)));
-      }
+        const last = si === hmm.states.length - 1 && effect !== 0;
+        for (let i = 0; i < n; i++) rows.push(means[s.pdfId].map((m, d) => m + randNormal(rng) + (last ? shift[d] : 0)));
+      });
       const end = rows.length * 0.01 + 0.0075;
       ctm += `${uttId} 1 ${start.toFixed(4)} ${(end - start).toFixed(4)} ${lang.phones[ph]}\n`;
-    }
+    });
     entries.push({ uttId, speakerId: spk, wav: `wav/${uttId}.wav`, words: ws });
     feats.push({ uttId, speakerId: spk, numFrames: rows.length, dim, data: Float32Array.from(rows.flat()) });
   }

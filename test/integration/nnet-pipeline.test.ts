@@ -17,7 +17,8 @@ import { writeSynthCorpusDirs } from '../nnet/pipeline-fixtures.js';
 let root: string;
 let train: { featsDir: string; aliDir: string; numPdfs: number };
 let dev: { featsDir: string; aliDir: string };
-const common = ['--context', '2:2', '--epochs', '3', '--optimizer', 'adam', '--lr', '0.01', '--batch', '64', '--backend', 'wasm'];
+const settings = ['--context', '2:2', '--epochs', '3', '--optimizer', 'adam', '--lr', '0.01', '--batch', '64'];
+const common = [...settings, '--backend', 'wasm'];
 
 before(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'nnet-pipeline-'));
@@ -29,13 +30,17 @@ after(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-async function evalJson(model: string): Promise<EvalResult> {
-  const r = await runCli('eval-frames', model, dev.featsDir, dev.aliDir, '--json', '--backend', 'wasm');
+async function evalJsonOn(model: string, backend: string): Promise<EvalResult> {
+  const r = await runCli('eval-frames', model, dev.featsDir, dev.aliDir, '--json', '--backend', backend);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout) as EvalResult;
 }
 
-test('train -> ensemble -> distill -> eval-frames on a tiny corpus', async () => {
+// Both engines: TensorFlow.js wasm (the reference) and ONNX Runtime (members in worker threads there too).
+for (const backend of ['wasm', 'ort']) {
+test(`${backend}: train -> ensemble -> distill -> eval-frames on a tiny corpus`, async () => {
+  const common = [...settings, '--backend', backend];
+  const evalJson = (m: string) => evalJsonOn(m, backend);
   // Majority-class rate of the held-out set.
   const { alis } = await readAlignments(dev.aliDir);
   const counts = new Map<number, number>();
@@ -43,10 +48,10 @@ test('train -> ensemble -> distill -> eval-frames on a tiny corpus', async () =>
   for (const a of alis.values()) for (const p of a.pdfIds) (counts.set(p, (counts.get(p) ?? 0) + 1), total++);
   const majority = Math.max(...counts.values()) / total;
 
-  const dnn = path.join(root, 'dnn');
+  const dnn = path.join(root, `dnn-${backend}`);
   const t = await runCli('train', train.featsDir, train.aliDir, dnn, '--arch', '1x32', '--dev', `${dev.featsDir},${dev.aliDir}`, ...common);
   assert.equal(t.code, 0, t.stderr);
-  assert.match(t.stdout, /dnn: 3 epochs, train acc/);
+  assert.match(t.stdout, new RegExp(`dnn-${backend}: 3 epochs, train acc .*\\(backend ${backend}\\)`));
   const meta = await readDnnModelMeta(dnn);
   assert.equal(meta.numPdfs, train.numPdfs);
   assert.equal(meta.cmvn.per, 'speaker');
@@ -54,7 +59,7 @@ test('train -> ensemble -> distill -> eval-frames on a tiny corpus', async () =>
   const single = await evalJson(dnn);
   assert.ok(single.scores.accuracy > majority + 0.25, `dnn accuracy ${single.scores.accuracy} vs majority ${majority}`);
 
-  const ens = path.join(root, 'ens');
+  const ens = path.join(root, `ens-${backend}`);
   const e = await runCli('ensemble', train.featsDir, train.aliDir, ens, '--members', '3', '--arch', '1x32', '--jobs', '2', ...common);
   assert.equal(e.code, 0, e.stderr);
   assert.match(e.stdout, /ensemble of 3 \(arithmetic\)/);
@@ -68,7 +73,7 @@ test('train -> ensemble -> distill -> eval-frames on a tiny corpus', async () =>
   // members differ (seeds 1, 2, 3)
   assert.notEqual(er.members![0].scores.crossEntropy, er.members![1].scores.crossEntropy);
 
-  const student = path.join(root, 'student');
+  const student = path.join(root, `student-${backend}`);
   const d = await runCli('distill', train.featsDir, train.aliDir, ens, student, '--arch', '1x32', '--temperature', '2', ...common.slice(2));
   assert.equal(d.code, 0, d.stderr);
   const sm = await readDnnModelMeta(student);
@@ -80,11 +85,14 @@ test('train -> ensemble -> distill -> eval-frames on a tiny corpus', async () =>
 
   // text output of eval-frames for all three
   for (const m of [dnn, ens, student]) {
-    const r = await runCli('eval-frames', m, dev.featsDir, dev.aliDir, '--backend', 'wasm');
+    const r = await runCli('eval-frames', m, dev.featsDir, dev.aliDir, '--backend', backend);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /frame accuracy \d+\.\d\d% \[ \d+ \/ \d+ \], cross-entropy/);
   }
+  const log = (await fs.readFile(path.join(student, 'train.log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { engine: string });
+  assert.ok(log.every((l) => l.engine === backend), 'the engine is recorded in the training log');
 });
+}
 
 test('an interrupted ensemble resumes its unfinished members only, with the same result', async () => {
   const ensDir = path.join(root, 'ens-resume');

@@ -15,7 +15,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
  * epoch checkpoint (polled on disk, so it does not depend on how fast the machine is).
  */
 function runAndKillDuringEnsemble(args: string[], env: NodeJS.ProcessEnv, exp: string): Promise<string> {
-  const checkpoint = path.join(exp, 'ensemble', 'member-01', 'checkpoint', 'state.json');
+  // The ensemble is written in .ensemble.partial until it is complete (docs/guarantees.md).
+  const checkpoint = path.join(exp, '.ensemble.partial', 'member-01', 'checkpoint', 'state.json');
   return new Promise((resolve, reject) => {
     const child = spawn('bash', args, { cwd: root, env, detached: true });
     let out = '';

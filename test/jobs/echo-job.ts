@@ -14,3 +14,16 @@ export async function failInput(input: { utt: string }): Promise<never> {
 export async function failBug(): Promise<never> {
   throw new TypeError('boom');
 }
+
+/** Writes `value` into the shared array `out` at `at` (as hmm-worker writes its alignment frames). */
+export async function writeShared(input: { out: Int32Array; at: number; value: number; big: Float32Array }): Promise<number> {
+  input.out[input.at] = input.value;
+  return input.big[input.at];
+}
+
+/** Waits while `holdFile` exists (at most 60 s), then squares `x`: a job the Slurm tests cancel. */
+export async function squareWhenReleased(input: { x: number; holdFile: string }): Promise<number> {
+  const { existsSync } = await import('node:fs');
+  for (let i = 0; i < 600 && existsSync(input.holdFile); i++) await new Promise((r) => setTimeout(r, 100));
+  return input.x * input.x;
+}

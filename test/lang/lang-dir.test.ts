@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { buildLangFiles, parseSymbolTable, readLangDir, wordLoopJsgf, writeLangDir } from '../../src/lang/lang-dir.js';
+import { buildLangFiles, copyLangDir, MODEL_LANG_DIR, parseSymbolTable, readLangDir, wordLoopJsgf, writeLangDir } from '../../src/lang/lang-dir.js';
 import { parseLexicon } from '../../src/lang/lexicon.js';
 
 const lex = () => parseLexicon('two T UW\none W AH N\none W AA N\n', 'x');
@@ -103,4 +103,18 @@ test('parseSymbolTable checks ids are 0, 1, 2, ... and <eps> comes first', () =>
   assert.throws(() => parseSymbolTable('<eps> 0\na\n', 'w.txt'), { message: "w.txt line 2: expected 'symbol id', got 'a'" });
   assert.throws(() => parseSymbolTable('a 0\n', 'w.txt'), { message: "w.txt: the first symbol must be '<eps> 0'" });
   assert.throws(() => parseSymbolTable('<eps> 0\na 1\na 2\n', 'w.txt'), { message: "w.txt line 3: 'a' is listed twice" });
+});
+
+test('copyLangDir copies a lang directory whole to DIR/lang, and leaves that copy alone when given it', async () => {
+  await withTmp(async (dir) => {
+    const lang = path.join(dir, 'lang-src');
+    await writeLangDir(lang, { lexicon: lex() });
+    const model = path.join(dir, 'model');
+    await copyLangDir(lang, model);
+    const files = (await readdir(lang)).sort();
+    assert.deepEqual((await readdir(path.join(model, MODEL_LANG_DIR))).sort(), files);
+    assert.equal(await readFile(path.join(model, 'lang', 'phones.txt'), 'utf8'), await readFile(path.join(lang, 'phones.txt'), 'utf8'));
+    await copyLangDir(path.join(model, 'lang'), model);
+    assert.deepEqual((await readdir(path.join(model, 'lang'))).sort(), files);
+  });
 });

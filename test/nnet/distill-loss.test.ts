@@ -94,6 +94,35 @@ test('sec. 2 high-temperature limit: the soft-target gradient WITHOUT the T^2 fa
   for (let i = 0; i < n; i++) assert.ok(Math.abs(sce.grad[i] - mse.grad[i]) < 0.01 * s);
 });
 
+test('sec. 2.1: the centred logit-matching gradient is the high-T limit of T^2 x the soft-CE gradient, whatever the logits\' means', () => {
+  // Student and teacher logits with different, non-zero per-frame means: softmax ignores them, so
+  // the soft-CE gradient's limit is (c(z) - c(v)) / N; logit matching must centre both sides to match it.
+  const rng = makeRng(4, 'centred');
+  const n = 8;
+  const frames = 3;
+  const z = Float32Array.from({ length: frames * n }, (_, i) => 2 * randNormal(rng) + [5, -3, 0.5][Math.floor(i / n)]);
+  const v = Float32Array.from({ length: frames * n }, (_, i) => 2 * randNormal(rng) + [-2, 4, 1][Math.floor(i / n)]);
+  const mse = distillLoss(z, { teacherLogits: v }, frames, n, { kind: 'logit-mse', temperature: 1, hardWeight: 0, softWeight: 1 });
+  const scale = Math.max(...Array.from(mse.grad, Math.abs));
+  let prevErr = Infinity;
+  for (const T of [5, 50, 500]) {
+    const sce = distillLoss(z, { soft: softmaxRows(v, frames, n, T) }, frames, n, { kind: 'soft-ce', temperature: T, hardWeight: 0, softWeight: 1 });
+    const err = Math.max(...Array.from(sce.grad, (g, i) => Math.abs(g - mse.grad[i]))) / scale;
+    assert.ok(err < prevErr, `T=${T}: ${err} >= ${prevErr}`);
+    prevErr = err;
+  }
+  assert.ok(prevErr < 5e-3, `relative difference at T=500 (the remainder shrinks as 1/T): ${prevErr}`);
+  // Per frame, with the 1/frames of the mean: grad = (z - v - mean(z - v)) / (N frames), summing to 0.
+  for (let t = 0; t < frames; t++) {
+    let mean = 0;
+    for (let j = 0; j < n; j++) mean += (z[t * n + j] - v[t * n + j]) / n;
+    for (let j = 0; j < n; j++) assert.ok(Math.abs(mse.grad[t * n + j] - (z[t * n + j] - v[t * n + j] - mean) / (n * frames)) < 1e-6);
+  }
+  // A shift of either side's logits changes neither loss nor gradient.
+  const shifted = distillLoss(z.map((x) => x + 7), { teacherLogits: v.map((x) => x - 3) }, frames, n, { kind: 'logit-mse', temperature: 1, hardWeight: 0, softWeight: 1 });
+  assert.ok(Math.abs(shifted.loss - mse.loss) < 1e-5 * mse.loss);
+});
+
 test('softmaxRows: rows sum to 1, temperature flattens', () => {
   const p = softmaxRows(Float32Array.of(0, Math.log(3)), 1, 2);
   assert.ok(Math.abs(p[0] - 0.25) < 1e-7 && Math.abs(p[1] - 0.75) < 1e-7);

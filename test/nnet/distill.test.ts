@@ -192,6 +192,19 @@ test('distill with an unlabeled extra transfer set: soft targets only there, pri
   });
 });
 
+test('distill --setup paper records the setup; a departure from it is refused before any work', async () => {
+  const o = labeledStudent('student-paper', { setup: 'paper' });
+  await distill(o);
+  const s = await readDnnModelDir(o.studentDir);
+  assert.equal(s.meta.trainedOn.teacher!.setup, 'paper');
+  assert.equal(s.meta.trainedOn.teacher!.transferNoise, 0);
+  await assert.rejects(distill(labeledStudent('student-paper-noisy', { setup: 'paper', transferNoise: 0.5 })), {
+    name: 'InputError',
+    message: /^--setup paper: --transfer-noise is not part of the paper's setup/,
+  });
+  await assert.rejects(fs.access(path.join(root, 'student-paper-noisy')), { code: 'ENOENT' });
+});
+
 test('distill --init-from starts the student from a model of its shape (recorded), and refuses another shape', async () => {
   const o = labeledStudent('student-init', { arch: { hidden: [{ units: 8 }], activation: 'relu' }, initFrom: teacher, settings: { ...settings, learningRate: 1e-9 } });
   await distill(o);
@@ -207,5 +220,16 @@ test('distill --init-from starts the student from a model of its shape (recorded
   await assert.rejects(distill({ ...o, arch: { hidden: [{ units: 6 }], activation: 'relu' } }), {
     name: 'InputError',
     message: /--init-from .*teacher: a .* model with context 1:1, but the student is .* with context 1:1; give a model of the student's shape/,
+  });
+});
+
+test('distill refuses transfer features made with another configuration than the teacher\'s', async () => {
+  const { changeFeatsConfig } = await import('./pipeline-fixtures.js');
+  const other = await writeSynthCorpusDirs(root, { name: 'other-config', numUtts: 4, dim: 4, seed: 9 });
+  await changeFeatsConfig(other.featsDir, { preemphasisCoefficient: 0 });
+  await assert.rejects(distill(labeledStudent('student-other', { featsDir: other.featsDir, aliDir: other.aliDir })), (e: unknown) => {
+    assert.equal((e as Error).name, 'InputError');
+    assert.match((e as Error).message, new RegExp(`^${other.featsDir} was made with another feature configuration than ${teacher} \\(preemphasisCoefficient: teacher 0.97, features 0\\)\\. `));
+    return true;
   });
 });

@@ -15,7 +15,7 @@ import {
   ENSEMBLE_FILE,
 } from '../../src/nnet/ensemble.js';
 import { softmaxRows } from '../../src/nnet/soft-targets.js';
-import { tinyTransitionModel, writeRandomModel } from './pipeline-fixtures.js';
+import { tinyTransitionModel, writeRandomEnsemble, writeRandomModel } from './pipeline-fixtures.js';
 
 before(async () => {
   await selectBackend('cpu');
@@ -131,4 +131,60 @@ test('planEnsemble resolves data paths (resume does not depend on the working di
     name: 'InputError',
     message: 'ensemble: give at least one --arch',
   });
+});
+
+test('an ensemble whose members were trained on other features is refused; each member weights file is verified', async () => {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'ens-feat-'));
+  await writeRandomEnsemble(tmp, { featDim: 3, left: 0, right: 0, tm: tinyTransitionModel(2, 2), seeds: [1, 2] });
+  // A flipped byte in the second member's weights.
+  const bin = path.join(tmp, 'b', 'weights.bin');
+  const bytes = await fs.readFile(bin);
+  bytes[7] ^= 0x40;
+  await fs.writeFile(bin, bytes);
+  await assert.rejects(loadAcousticModel(tmp), (e: unknown) => {
+    assert.match((e as Error).message, new RegExp(`^${bin}: sha256 [0-9a-f]{64} differs from [0-9a-f]{64} recorded in ${path.join(tmp, 'b', 'asr-distill.json')}`));
+    return true;
+  });
+  bytes[7] ^= 0x40;
+  await fs.writeFile(bin, bytes);
+  // Member b's metadata as if trained on features with lowFreq 300 (a model written before featuresHash existed).
+  const metaFile = path.join(tmp, 'b', 'asr-distill.json');
+  const meta = JSON.parse(await fs.readFile(metaFile, 'utf8'));
+  delete meta.featuresHash;
+  meta.features.lowFreq = 300;
+  await fs.writeFile(metaFile, JSON.stringify(meta));
+  await assert.rejects(loadAcousticModel(tmp), {
+    name: 'InputError',
+    message: `${path.join(tmp, ENSEMBLE_FILE)}: member ${path.join(tmp, 'b')} was trained on other features than ${path.join(tmp, 'a')} (lowFreq: a 20, b 300); all members must score the same input`,
+  });
+  await fs.rm(tmp, { recursive: true });
+});
+
+test('ensemble: a run refused for --dev features of another configuration can be repeated with --allow-feature-mismatch', async () => {
+  const { trainEnsemble } = await import('../../src/nnet/ensemble.js');
+  const { writeSynthCorpusDirs, changeFeatsConfig } = await import('./pipeline-fixtures.js');
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'ens-dev-'));
+  const train = await writeSynthCorpusDirs(tmp, { name: 'train', numUtts: 4, dim: 3, seed: 1 });
+  const dev = await writeSynthCorpusDirs(tmp, { name: 'dev', numUtts: 2, dim: 3, seed: 2 });
+  await changeFeatsConfig(dev.featsDir, { lowFreq: 300 });
+  const opts = {
+    featsDir: train.featsDir,
+    aliDir: train.aliDir,
+    ensDir: path.join(tmp, 'ens'),
+    numMembers: 1,
+    archs: [{ hidden: [{ units: 4 }], activation: 'relu' as const }],
+    combine: 'arithmetic' as const,
+    baseSeed: 1,
+    jobs: 1,
+    settings: { context: { left: 0, right: 0 }, epochs: 1, batchSize: 64, learningRate: 0.01, optimizer: 'adam' as const, backend: 'cpu' as const, dev: { featsDir: dev.featsDir, aliDir: dev.aliDir } },
+    runner: 'inline' as const,
+    quiet: true,
+  };
+  await assert.rejects(trainEnsemble(opts), (e: unknown) => {
+    assert.match((e as Error).message, /\(lowFreq: training features 20, dev 300\)/);
+    return true;
+  });
+  const r = await trainEnsemble({ ...opts, settings: { ...opts.settings, allowFeatureMismatch: true } });
+  assert.deepEqual(r.trained, ['member-01']);
+  await fs.rm(tmp, { recursive: true });
 });

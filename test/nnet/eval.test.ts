@@ -5,10 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { selectBackend } from '../../src/nnet/backend.js';
 import { buildFrameCorpus } from '../../src/nnet/batches.js';
-import { AcousticForward, loadAcousticModel, writeEnsembleManifest } from '../../src/nnet/ensemble.js';
+import { AcousticForward, loadAcousticModel } from '../../src/nnet/ensemble.js';
 import { evalFrames, FrameScoreAccumulator, formatEval, scorePosteriors } from '../../src/nnet/eval.js';
 import { spliceUtterance } from '../../src/nnet/splice.js';
-import { synthUtterances, tinyTransitionModel, writeRandomModel } from './pipeline-fixtures.js';
+import { synthUtterances, tinyTransitionModel, writeRandomEnsemble, writeRandomModel } from './pipeline-fixtures.js';
 
 before(async () => {
   await selectBackend('cpu');
@@ -30,9 +30,7 @@ test('scorePosteriors: accuracy and mean -ln p(label); unlabeled frames skipped'
 test('evalFrames scores a model and each ensemble member against direct per-utterance computation', async () => {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'eval-'));
   const tm = tinyTransitionModel(2, 2);
-  await writeRandomModel(path.join(tmp, 'a'), { featDim: 3, left: 2, right: 1, tm, seed: 1 });
-  await writeRandomModel(path.join(tmp, 'b'), { featDim: 3, left: 2, right: 1, tm, seed: 2 });
-  await writeEnsembleManifest(tmp, { type: 'ensemble', combine: 'arithmetic', members: ['a', 'b'] });
+  await writeRandomEnsemble(tmp, { featDim: 3, left: 2, right: 1, tm, seeds: [1, 2] });
   const utts = synthUtterances({ numUtts: 4, dim: 3, numPdfs: 4, seed: 3, minFrames: 3, maxFrames: 9 });
   const corpus = buildFrameCorpus(utts, 3, 4);
   const model = await loadAcousticModel(tmp);
@@ -99,10 +97,62 @@ test('evalFramesDir scores a model dir on FEATS_DIR + ALI_DIR; loadEvalCorpus re
   assert.equal(r.kind, 'dnn');
   assert.equal(r.scores.numFrames, plain.numFrames);
   assert.equal(r.members, undefined);
+  // ONNX Runtime: the same accuracy, the same cross-entropy up to float32 rounding.
+  const o = await evalFramesDir(dir, plain.featsDir, plain.aliDir, { backend: 'ort', quiet: true });
+  assert.deepEqual(o.utterances, r.utterances);
+  assert.equal(o.scores.correct, r.scores.correct);
+  assert.ok(Math.abs(o.scores.crossEntropy - r.scores.crossEntropy) < 1e-5, `cross-entropy ${o.scores.crossEntropy} vs ${r.scores.crossEntropy}`);
   const model = await loadAcousticModel(dir);
   await assert.rejects(loadEvalCorpus(model, normed.featsDir, normed.aliDir), {
     name: 'InputError',
     message: `${normed.featsDir}: CMVN is 'speaker' here but the model ${dir} was trained with 'none'; compute CMVN the same way (asr-distill compute-cmvn)`,
   });
+  // Over --max-memory-frames: scored shard by shard, the same scores; other CMVN refused the same way.
+  const sharded = await writeSynthCorpusDirs(tmp, { name: 'sharded', numUtts: 7, dim: 3, seed: 1, cmvn: false, shards: 3 });
+  const whole = await evalFramesDir(dir, sharded.featsDir, sharded.aliDir, { backend: 'cpu', quiet: true });
+  const streamed = await evalFramesDir(dir, sharded.featsDir, sharded.aliDir, { backend: 'cpu', quiet: true, maxMemoryFrames: 20 });
+  assert.deepEqual(streamed, whole);
+  assert.equal(streamed.utterances.uttIds.length, 7);
+  await assert.rejects(evalFramesDir(dir, normed.featsDir, normed.aliDir, { backend: 'cpu', quiet: true, maxMemoryFrames: 1 }), {
+    name: 'InputError',
+    message: `${normed.featsDir}: CMVN is 'speaker' here but the model ${dir} was trained with 'none'; compute CMVN the same way (asr-distill compute-cmvn)`,
+  });
+  await fs.rm(tmp, { recursive: true });
+});
+
+test('eval-frames refuses features made with another configuration, naming the options (--allow-feature-mismatch goes on)', async () => {
+  const { evalFramesDir } = await import('../../src/nnet/eval.js');
+  const { writeMismatchedEvalSetup } = await import('./pipeline-fixtures.js');
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'eval-'));
+  // Same dimension, another configuration: only the dimension was compared before.
+  const { model: dir, ...c } = await writeMismatchedEvalSetup(tmp, { lowFreq: 300 });
+  await assert.rejects(evalFramesDir(dir, c.featsDir, c.aliDir, { backend: 'cpu', quiet: true }), (e: unknown) => {
+    assert.equal((e as Error).name, 'InputError');
+    assert.match((e as Error).message, new RegExp(`^${c.featsDir} was made with another feature configuration than ${dir} \\(lowFreq: model 20, features 300\\)\\. .* --allow-feature-mismatch`));
+    return true;
+  });
+  const r = await evalFramesDir(dir, c.featsDir, c.aliDir, { backend: 'cpu', quiet: true, allowFeatureMismatch: true });
+  assert.equal(r.scores.numFrames, c.numFrames);
+  await fs.rm(tmp, { recursive: true });
+});
+
+test('NaN posteriors stop eval-frames naming the model and the utterance', async () => {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'eval-'));
+  const tm = tinyTransitionModel(2, 2);
+  await writeRandomModel(tmp, { featDim: 3, left: 0, right: 0, tm, seed: 1 });
+  const utts = synthUtterances({ numUtts: 4, dim: 3, numPdfs: 4, seed: 3, minFrames: 3, maxFrames: 9 });
+  // A NaN feature value at frame 2 of the third utterance (what damaged weights do to every frame).
+  utts[2].data[2 * 3 + 1] = NaN;
+  const fwd = new AcousticForward(await loadAcousticModel(tmp));
+  try {
+    assert.throws(() => evalFrames(fwd, buildFrameCorpus(utts, 3, 4), { chunkFrames: 5 }), {
+      name: 'InputError',
+      message:
+        `${tmp}: the model's posteriors for utterance ${utts[2].uttId} are not finite (NaN at frame 2, pdf 0); ` +
+        'its weights are damaged or the features hold NaN/Inf values. Check the features (asr-distill show-feats), then retrain the model or copy it again',
+    });
+  } finally {
+    fwd.dispose();
+  }
   await fs.rm(tmp, { recursive: true });
 });

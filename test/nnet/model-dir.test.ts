@@ -8,6 +8,8 @@ import { initDnnWeights } from '../../src/nnet/model.js';
 import { copyModelSupport, isCompleteModelDir, readDnnModelDir, readDnnModelMeta, writeDnnModelDir, MODEL_META_FILE, type DnnModelMeta } from '../../src/nnet/model-dir.js';
 import { logPriors } from '../../src/nnet/priors.js';
 import { tinyTransitionModel, writeTinyLang } from './pipeline-fixtures.js';
+import { createHash } from 'node:crypto';
+import { configHash } from '../../src/store/checksum.js';
 
 before(async () => {
   await selectBackend('cpu');
@@ -41,7 +43,12 @@ test('writeDnnModelDir / readDnnModelDir round trip with transition model and la
   await writeDnnModelDir(dir, { weights, meta, transitionModel: tm, langDir: lang });
   assert.equal(await isCompleteModelDir(dir), true);
   const m = await readDnnModelDir(dir);
-  assert.deepEqual(m.meta, meta);
+  const bin = await fs.readFile(path.join(dir, 'weights.bin'));
+  assert.deepEqual(m.meta, {
+    ...meta,
+    featuresHash: configHash(meta.features),
+    weightsFiles: { 'weights.bin': { bytes: bin.length, sha256: createHash('sha256').update(bin).digest('hex') } },
+  });
   assert.equal(m.transitionModel.numPdfs, 6);
   assert.deepEqual(Array.from(m.weights.layers[0].W), Array.from(weights.layers[0].W));
   assert.equal(await fs.readFile(path.join(dir, 'lang', 'phones.txt'), 'utf8'), '<eps> 0\nP1 1\nP2 2\n');
@@ -78,6 +85,73 @@ test('writeDnnModelDir refuses weights that do not match the metadata', async ()
   await assert.rejects(writeDnnModelDir(path.join(tmp, 'm'), { weights, meta, transitionModel: tm }), {
     name: 'InputError',
     message: `${path.join(tmp, 'm', MODEL_META_FILE)}: the network is 20 -> 7 but the metadata says 20 -> 6; the model directory is damaged, retrain or re-copy it`,
+  });
+  await fs.rm(tmp, { recursive: true });
+});
+
+/** A complete model directory in a fresh temp dir. */
+async function writtenModel(): Promise<{ tmp: string; dir: string; bin: string; metaFile: string }> {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'model-dir-'));
+  const tm = tinyTransitionModel(2, 3);
+  const meta = metaFor(5, tm.numPdfs);
+  const dir = path.join(tmp, 'model');
+  await writeDnnModelDir(dir, { weights: initDnnWeights(meta.arch, meta.inputDim, meta.numPdfs, 1), meta, transitionModel: tm });
+  return { tmp, dir, bin: path.join(dir, 'weights.bin'), metaFile: path.join(dir, MODEL_META_FILE) };
+}
+
+const DAMAGED = 'the model files are damaged (an incomplete copy, a disk error or an edit); copy the model directory again or retrain it';
+
+test('a flipped byte in weights.bin is detected', async () => {
+  const { tmp, dir, bin, metaFile } = await writtenModel();
+  const bytes = await fs.readFile(bin);
+  const recorded = createHash('sha256').update(bytes).digest('hex');
+  // The sign/exponent byte of one float: the same size, a wildly different (or NaN) weight.
+  bytes[123] ^= 0xff;
+  await fs.writeFile(bin, bytes);
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  await assert.rejects(readDnnModelDir(dir), {
+    name: 'InputError',
+    message: `${bin}: sha256 ${actual} differs from ${recorded} recorded in ${metaFile} (same size, changed content); ${DAMAGED}`,
+  });
+  await fs.rm(tmp, { recursive: true });
+});
+
+test('extra bytes after weights.bin are detected (and a truncated one)', async () => {
+  const { tmp, dir, bin, metaFile } = await writtenModel();
+  const bytes = await fs.readFile(bin);
+  await fs.writeFile(bin, Buffer.concat([bytes, Buffer.alloc(400)]));
+  await assert.rejects(readDnnModelDir(dir), {
+    name: 'InputError',
+    message: `${bin}: ${bytes.length + 400} bytes but ${metaFile} records ${bytes.length} (extended: 400 bytes too many); ${DAMAGED}`,
+  });
+  await fs.writeFile(bin, bytes.subarray(0, bytes.length - 4));
+  await assert.rejects(readDnnModelDir(dir), {
+    name: 'InputError',
+    message: `${bin}: ${bytes.length - 4} bytes but ${metaFile} records ${bytes.length} (truncated: 4 bytes missing); ${DAMAGED}`,
+  });
+  // A model written before checksums were recorded: the manifest still fixes the exact size.
+  const meta = JSON.parse(await fs.readFile(metaFile, 'utf8')) as DnnModelMeta;
+  delete meta.weightsFiles;
+  delete meta.featuresHash;
+  await fs.writeFile(metaFile, JSON.stringify(meta));
+  await fs.writeFile(bin, Buffer.concat([bytes, Buffer.alloc(400)]));
+  await assert.rejects(readDnnModelDir(dir), {
+    name: 'InputError',
+    message: `${bin}: 400 bytes beyond the ${bytes.length} that ${path.join(dir, 'model.json')} describes; the model files are damaged or do not belong together, copy the model directory again or retrain it`,
+  });
+  await fs.writeFile(bin, bytes);
+  const old = await readDnnModelDir(dir);
+  assert.equal(old.meta.featuresHash, configHash(meta.features), 'computed for a model that did not record it');
+  await fs.rm(tmp, { recursive: true });
+});
+
+test('readDnnModelMeta refuses a featuresHash that is not the hash of its features', async () => {
+  const { tmp, dir, metaFile } = await writtenModel();
+  const meta = JSON.parse(await fs.readFile(metaFile, 'utf8')) as DnnModelMeta;
+  await fs.writeFile(metaFile, JSON.stringify({ ...meta, features: { ...(meta.features as object), numMelBins: 6 } }));
+  await assert.rejects(readDnnModelMeta(dir), (e: unknown) => {
+    assert.match((e as Error).message, new RegExp(`^${metaFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: "featuresHash" sha256:[0-9a-f]{64} is not the hash of "features" \\(sha256:[0-9a-f]{64}\\); the model directory is damaged`));
+    return true;
   });
   await fs.rm(tmp, { recursive: true });
 });

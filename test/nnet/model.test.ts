@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/nnet/backend.js';
 import { parseArch } from '../../src/nnet/arch.js';
-import { DnnForward, checkDnnWeights, cloneDnnWeights, initDnnWeights, loadDnn, saveDnn, toLayersModel } from '../../src/nnet/model.js';
+import { OrtDnnForward } from '../../src/nnet/ort/forward.js';
+import { DnnForward, checkDnnWeights, type DnnWeights, cloneDnnWeights, initDnnWeights, loadDnn, saveDnn, toLayersModel } from '../../src/nnet/model.js';
 import { isInputError } from '../../src/errors.js';
 import { makeRng, randNormal } from '../../src/data/random.js';
 
@@ -38,14 +39,16 @@ function assertClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, wh
 
 const arch = parseArch('{"hidden":[24,16],"dropout":0.1,"maxNorm":4}');
 
-for (const backend of ['wasm', 'cpu'] as const) {
+// The same numeric test on every engine: tfjs wasm and cpu, and ONNX Runtime (ort/forward.ts).
+for (const backend of ['wasm', 'cpu', 'ort'] as const) {
+  const make = async (w: DnnWeights, maxBatch?: number) => (backend === 'ort' ? OrtDnnForward.create(w, maxBatch) : new DnnForward(w, maxBatch));
   test(`${backend}: DnnForward matches a float64 reference, across chunk boundaries`, async () => {
-    await selectBackend(backend);
+    if (backend !== 'ort') await selectBackend(backend);
     const w = initDnnWeights(arch, 12, 7, 1);
     w.layers.forEach((l, i) => l.b.forEach((_, j) => (l.b[j] = 0.1 * (j - i))));
     const n = 37;
     const x = randomInput(n, 12, 2);
-    const f = new DnnForward(w, 8); // 5 chunks, the last partial
+    const f = await make(w, 8); // 5 chunks, the last partial
     const z = f.logits(x, n);
     assertClose(z, referenceLogits(w, x, n), 1e-4, 'logits');
     const p = f.posteriors(x, n, 2);
@@ -62,7 +65,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
       assert.ok(Math.abs(s - 1) < 1e-5);
     }
     // One chunk (the decoder's usual case) returns the downloaded values directly: same numbers.
-    const whole = new DnnForward(w);
+    const whole = await make(w);
     assertClose(whole.logits(x, n), z, 1e-6, 'one-chunk logits');
     assert.equal(whole.logits(new Float32Array(0), 0).length, 0);
     whole.dispose();
@@ -169,4 +172,25 @@ test('initDnnWeights is seeded and He-scaled; cloneDnnWeights copies; checkDnnWe
   assert.notEqual(copy.layers[0].W[0], a.layers[0].W[0]);
   copy.layers[1].b = new Float32Array(3);
   assert.throws(() => checkDnnWeights(copy, 'm'), (e: unknown) => isInputError(e) && (e as Error).message === 'm: layer 2 has shape 200x50 (W 10000, b 3 values), expected 200x50');
+});
+
+test('saveDnn returns the size and sha256 of weights.bin; verifyWeightsFile refuses another size or content', async () => {
+  const { createHash } = await import('node:crypto');
+  const { verifyWeightsFile } = await import('../../src/nnet/model.js');
+  const dir = mkdtempSync(path.join(tmpdir(), 'dnn-sum-'));
+  const sums = await saveDnn(dir, initDnnWeights(parseArch('1x4'), 3, 2, 1));
+  const bytes = readFileSync(path.join(dir, 'weights.bin'));
+  assert.deepEqual(sums, { 'weights.bin': { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') } });
+  verifyWeightsFile('w.bin', bytes, sums['weights.bin'], 'meta.json');
+  const fix = 'the model files are damaged (an incomplete copy, a disk error or an edit); copy the model directory again or retrain it';
+  assert.throws(() => verifyWeightsFile('w.bin', bytes.subarray(1), sums['weights.bin'], 'meta.json'), {
+    name: 'InputError',
+    message: `w.bin: ${bytes.length - 1} bytes but meta.json records ${bytes.length} (truncated: 1 byte missing); ${fix}`,
+  });
+  const flipped = Uint8Array.from(bytes);
+  flipped[0] ^= 1;
+  assert.throws(() => verifyWeightsFile('w.bin', flipped, sums['weights.bin'], 'meta.json'), (e: unknown) => {
+    assert.match((e as Error).message, /^w\.bin: sha256 [0-9a-f]{64} differs from [0-9a-f]{64} recorded in meta\.json \(same size, changed content\)/);
+    return true;
+  });
 });

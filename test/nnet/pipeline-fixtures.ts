@@ -71,6 +71,7 @@ export async function writeRandomModel(
   const { initDnnWeights } = await import('../../src/nnet/model.js');
   const { writeDnnModelDir } = await import('../../src/nnet/model-dir.js');
   const { logPriors } = await import('../../src/nnet/priors.js');
+  const { defaultFbankConfig } = await import('../../src/features/config.js');
   const arch = { hidden: [{ units: opts.hidden ?? 16 }], activation: 'relu' as const };
   const inputDim = (opts.left + 1 + opts.right) * opts.featDim;
   const numPdfs = opts.tm.numPdfs;
@@ -85,7 +86,8 @@ export async function writeRandomModel(
       inputDim,
       numPdfs,
       featDim: opts.featDim,
-      features: { type: 'synthetic' },
+      // The configuration writeSynthCorpusDirs records, so that the features match the model.
+      features: defaultFbankConfig({ numMelBins: opts.featDim }),
       frameShiftMs: 10,
       cmvn: { per: 'none', normVars: false },
       priors: logPriors(Array.from({ length: numPdfs }, () => 1)),
@@ -110,7 +112,7 @@ export function namedTransitionModel(phoneNames: string[], statesPerPhone: numbe
  */
 export async function writeSynthCorpusDirs(
   root: string,
-  opts: { name: string; numUtts: number; dim: number; seed: number; noise?: number; cmvn?: boolean; minFrames?: number; maxFrames?: number; uttPrefix?: string },
+  opts: { name: string; numUtts: number; dim: number; seed: number; noise?: number; cmvn?: boolean; minFrames?: number; maxFrames?: number; uttPrefix?: string; shards?: number },
 ): Promise<{ featsDir: string; aliDir: string; numPdfs: number; numFrames: number }> {
   const { writeLangDir, readLangDir } = await import('../../src/lang/lang-dir.js');
   const { writeFeatsDir } = await import('../../src/store/feats-archive.js');
@@ -130,11 +132,45 @@ export async function writeSynthCorpusDirs(
   if (opts.uttPrefix) for (const u of utts) u.uttId = `${opts.uttPrefix}${u.uttId}`;
   const feats = utts.map((u, i) => ({ uttId: u.uttId, speakerId: `spk${i % 3}`, numFrames: u.numFrames, dim: opts.dim, data: u.data }));
   const featsDir = path.join(root, `feats-${opts.name}`);
-  await writeFeatsDir(featsDir, defaultFbankConfig({ numMelBins: opts.dim }), 10, [feats]);
+  const { splitIntoShards } = await import('../../src/data/balanced-split.js');
+  await writeFeatsDir(featsDir, defaultFbankConfig({ numMelBins: opts.dim }), 10, splitIntoShards(feats, opts.shards ?? 1));
   if (opts.cmvn ?? true) await writeCmvn(featsDir, computeCmvnStats(feats, 'speaker'));
   const aliDir = path.join(root, `ali-${opts.name}`);
   const numFrames = utts.reduce((n, u) => n + u.numFrames, 0);
   const alis = utts.map((u) => ({ uttId: u.uttId, pdfIds: u.pdfIds!, phoneIds: u.pdfIds!.map((p) => tm.pdfToState[p][0]) }));
   await writeAlignments(aliDir, alis, { numPdfs, frameShiftMs: 10, numUtts: utts.length, numFrames, failed: [] }, tm, lang);
   return { featsDir, aliDir, numPdfs, numFrames };
+}
+
+/**
+ * Rewrite FEATS_DIR/feats.json as if its features had been made with `changes` to their
+ * configuration (same dimension, same values): what the feature-match checks must catch.
+ */
+export async function changeFeatsConfig(featsDir: string, changes: Record<string, unknown>): Promise<void> {
+  const { readFeatsInfo, writeFeatsInfo } = await import('../../src/store/feats-archive.js');
+  const info = await readFeatsInfo(featsDir);
+  await writeFeatsInfo(featsDir, { ...info, config: { ...info.config, ...changes } as typeof info.config });
+}
+
+/**
+ * A random 3-dim model (context 1:1) at `root/m` and a synthetic FEATS_DIR + ALI_DIR (no CMVN) it
+ * can score, whose feats.json says they were made with `changes` to the model's configuration.
+ */
+export async function writeMismatchedEvalSetup(
+  root: string,
+  changes: Record<string, unknown>,
+): Promise<{ model: string; featsDir: string; aliDir: string; numFrames: number }> {
+  const c = await writeSynthCorpusDirs(root, { name: 'x', numUtts: 3, dim: 3, seed: 1, cmvn: false });
+  const model = path.join(root, 'm');
+  await writeRandomModel(model, { featDim: 3, left: 1, right: 1, tm: namedTransitionModel(['SIL', 'SPN', 'P1', 'P2'], 3), seed: 1 });
+  await changeFeatsConfig(c.featsDir, changes);
+  return { model, featsDir: c.featsDir, aliDir: c.aliDir, numFrames: c.numFrames };
+}
+
+/** An ensemble directory `dir` of random DNNs `a`, `b`, ... (one per seed) with an arithmetic ensemble.json. */
+export async function writeRandomEnsemble(dir: string, opts: { featDim: number; left: number; right: number; tm: TransitionModel; seeds: number[] }): Promise<void> {
+  const { writeEnsembleManifest } = await import('../../src/nnet/ensemble.js');
+  const members = opts.seeds.map((_, i) => String.fromCharCode(97 + i));
+  for (let i = 0; i < members.length; i++) await writeRandomModel(path.join(dir, members[i]), { ...opts, seed: opts.seeds[i] });
+  await writeEnsembleManifest(dir, { type: 'ensemble', combine: 'arithmetic', members });
 }

@@ -21,7 +21,9 @@ import {
   topKRow,
   TopKTargets,
   writeSoftTargetCache,
+  type BatchTeacher,
 } from '../../src/nnet/soft-targets.js';
+import { createAcousticForward } from '../../src/nnet/engine.js';
 import { spliceUtterance } from '../../src/nnet/splice.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
 import type { Batch } from '../../src/nnet/batches.js';
@@ -135,6 +137,25 @@ test('teacher soft targets average member probabilities at T (never logits); top
   await fs.rm(tmp, { recursive: true });
 });
 
+test("soft targets follow the ensemble's combine rule: a geometric ensemble gives softmax of the mean logits / T, with or without logits", async () => {
+  const tmp = await twoMemberEnsemble('soft-geo-');
+  await writeEnsembleManifest(tmp, { type: 'ensemble', combine: 'geometric', members: ['a', 'b'] });
+  const utts = synthUtterances({ numUtts: 1, dim: 2, numPdfs: 6, seed: 3, minFrames: 5, maxFrames: 5 });
+  const fwd = new AcousticForward(await loadAcousticModel(tmp));
+  const T = 2;
+  const x = spliceUtterance(utts[0].data, 5, 2, { left: 1, right: 1 });
+  const [za, zb] = fwd.memberLogits(x, 5);
+  const want = softmaxRows(za.map((v, i) => (v + zb[i]) / 2), 6, T);
+  const pb = softmaxRows(zb, 6, T);
+  const arithmetic = softmaxRows(za, 6, T).map((p, i) => (p + pb[i]) / 2);
+  for (const withLogits of [false, true]) {
+    const got = teacherBatchTargets(fwd, x, 5, T, withLogits).soft;
+    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-5, `withLogits ${withLogits}: ${got[i]} vs ${want[i]}`);
+    assert.ok(Math.max(...Array.from(got, (g, i) => Math.abs(g - arithmetic[i]))) > 1e-4, 'differs from the arithmetic mean here');
+  }
+  fwd.dispose();
+});
+
 test('computeTeacherTargets shares the chunks with a helper (as with a worker) and gets the same targets', async () => {
   const tmp = await twoMemberEnsemble('helper-');
   const corpus = buildFrameCorpus(synthUtterances({ numUtts: 5, dim: 2, numPdfs: 6, seed: 3, minFrames: 4, maxFrames: 9 }), 2, 6);
@@ -227,6 +248,13 @@ test('onlineTeacherSource: targets computed per batch equal the precomputed ones
     // A teacher that changed on disk since the run started is refused.
     const stale = workerBatchTeacher(runner, { teacherDir: tmp, teacherId: 'f'.repeat(64), backend: 'cpu', temperature: T, withLogits: false });
     await assert.rejects(stale(n1[0].x, n1[0].size), { name: 'InputError', message: /the teacher changed on disk while distilling/ });
+    // On ONNX Runtime: a worker's targets equal this thread's exactly, and the tfjs ones within float32 rounding.
+    const ortFwd = await createAcousticForward(fwd.model, 'ort');
+    const onOrt = (teacher: BatchTeacher) => collect(onlineTeacherSource(createBatchSource(corpus, { context: ctx, seed: 4 }), teacher, { ...dims, withSoft: true, perturb: [noise], labelsFromTeacher: true, lookahead: 2 }).batches(1, 5));
+    const localOrt = await onOrt(localBatchTeacher(ortFwd, T, false));
+    assert.deepEqual(await onOrt(workerBatchTeacher(runner, { teacherDir: tmp, teacherId: id, backend: 'ort', temperature: T, withLogits: false })), localOrt);
+    localOrt.forEach((b, i) => b.soft!.forEach((v, j) => assert.ok(Math.abs(v - n1[i].soft![j]) < 1e-6, `ort soft target ${i}.${j}`)));
+    ortFwd.dispose();
   } finally {
     await runner.close();
   }

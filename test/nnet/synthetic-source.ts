@@ -2,7 +2,8 @@
 // dimensions; batches shuffled per epoch with a seeded generator (like batches.ts does).
 import { makeRng, randNormal, shuffleInPlace } from '../../src/data/random.js';
 import type { TrainBatch } from '../../src/nnet/train-step.js';
-import type { TrainBatchSource } from '../../src/nnet/train.js';
+import type { TrainBatchSource, TrainOptions } from '../../src/nnet/train.js';
+import { parseArch } from '../../src/nnet/arch.js';
 
 export function clusterSource(opts: { numFrames: number; inputDim: number; numPdfs: number; seed: number; noise?: number; poison?: { epoch: number; batch: number } }): TrainBatchSource & { x: Float32Array; labels: Int32Array } {
   const { numFrames, inputDim, numPdfs, seed } = opts;
@@ -39,5 +40,30 @@ export function clusterSource(opts: { numFrames: number; inputDim: number; numPd
         yield { size: n, x: bx, labels: bl };
       }
     },
+  };
+}
+
+/**
+ * trainModel options over clusterSource data (400 train / 200 dev frames of 10 dims, 5 pdfs): a
+ * 32x2 net with dropout and max-norm, SGD with momentum, newbob, cross-entropy; `over` replaces fields.
+ */
+export function clusterTrainOptions(outDir: string, over: Partial<TrainOptions> = {}): TrainOptions {
+  return {
+    arch: parseArch('{"hidden":[32,32],"dropout":0.1,"maxNorm":3}'),
+    inputDim: 10,
+    numPdfs: 5,
+    train: clusterSource({ numFrames: 400, inputDim: 10, numPdfs: 5, seed: 1 }),
+    dev: clusterSource({ numFrames: 200, inputDim: 10, numPdfs: 5, seed: 2 }),
+    epochs: 4,
+    batchSize: 32,
+    optimizer: 'sgd',
+    learningRate: 0.05,
+    momentum: 0.9,
+    newbob: { halveWhenGainBelow: 0.01, stopWhenGainBelow: 0.001, maxHalvings: 6 },
+    loss: { kind: 'ce', temperature: 1, hardWeight: 1, softWeight: 0 },
+    seed: 7,
+    outDir,
+    progress: { label: 'test', quiet: true },
+    ...over,
   };
 }

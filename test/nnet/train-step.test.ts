@@ -65,7 +65,11 @@ function autodiffGrads(w: ReturnType<typeof initDnnWeights>, b: TrainBatch, cfg:
         const T = cfg.temperature;
         loss = tf.add(loss, tf.mul(tf.sum(tf.mul(tf.tensor2d(b.soft!, [M, P]), tf.logSoftmax(tf.div(h, T)))), -cfg.softWeight * T * T));
       }
-      if (cfg.kind === 'logit-mse') loss = tf.add(loss, tf.mul(tf.sum(tf.square(tf.sub(h, tf.tensor2d(b.teacherLogits!, [M, P])))), (0.5 * cfg.softWeight) / P));
+      if (cfg.kind === 'logit-mse') {
+        // Sec. 2.1: student and teacher logits centred per frame.
+        const centre = (a: tf.Tensor) => tf.sub(a, tf.mean(a, 1, true));
+        loss = tf.add(loss, tf.mul(tf.sum(tf.square(tf.sub(centre(h), centre(tf.tensor2d(b.teacherLogits!, [M, P]))))), (0.5 * cfg.softWeight) / P));
+      }
       return tf.div(loss, M) as tf.Scalar;
     };
     return tf.grads(f)(vars).map((g) => g.dataSync() as Float32Array);

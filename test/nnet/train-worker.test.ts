@@ -81,6 +81,34 @@ test('trainJob through the job runner reports progress and returns the result', 
   assert.deepEqual(await fs.readFile(path.join(outDir, 'weights.bin')), await fs.readFile(path.join(root, 'dnn', 'weights.bin')));
 });
 
+test('over --max-memory-frames the corpus is streamed: one shard = one window gives the in-memory weights; a resume may not switch', async () => {
+  const arch = { hidden: [{ units: 8 }], activation: 'relu' as const };
+  const outDir = path.join(root, 'streamed');
+  const streamed = { ...settings, maxMemoryFrames: 10 };
+  const r = await trainDnnDir({ featsDir: train.featsDir, aliDir: train.aliDir, outDir, arch, seed: 4, settings: streamed, resume: false, label: 'test' });
+  assert.equal(r.numFrames, train.numFrames);
+  assert.deepEqual(await fs.readFile(path.join(outDir, 'weights.bin')), await fs.readFile(path.join(root, 'dnn', 'weights.bin')));
+  assert.deepEqual((await readDnnModelMeta(outDir)).priors, (await readDnnModelMeta(path.join(root, 'dnn'))).priors);
+  // The in-memory run's checkpoint cannot be resumed streamed (other batches once there are several windows).
+  await assert.rejects(trainDnnDir({ featsDir: train.featsDir, aliDir: train.aliDir, outDir: path.join(root, 'dnn'), arch, seed: 4, settings: streamed, resume: true, label: 'test' }), {
+    name: 'InputError',
+    message: /the checkpoint was written with different training options/,
+  });
+});
+
+test('streamed training over several shards with a dev split and input noise', async () => {
+  const sharded = await writeSynthCorpusDirs(root, { name: 'sharded', numUtts: 12, dim: 4, seed: 5, shards: 4 });
+  const outDir = path.join(root, 'streamed-sharded');
+  const s: TrainSettings = { ...settings, maxMemoryFrames: Math.ceil(sharded.numFrames / 3), dev: { split: 0.25 }, inputNoise: 0.3 };
+  const r = await trainDnnDir({ featsDir: sharded.featsDir, aliDir: sharded.aliDir, outDir, arch: { hidden: [{ units: 8 }], activation: 'relu' }, seed: 2, settings: s, resume: false, label: 'test' });
+  assert.equal(r.history.length, 2);
+  assert.ok(r.history.every((h) => h.devAcc !== undefined && Number.isFinite(h.trainLoss)));
+  // 3 of 12 utterances held out: the same ones as in memory, so the same training frames.
+  const d = await loadTrainingData(sharded.featsDir, sharded.aliDir, { dev: { split: 0.25 } }, 2);
+  assert.equal(r.numFrames, d.train.corpus.labels.length);
+  assert.deepEqual((await readDnnModelMeta(outDir)).priors, logPriors(countPdfs([{ pdfIds: d.train.corpus.labels }], sharded.numPdfs)));
+});
+
 test('summarizeHistory', () => {
   assert.equal(summarizeHistory([]), 'no epochs run');
   assert.equal(
@@ -141,4 +169,18 @@ test('--input-noise trains on perturbed inputs: other weights, resume refuses a 
   assert.deepEqual(await fs.readFile(path.join(again, 'weights.bin')), await fs.readFile(path.join(noisy, 'weights.bin')));
   await assert.rejects(trainDnnDir(input(noisy, 0.25, true)), { name: 'InputError', message: /the checkpoint was written with different training options/ });
   await assert.rejects(trainDnnDir(input(path.join(root, 'bad'), -1)), { name: 'InputError', message: '--input-noise -1: must be a number >= 0 (e.g. 0.5; 0 = none)' });
+});
+
+test('train --dev refuses held-out features made with another configuration (--allow-feature-mismatch goes on)', async () => {
+  const { changeFeatsConfig } = await import('./pipeline-fixtures.js');
+  const other = await writeSynthCorpusDirs(root, { name: 'dev-other', numUtts: 4, dim: 4, seed: 5 });
+  await changeFeatsConfig(other.featsDir, { lowFreq: 300 });
+  const devSpec = { featsDir: other.featsDir, aliDir: other.aliDir };
+  await assert.rejects(loadTrainingData(train.featsDir, train.aliDir, { dev: devSpec }, 3), (e: unknown) => {
+    assert.equal((e as Error).name, 'InputError');
+    assert.match((e as Error).message, new RegExp(`^--dev ${other.featsDir} was made with another feature configuration than ${train.featsDir} \\(lowFreq: training features 20, dev 300\\)`));
+    return true;
+  });
+  const d = await loadTrainingData(train.featsDir, train.aliDir, { dev: devSpec, allowFeatureMismatch: true }, 3);
+  assert.equal(d.dev!.uttIds.length, 4);
 });

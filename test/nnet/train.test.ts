@@ -9,31 +9,12 @@ import { describeTraining, scoreFrames, trainModel, type EpochStats, type TrainO
 import { readCheckpoint } from '../../src/nnet/checkpoint.js';
 import { TrainStep } from '../../src/nnet/train-step.js';
 import { isInputError } from '../../src/errors.js';
-import { clusterSource } from './synthetic-source.js';
+import { clusterSource, clusterTrainOptions } from './synthetic-source.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'train-'));
 const ce = { kind: 'ce' as const, temperature: 1, hardWeight: 1, softWeight: 0 };
 
-function baseOptions(outDir: string, over: Partial<TrainOptions> = {}): TrainOptions {
-  return {
-    arch: parseArch('{"hidden":[32,32],"dropout":0.1,"maxNorm":3}'),
-    inputDim: 10,
-    numPdfs: 5,
-    train: clusterSource({ numFrames: 400, inputDim: 10, numPdfs: 5, seed: 1 }),
-    dev: clusterSource({ numFrames: 200, inputDim: 10, numPdfs: 5, seed: 2 }),
-    epochs: 4,
-    batchSize: 32,
-    optimizer: 'sgd',
-    learningRate: 0.05,
-    momentum: 0.9,
-    newbob: { halveWhenGainBelow: 0.01, stopWhenGainBelow: 0.001, maxHalvings: 6 },
-    loss: ce,
-    seed: 7,
-    outDir,
-    progress: { label: 'test', quiet: true },
-    ...over,
-  };
-}
+const baseOptions = clusterTrainOptions;
 
 const withoutSpeed = (h: EpochStats[]) => h.map(({ framesPerSec: _f, ...rest }) => rest);
 
@@ -143,8 +124,23 @@ test('a diverging learning rate is caught as a non-finite loss', async () => {
   const outDir = tmp();
   await assert.rejects(
     trainModel(baseOptions(outDir, { arch: parseArch('2x32'), learningRate: 1e6, newbob: undefined })),
-    (e: unknown) => isInputError(e) && /^test: the training loss became (NaN|Infinity) at epoch 1, batch \d+ \(learning rate 1000000\); no epoch had completed, so there is no checkpoint\./.test((e as Error).message),
+    (e: unknown) => isInputError(e) && /^test: the training loss (became (NaN|Infinity)|reached \S+, more than 10 times its start \(limit \S+\)) at epoch 1, batch \d+ \(learning rate 1000000\); no epoch had completed, so there is no checkpoint\./.test((e as Error).message),
   );
+  assert.equal(existsSync(path.join(outDir, 'checkpoint', 'state.json')), false);
+});
+
+test('adam at lr 1e9 stops as diverged (a huge finite loss, not only NaN)', async () => {
+  await selectBackend('wasm');
+  const outDir = tmp();
+  // The loss stays finite (6e18 per frame at batch 2): before the divergence check, this wrote a model.
+  await assert.rejects(trainModel(baseOptions(outDir, { optimizer: 'adam', learningRate: 1e9, newbob: undefined })), (e: unknown) => {
+    assert.ok(isInputError(e));
+    assert.match(
+      (e as Error).message,
+      /^test: the training loss reached \S+e\+\d+, more than 10 times its start \(limit \S+\) at epoch 1, batch \d+ \(learning rate 1000000000\); no epoch had completed, so there is no checkpoint\. Lower the learning rate/,
+    );
+    return true;
+  });
   assert.equal(existsSync(path.join(outDir, 'checkpoint', 'state.json')), false);
 });
 
@@ -223,4 +219,38 @@ test('newbob minEpochs: training does not stop before that many epochs', async (
   assert.deepEqual(early.history.map((h) => h.learningRate), [0.05, 0.05, 0.025]);
   const min = await trainModel(baseOptions(tmp(), { newbob: { ...stall, minEpochs: 4 } }));
   assert.deepEqual(min.history.map((h) => h.learningRate), [0.05, 0.05, 0.025, 0.025]);
+});
+
+test('--resume with no checkpoint does not start over silently: a warning names the missing checkpoint', async () => {
+  await selectBackend('wasm');
+  const run = async (resume: TrainOptions['resume']) => {
+    const outDir = tmp();
+    const write = process.stderr.write.bind(process.stderr);
+    let stderr = '';
+    process.stderr.write = ((s: string | Uint8Array, ...rest: any[]) => (typeof s === 'string' ? ((stderr += s), true) : write(s, ...rest))) as typeof process.stderr.write;
+    try {
+      const { history } = await trainModel(baseOptions(outDir, { epochs: 1, resume }));
+      assert.equal(history.length, 1);
+    } finally {
+      process.stderr.write = write;
+    }
+    return { outDir, stderr };
+  };
+  const explicit = await run(true);
+  assert.equal(explicit.stderr, `warning: test: --resume: no checkpoint at ${path.join(explicit.outDir, 'checkpoint', 'state.json')}; training starts from the first epoch\n`);
+  assert.equal((await run('if-present')).stderr, '', 'ensemble reruns: nothing to say');
+  assert.equal((await run(false)).stderr, '');
+});
+
+test('the loss divergence is measured from is kept in the checkpoint, so --resume measures from the same start', async () => {
+  await selectBackend('wasm');
+  const outDir = tmp();
+  await trainModel(baseOptions(outDir, { epochs: 1, newbob: undefined }));
+  const ck = await readCheckpoint<{ startLoss?: number; history: EpochStats[] }>(path.join(outDir, 'checkpoint'));
+  // The first minibatch's loss of a fresh 5-class model: near ln 5 = 1.6, above the epoch's mean.
+  assert.ok(ck!.meta.startLoss! > ck!.meta.history[0].trainLoss && ck!.meta.startLoss! < 10, `startLoss ${ck!.meta.startLoss}`);
+  const resumed = await trainModel(baseOptions(outDir, { epochs: 2, newbob: undefined, resume: true }));
+  assert.equal(resumed.history.length, 2);
+  const ck2 = await readCheckpoint<{ startLoss?: number }>(path.join(outDir, 'checkpoint'));
+  assert.equal(ck2!.meta.startLoss, ck!.meta.startLoss);
 });

@@ -87,6 +87,8 @@ test('phasedTrainingCurve puts the --init-from model\'s epochs first and numbers
   await fs.writeFile(path.join(student, 'asr-distill.json'), JSON.stringify({ ...meta, trainedOn: { teacher: { initFrom: path.join(exp, 'student-noisy') } } }));
   const curve = await phasedTrainingCurve(student, 'distilled');
   assert.deepEqual(curve.map((p) => [p.system, p.epoch, p.devAccuracy]), [['distilled', 1, 0.5], ['distilled', 2, 0.55], ['distilled', 3, 0.58]]);
+  // The phases are numbered and the later one says what it trained on (plots.ts marks where it starts).
+  assert.deepEqual(curve.map((p) => [p.phase, p.phaseLabel]), [[1, undefined], [1, undefined], [2, 'clean frames']]);
   assert.deepEqual((await collectExperiment(exp, {})).curves.filter((c) => c.system === 'distilled').map((c) => c.epoch), [1, 2, 3]);
   // A start model no longer on disk, or one that names the model itself, leaves the model's own curve.
   await fs.writeFile(path.join(student, 'asr-distill.json'), JSON.stringify({ ...meta, trainedOn: { teacher: { initFrom: path.join(exp, 'moved') } } }));
@@ -127,4 +129,32 @@ test('collectExperiment passes per-utterance test counts on when all three evals
   assert.deepEqual((await collectExperiment(exp, {})).input.testWordErrors?.baseline.substitutions, [{ ref: 'one', hyp: 'two', count: 1 }]);
   await withUtts('student', [7, 6], ['u1', 'u3']);
   await assert.rejects(collectExperiment(exp, {}), { name: 'InputError', message: /scored on different test utterances or alignments; rerun eval-frames for all three on the same data/ });
+});
+
+test("collectExperiment reads the paper-setup student (student-paper) when the experiment has one, paired like the others", async () => {
+  const exp = await fakeExperiment();
+  assert.equal((await collectExperiment(exp, {})).input.paperStudent, undefined);
+  const write = async (rel: string, value: unknown) => {
+    await fs.mkdir(path.dirname(path.join(exp, rel)), { recursive: true });
+    await fs.writeFile(path.join(exp, rel), JSON.stringify(value));
+  };
+  const dnn = JSON.parse(await fs.readFile(path.join(exp, 'student', 'asr-distill.json'), 'utf8'));
+  await write('student-paper/asr-distill.json', dnn);
+  await assert.rejects(collectExperiment(exp, {}), { name: 'InputError', message: /student-paper_dev\.json: missing \(eval-frames of student-paper on dev\); run the recipe stage that writes it/ });
+  await write('eval/student-paper_dev.json', { scores: { accuracy: 0.75, crossEntropy: 1 } });
+  await write('eval/student-paper_test.json', { scores: { accuracy: 0.65, crossEntropy: 1 } });
+  await write('decode/student-paper_test/wer.json', { errors: 9, words: 100, ins: 0, del: 0, sub: 9 });
+  await fs.writeFile(path.join(exp, 'student-paper', 'train.log.jsonl'), '{"epoch":1,"devAcc":0.7}\n');
+  const { input, curves } = await collectExperiment(exp, {});
+  assert.equal(input.paperStudent?.system, "distilled (paper's setup)");
+  assert.equal(input.paperStudent?.testFrameAccuracy, 0.65);
+  assert.equal(input.paperStudent?.testWer?.errors, 9);
+  assert.equal(input.paperTestCounts, undefined, 'older eval JSON: no counts');
+  assert.deepEqual(curves.filter((c) => c.system.includes('paper')).map((c) => [c.epoch, c.devAccuracy]), [[1, 0.7]]);
+  for (const [sys, correct] of [['baseline', [6, 6]], ['ensemble', [7, 7]], ['student', [7, 6]], ['student-paper', [6, 7]]] as const) {
+    const file = path.join(exp, 'eval', `${sys}_test.json`);
+    const j = JSON.parse(await fs.readFile(file, 'utf8'));
+    await fs.writeFile(file, JSON.stringify({ ...j, utterances: { uttIds: ['u1', 'u2'], numFrames: [10, 10], correct } }));
+  }
+  assert.deepEqual((await collectExperiment(exp, {})).input.paperTestCounts, { numFrames: [10, 10], baselineCorrect: [6, 6], ensembleCorrect: [7, 7], studentCorrect: [6, 7] });
 });

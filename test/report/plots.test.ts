@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderSpec, systemsBarSpec, trainingCurvesSpec } from '../../src/report/plots.js';
+import { renderSpec, systemColor, systemsBarSpec, table1Bars, trainingCurvesSpec } from '../../src/report/plots.js';
+import type { Table1 } from '../../src/report/table1.js';
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
 
@@ -29,4 +30,48 @@ test('the system bar chart labels every bar with its value', async () => {
   );
   assert.match(svg, />3\.50</);
   assert.match(svg, />2\.25</);
+});
+
+test('systemColor: one fixed colour per system, the same in the curves and the bars', async () => {
+  assert.equal(systemColor('baseline'), systemColor('member 1 = baseline'));
+  assert.equal(systemColor('ensemble (4 members)'), systemColor('ensemble (10 members)'));
+  const named = ['baseline', 'ensemble (2 members)', 'distilled', "distilled (paper's setup)", 'member 2'].map(systemColor);
+  assert.equal(new Set(named).size, named.length, 'the systems of Table 1 have distinct colours');
+  assert.equal(systemColor('my system'), systemColor('my system'));
+  // The colour is in the rendered SVG of both plots, whatever the other systems are.
+  const curves = await renderSpec(trainingCurvesSpec([{ system: 'member 2', epoch: 1, devAccuracy: 0.5 }, { system: 'distilled', epoch: 1, devAccuracy: 0.4 }]));
+  const bars = await renderSpec(systemsBarSpec([{ system: 'distilled', metric: 'm', value: 1 }]));
+  for (const svg of [curves.svg, bars.svg]) assert.ok(svg.toLowerCase().includes(systemColor('distilled').toLowerCase()));
+});
+
+test('training curves mark where a phased model starts its next phase', async () => {
+  const points = [
+    { system: 'baseline', epoch: 1, devAccuracy: 0.5 },
+    { system: 'distilled', epoch: 1, devAccuracy: 0.4, phase: 1 },
+    { system: 'distilled', epoch: 2, devAccuracy: 0.45, phase: 1 },
+    { system: 'distilled', epoch: 3, devAccuracy: 0.5, phase: 2, phaseLabel: 'clean frames' },
+  ];
+  const { svg } = await renderSpec(trainingCurvesSpec(points));
+  assert.match(svg, /distilled: clean frames from here/);
+  assert.doesNotMatch((await renderSpec(trainingCurvesSpec(points.slice(0, 3)))).svg, /from here/);
+});
+
+test('table1Bars: WER bars carry the 95% intervals of the report, drawn as error bars', async () => {
+  const wer = (errors: number) => ({ errors, words: 100, ins: 0, del: 0, sub: errors, sentences: 10, sentenceErrors: 1, missing: 0 });
+  const row = (system: string, acc: number, errors: number) => ({ system, params: 1, flopsPerFrame: 1, devFrameAccuracy: acc, testFrameAccuracy: acc, testWer: wer(errors) });
+  const ci = (mean: number) => ({ mean, low: mean - 1, high: mean + 1 });
+  const cmp = (b: number) => ({ numUtts: 10, numWords: 100, werA: 5, werB: b, a: ci(5), b: ci(b), delta: ci(b - 5), probBBetter: 0.5 });
+  const table = { rows: [row('baseline', 0.8, 5), row('ensemble (2 members)', 0.85, 3), row('distilled', 0.83, 4)], werVsBaseline: { ensemble: cmp(3), student: cmp(4) } } as unknown as Table1;
+  const bars = table1Bars(table);
+  assert.deepEqual(
+    bars.filter((b) => b.low !== undefined).map((b) => [b.system, b.value, b.low, b.high]),
+    [['baseline', 5, 4, 6], ['ensemble (2 members)', 3, 2, 4], ['distilled', 4, 3, 5]],
+  );
+  assert.deepEqual(bars.filter((b) => b.metric.startsWith('test frame')).map((b) => b.value), [80, 85, 83]);
+  assert.equal(table1Bars({ ...table, werVsBaseline: undefined }).filter((b) => b.low !== undefined).length, 0);
+  const withBars = JSON.stringify(systemsBarSpec(bars));
+  assert.match(withBars, /"errorbar"/);
+  assert.doesNotMatch(JSON.stringify(systemsBarSpec(bars.map(({ low: _l, high: _h, ...b }) => b))), /"errorbar"/);
+  const { svg } = await renderSpec(systemsBarSpec(bars));
+  assert.match(svg, /95% interval/);
 });

@@ -134,3 +134,37 @@ test('with per-word error counts the report lists the most frequent test word er
   assert.match(md, /## Most frequent test word errors\n\n\| error \| baseline \| ensemble \| distilled \|\n\| --- \| --- \| --- \| --- \|\n\| oh deleted \| 6 \| 9 \| 0 \|\n\| five -> nine \| 0 \| 0 \| 2 \|\n\| \(all errors\) \| 10 \| 12 \| 9 \|/);
   assert.doesNotMatch(renderTable1Markdown({ ...t, wordErrors: undefined }), /Most frequent/);
 });
+
+test("a paper-setup student gets its own row and recovered fraction with the same bootstrap interval", () => {
+  // 40 utterances of 10 frames: baseline 8, ensemble 10, paper student 9 correct everywhere (recovers 50%).
+  const n = 40;
+  const counts = (student: number) => ({ numFrames: new Array(n).fill(10), baselineCorrect: new Array(n).fill(8), ensembleCorrect: new Array(n).fill(10), studentCorrect: new Array(n).fill(student) });
+  const t = computeTable1({
+    baseline: sys('baseline', 0.8, 20),
+    ensemble: sys('ensemble', 1.0, 12),
+    members: [],
+    student: sys('distilled', 0.95, 14),
+    paperStudent: sys("distilled (paper's setup)", 0.9, 16),
+    baselineSeedAccuracies: [],
+    testCounts: counts(9.5),
+    paperTestCounts: counts(9),
+    settings: {},
+  });
+  assert.deepEqual(t.rows.map((r) => r.system), ['baseline', 'ensemble', 'distilled', "distilled (paper's setup)"]);
+  assert.ok(Math.abs((t.recoveredFraction ?? 0) - 0.75) < 1e-9);
+  const ps = t.paperStudent!;
+  assert.ok(Math.abs(ps.gain - 0.1) < 1e-12);
+  assert.ok(Math.abs((ps.recoveredFraction ?? 0) - 0.5) < 1e-9);
+  // Every utterance recovers exactly half: every resample does too.
+  assert.ok(Math.abs(ps.recoveredInterval!.low - 0.5) < 1e-9 && Math.abs(ps.recoveredInterval!.high - 0.5) < 1e-9);
+  const md = renderTable1Markdown(t);
+  assert.match(md, /\| distilled \(paper's setup\) \| 90\.00% \| 4\.00% \|/);
+  assert.match(md, /Distilled with the paper's setup \(soft targets on the training frames plus the hard labels, nothing else\): \+10\.00 points over the baseline, 50\.0% of the ensemble's gain recovered \(95% interval \[50%, 50%\], same bootstrap\)\./);
+  // The word-error table keeps its three columns.
+  const withWords = renderTable1Markdown({ ...t, wordErrors: [{ error: 'oh -> four', counts: { baseline: 1, ensemble: 0, student: 0 } }] });
+  assert.match(withWords, /\n\| \(all errors\) \| 20 \| 12 \| 14 \|\n/);
+  // Without one, neither row nor line.
+  const plain = computeTable1({ baseline: sys('baseline', 0.8, 20), ensemble: sys('ensemble', 1.0, 12), members: [], student: sys('distilled', 0.95, 14), baselineSeedAccuracies: [], settings: {} });
+  assert.equal(plain.paperStudent, undefined);
+  assert.doesNotMatch(renderTable1Markdown(plain), /paper's setup/);
+});

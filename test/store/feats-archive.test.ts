@@ -9,6 +9,7 @@ import {
   type UttFeats,
 } from '../../src/store/feats-archive.js';
 import { defaultFbankConfig } from '../../src/features/config.js';
+import { configHash } from '../../src/store/checksum.js';
 import { makeRng, randNormal } from '../../src/data/random.js';
 import { isInputError } from '../../src/errors.js';
 
@@ -49,7 +50,8 @@ test('writeFeatsDir / readFeatsDir keep every utterance, in order, with feats.js
   const dir = tmp();
   const shards = [[utt('a1', 'a', 3, 2, 1), utt('a2', 'a', 4, 2, 2)], [utt('b1', 'b', 5, 2, 3)]];
   const info = await writeFeatsDir(dir, defaultFbankConfig(), 10, shards);
-  assert.deepEqual(info, { config: defaultFbankConfig(), dim: 2, numUtts: 3, numFrames: 12, frameShiftMs: 10, shards: ['feats.1.arrow', 'feats.2.arrow'] });
+  assert.deepEqual(info, { config: defaultFbankConfig(), configHash: configHash(defaultFbankConfig()), dim: 2, numUtts: 3, numFrames: 12, frameShiftMs: 10, shards: ['feats.1.arrow', 'feats.2.arrow'] });
+  assert.equal(JSON.parse(readFileSync(path.join(dir, 'feats.json'), 'utf8')).configHash, configHash(defaultFbankConfig()));
   assert.deepEqual(await readFeatsInfo(dir), info);
   const { info: info2, utts } = await readFeatsDir(dir);
   assert.deepEqual(info2, info);
@@ -89,5 +91,21 @@ test('readFeatsInfo / readFeatsDir report unfinished or inconsistent directories
   const bytes = readFileSync(path.join(dir, 'feats.1.arrow'));
   writeFileSync(path.join(dir, 'feats.1.arrow'), bytes.subarray(0, bytes.length >> 1));
   await writeFeatsInfo(dir, info);
-  await assert.rejects(readFeatsDir(dir), (e: unknown) => isInputError(e) && /feats\.1\.arrow: not a readable Arrow feature archive/.test((e as Error).message));
+  await assert.rejects(readFeatsDir(dir), (e: unknown) => isInputError(e) && /feats\.1\.arrow: not a readable Arrow feature shard/.test((e as Error).message));
+});
+
+test('feats.json records the hash of its configuration; an archive without it gets it computed, an edited one is refused', async () => {
+  const dir = tmp();
+  const info = await writeFeatsDir(dir, defaultFbankConfig(), 10, [[utt('a1', 'a', 3, 2, 1)]]);
+  assert.match(info.configHash, /^sha256:[0-9a-f]{64}$/);
+  // Written before the hash existed: computed from the config when read.
+  const { configHash: _h, ...old } = info;
+  writeFileSync(path.join(dir, 'feats.json'), JSON.stringify(old));
+  assert.equal((await readFeatsInfo(dir)).configHash, info.configHash);
+  // The config edited by hand after extraction no longer matches the recorded hash.
+  writeFileSync(path.join(dir, 'feats.json'), JSON.stringify({ ...info, config: { ...info.config, lowFreq: 300 } }));
+  await assert.rejects(readFeatsInfo(dir), {
+    name: 'InputError',
+    message: `${path.join(dir, 'feats.json')}: "configHash" ${info.configHash} is not the hash of its "config" (${configHash({ ...info.config, lowFreq: 300 })}); the file was edited or damaged, re-run asr-distill features`,
+  });
 });

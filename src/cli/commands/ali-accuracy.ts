@@ -8,7 +8,7 @@ export function register(program: Command): void {
   program
     .command('ali-accuracy')
     .description(
-      'Compare alignments with reference phone timings (a phone CTM such as the digits corpus phones.ctm):\n' +
+      'Compare alignments with reference phone timings (a phone CTM such as the digits corpus phones.ctm): ' +
         'share of reference phone boundaries within the tolerance, and frame-level phone agreement',
     )
     .argument('<ali-dir>', 'alignment directory (asr-distill align / import-ali)')

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import * as path from 'node:path';
 import { action, examples, oneOf } from '../command.js';
 import { readFeatsDir } from '../../store/feats-archive.js';
+import { addDerivedFiles } from '../../store/output-dir.js';
 import { CMVN_FILE, computeCmvnStats, writeCmvn, type CmvnPer } from '../../features/cmvn.js';
 
 export const order = 21;
@@ -18,9 +19,13 @@ export function register(program: Command): void {
     .addHelpText('after', examples('asr-distill compute-cmvn exp/feats/train', 'asr-distill compute-cmvn exp/feats/test --per utterance'))
     .action(
       action('compute-cmvn', async (featsDir: string, o: { per: CmvnPer }) => {
-        const { info, utts } = await readFeatsDir(featsDir);
-        const cmvn = computeCmvnStats(utts.values(), o.per);
-        await writeCmvn(featsDir, cmvn);
+        // Under the features directory's lock, and recorded as derived from it: a features rerun drops it.
+        const { info, cmvn } = await addDerivedFiles(featsDir, 'compute-cmvn', [CMVN_FILE], async () => {
+          const { info, utts } = await readFeatsDir(featsDir);
+          const cmvn = computeCmvnStats(utts.values(), o.per);
+          await writeCmvn(featsDir, cmvn);
+          return { info, cmvn };
+        });
         const n = Object.keys(cmvn.stats).length;
         process.stdout.write(
           `compute-cmvn: ${n} ${o.per === 'speaker' ? 'speaker' : 'utterance'}${n === 1 ? '' : 's'}, ${info.numFrames} frames x ${info.dim} -> ${path.join(featsDir, CMVN_FILE)}\n`,

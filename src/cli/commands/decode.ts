@@ -1,21 +1,27 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { action, examples, finiteNumber, oneOf, positiveInt } from '../command.js';
+import * as path from 'node:path';
+import { action, addHiddenAlias, examples, finiteNumber, oneOf, OVERWRITE_HELP, positiveInt, SIL_PROB_HELP } from '../command.js';
+import { withOutputDir } from '../../store/output-dir.js';
 import { DECODE_DEFAULTS, decodeDataDir, parseAcousticScales, type DecodeSummary } from '../../decode/decode.js';
 import { formatPercent, formatWer } from '../../score/wer.js';
 import { defaultJobs } from '../../jobs/runner.js';
-import type { BackendName } from '../../nnet/backend.js';
+import { jobBackend, jobCmdOptions, jobsOption, type JobCmdOptions } from '../job-options.js';
+import { BACKEND_HELP, BACKEND_NAMES, type BackendName } from '../../nnet/backend.js';
+import { ALLOW_FEATURE_MISMATCH_HELP } from '../feature-options.js';
 
 export const order = 60;
 
-interface DecodeCliOptions {
+interface DecodeCliOptions extends JobCmdOptions {
+  overwrite?: boolean;
   grammar?: string;
   lm?: string;
   feats?: string;
+  allowFeatureMismatch?: boolean;
   acousticScale: number[];
   beam: number;
   maxActive: number;
   wordInsPenalty: number;
-  silenceProb: number;
+  silProb: number;
   jobs?: number;
   backend: BackendName;
 }
@@ -51,8 +57,8 @@ export function formatDecodeSummary(s: DecodeSummary): string {
 
 /** Register `asr-distill decode` on the program. */
 export function register(program: Command): void {
-  program
-    .command('decode')
+  // --silence-prob: the old name of --sil-prob (one name across align, train-mono, train-tri, decode).
+  addHiddenAlias(program.command('decode'), '--silence-prob <p>', 'silProb', probability)
     .description('Decode a data directory with a DNN, ensemble or GMM model and a grammar or n-gram LM; writes hyp.txt, CTM, WER and RTF')
     .argument('<model-dir>', 'model directory (DNN, ensemble manifest, or GMM from train-mono); its lang/ and transition model define the HMMs')
     .argument('<data-dir>', 'Kaldi data directory (wav.scp, utt2spk, optional text for WER)')
@@ -60,6 +66,7 @@ export function register(program: Command): void {
     .option('--grammar <file.jsgf>', "JSGF grammar (default: the model's lang/grammar.jsgf)")
     .option('--lm <file.arpa>', 'ARPA n-gram language model instead of a grammar')
     .option('--feats <feats-dir>', "stored features of DATA_DIR (default: extract from wav.scp with the model's feature config)")
+    .option('--allow-feature-mismatch', ALLOW_FEATURE_MISMATCH_HELP)
     .addOption(
       new Option('--acoustic-scale <x|a:b:step>', 'acoustic scale, or a sweep scored on DATA_DIR keeping the best')
         .argParser(scalesOption)
@@ -68,9 +75,12 @@ export function register(program: Command): void {
     .option('--beam <x>', 'pruning beam (log-likelihood units, after scaling)', finiteNumber, DECODE_DEFAULTS.beam)
     .option('--max-active <n>', 'maximum active HMM states per frame', positiveInt, DECODE_DEFAULTS.maxActive)
     .option('--word-ins-penalty <x>', 'penalty per word (positive = fewer insertions)', finiteNumber, DECODE_DEFAULTS.wordInsPenalty)
-    .option('--silence-prob <p>', 'probability of optional silence between words', probability, DECODE_DEFAULTS.silenceProb)
-    .option('--jobs <n>', 'parallel jobs (utterances are split by speaker; default: every core)', positiveInt)
-    .option('--backend <name>', 'TensorFlow.js backend', oneOf('auto', 'tensorflow', 'wasm', 'cpu'), 'auto')
+    .option('--sil-prob <p>', SIL_PROB_HELP, probability, DECODE_DEFAULTS.silenceProb)
+    .addOption(jobsOption('utterances split by speaker'))
+    .addOption(jobCmdOptions()[0])
+    .addOption(jobCmdOptions()[1])
+    .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), 'auto')
+    .option('--overwrite', OVERWRITE_HELP)
     .addHelpText(
       'after',
       examples(
@@ -81,19 +91,23 @@ export function register(program: Command): void {
     )
     .action(
       action('decode', async (modelDir: string, dataDir: string, outDir: string, opts: DecodeCliOptions) => {
-        const summary = await decodeDataDir(modelDir, dataDir, outDir, {
+        // A fresh directory each run: nothing of an earlier decode (scoring/, wer.txt) survives beside the new hyp.txt.
+        // With --cmd slurm a rerun continues in the work directory a failed run left: finished Slurm jobs are not redone.
+        const summary = await withOutputDir(outDir, { command: 'decode', overwrite: opts.overwrite, resumable: opts.cmd === 'slurm' }, (work) => decodeDataDir(modelDir, dataDir, work, {
+          runner: jobBackend(opts, path.join(work, 'log'), 'decode'),
           grammar: opts.grammar,
           lm: opts.lm,
           featsDir: opts.feats,
+          allowFeatureMismatch: opts.allowFeatureMismatch,
           acousticScales: opts.acousticScale,
           beam: opts.beam,
           maxActive: opts.maxActive,
           wordInsPenalty: opts.wordInsPenalty,
-          silenceProb: opts.silenceProb,
+          silenceProb: opts.silProb,
           jobs: opts.jobs ?? defaultJobs(),
           backend: opts.backend,
-        });
-        process.stdout.write(formatDecodeSummary(summary));
+        }));
+        process.stdout.write(formatDecodeSummary({ ...summary, outDir }));
       }),
     );
 }

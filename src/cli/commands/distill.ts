@@ -1,8 +1,10 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { action, examples, finiteNumber, nonNegativeInt, oneOf } from '../command.js';
+import { withOutputDir } from '../../store/output-dir.js';
 import { parseArch, describeArch, type ArchConfig } from '../../nnet/arch.js';
 import { distill } from '../../nnet/distill.js';
 import { parseSoftTargets, type SoftTargetMode } from '../../nnet/soft-targets.js';
+import { applyDistillSetup, parseDistillSetup, type DistillSetupName } from '../../nnet/distill-setup.js';
 import { addTrainingOptions, positiveNumber, trainSettingsFrom, usageParser, type TrainingCliOptions } from './train.js';
 
 export const order = 52;
@@ -21,13 +23,14 @@ interface DistillCliOptions extends TrainingCliOptions {
   transferWarp?: number;
   transferMixup?: number;
   initFrom?: string;
+  setup?: DistillSetupName;
 }
 
 export function register(program: Command): void {
   const cmd = program
     .command('distill')
     .description(
-      'Distill TEACHER (a model or an ensemble) into a student DNN: soft targets at temperature T (mean of member softmax(z/T)) ' +
+      "Distill TEACHER (a model or an ensemble) into a student DNN: soft targets at temperature T (member softmax(z/T) combined by the ensemble's rule) " +
         'plus W x the hard-label cross-entropy (Hinton et al. 2015, sec. 2 and 4)',
     )
     .argument('<feats-dir>', 'transfer set features')
@@ -37,7 +40,11 @@ export function register(program: Command): void {
     .requiredOption('--arch <config>', 'student architecture (LxW, preset, JSON)', usageParser(parseArch))
     .requiredOption('--temperature <T>', 'softmax temperature of the soft targets (the paper tried 1, 2, 5, 10)', positiveNumber)
     .option('--hard-weight <W>', "weight of the hard-label cross-entropy (default 0.5 as in the paper; 0 with ALI_DIR '-')", finiteNumber)
-    .option('--soft-targets <mode>', 'full, or top-k:K (keep the K most probable pdfs per frame, renormalised)', usageParser(parseSoftTargets), { kind: 'full' } as SoftTargetMode)
+    .addOption(
+      new Option('--soft-targets <mode>', 'full, or top-k:K (keep the K most probable pdfs per frame, renormalised)')
+        .argParser(usageParser(parseSoftTargets))
+        .default({ kind: 'full' } as SoftTargetMode, 'full'),
+    )
     .option('--loss <kind>', 'soft-ce: T^2 CE(teacher_T, student_T) + W CE; logit-mse: Caruana-style logit matching + W CE', oneOf('soft-ce', 'logit-mse'), 'soft-ce')
     .option('--cache <file>', 'with top-k: keep the teacher targets in this Arrow file (reused when T and teacher match)')
     .option(
@@ -67,6 +74,12 @@ export function register(program: Command): void {
       (v: string, acc: string[]) => [...acc, v],
       [] as string[],
     )
+    .option(
+      '--setup <name>',
+      "paper: Hinton et al. 2015 sec. 4 as published (soft targets at T on the training frames as they are plus the hard labels, " +
+        'weight 0.5 unless --hard-weight; refuses --transfer-noise/-warp/-mixup/-extra and --init-from); recorded in the model',
+      usageParser(parseDistillSetup),
+    )
     .option('--init-from <model-dir>', "start the student from this model's weights (e.g. the baseline) instead of a random init; same shape required")
     .option(
       '--teacher-jobs <N>',
@@ -82,6 +95,7 @@ export function register(program: Command): void {
         'asr-distill distill feats/train exp/ali_train exp/ens exp/student --arch 4x1024 --temperature 2 --hard-weight 0.5',
         'asr-distill distill feats/train exp/ali_train exp/ens exp/student --arch 2x512 --temperature 5 --soft-targets top-k:20 --cache exp/ens/soft-T5.arrow',
         'asr-distill distill feats/unlabeled - exp/ens exp/student --arch 4x1024 --temperature 2 --hard-weight 0',
+        'asr-distill distill feats/train exp/ali_train exp/ens exp/student-paper --arch 4x1024 --temperature 2 --setup paper',
         'asr-distill distill feats/train exp/ali_train exp/ens exp/student --arch 4x1024 --temperature 2 --transfer-noise 0.5',
         'asr-distill distill feats/train exp/ali_train exp/ens exp/student --arch 4x1024 --temperature 2 --transfer-extra feats/untranscribed',
       ),
@@ -89,31 +103,36 @@ export function register(program: Command): void {
     .action(
       action('distill', async (featsDir: string, aliArg: string, teacherDir: string, studentDir: string, o: DistillCliOptions) => {
         const aliDir = aliArg === '-' ? null : aliArg;
+        if (o.setup) Object.assign(o, applyDistillSetup(o.setup, o));
         const hardWeight = o.hardWeight ?? (aliDir === null ? 0 : 0.5);
         const settings = trainSettingsFrom(o, o.context ?? { left: 0, right: 0 });
-        process.stderr.write(`distill: student ${describeArch(o.arch)}, T ${o.temperature}, hard weight ${hardWeight}, ${o.loss}${o.transferNoise ? `, transfer noise ${o.transferNoise}` : ''}${o.transferWarp ? `, transfer warp ${o.transferWarp}` : ''}${o.transferMixup ? `, transfer mixup ${o.transferMixup}` : ''}${o.transferExtra.length ? `, + unlabeled ${o.transferExtra.join(' ')}` : ''}\n`);
-        const r = await distill({
-          featsDir,
-          aliDir,
-          teacherDir,
-          studentDir,
-          arch: o.arch,
-          temperature: o.temperature,
-          hardWeight,
-          softTargets: o.softTargets,
-          loss: o.loss,
-          cache: o.cache,
-          transferNoise: o.transferNoise,
-          transferNoiseFrames: o.transferNoiseFrames,
-          transferWarp: o.transferWarp,
-          transferMixup: o.transferMixup,
-          transferExtra: o.transferExtra,
-          teacherJobs: o.teacherJobs,
-          initFrom: o.initFrom,
-          settings: { ...settings, context: o.context },
-          seed: o.seed,
-          resume: o.resume ?? false,
-        });
+        process.stderr.write(`distill: student ${describeArch(o.arch)}, T ${o.temperature}, hard weight ${hardWeight}, ${o.loss}${o.setup ? `, setup ${o.setup}` : ''}${o.transferNoise ? `, transfer noise ${o.transferNoise}` : ''}${o.transferWarp ? `, transfer warp ${o.transferWarp}` : ''}${o.transferMixup ? `, transfer mixup ${o.transferMixup}` : ''}${o.transferExtra.length ? `, + unlabeled ${o.transferExtra.join(' ')}` : ''}\n`);
+        // The work directory of a failed or killed run is kept for --resume (its checkpoint).
+        const r = await withOutputDir(studentDir, { command: 'distill', overwrite: o.overwrite, resumable: true, continueEarlier: o.resume }, (work) =>
+          distill({
+            featsDir,
+            aliDir,
+            teacherDir,
+            studentDir: work,
+            arch: o.arch,
+            temperature: o.temperature,
+            hardWeight,
+            softTargets: o.softTargets,
+            loss: o.loss,
+            cache: o.cache,
+            transferNoise: o.transferNoise,
+            transferNoiseFrames: o.transferNoiseFrames,
+            transferWarp: o.transferWarp,
+            transferMixup: o.transferMixup,
+            transferExtra: o.transferExtra,
+            teacherJobs: o.teacherJobs,
+            initFrom: o.initFrom,
+            setup: o.setup,
+            settings: { ...settings, context: o.context },
+            seed: o.seed,
+            resume: o.resume ?? false,
+          }),
+        );
         if (r.cacheUsed) process.stderr.write(`distill: teacher targets read from ${o.cache}\n`);
         process.stdout.write(`${studentDir}: ${r.summary}\n`);
       }),

@@ -1,17 +1,20 @@
 import type { Command } from 'commander';
+import * as path from 'node:path';
 import { action, examples, oneOf, positiveInt } from '../command.js';
+import { withOutputDir } from '../../store/output-dir.js';
 import { parseArch, describeArch, type ArchConfig } from '../../nnet/arch.js';
 import { parseContext } from '../../nnet/splice.js';
 import { trainEnsemble, type CombineRule } from '../../nnet/ensemble.js';
 import { defaultJobs } from '../../jobs/runner.js';
+import { jobBackend, jobCmdOptions, jobsOption, type JobCmdOptions } from '../job-options.js';
 import { addInputNoiseOption, addTrainingOptions, trainSettingsFrom, usageParser, type TrainingCliOptions } from './train.js';
 
 export const order = 51;
 
-interface EnsembleCliOptions extends TrainingCliOptions {
+interface EnsembleCliOptions extends TrainingCliOptions, JobCmdOptions {
   members: number;
   arch: ArchConfig[];
-  jobs: number;
+  jobs?: number;
   combine: CombineRule;
 }
 
@@ -31,7 +34,9 @@ export function register(program: Command): void {
       'member architecture (LxW, preset, JSON); repeat to cycle members through several',
       usageParser((v: string, prev?: ArchConfig[]) => [...(prev ?? []), parseArch(v)]) as (v: string, prev: ArchConfig[]) => ArchConfig[],
     )
-    .option('--jobs <j>', 'members trained at the same time (one worker thread and wasm backend each)', positiveInt, defaultJobs())
+    .addOption(jobsOption('members trained at the same time, one worker thread each'))
+    .addOption(jobCmdOptions()[0])
+    .addOption(jobCmdOptions()[1])
     .option('--combine <rule>', 'arithmetic: mean of member posteriors (the paper); geometric: normalised product', oneOf('arithmetic', 'geometric'), 'arithmetic');
   addInputNoiseOption(addTrainingOptions(cmd))
     .addHelpText(
@@ -45,18 +50,23 @@ export function register(program: Command): void {
     .action(
       action('ensemble', async (featsDir: string, aliDir: string, ensDir: string, o: EnsembleCliOptions) => {
         const settings = trainSettingsFrom(o, o.context ?? parseContext('5:5'));
-        process.stderr.write(`ensemble: ${o.members} members (${o.arch.map((a) => describeArch(a)).join(' | ')}), ${o.jobs} at a time\n`);
-        const r = await trainEnsemble({
-          featsDir,
-          aliDir,
-          ensDir,
-          numMembers: o.members,
-          archs: o.arch,
-          combine: o.combine,
-          baseSeed: o.seed,
-          jobs: o.jobs,
-          settings,
-        });
+        const jobs = o.jobs ?? defaultJobs();
+        process.stderr.write(`ensemble: ${o.members} members (${o.arch.map((a) => describeArch(a)).join(' | ')}), ${jobs} at a time\n`);
+        // A rerun continues from the earlier output and from a killed run's work (finished members are skipped).
+        const r = await withOutputDir(ensDir, { command: 'ensemble', overwrite: o.overwrite, resumable: true, continueEarlier: true }, (work) =>
+          trainEnsemble({
+            featsDir,
+            aliDir,
+            ensDir: work,
+            numMembers: o.members,
+            archs: o.arch,
+            combine: o.combine,
+            baseSeed: o.seed,
+            jobs,
+            runner: jobBackend(o, path.join(work, 'log'), 'ensemble'),
+            settings,
+          }),
+        );
         if (r.skipped.length) process.stderr.write(`ensemble: ${r.skipped.length} member(s) already complete: ${r.skipped.join(' ')}\n`);
         for (const m of r.members) if (m.result) process.stdout.write(`${m.dir}: ${m.result.summary}\n`);
         process.stdout.write(`${ensDir}: ensemble of ${r.manifest!.members.length} (${r.manifest!.combine})\n`);

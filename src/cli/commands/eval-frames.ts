@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { action, examples, oneOf } from '../command.js';
-import type { BackendName } from '../../nnet/backend.js';
+import { action, examples, oneOf, positiveInt } from '../command.js';
+import { BACKEND_HELP, BACKEND_NAMES, type BackendName } from '../../nnet/backend.js';
 import { evalFramesDir, formatEval } from '../../nnet/eval.js';
+import { ALLOW_FEATURE_MISMATCH_HELP } from '../feature-options.js';
 
 export const order = 53;
 
@@ -13,7 +14,9 @@ export function register(program: Command): void {
     .argument('<feats-dir>', 'features to score')
     .argument('<ali-dir>', 'their alignments (the reference states)')
     .option('--json', 'print the scores as JSON')
-    .option('--backend <name>', 'TensorFlow.js backend', oneOf('auto', 'tensorflow', 'wasm', 'cpu'), 'auto')
+    .option('--allow-feature-mismatch', ALLOW_FEATURE_MISMATCH_HELP)
+    .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), 'auto')
+    .option('--max-memory-frames <n>', 'frames held in memory at most; bigger data is scored shard by shard (default 4000000)', positiveInt)
     .addHelpText(
       'after',
       examples(
@@ -22,8 +25,8 @@ export function register(program: Command): void {
       ),
     )
     .action(
-      action('eval-frames', async (modelDir: string, featsDir: string, aliDir: string, o: { json?: boolean; backend: BackendName }) => {
-        const r = await evalFramesDir(modelDir, featsDir, aliDir, { backend: o.backend });
+      action('eval-frames', async (modelDir: string, featsDir: string, aliDir: string, o: { json?: boolean; backend: BackendName; allowFeatureMismatch?: boolean; maxMemoryFrames?: number }) => {
+        const r = await evalFramesDir(modelDir, featsDir, aliDir, { backend: o.backend, allowFeatureMismatch: o.allowFeatureMismatch, maxMemoryFrames: o.maxMemoryFrames });
         process.stdout.write(o.json ? JSON.stringify(r, null, 1) + '\n' : formatEval(r));
       }),
     );

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { action, examples, finiteNumber, oneOf } from '../command.js';
+import { action, examples, finiteNumber, oneOf, OVERWRITE_HELP } from '../command.js';
+import { withOutputDir } from '../../store/output-dir.js';
 import { importAlignments } from '../../hmm/ali-import.js';
+import { printable } from '../../data/text-input.js';
 import { readFeatsDir } from '../../store/feats-archive.js';
 
 export const order = 43;
@@ -9,17 +11,18 @@ export function register(program: Command): void {
   program
     .command('import-ali')
     .description(
-      "Import alignments made elsewhere into an ALI_DIR: Kaldi per-frame pdf ids ('ali-to-pdf ... ark,t:-' text)\n" +
+      "Import alignments made elsewhere into an ALI_DIR: Kaldi per-frame pdf ids (ali-to-pdf output: text, binary archive, or gzipped) " +
         'or Praat TextGrid phone tiers (e.g. from the Montreal Forced Aligner; a file or a directory of <uttid>.TextGrid)',
     )
     .argument('<format>', 'kaldi or textgrid', oneOf('kaldi', 'textgrid'))
-    .argument('<input>', 'the alignment text file, or TextGrid file/directory')
+    .argument('<input>', 'the Kaldi pdf-id archive (text or binary), or TextGrid file/directory')
     .argument('<model-or-lang-dir>', 'a model directory (its transition model gives the pdf ids) or a lang directory (default topology)')
     .argument('<ali-dir>', 'output alignment directory')
     .option('--feats <dir>', 'feature directory: frame counts must match it (TextGrids take its lengths)')
     .option('--frame-shift-ms <ms>', 'frame shift', finiteNumber, 10)
     .option('--frame-length-ms <ms>', 'frame length (frame t is centred at t*shift + length/2)', finiteNumber, 25)
     .option('--tier <name>', 'TextGrid tier with the phones (default: the one named "phones")')
+    .option('--overwrite', OVERWRITE_HELP)
     .addHelpText(
       'after',
       examples(
@@ -30,16 +33,16 @@ export function register(program: Command): void {
     .action(
       action(
         'import-ali',
-        async (format: 'kaldi' | 'textgrid', input: string, modelOrLang: string, aliDir: string, o: { feats?: string; frameShiftMs: number; frameLengthMs: number; tier?: string }) => {
+        async (format: 'kaldi' | 'textgrid', input: string, modelOrLang: string, aliDir: string, o: { overwrite?: boolean; feats?: string; frameShiftMs: number; frameLengthMs: number; tier?: string }) => {
           let numFrames: Map<string, number> | undefined;
           if (o.feats) numFrames = new Map([...(await readFeatsDir(o.feats)).utts].map(([k, u]) => [k, u.numFrames]));
-          const r = await importAlignments(format, input, modelOrLang, aliDir, {
+          const r = await withOutputDir(aliDir, { command: 'import-ali', overwrite: o.overwrite }, (work) => importAlignments(format, input, modelOrLang, work, {
             frameShiftMs: o.frameShiftMs,
             frameLengthMs: o.frameLengthMs,
             ...(numFrames ? { numFrames } : {}),
             ...(o.tier ? { tier: o.tier } : {}),
-          });
-          for (const f of r.failed) process.stderr.write(`import-ali: skipped ${f.uttId}: ${f.reason}\n`);
+          }));
+          for (const f of r.failed) process.stderr.write(`import-ali: skipped ${printable(f.uttId)}: ${f.reason}\n`);
           process.stdout.write(`import-ali: ${aliDir}: ${r.numUtts} utterances imported, ${r.failed.length} skipped${r.failed.length ? ` (see ${aliDir}/failed)` : ''}\n`);
         },
       ),

@@ -1,9 +1,12 @@
 import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
-import { action, examples, nonNegativeInt, positiveInt } from '../command.js';
+import * as path from 'node:path';
+import { action, examples, nonNegativeInt, OVERWRITE_HELP, positiveInt } from '../command.js';
 import { DEFAULT_DIGITS_CONFIG, makeDigitsCorpus, type DigitsCorpusConfig } from '../../corpus/digits.js';
 import { NOISE_TYPES, type NoiseType } from '../../corpus/noise.js';
 import { SPLITS } from '../../corpus/voices.js';
 import { DEFAULT_WORDS_CONFIG, makeWordsCorpus } from '../../corpus/words.js';
+import { outputSidePaths } from '../../store/output-dir.js';
+import { jobBackend, jobCmdOptions, jobsOption, type JobCmdOptions } from '../job-options.js';
 
 export const order = 15;
 
@@ -30,7 +33,7 @@ export function register(program: Command): void {
     .command('make-corpus')
     .description(
       'Synthesize the offline multi-speaker connected-digits corpus with eSpeak-NG: train/dev/test Kaldi data dirs ' +
-        '(16 kHz 16-bit WAVs, disjoint speakers) with the synthesizer phone timings in phones.ctm.\n' +
+        '(16 kHz 16-bit WAVs, disjoint speakers) with the synthesizer phone timings in phones.ctm. ' +
         "'words': the varied-words set for GMM training (docs/alignment.md): a train/ data dir of the same seed's train " +
         'speakers saying ordinary words made of the digit phones (data/lang/digits-words); give it the digits corpus\'s ' +
         'speaker counts and seed (--dev-utts/--test-utts are not used; 2-7 words per utterance unless --max-words)',
@@ -48,7 +51,10 @@ export function register(program: Command): void {
     .addOption(new Option('--gain-db <lo:hi>', 'overall gain range in dB').argParser(range).default(d.gainDb, d.gainDb.join(':')))
     .option('--max-words <n>', `words per utterance: 1..n (words: ${DEFAULT_WORDS_CONFIG.minWords}..n)`, positiveInt, d.maxWords)
     .option('--seed <s>', 'random seed (same seed, same bytes)', nonNegativeInt, d.seed)
-    .option('--jobs <n>', 'parallel synthesis jobs (default: all cores)', positiveInt)
+    .addOption(jobsOption('utterances synthesized in worker threads'))
+    .addOption(jobCmdOptions()[0])
+    .addOption(jobCmdOptions()[1])
+    .option('--overwrite', OVERWRITE_HELP)
     .addHelpText(
       'after',
       examples(
@@ -71,7 +77,9 @@ export function register(program: Command): void {
           gainDb: o.gainDb,
           maxWords: o.maxWords,
         };
-        const opts = { ...(o.jobs !== undefined ? { jobs: o.jobs } : {}) };
+        // The synthesis jobs run inside the work directory that becomes OUT_DIR (store/output-dir.ts).
+        const backend = jobBackend(o as JobCmdOptions, path.join(outputSidePaths(outDir).work, 'log'), 'make-corpus');
+        const opts = { ...(o.jobs !== undefined ? { jobs: o.jobs } : {}), ...(backend ? { backend } : {}), overwrite: o.overwrite === true };
         const summary = words ? await makeWordsCorpus(outDir, config, opts) : await makeDigitsCorpus(outDir, config, opts);
         for (const s of SPLITS) {
           const x = summary.splits[s];

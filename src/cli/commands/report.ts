@@ -4,8 +4,8 @@ import { action, examples } from '../command.js';
 import { InputError } from '../../errors.js';
 import { writeFileAtomic } from '../../store/atomic.js';
 import { collectExperiment } from '../../report/collect.js';
-import { computeTable1, renderTable1Markdown, werPercent } from '../../report/table1.js';
-import { renderSpec, systemsBarSpec, trainingCurvesSpec } from '../../report/plots.js';
+import { computeTable1, renderTable1Markdown } from '../../report/table1.js';
+import { renderSpec, systemsBarSpec, table1Bars, trainingCurvesSpec } from '../../report/plots.js';
 
 export const order = 80;
 
@@ -23,7 +23,7 @@ function parseSettings(s: string | undefined): Record<string, string | number> {
 export function register(program: Command): void {
   program
     .command('report')
-    .description("write the paper's Table 1 for an experiment directory: RESULTS.md, results.json and plots (SVG + PNG); with feats/test, also per test speaker")
+    .description("Write the paper's Table 1 for an experiment directory: RESULTS.md, results.json and plots (SVG + PNG); with feats/test, also per test speaker")
     .argument('<exp-dir>', 'experiment directory as the recipes lay it out (baseline/, ensemble/, student/, eval/, decode/; feats/test/ for the speakers)')
     .option('--settings <k=v,...>', 'settings to record in the report (size, temperature, seeds, ...)')
     .addHelpText('after', examples('asr-distill report exp/digits --settings size=default,temperature=2'))
@@ -34,13 +34,9 @@ export function register(program: Command): void {
         const table = computeTable1(input);
         await writeFileAtomic(path.join(exp, 'results.json'), JSON.stringify(table, null, 1) + '\n');
         await writeFileAtomic(path.join(exp, 'RESULTS.md'), renderTable1Markdown(table));
-        const bars = table.rows.flatMap((r) => [
-          { system: r.system, metric: 'test frame accuracy (%)', value: 100 * r.testFrameAccuracy },
-          ...(r.testWerPercent === undefined ? [] : [{ system: r.system, metric: 'test WER (%)', value: werPercent(r.testWer) as number }]),
-        ]);
         for (const [name, spec] of [
           ['training-curves', trainingCurvesSpec(curves)],
-          ['systems', systemsBarSpec(bars)],
+          ['systems', systemsBarSpec(table1Bars(table))],
         ] as const) {
           const { svg, png } = await renderSpec(spec);
           await writeFileAtomic(path.join(exp, `${name}.svg`), svg);

@@ -3,11 +3,11 @@ import { InputError } from '../../errors.js';
 import { action, examples, oneOf } from '../command.js';
 import { readFeatsDir, type UttFeats } from '../../store/feats-archive.js';
 import { applyCmvn, readCmvn } from '../../features/cmvn.js';
-import { formatKaldiTextMatrix } from '../../features/kaldi-text.js';
+import { encodeArchive, encodeBinaryMatrix, formatKaldiTextMatrix } from '../../store/kaldi-archive.js';
 
 export const order = 22;
 
-type Format = 'kaldi-text' | 'json';
+type Format = 'kaldi-text' | 'kaldi-binary' | 'json';
 
 function toJson(u: UttFeats, data: Float32Array): string {
   const rows: number[][] = [];
@@ -36,7 +36,7 @@ export function register(program: Command): void {
     )
     .argument('<feats-dir>', 'feature directory written by `asr-distill features`')
     .option('--utt <id>', 'only this utterance')
-    .option('--format <format>', 'kaldi-text or json', oneOf<Format>('kaldi-text', 'json'), 'kaldi-text' as Format)
+    .option('--format <format>', 'kaldi-text, kaldi-binary (a binary archive of float matrices, like copy-feats ark:- ark:-) or json', oneOf<Format>('kaldi-text', 'kaldi-binary', 'json'), 'kaldi-text' as Format)
     .option('--cmvn', 'apply FEATS_DIR/cmvn.json first (mean normalisation, like apply-cmvn)')
     .option('--norm-vars', 'with --cmvn, also normalise variances (apply-cmvn --norm-vars=true)')
     .addHelpText(
@@ -44,6 +44,7 @@ export function register(program: Command): void {
       examples(
         'asr-distill show-feats exp/feats/train --utt spk1-0003',
         'asr-distill show-feats exp/feats/train --format json | head -1',
+        'asr-distill show-feats exp/feats/train --format kaldi-binary | copy-feats ark:- ark,t:- | head',
         'asr-distill show-feats exp/feats/train --cmvn --norm-vars --utt spk1-0003',
       ),
     )
@@ -62,7 +63,8 @@ export function register(program: Command): void {
         for (const u of selected) {
           if (stdoutClosed) break;
           const data = cmvn ? applyCmvn(u, cmvn, { normVars: o.normVars }) : u.data;
-          process.stdout.write(o.format === 'json' ? toJson(u, data) + '\n' : formatKaldiTextMatrix(u.uttId, data, u.numFrames, u.dim));
+          if (o.format === 'kaldi-binary') process.stdout.write(encodeArchive([{ key: u.uttId, value: data }], (d) => encodeBinaryMatrix(d, u.numFrames, u.dim)).bytes);
+          else process.stdout.write(o.format === 'json' ? toJson(u, data) + '\n' : formatKaldiTextMatrix(u.uttId, data, u.numFrames, u.dim));
         }
       }),
     );

@@ -1,6 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { action, examples, finiteNumber, nonNegativeInt, positiveInt } from '../command.js';
+import { action, examples, nonNegativeInt, positiveInt, OVERWRITE_HELP } from '../command.js';
+import { withOutputDir } from '../../store/output-dir.js';
 import { trainMono } from '../../hmm/train-mono.js';
+import { addViterbiOptions, viterbiOptions, type ViterbiCliOptions } from '../viterbi-options.js';
 import { defaultTopology } from '../../hmm/topology.js';
 
 export const order = 40;
@@ -13,11 +15,11 @@ function extraSet(value: string, previous: { dataDir: string; featsDir: string }
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('train-mono')
     .description(
-      'Train a monophone GMM-HMM from a flat start (Kaldi steps/train_mono.sh): equal alignment, then\n' +
-        're-align / re-estimate GMMs and transitions / split Gaussians; prints the average per-frame\n' +
+      'Train a monophone GMM-HMM from a flat start (Kaldi steps/train_mono.sh): equal alignment, then ' +
+        're-align / re-estimate GMMs and transitions / split Gaussians; prints the average per-frame ' +
         'log-likelihood each iteration; utterances that cannot be used are listed in MODEL_DIR/failed',
     )
     .argument('<data-dir>', 'Kaldi data directory with text (transcripts)')
@@ -25,13 +27,8 @@ export function register(program: Command): void {
     .argument('<lang-dir>', 'language directory (asr-distill prepare-lang)')
     .argument('<model-dir>', 'output model directory')
     .option('--iters <n>', 'training iterations (Kaldi num_iters)', positiveInt, 40)
-    .option('--total-gauss <n>', 'target number of Gaussians over all pdfs (Kaldi totgauss)', positiveInt, 1000)
-    .option('--jobs <n>', 'parallel jobs (default: every core)', positiveInt)
-    .option('--beam <b>', 'Viterbi beam (Kaldi --beam)', finiteNumber, 10)
-    .option('--retry-beam <b>', 'beam of the second attempt for utterances that fail (Kaldi --retry-beam)', finiteNumber, 40)
-    .option('--sil-prob <p>', 'probability of the optional silence between words and at the edges', finiteNumber, 0.5)
-    .option('--self-loop-scale <s>', 'scale on HMM self-loop log-probabilities in the alignment graph (Kaldi --self-loop-scale)', finiteNumber, 0.1)
-    .option('--acoustic-scale <s>', 'scale on GMM log-likelihoods in Viterbi (Kaldi --acoustic-scale)', finiteNumber, 0.1)
+    .option('--total-gauss <n>', 'target number of Gaussians over all pdfs (Kaldi totgauss)', positiveInt, 1000);
+  addViterbiOptions(cmd)
     .option('--nonsil-states <n>', 'HMM states per nonsilence phone', positiveInt, 3)
     .option('--sil-states <n>', 'HMM states per silence phone', positiveInt, 5)
     .option('--refine-window <frames>', 'after each realignment, move phone boundaries to the largest spectral change within this many frames before re-estimating (0 = off)', nonNegativeInt, 2)
@@ -43,6 +40,7 @@ export function register(program: Command): void {
       [],
     )
     .option('--seed <s>', 'seed of the Gaussian splitting', positiveInt, 1)
+    .option('--overwrite', OVERWRITE_HELP)
     .addHelpText(
       'after',
       examples(
@@ -59,22 +57,19 @@ export function register(program: Command): void {
           featsDir: string,
           langDir: string,
           modelDir: string,
-          o: { iters: number; totalGauss: number; jobs?: number; beam: number; retryBeam: number; silProb: number; selfLoopScale: number; acousticScale: number; refineWindow: number; refineContext: number; nonsilStates: number; silStates: number; seed: number; extra: { dataDir: string; featsDir: string }[] },
+          o: ViterbiCliOptions & { overwrite?: boolean; iters: number; totalGauss: number; refineWindow: number; refineContext: number; nonsilStates: number; silStates: number; seed: number; extra: { dataDir: string; featsDir: string }[] },
         ) => {
-          const res = await trainMono(dataDir, featsDir, langDir, modelDir, {
+          // With --cmd slurm a rerun continues in the work directory a failed run left: finished Slurm jobs are not redone.
+          const res = await withOutputDir(modelDir, { command: 'train-mono', overwrite: o.overwrite, resumable: o.cmd === 'slurm' }, (work) => trainMono(dataDir, featsDir, langDir, work, {
             iters: o.iters,
             totalGauss: o.totalGauss,
-            jobs: o.jobs,
-            beam: o.beam,
-            retryBeam: o.retryBeam,
-            acousticScale: o.acousticScale,
-            graph: { silProb: o.silProb, selfLoopScale: o.selfLoopScale },
+            ...viterbiOptions(o, work, 'train-mono'),
             topology: defaultTopology({ nonsilenceStates: o.nonsilStates, silenceStates: o.silStates }),
             seed: o.seed,
             extra: o.extra,
             refineInTraining: { windowFrames: o.refineWindow, contextFrames: o.refineContext },
             log: (l) => process.stdout.write(`train-mono: ${l.replace(/^train-mono: /, '')}\n`),
-          });
+          }));
           const last = res.iterations[res.iterations.length - 1];
           process.stdout.write(
             `train-mono: ${modelDir}: ${res.gmm.numPdfs} pdfs, ${last.numGauss} Gaussians, final avg log-likelihood per frame ${last.avgLogLike.toFixed(4)}; ` +

@@ -1,10 +1,13 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { action, examples, finiteNumber, oneOf, positiveInt, nonNegativeInt } from '../command.js';
+import { action, examples, finiteNumber, oneOf, OVERWRITE_HELP, positiveInt, nonNegativeInt } from '../command.js';
+import { withOutputDir } from '../../store/output-dir.js';
 import { InputError, isInputError } from '../../errors.js';
 import { parseArch, describeArch, type ArchConfig } from '../../nnet/arch.js';
 import { parseContext, formatContext, type SpliceContext } from '../../nnet/splice.js';
-import type { BackendName } from '../../nnet/backend.js';
+import { BACKEND_HELP, BACKEND_NAMES, type BackendName } from '../../nnet/backend.js';
 import { trainDnnDir, type DevSpec, type TrainSettings } from '../../nnet/train-worker.js';
+import { DEFAULT_MAX_MEMORY_FRAMES } from '../../nnet/frame-stream.js';
+import { ALLOW_FEATURE_MISMATCH_HELP } from '../feature-options.js';
 
 export const order = 50;
 
@@ -99,6 +102,9 @@ export interface TrainingCliOptions {
   inputNoise?: number;
   averageDecay?: number;
   resume?: boolean;
+  overwrite?: boolean;
+  allowFeatureMismatch?: boolean;
+  maxMemoryFrames?: number;
 }
 
 /** Default learning rates: SGD with momentum 0.9, and Adam's usual 1e-3. */
@@ -119,7 +125,7 @@ export function addTrainingOptions(cmd: Command, opts: { contextDefault?: boolea
     .option('--batch <frames>', 'minibatch size in frames', positiveInt, 256)
     .option('--optimizer <name>', 'sgd (with momentum) or adam', oneOf('sgd', 'adam'), 'sgd')
     .option('--seed <s>', 'random seed (initialisation, shuffling, dropout)', nonNegativeInt, 1)
-    .option('--backend <name>', 'TensorFlow.js backend', oneOf('auto', 'tensorflow', 'wasm', 'cpu'), 'auto')
+    .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), 'auto')
     .option('--no-newbob', 'keep the learning rate fixed (default with a held-out set: halve when accuracy stops improving, then stop)')
     .option(
       '--newbob-gains <halve:stop>',
@@ -134,7 +140,14 @@ export function addTrainingOptions(cmd: Command, opts: { contextDefault?: boolea
       parseAverageDecay,
     )
     .option('--norm-vars', 'CMVN also normalises variances (Kaldi apply-cmvn --norm-vars)')
-    .option('--resume', 'continue an interrupted run from its last checkpoint');
+    .option(
+      '--max-memory-frames <n>',
+      `training frames held in memory at most (default ${DEFAULT_MAX_MEMORY_FRAMES}: 640 MB at 40 dims); a bigger corpus is streamed shard by shard with a shuffle window (docs/models.md)`,
+      positiveInt,
+    )
+    .option('--resume', 'continue an interrupted run from its last checkpoint')
+    .option('--allow-feature-mismatch', ALLOW_FEATURE_MISMATCH_HELP)
+    .option('--overwrite', OVERWRITE_HELP);
 }
 
 /** TrainSettings from the parsed CLI options. */
@@ -163,6 +176,8 @@ export function trainSettingsFrom(o: TrainingCliOptions, context: SpliceContext)
     normVars: o.normVars ?? false,
     ...(o.inputNoise ? { inputNoise: o.inputNoise } : {}),
     ...(o.averageDecay !== undefined ? { averageDecay: o.averageDecay } : {}),
+    ...(o.allowFeatureMismatch ? { allowFeatureMismatch: true } : {}),
+    ...(o.maxMemoryFrames !== undefined ? { maxMemoryFrames: o.maxMemoryFrames } : {}),
   };
 }
 
@@ -174,7 +189,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('train')
     .description('Train a DNN frame classifier over the HMM states (pdfs) of ALI_DIR on spliced, CMVN-normalised features (Hinton et al. 2015, sec. 4)')
-    .argument('<feats-dir>', 'training features (from compute-feats)')
+    .argument('<feats-dir>', 'training features (asr-distill features; cmvn.json from compute-cmvn)')
     .argument('<ali-dir>', 'frame alignments of the same utterances (from align)')
     .argument('<model-dir>', 'output: TF.js model + asr-distill.json (priors, context, features) + transition model and lang copies')
     .requiredOption('--arch <config>', 'architecture: LxW shorthand (4x1024), a preset (tiny, small, medium, large, paper-2015), inline JSON or a JSON file', usageParser(parseArch));
@@ -191,17 +206,20 @@ export function register(program: Command): void {
       action('train', async (featsDir: string, aliDir: string, modelDir: string, o: TrainCliOptions) => {
         const settings = trainSettingsFrom(o, o.context ?? parseContext('5:5'));
         process.stderr.write(`train: ${describeArch(o.arch)}, context ${formatContext(settings.context)}, ${settings.optimizer} lr ${settings.learningRate}, batch ${settings.batchSize}, up to ${settings.epochs} epochs\n`);
-        const r = await trainDnnDir({
-          featsDir,
-          aliDir,
-          outDir: modelDir,
-          arch: o.arch,
-          seed: o.seed,
-          settings,
-          resume: o.resume ?? false,
-          label: 'train',
-          ownProgress: true,
-        });
+        // The work directory of a failed or killed run is kept for --resume (its checkpoint).
+        const r = await withOutputDir(modelDir, { command: 'train', overwrite: o.overwrite, resumable: true, continueEarlier: o.resume }, (work) =>
+          trainDnnDir({
+            featsDir,
+            aliDir,
+            outDir: work,
+            arch: o.arch,
+            seed: o.seed,
+            settings,
+            resume: o.resume ?? false,
+            label: 'train',
+            ownProgress: true,
+          }),
+        );
         if (r.skipped > 0) process.stderr.write(`train: ${r.skipped} utterance(s) skipped (no alignment or frame-count mismatch)\n`);
         process.stdout.write(`${modelDir}: ${r.summary} (backend ${r.backend})\n`);
       }),

@@ -1,0 +1,146 @@
+// Triphone GMM-HMM training from an existing alignment (Kaldi steps/train_deltas.sh): tree
+// statistics per (left, phone, right, state) on the same delta features as the monophone system
+// (triphone-stats.ts), questions from clustering the phones (phone-questions.ts), a decision tree
+// (decision-tree.ts), single-Gaussian tied-state GMMs from the tree's statistics, the alignment
+// converted to the new model (convert-ali.ts), then the monophone trainer's iterations: accumulate,
+// re-estimate, realign at a few iterations, split Gaussians toward --num-gauss.
+import * as path from 'node:path';
+import { InputError } from '../errors.js';
+import { createJobRunner } from '../jobs/runner.js';
+import { readLangDir } from '../lang/lang-dir.js';
+import { readFeatsInfo } from '../store/feats-archive.js';
+import { readAlignments, type FailedUtt } from './ali-archive.js';
+import { checkSamePhones } from './align.js';
+import { buildContextTransitionModel, gmmsFromStats } from './context-model.js';
+import { convertAlignment } from './convert-ali.js';
+import { buildTree, type BuildTreeOptions } from './decision-tree.js';
+import { loadGmmCorpus, makeGmmCorpus, type GmmCorpusItem } from './gmm-corpus.js';
+import { defaultGmmFeatureTransform } from './gmm-feats.js';
+import { clusterPhones, questionSets, readExtraQuestions } from './phone-questions.js';
+import { globalMeanVar, trainMonoCore, writeTrainedModel, type TrainMonoOptions, type TrainMonoResult } from './train-mono.js';
+import { buildTransitionIndex } from './transitions.js';
+import { TREE_FILE, writeTree } from './tree-format.js';
+import { accumulateTriphoneStats, phoneStateStats } from './triphone-stats.js';
+
+export interface TrainTriOptions extends Omit<TrainMonoOptions, 'init' | 'label' | 'refineInTraining'> {
+  /** Tree size (Kaldi train_deltas.sh numleaves). */
+  numLeaves: number;
+  /** Target number of Gaussians (Kaldi totgauss); `totalGauss` of the monophone trainer. */
+  totalGauss: number;
+  /** Tree options besides the size (build-tree --thresh, minimum leaf count, --cluster-thresh). */
+  tree?: Omit<BuildTreeOptions, 'numLeaves'>;
+  /** Keep silence phones context-dependent too (Kaldi: leave them out of acc-tree-stats --ci-phones). */
+  contextDependentSilence?: boolean;
+}
+
+export interface TrainTriResult extends TrainMonoResult {
+  numLeaves: number;
+  numQuestions: number;
+  treeGain: number;
+}
+
+/** Kaldi train_deltas.sh realign_iters "10 20 30", below `iters`. */
+export function defaultTriRealignIters(iters: number): number[] {
+  return [10, 20, 30].filter((x) => x < iters);
+}
+
+/**
+ * `asr-distill train-tri DATA_DIR FEATS_DIR LANG_DIR ALI_DIR EXP`: build the tree from ALI_DIR's
+ * alignment of DATA_DIR, train, write EXP (the model directory of train-mono plus `tree`).
+ *
+ * @example await trainTri('data/train', 'exp/feats/train', 'data/lang/digits', 'exp/mono_ali', 'exp/tri1', { numLeaves: 300, totalGauss: 3000 })
+ */
+export async function trainTri(dataDir: string, featsDir: string, langDir: string, aliDir: string, expDir: string, opts: TrainTriOptions): Promise<TrainTriResult> {
+  const lines: string[] = [];
+  const log = (l: string) => {
+    lines.push(l);
+    opts.log?.(l);
+  };
+  const lang = await readLangDir(langDir);
+  const ali = await readAlignments(aliDir);
+  checkSamePhones(lang, ali.lang, aliDir);
+  const fi = await readFeatsInfo(featsDir);
+  if (fi.frameShiftMs !== ali.info.frameShiftMs) {
+    throw new InputError(`${featsDir}: frame shift ${fi.frameShiftMs} ms but the alignment ${aliDir} is at ${ali.info.frameShiftMs} ms; use the features the alignment was made from`);
+  }
+  // The monophone system's feature pipeline (train-mono uses the same default transform).
+  const transform = defaultGmmFeatureTransform(fi.config, fi.dim);
+  const loaded = await loadGmmCorpus(dataDir, featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log });
+  const full = loaded.corpus;
+  // Keep the utterances the alignment covers with the same number of frames (Kaldi train_deltas
+  // trains on the aligned utterances only).
+  const failed: FailedUtt[] = [...full.failed];
+  const items: GmmCorpusItem[] = [];
+  full.uttIds.forEach((uttId, i) => {
+    const a = ali.alis.get(uttId);
+    if (!a) failed.push({ uttId, reason: `not in the alignment ${aliDir} (see ${aliDir}/failed)` });
+    else if (a.pdfIds.length !== full.numFrames[i]) failed.push({ uttId, reason: `${a.pdfIds.length} aligned frames in ${aliDir} but ${full.numFrames[i]} feature frames in ${featsDir}; align these features again` });
+    else items.push({ uttId, numFrames: full.numFrames[i], slots: full.slots[i], feats: full.feats.subarray(full.offsets[i] * full.dim, (full.offsets[i] + full.numFrames[i]) * full.dim) });
+  });
+  if (items.length === 0) {
+    throw new InputError(`${aliDir}: none of the utterances of ${dataDir} can be used (${failed.length} left out; first: ${failed[0]?.uttId ?? '-'}: ${failed[0]?.reason ?? 'empty data dir'})`);
+  }
+  const corpus = makeGmmCorpus(items, full.dim, failed);
+  log(`train-tri: ${corpus.uttIds.length} utterances, ${corpus.totalFrames} frames, ${failed.length} left out, feature dim ${corpus.dim}`);
+  for (const f of failed) log(`  left out ${f.uttId}: ${f.reason}`);
+
+  // Tree statistics, questions, tree (Kaldi acc-tree-stats, cluster-phones, build-tree).
+  const monoTm = ali.transitionModel;
+  const silIds = [...lang.silencePhones].map((p) => lang.phoneIds.get(p)!).filter((p) => p !== undefined);
+  const ciPhones = new Set(opts.contextDependentSilence ? [] : silIds);
+  const row = new Map(corpus.uttIds.map((u, i) => [u, i]));
+  const stats = accumulateTriphoneStats(
+    corpus.uttIds.map((u) => ali.alis.get(u)!),
+    monoTm,
+    corpus.dim,
+    (u) => {
+      const i = row.get(u)!;
+      return corpus.feats.subarray(corpus.offsets[i] * corpus.dim, (corpus.offsets[i] + corpus.numFrames[i]) * corpus.dim);
+    },
+    ciPhones,
+  );
+  const numStates = (p: number) => monoTm.phones[p]?.states.length ?? 0;
+  // Kaldi cluster-phones --pdf-class-list=1: the phones' middle state of a 3-state HMM.
+  const clusters = clusterPhones(phoneStateStats(stats, (p) => Math.min(1, numStates(p) - 1)));
+  const extra = await readExtraQuestions(lang);
+  const questions = questionSets(clusters, silIds, extra);
+  const built = buildTree(stats, questions, lang.phones.length, numStates, { ...opts.tree, numLeaves: opts.numLeaves });
+  log(
+    `train-tri: ${stats.entries.length} contexts seen; ${questions.length} questions (${clusters.length} from clustering, ${extra.length} extra); ` +
+      `tree: ${built.numSplits} splits, ${built.numMerged} leaves tied by clustering, ${built.tree.numPdfs} tied states; ` +
+      `log-likelihood gain per frame ${(built.gain / Math.max(1, corpus.totalFrames)).toFixed(4)}`,
+  );
+  const tm0 = buildContextTransitionModel(monoTm, built.tree);
+  const { mean, variance } = globalMeanVar(corpus.feats, corpus.totalFrames, corpus.dim);
+  const varFloor = variance.map((v) => v * (opts.varFloorFactor ?? 0.01));
+  const gmm0 = gmmsFromStats(built.pdfStats, varFloor, { mean, variance });
+  // The alignment in transition ids of the new model (Kaldi convert-ali).
+  const idx = buildTransitionIndex(tm0);
+  const tids = new Int32Array(Math.max(1, corpus.totalFrames));
+  const usable: number[] = [];
+  corpus.uttIds.forEach((u, i) => {
+    const t = convertAlignment(ali.alis.get(u)!, monoTm, tm0, idx);
+    if (!t) throw new InputError(`${aliDir}: utterance ${u}: its alignment does not follow the HMM topology of ${aliDir}/transition-model.json`);
+    tids.set(t, corpus.offsets[i]);
+    usable.push(i);
+  });
+  const iters = opts.iters ?? 35;
+  const runner = createJobRunner({ jobs: opts.jobs, backend: opts.backend });
+  let res: TrainMonoResult;
+  try {
+    res = await trainMonoCore(corpus, tm0, runner, {
+      ...opts,
+      iters,
+      realignIters: opts.realignIters ?? defaultTriRealignIters(iters),
+      init: { gmm: gmm0, tids, usable },
+      label: 'train-tri',
+      log,
+    });
+  } finally {
+    await runner.close();
+  }
+  const treeSummary = { numLeaves: built.tree.numPdfs, numQuestions: questions.length, numSplits: built.numSplits, numMerged: built.numMerged, treeGain: built.gain, alignment: path.resolve(aliDir) };
+  await writeTrainedModel(expDir, 'train-tri', res, { transform, featsInfo: loaded.featsInfo, lang, dataDir, lines, summary: { tree: treeSummary } });
+  await writeTree(path.join(expDir, TREE_FILE), res.transitionModel.tree!, lang.phones);
+  return { ...res, numLeaves: built.tree.numPdfs, numQuestions: questions.length, treeGain: built.gain };
+}

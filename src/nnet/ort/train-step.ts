@@ -1,0 +1,253 @@
+// TrainStep's contract (train-step.ts) on ONNX Runtime: one session runs the whole step graph
+// (ort/train-graph.ts), another the evaluation graph. Parameters and optimizer slots live in two
+// sets of Float32Arrays: a step reads one set and writes the other through pre-allocated outputs,
+// and the sets swap when the loss is finite (a NaN/Inf step leaves the weights untouched, as
+// TrainStep does). Nothing is copied per step but the batch's targets.
+import { layerDropout, layerSizes } from '../arch.js';
+import { dropoutMask, mixSeed } from '../dense.js';
+import { checkDnnWeights, type DnnWeights } from '../model.js';
+import { averageDecayAt, type OptimizerState } from '../optimizer.js';
+import { countCorrect, type StepResult, type TrainBatch, type TrainStepOptions } from '../train-step.js';
+import { floatTensor, OrtSession, type OrtTensor } from './session.js';
+import { evalGraphBytes, paramNames, slotSuffixes, stepGraphBytes, type StepGraphSpec } from './train-graph.js';
+
+/** Adam (Kingma & Ba 2015) defaults, as optimizer.ts. */
+const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+
+/** One set of buffers: per parameter its values and its slots (OptimizerState order). */
+interface StateSet {
+  params: Float32Array[];
+  slots: Float32Array[][];
+  paramTensors: OrtTensor[];
+  slotTensors: OrtTensor[][];
+}
+
+/**
+ * A trainable DNN on ONNX Runtime with TrainStep's methods (step, evaluate, weights, modelWeights,
+ * setWeights, optimizerState, setOptimizerState, dispose). Create with `OrtTrainStep.create`.
+ */
+export class OrtTrainStep {
+  private readonly sizes: number[];
+  private readonly names: string[];
+  private readonly suffixes: string[];
+  private readonly dims: number[][];
+  private cur: StateSet;
+  private next: StateSet;
+  private updates = 0;
+  private readonly template: DnnWeights;
+  private readonly spec: StepGraphSpec;
+  // Per-batch buffers, grown to the largest batch seen.
+  private y = new Float32Array(0);
+  private rowMask = new Float32Array(0);
+  private readonly scalar = { m: new Float32Array(1), stepScale: new Float32Array(1), keep: new Float32Array(1), take: new Float32Array(1) };
+
+  private constructor(
+    w: DnnWeights,
+    readonly opts: TrainStepOptions,
+    private readonly stepSession: OrtSession,
+    private readonly evalSession: OrtSession,
+    spec: StepGraphSpec,
+  ) {
+    this.spec = spec;
+    this.sizes = spec.sizes;
+    this.names = paramNames(this.sizes.length - 1);
+    this.suffixes = slotSuffixes(spec);
+    this.dims = this.names.map((p) => {
+      const l = Number(p.slice(1));
+      return p[0] === 'W' ? [this.sizes[l], this.sizes[l + 1]] : [this.sizes[l + 1]];
+    });
+    this.template = { arch: structuredClone(w.arch), inputDim: w.inputDim, numPdfs: w.numPdfs, layers: [] };
+    this.cur = this.newSet();
+    this.next = this.newSet();
+    this.setWeights(w);
+    // Slots start at zero, the weight average at the initial weights (optimizer.ts Averaged).
+    if (spec.averaging) this.cur.slots.forEach((s, i) => s[s.length - 1].set(this.cur.params[i]));
+  }
+
+  /** Build the step and evaluation graphs for `w`'s architecture and load them. */
+  static async create(w: DnnWeights, opts: TrainStepOptions): Promise<OrtTrainStep> {
+    checkDnnWeights(w, 'OrtTrainStep');
+    if (opts.averageDecay !== undefined && !(opts.averageDecay > 0 && opts.averageDecay < 1)) {
+      throw new Error(`averageDecay must be between 0 and 1, got ${opts.averageDecay}`);
+    }
+    const spec: StepGraphSpec = {
+      arch: w.arch,
+      sizes: layerSizes(w.arch, w.inputDim, w.numPdfs),
+      optimizer: opts.optimizer,
+      momentum: opts.optimizer === 'sgd' ? (opts.momentum ?? 0.9) : 0,
+      ...ADAM,
+      averaging: opts.averageDecay !== undefined,
+      loss: opts.loss,
+    };
+    const stepSession = await OrtSession.create(stepGraphBytes(spec));
+    const evalSession = await OrtSession.create(evalGraphBytes(spec.sizes)).catch((e) => {
+      stepSession.dispose();
+      throw e;
+    });
+    return new OrtTrainStep(w, opts, stepSession, evalSession, spec);
+  }
+
+  private newSet(): StateSet {
+    const params = this.dims.map((d) => new Float32Array(d.reduce((a, b) => a * b, 1)));
+    const slots = params.map((p) => this.suffixes.map(() => new Float32Array(p.length)));
+    return {
+      params,
+      slots,
+      paramTensors: params.map((p, i) => floatTensor(p, this.dims[i])),
+      slotTensors: slots.map((s, i) => s.map((a) => floatTensor(a, this.dims[i]))),
+    };
+  }
+
+  private checkBatch(batch: TrainBatch): void {
+    const inputDim = this.template.inputDim;
+    if (batch.x.length < batch.size * inputDim || batch.labels.length < batch.size) {
+      throw new Error(`train step: batch of ${batch.size} frames has ${batch.x.length} inputs (need ${batch.size * inputDim}) and ${batch.labels.length} labels`);
+    }
+  }
+
+  /** Feeds shared by both graphs: x, the one-hot labels and their row mask, m, the given parameters. */
+  private commonFeeds(batch: TrainBatch, params: OrtTensor[]): Record<string, OrtTensor> {
+    const M = batch.size;
+    const P = this.template.numPdfs;
+    if (this.y.length < M * P) {
+      this.y = new Float32Array(M * P);
+      this.rowMask = new Float32Array(M);
+    }
+    const y = this.y.subarray(0, M * P);
+    y.fill(0);
+    for (let t = 0; t < M; t++) {
+      const l = batch.labels[t];
+      this.rowMask[t] = l >= 0 ? 1 : 0;
+      if (l >= 0) y[t * P + l] = 1;
+    }
+    this.scalar.m[0] = M;
+    const feeds: Record<string, OrtTensor> = {
+      x: floatTensor(batch.x.subarray(0, M * this.template.inputDim), [M, this.template.inputDim]),
+      y: floatTensor(y, [M, P]),
+      row_mask: floatTensor(this.rowMask.subarray(0, M), [M, 1]),
+      m: floatTensor(this.scalar.m, []),
+    };
+    this.names.forEach((p, i) => (feeds[p] = params[i]));
+    return feeds;
+  }
+
+  /** One update on `batch` at `learningRate` (TrainStep.step; same dropout masks for the same seed). */
+  step(batch: TrainBatch, learningRate: number, dropoutSeed: number): StepResult {
+    this.checkBatch(batch);
+    const M = batch.size;
+    const P = this.template.numPdfs;
+    const cfg = this.opts.loss;
+    const feeds = this.commonFeeds(batch, this.cur.paramTensors);
+    const softWeight = cfg.kind === 'ce' ? 0 : cfg.softWeight;
+    if (softWeight !== 0 && cfg.kind === 'soft-ce') {
+      if (!batch.soft) throw new Error("train step: loss 'soft-ce' needs batch.soft (teacher probabilities at temperature T)");
+      feeds.q = floatTensor(batch.soft.subarray(0, M * P), [M, P]);
+    } else if (softWeight !== 0 && cfg.kind === 'logit-mse') {
+      if (!batch.teacherLogits) throw new Error("train step: loss 'logit-mse' needs batch.teacherLogits");
+      feeds.v = floatTensor(batch.teacherLogits.subarray(0, M * P), [M, P]);
+    }
+    const arch = this.template.arch;
+    arch.hidden.forEach((h, l) => {
+      const rate = layerDropout(arch, l);
+      if (rate > 0) feeds[`drop${l}`] = floatTensor(dropoutMask(M, h.units, rate, mixSeed(dropoutSeed, l)), [M, h.units]);
+    });
+    const t = this.updates + 1;
+    const { beta1, beta2 } = this.spec;
+    // optimizer.ts: SGD adds -lr * g; Adam folds the bias correction into the step size.
+    this.scalar.stepScale[0] = this.spec.optimizer === 'adam' ? -(learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t) : -learningRate;
+    feeds.step_scale = floatTensor(this.scalar.stepScale, []);
+    if (this.spec.averaging) {
+      const d = averageDecayAt(this.opts.averageDecay!, t);
+      this.scalar.keep[0] = d;
+      this.scalar.take[0] = 1 - d;
+      feeds.avg_keep = floatTensor(this.scalar.keep, []);
+      feeds.avg_take = floatTensor(this.scalar.take, []);
+    }
+    const fetches: Record<string, OrtTensor | null> = { loss: null, pred: null };
+    this.names.forEach((p, i) => {
+      fetches[`${p}_new`] = this.next.paramTensors[i];
+      this.suffixes.forEach((s, k) => {
+        feeds[`${p}_${s}`] = this.cur.slotTensors[i][k];
+        fetches[`${p}_${s}_new`] = this.next.slotTensors[i][k];
+      });
+    });
+    const out = this.stepSession.run(feeds, fetches);
+    const loss = (out.loss.data as Float32Array)[0];
+    const { correct, labeled } = countCorrect(out.pred.data as Int32Array, batch);
+    if (Number.isFinite(loss)) {
+      [this.cur, this.next] = [this.next, this.cur];
+      this.updates = t;
+    }
+    return { loss, correct, labeled, frames: M };
+  }
+
+  /** The parameters a model is scored and saved with: the averages when averaging, else the weights. */
+  private modelParams(): { arrays: Float32Array[]; tensors: OrtTensor[] } {
+    if (!this.spec.averaging) return { arrays: this.cur.params, tensors: this.cur.paramTensors };
+    const last = this.suffixes.length - 1;
+    return { arrays: this.cur.slots.map((s) => s[last]), tensors: this.cur.slotTensors.map((s) => s[last]) };
+  }
+
+  /** Forward pass without dropout (averaged weights when averaging): hard-label CE and accuracy. */
+  evaluate(batch: TrainBatch): StepResult {
+    this.checkBatch(batch);
+    const out = this.evalSession.run(this.commonFeeds(batch, this.modelParams().tensors), { loss: null, pred: null });
+    const { correct, labeled } = countCorrect(out.pred.data as Int32Array, batch);
+    return { loss: (out.loss.data as Float32Array)[0], correct, labeled, frames: batch.size };
+  }
+
+  private copyOut(arrays: Float32Array[]): DnnWeights {
+    const L = this.sizes.length - 1;
+    return {
+      ...structuredClone(this.template),
+      layers: Array.from({ length: L }, (_, l) => ({ W: arrays[2 * l].slice(), b: arrays[2 * l + 1].slice(), inDim: this.sizes[l], outDim: this.sizes[l + 1] })),
+    };
+  }
+
+  /** The current (trained) weights, copied: what a checkpoint needs to continue. */
+  weights(): DnnWeights {
+    return this.copyOut(this.cur.params);
+  }
+
+  /** The weights to save as the model: the moving average with averageDecay, else weights(). */
+  modelWeights(): DnnWeights {
+    return this.copyOut(this.modelParams().arrays);
+  }
+
+  /** Overwrite the weights (e.g. from a checkpoint). */
+  setWeights(w: DnnWeights): void {
+    checkDnnWeights(w, 'OrtTrainStep.setWeights');
+    w.layers.forEach((l, i) => {
+      this.cur.params[2 * i].set(l.W);
+      this.cur.params[2 * i + 1].set(l.b);
+    });
+  }
+
+  /** Optimizer state in optimizer.ts's format (checkpoints are interchangeable between engines). */
+  optimizerState(): OptimizerState {
+    // Plain SGD has no slots at all (optimizer.ts Sgd without momentum): an empty list, not empty lists.
+    const slots = this.suffixes.length === 0 ? [] : this.cur.slots.map((s) => s.map((a) => a.slice()));
+    return { kind: this.spec.optimizer, step: this.updates, slots };
+  }
+
+  setOptimizerState(s: OptimizerState): void {
+    if (s.kind !== this.spec.optimizer) throw new Error(`optimizer state is for ${s.kind}, this optimizer is ${this.spec.optimizer}`);
+    const want = this.suffixes.length;
+    if (want > 0 && s.slots.length !== this.names.length) throw new Error(`optimizer state has ${s.slots.length} parameters, expected ${this.names.length}`);
+    if (this.spec.averaging && s.slots.some((x) => x.length < 1)) throw new Error('optimizer state has no moving averages of the weights; it was written without averaging');
+    if (want === 0 && s.slots.some((x) => x.length > 0)) throw new Error(`optimizer state has slots, this ${this.spec.optimizer} has none`);
+    if (want > 0) this.cur.slots.forEach((slots, i) => {
+      const given = s.slots[i] ?? [];
+      if (given.length !== want || given.some((a) => a.length !== slots[0].length)) {
+        throw new Error(`optimizer state for parameter ${i} does not match its shape [${this.dims[i]}]`);
+      }
+      slots.forEach((a, k) => a.set(given[k]));
+    });
+    this.updates = s.step;
+  }
+
+  dispose(): void {
+    this.stepSession.dispose();
+    this.evalSession.dispose();
+  }
+}

@@ -1,0 +1,255 @@
+// Specialist models (Hinton, Vinyals & Dean 2015, sec. 5): the pure cores. Classes the generalist
+// confuses are clustered by the covariance of its predictions (sec. 5.2: k-means on the columns of
+// the covariance matrix); a specialist sees its cluster's classes plus one dustbin class for all
+// the others (sec. 5.1); at inference the generalist and the active specialists are combined into
+// the distribution q minimising eq. 5, KL(p^g, q) + sum over active m of KL(p^m, q), found by
+// gradient steps on the logits of q started from the generalist's distribution (sec. 5.3).
+import { InputError } from '../errors.js';
+import { makeRng, shuffleInPlace } from '../data/random.js';
+import type { FrameCorpus } from './batches.js';
+import { cloneDnnWeights, type DnnWeights } from './model.js';
+
+/**
+ * Covariance (numPdfs x numPdfs, row-major, float64) of the predicted distributions over frames:
+ * E[p p^T] - E[p] E[p]^T. Pdfs predicted together (confused) covary positively.
+ */
+export function predictionCovariance(posteriors: Float32Array, numFrames: number, numPdfs: number): Float64Array {
+  if (numFrames < 1) throw new InputError('predictionCovariance: no frames');
+  const mean = new Float64Array(numPdfs);
+  const cov = new Float64Array(numPdfs * numPdfs);
+  for (let t = 0; t < numFrames; t++) {
+    const o = t * numPdfs;
+    for (let i = 0; i < numPdfs; i++) {
+      const pi = posteriors[o + i];
+      mean[i] += pi;
+      if (pi === 0) continue;
+      for (let j = 0; j < numPdfs; j++) cov[i * numPdfs + j] += pi * posteriors[o + j];
+    }
+  }
+  for (let i = 0; i < numPdfs; i++) mean[i] /= numFrames;
+  for (let i = 0; i < numPdfs; i++) for (let j = 0; j < numPdfs; j++) cov[i * numPdfs + j] = cov[i * numPdfs + j] / numFrames - mean[i] * mean[j];
+  return cov;
+}
+
+/**
+ * k-means (k-means++ seeding, then Lloyd's iterations until no point moves) of `numPoints` points
+ * of dimension `dim` (row-major). Returns each point's cluster, 0..k-1; every cluster non-empty.
+ * Hand-written: a few dozen lines, no dependency for it in the project.
+ */
+export function kMeans(points: Float64Array, numPoints: number, dim: number, k: number, seed: number, maxIters = 100): Int32Array {
+  if (!Number.isInteger(k) || k < 1 || k > numPoints) throw new InputError(`k-means: ${k} clusters of ${numPoints} points; give 1 <= K <= ${numPoints}`);
+  const rng = makeRng(seed, 'kmeans');
+  const dist2 = (p: number, c: Float64Array, ci: number) => {
+    let d = 0;
+    for (let j = 0; j < dim; j++) {
+      const x = points[p * dim + j] - c[ci * dim + j];
+      d += x * x;
+    }
+    return d;
+  };
+  const centres = new Float64Array(k * dim);
+  const first = Math.floor(rng() * numPoints);
+  centres.set(points.subarray(first * dim, (first + 1) * dim), 0);
+  const best = new Float64Array(numPoints).fill(Infinity);
+  for (let c = 1; c < k; c++) {
+    // k-means++ (Arthur & Vassilvitskii 2007): the next centre with probability ~ squared distance.
+    let total = 0;
+    for (let p = 0; p < numPoints; p++) {
+      best[p] = Math.min(best[p], dist2(p, centres, c - 1));
+      total += best[p];
+    }
+    let r = rng() * total;
+    let pick = numPoints - 1;
+    for (let p = 0; p < numPoints; p++) {
+      r -= best[p];
+      if (r < 0) {
+        pick = p;
+        break;
+      }
+    }
+    if (total === 0) pick = c; // all points coincide with a centre: any distinct index keeps clusters non-empty
+    centres.set(points.subarray(pick * dim, (pick + 1) * dim), c * dim);
+  }
+  const assign = new Int32Array(numPoints).fill(-1);
+  for (let iter = 0; iter < maxIters; iter++) {
+    let moved = false;
+    for (let p = 0; p < numPoints; p++) {
+      let bc = 0;
+      let bd = Infinity;
+      for (let c = 0; c < k; c++) {
+        const d = dist2(p, centres, c);
+        if (d < bd) [bd, bc] = [d, c];
+      }
+      if (assign[p] !== bc) [assign[p], moved] = [bc, true];
+    }
+    if (!moved) break;
+    const counts = new Int32Array(k);
+    centres.fill(0);
+    for (let p = 0; p < numPoints; p++) {
+      counts[assign[p]]++;
+      for (let j = 0; j < dim; j++) centres[assign[p] * dim + j] += points[p * dim + j];
+    }
+    for (let c = 0; c < k; c++) for (let j = 0; j < dim && counts[c] > 0; j++) centres[c * dim + j] /= counts[c];
+    for (let c = 0; c < k; c++) {
+      if (counts[c] > 0) continue;
+      // An empty cluster takes the point farthest from its centre (from a cluster of two or more).
+      let far = -1;
+      let fd = -1;
+      for (let p = 0; p < numPoints; p++) {
+        const d = dist2(p, centres, assign[p]);
+        if (counts[assign[p]] > 1 && d > fd) [fd, far] = [d, p];
+      }
+      counts[assign[far]]--;
+      counts[c] = 1;
+      assign[far] = c;
+      centres.set(points.subarray(far * dim, (far + 1) * dim), c * dim);
+    }
+  }
+  return assign;
+}
+
+/**
+ * Sec. 5.2: cluster the pdfs by the covariance of the generalist's predictions, k-means on the
+ * columns of the covariance matrix. Returns the pdf ids of each cluster (ascending).
+ */
+export function clusterPdfsByCovariance(posteriors: Float32Array, numFrames: number, numPdfs: number, k: number, seed: number): Int32Array[] {
+  const cov = predictionCovariance(posteriors, numFrames, numPdfs);
+  // The covariance is symmetric: column j is row j.
+  const assign = kMeans(cov, numPdfs, numPdfs, k, seed);
+  const clusters: number[][] = Array.from({ length: k }, () => []);
+  assign.forEach((c, pdf) => clusters[c].push(pdf));
+  return clusters.map((c) => Int32Array.from(c));
+}
+
+/**
+ * Sec. 5.1: a specialist's classes are its cluster's pdfs (0..|C|-1, in the cluster's order) plus
+ * one dustbin class |C| for every other pdf. Returns pdf -> specialist class.
+ */
+export function dustbinMap(cluster: Int32Array, numPdfs: number): Int32Array {
+  const map = new Int32Array(numPdfs).fill(cluster.length);
+  cluster.forEach((pdf, i) => {
+    if (pdf < 0 || pdf >= numPdfs) throw new InputError(`dustbinMap: pdf ${pdf} is not in 0..${numPdfs - 1}`);
+    map[pdf] = i;
+  });
+  return map;
+}
+
+/** Hard labels mapped to a specialist's classes (dustbin for pdfs outside the cluster); negative labels stay. */
+export function dustbinLabels(labels: Int32Array, map: Int32Array): Int32Array {
+  return labels.map((l) => (l < 0 ? l : map[l]));
+}
+
+/** Soft targets (`numFrames x numPdfs`) mapped to a specialist's |C|+1 classes: the dustbin gets the rest's mass. */
+export function dustbinSoftTargets(soft: Float32Array, numFrames: number, numPdfs: number, map: Int32Array): Float32Array {
+  const classes = Math.max(...map) + 1;
+  const out = new Float32Array(numFrames * classes);
+  for (let t = 0; t < numFrames; t++) for (let j = 0; j < numPdfs; j++) out[t * classes + map[j]] += soft[t * numPdfs + j];
+  return out;
+}
+
+/**
+ * A specialist's training corpus (sec. 5.1): the same frames with labels mapped to its |C|+1
+ * classes, every frame of its cluster kept and as many dustbin frames drawn at random (seeded), so
+ * half its training frames come from its cluster ("half its examples from its special subset");
+ * the other frames get label -1, which masks them out of the hard-label loss (train-step.ts).
+ */
+export function specialistCorpus(corpus: FrameCorpus, cluster: Int32Array, seed: number): FrameCorpus {
+  const map = dustbinMap(cluster, corpus.numPdfs);
+  const dustbin = cluster.length;
+  const mapped = dustbinLabels(corpus.labels, map);
+  const inside: number[] = [];
+  const outside: number[] = [];
+  mapped.forEach((l, g) => {
+    if (l >= 0) (l < dustbin ? inside : outside).push(g);
+  });
+  if (inside.length === 0) throw new InputError(`specialist of pdfs ${Array.from(cluster).join(',')}: none of its pdfs is in the training labels; cluster on data with the same pdfs`);
+  const keep = new Set(shuffleInPlace(makeRng(seed, `specialist/${cluster.join(',')}`), outside).slice(0, inside.length));
+  const labels = mapped.map((l, g) => (l === dustbin && !keep.has(g) ? -1 : l));
+  return { ...corpus, numPdfs: dustbin + 1, labels };
+}
+
+/**
+ * A specialist's starting weights from the generalist's (sec. 5.1: "initialized with the weights of
+ * the generalist"): the hidden layers as they are; output units for the cluster's pdfs copied; the
+ * dustbin unit the mean of the other pdfs' units with log(their count) added to its bias, so its
+ * logit is log sum exp of theirs when those are equal.
+ */
+export function specialistInitWeights(generalist: DnnWeights, cluster: Int32Array): DnnWeights {
+  const w = cloneDnnWeights(generalist);
+  const last = w.layers[w.layers.length - 1];
+  const { inDim, outDim } = last;
+  const map = dustbinMap(cluster, outDim);
+  const others = outDim - cluster.length;
+  if (others === 0) throw new InputError(`specialist of all ${outDim} pdfs: it would have nothing in its dustbin; use fewer pdfs per cluster`);
+  const n = cluster.length + 1;
+  const W = new Float32Array(inDim * n);
+  const b = new Float32Array(n);
+  // W is inDim x outDim, row-major (model.ts).
+  for (let i = 0; i < inDim; i++) {
+    for (let j = 0; j < outDim; j++) {
+      const c = map[j];
+      W[i * n + c] += c < cluster.length ? last.W[i * outDim + j] : last.W[i * outDim + j] / others;
+    }
+  }
+  for (let j = 0; j < outDim; j++) b[map[j]] += map[j] < cluster.length ? last.b[j] : last.b[j] / others;
+  b[cluster.length] += Math.log(others);
+  w.layers[w.layers.length - 1] = { W, b, inDim, outDim: n };
+  return { ...w, numPdfs: n };
+}
+
+/** One active specialist for a frame: its cluster and its distribution over the cluster plus the dustbin (|C|+1 values). */
+export interface SpecialistOutput {
+  cluster: Int32Array;
+  probs: ArrayLike<number>;
+}
+
+/**
+ * The specialists whose cluster holds one of the generalist's `topN` most probable pdfs (sec. 5.3:
+ * "the n most probable classes according to the generalist"; `clusters` index order kept).
+ */
+export function activeSpecialists(generalist: ArrayLike<number>, clusters: Int32Array[], topN: number): number[] {
+  const top = new Set(Array.from(generalist, (p, j) => [p, j] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, topN).map(([, j]) => j));
+  return clusters.flatMap((c, m) => (c.some((pdf) => top.has(pdf)) ? [m] : []));
+}
+
+/**
+ * Eq. 5: the distribution q over all pdfs minimising KL(p^g, q) + sum_m KL(p^m, q^m), q^m being q
+ * seen by specialist m (its cluster's pdfs, the rest summed into the dustbin). q = softmax(y), y
+ * starts at log p^g; plain gradient steps on y. With respect to y the gradient of KL(p^g, q) is
+ * q - p^g, and of KL(p^m, q^m) it is q - r^m with r^m_i = p^m_i inside the cluster and
+ * p^m_dustbin * q_i / (q outside the cluster) outside it. The objective is convex in q.
+ */
+export function combineSpecialists(generalist: ArrayLike<number>, specialists: SpecialistOutput[], opts: { steps?: number; learningRate?: number } = {}): Float64Array {
+  const n = generalist.length;
+  const steps = opts.steps ?? 200;
+  const lr = opts.learningRate ?? 1 / (1 + specialists.length);
+  const y = Float64Array.from(generalist, (p) => Math.log(Math.max(p, 1e-30)));
+  const q = new Float64Array(n);
+  const softmax = () => {
+    const m = Math.max(...y);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += (q[i] = Math.exp(y[i] - m));
+    for (let i = 0; i < n; i++) q[i] /= s;
+  };
+  const inCluster = specialists.map((sp) => {
+    if (sp.probs.length !== sp.cluster.length + 1) throw new InputError(`combineSpecialists: a specialist of ${sp.cluster.length} pdfs must give ${sp.cluster.length + 1} probabilities (dustbin last), got ${sp.probs.length}`);
+    const m = new Int32Array(n).fill(-1);
+    sp.cluster.forEach((pdf, i) => (m[pdf] = i));
+    return m;
+  });
+  const g = new Float64Array(n);
+  for (let step = 0; step < steps; step++) {
+    softmax();
+    for (let i = 0; i < n; i++) g[i] = q[i] - generalist[i];
+    specialists.forEach((sp, s) => {
+      const idx = inCluster[s];
+      let outside = 0;
+      for (let i = 0; i < n; i++) if (idx[i] < 0) outside += q[i];
+      const dustbin = sp.probs[sp.cluster.length];
+      for (let i = 0; i < n; i++) g[i] += q[i] - (idx[i] >= 0 ? sp.probs[idx[i]] : outside > 0 ? (dustbin * q[i]) / outside : 0);
+    });
+    for (let i = 0; i < n; i++) y[i] -= lr * g[i];
+  }
+  softmax();
+  return q;
+}

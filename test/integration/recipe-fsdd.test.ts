@@ -1,0 +1,85 @@
+// The FSDD recipe (issue 24) at --size tiny on real recordings: the first three speakers of
+// ../shared/fsdd, two recordings per digit each, one leave-one-speaker-out fold. Skipped when the
+// FSDD copy is not beside the clone (CI has it).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const fsdd = path.resolve(root, '../shared/fsdd');
+const skip = existsSync(path.join(fsdd, 'recordings')) ? false : `no FSDD copy at ${fsdd}/recordings (git clone https://github.com/Jakobovski/free-spoken-digit-dataset there to run this test)`;
+
+const speakersOf = (dataDir: string) =>
+  readFileSync(path.join(dataDir, 'spk2utt'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' ')[0]);
+
+test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table 1 per fold and averaged', { skip, timeout: 900_000 }, () => {
+  const exp = mkdtempSync(path.join(os.tmpdir(), 'asr-fsdd-'));
+  const args = ['recipes/fsdd/run.sh', '--corpus', fsdd, '--size', 'tiny', '--members', '2', '--exp', exp];
+  const env = { ...process.env, ASR_DISTILL_PROGRESS_SECONDS: '60' };
+  const run = (...extra: string[]) => spawnSync('bash', [...args, ...extra], { cwd: root, encoding: 'utf8', env });
+  // The re-runs use the CLI the first run built (ASR_DISTILL_NO_BUILD): they test the recipe's resume.
+  const rerun = (...extra: string[]) => spawnSync('bash', [...args, ...extra], { cwd: root, encoding: 'utf8', env: { ...env, ASR_DISTILL_NO_BUILD: '1' } });
+  // The first three speakers in sorted order; the fold tests the second (the third is its dev speaker).
+  const r = run('--test-speaker', 'jackson');
+  assert.equal(r.status, 0, `recipe failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+
+  // Data: 3 speakers x 10 digits x 2 recordings, split by speaker with no overlap.
+  assert.deepEqual(speakersOf(path.join(exp, 'data', 'all')), ['george', 'jackson', 'lucas']);
+  assert.equal(readFileSync(path.join(exp, 'data', 'all', 'text'), 'utf8').trim().split('\n').length, 60);
+  const fold = path.join(exp, 'fold-jackson');
+  assert.deepEqual(speakersOf(path.join(fold, 'data', 'test')), ['jackson']);
+  assert.deepEqual(speakersOf(path.join(fold, 'data', 'dev')), ['lucas']);
+  assert.deepEqual(speakersOf(path.join(fold, 'data', 'train')), ['george']);
+  assert.match(readFileSync(path.join(fold, 'data', 'test', 'text'), 'utf8'), /^jackson_0_0 zero$/m);
+  // 8 kHz features with the 8 kHz mel range; the lang has the ten digits from CMUdict.
+  const featConfig = JSON.parse(readFileSync(path.join(fold, 'feats', 'train', 'feats.json'), 'utf8')).config;
+  assert.deepEqual([featConfig.sampleRate, featConfig.lowFreq, featConfig.highFreq], [8000, 40, -200]);
+  const lexWords = new Set(readFileSync(path.join(exp, 'lang', 'lexicon.txt'), 'utf8').trim().split('\n').map((l) => l.split(' ')[0]));
+  assert.deepEqual([...lexWords].sort(), ['eight', 'five', 'four', 'nine', 'one', 'seven', 'six', 'three', 'two', 'zero']);
+  // Decoding used the one-digit grammar: one word per test hypothesis at most.
+  for (const line of readFileSync(path.join(fold, 'decode', 'student_test', 'hyp.txt'), 'utf8').trim().split('\n')) {
+    assert.ok(line.split(' ').length <= 2, `one digit per utterance: ${line}`);
+  }
+  // Per-stage logs, the fold's Table 1 and the average over folds.
+  for (const s of ['1-features', '2-mono', '3-ensemble', '5-distill', '7-decode', '8-report']) assert.ok(existsSync(path.join(fold, 'log', `${s}.log`)), s);
+  const foldResults = JSON.parse(readFileSync(path.join(fold, 'results.json'), 'utf8'));
+  assert.equal(foldResults.rows.length, 3);
+  for (const row of foldResults.rows) assert.ok(row.testFrameAccuracy > 0 && row.testFrameAccuracy <= 1 && row.testWer.words === 20, row.system);
+  const avg = JSON.parse(readFileSync(path.join(exp, 'results.json'), 'utf8'));
+  assert.equal(avg.folds.length, 1);
+  assert.equal(avg.folds[0].speaker, 'jackson');
+  assert.equal(avg.mean.testWer.student.errors, foldResults.rows[2].testWer.errors);
+  assert.ok(Math.abs(avg.mean.testFrameAccuracy.ensemble - foldResults.rows[1].testFrameAccuracy) < 1e-12);
+  const md = readFileSync(path.join(exp, 'RESULTS.md'), 'utf8');
+  assert.match(md, /\| jackson \| lucas \| [\d.]+% \| [\d.]+% \| [\d.]+% \|/);
+  assert.match(md, /\| \*\*mean\*\* \|/);
+  assert.match(md, /Hardest speaker .*\*\*jackson\*\*/);
+  assert.doesNotMatch(md, /NaN|undefined/);
+
+  // A re-run skips every finished stage; an unknown test speaker is a clear error.
+  const again = rerun('--test-speaker', 'jackson');
+  assert.equal(again.status, 0, again.stderr.slice(-3000));
+  assert.match(again.stdout, /stage 0 \(prepare\): already done/);
+  assert.match(again.stdout, /stage 8 \(report\): already done/);
+  const bad = rerun('--test-speaker', 'nobody');
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--test-speaker nobody is not a speaker of .*\(speakers: george jackson lucas\)/);
+});
+
+test('recipes/fsdd/run.sh: a corpus without recordings/ is a clear error', () => {
+  const empty = mkdtempSync(path.join(os.tmpdir(), 'asr-fsdd-empty-'));
+  const r = spawnSync('bash', ['recipes/fsdd/run.sh', '--corpus', empty, '--exp', path.join(empty, 'exp')], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, ASR_DISTILL_NO_BUILD: '1' },
+  });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /recordings not found: --corpus must be a directory holding FSDD's recordings\//);
+});

@@ -1,0 +1,136 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  BlobTable,
+  changedRanges,
+  deserialize,
+  externalize,
+  internalize,
+  loadBlobs,
+  serialize,
+  sharedWrites,
+  specHash,
+  type JobResultFile,
+  type JobSpecFile,
+} from '../../src/jobs/job-files.js';
+import { siblingModuleUrl } from '../../src/jobs/module-url.js';
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'job-files-'));
+
+test('externalize/internalize: large and shared buffers become blob files, once each; the rest stays inline', async () => {
+  const dir = tmp();
+  try {
+    const big = new Float32Array(300_000).map((_, i) => Math.sin(i));
+    const shared = new Int32Array(new SharedArrayBuffer(16));
+    const small = Float64Array.of(1.5, -2);
+    const input = { a: big.subarray(10, 20), b: big, s: shared, small, m: new Map([['k', { small }]]), set: new Set([3]), d: new Date(0) };
+    const table = new BlobTable(dir);
+    const ext = await externalize(input, table);
+    assert.equal(table.refs.length, 2, 'big (viewed twice) and the shared buffer');
+    assert.deepEqual(ext.blobs, [0, 1]);
+    assert.deepEqual(table.refs.map((r) => [r.byteLength, r.shared]), [[1_200_000, false], [16, true]]);
+    assert.ok(table.refs.every((r) => existsSync(r.file)));
+    // A second value using only the shared buffer numbers it 0 and maps it to table entry 1.
+    assert.deepEqual((await externalize({ s: shared }, table)).blobs, [1]);
+
+    const { buffers, before } = await loadBlobs(table.refs);
+    const back = internalize(deserialize(serialize(ext.value)), buffers) as typeof input;
+    assert.deepEqual(back.a, big.subarray(10, 20));
+    assert.equal(back.a.buffer, back.b.buffer, 'two views on one buffer stay on one buffer');
+    assert.deepEqual(back.b, big);
+    assert.ok(back.s.buffer instanceof SharedArrayBuffer);
+    assert.deepEqual(back.m.get('k')!.small, small);
+    assert.deepEqual([...back.set], [3]);
+    assert.deepEqual(back.d, new Date(0));
+
+    back.s[2] = 7;
+    const writes = sharedWrites(buffers, before);
+    assert.deepEqual(writes.map((w) => [w.blob, w.offset, w.bytes.length]), [[1, 8, 1]]);
+    table.applyWrites(writes, ext.blobs);
+    assert.deepEqual([...shared], [0, 0, 7, 0]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('externalize refuses what structured clone refuses when serialised', async () => {
+  const dir = tmp();
+  try {
+    const ext = await externalize({ f: () => 1 }, new BlobTable(dir));
+    assert.throws(() => serialize(ext.value), /could not be cloned/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('changedRanges finds the changed bytes and merges close runs', () => {
+  const a = new Uint8Array(300);
+  const b = a.slice();
+  b[5] = 1;
+  b[10] = 2;
+  b[200] = 3;
+  assert.deepEqual(changedRanges(a, b), [{ offset: 5, end: 11 }, { offset: 200, end: 201 }]);
+  assert.deepEqual(changedRanges(a, b, 2), [{ offset: 5, end: 6 }, { offset: 10, end: 11 }, { offset: 200, end: 201 }]);
+  assert.deepEqual(changedRanges(a, a.slice()), []);
+});
+
+test('specHash changes with the input bytes, the blobs and the outputs', () => {
+  const blob = { file: '/x', byteLength: 1, shared: false, sha256: 'aa' };
+  const h = specHash('m', 'f', Uint8Array.of(1), [blob], []);
+  assert.equal(specHash('m', 'f', Uint8Array.of(1), [blob], []), h);
+  assert.notEqual(specHash('m', 'f', Uint8Array.of(2), [blob], []), h);
+  assert.notEqual(specHash('m', 'f', Uint8Array.of(1), [{ ...blob, sha256: 'bb' }], []), h);
+  assert.notEqual(specHash('m', 'f', Uint8Array.of(1), [blob], ['/out']), h);
+  assert.notEqual(specHash('m', 'g', Uint8Array.of(1), [blob], []), h);
+});
+
+test('job-entry runs a spec file as a worker would: result file, progress lines, shared writes, exit status', async () => {
+  const dir = tmp();
+  try {
+    const mod = siblingModuleUrl(new URL('./x.ts', import.meta.url).href, 'echo-job');
+    const entry = fileURLToPath(siblingModuleUrl(new URL('../../src/jobs/x.ts', import.meta.url).href, 'job-entry'));
+    const table = new BlobTable(dir);
+    const out = new Int32Array(new SharedArrayBuffer(8));
+    const run = async (name: string, fn: string, input: unknown) => {
+      const ext = await externalize(input, table);
+      const bytes = serialize(ext.value);
+      const blobs = ext.blobs.map((g) => table.refs[g]);
+      const f = (s: string) => path.join(dir, `${name}.${s}`);
+      const spec: JobSpecFile = { name, module: mod, fn, hash: specHash(mod, fn, bytes, blobs, []), input: f('input.v8'), blobs, result: f('result.v8'), progress: f('progress.jsonl'), log: f('log'), outputs: [] };
+      writeFileSync(spec.input, bytes);
+      writeFileSync(f('json'), JSON.stringify(spec));
+      const p = spawnSync(process.execPath, ['--import', 'tsx', entry, f('json')], { encoding: 'utf8' });
+      const result = deserialize(readFileSync(spec.result)) as JobResultFile;
+      assert.equal(result.hash, spec.hash);
+      return { status: p.status, stdout: p.stdout, stderr: p.stderr, result, progress: existsSync(spec.progress) ? readFileSync(spec.progress, 'utf8') : '', used: ext.blobs };
+    };
+    const sq = await run('sq', 'square', { x: 5 });
+    assert.equal(sq.status, 0, sq.stderr);
+    assert.deepEqual(sq.result.result, { ok: true, value: 25 });
+    assert.equal(sq.progress, '{"step":"half","x":5}\n');
+    assert.match(sq.stdout, /^# sq: square of .*echo-job\.ts on .*\n# sq: done in \d+\.\d s\n$/);
+
+    const w = await run('w', 'writeShared', { out, at: 1, value: 42, big: Float32Array.of(0, 0.25) });
+    assert.equal(w.status, 0, w.stderr);
+    assert.deepEqual(w.result.result, { ok: true, value: 0.25 });
+    table.applyWrites(w.result.writes, w.used);
+    assert.deepEqual([...out], [0, 42]);
+
+    const bad = await run('bad', 'failInput', { utt: 'u9' });
+    assert.equal(bad.status, 1);
+    assert.equal(bad.result.result.ok, false);
+    assert.deepEqual(!bad.result.result.ok && [bad.result.result.error.name, bad.result.result.error.message], ['InputError', 'utt u9: bad audio']);
+    assert.match(bad.stderr, /# bad: failed after .*utt u9: bad audio/s);
+
+    const noSpec = spawnSync(process.execPath, ['--import', 'tsx', entry], { encoding: 'utf8' });
+    assert.equal(noSpec.status, 2);
+    assert.match(noSpec.stderr, /usage: node job-entry\.js SPEC\.json/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Table, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { readArrowBatches } from '../../src/store/arrow-batches.js';
+import { encodeFeatsShard, streamFeatsShard, readFeatsShard, type UttFeats } from '../../src/store/feats-archive.js';
+
+async function tmpDir(): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), 'arrow-batches-'));
+}
+
+test('readArrowBatches yields the record batches of a file one at a time, through a file handle', async () => {
+  const dir = await tmpDir();
+  const file = path.join(dir, 'x.arrow');
+  const a = tableFromArrays({ v: Int32Array.of(1, 2, 3) });
+  const b = tableFromArrays({ v: Int32Array.of(4, 5) });
+  await fs.writeFile(file, tableToIPC(new Table([...a.batches, ...b.batches]), 'file'));
+  const seen: number[][] = [];
+  for await (const batch of readArrowBatches(file, 'test archive', 'make it again')) seen.push(Array.from(batch.getChild('v')!.toArray() as Int32Array));
+  assert.deepEqual(seen, [[1, 2, 3], [4, 5]]);
+  await fs.writeFile(path.join(dir, 'bad.arrow'), 'not arrow at all');
+  await assert.rejects(async () => {
+    for await (const _ of readArrowBatches(path.join(dir, 'bad.arrow'), 'test archive', 'make it again')) void _;
+  }, (e: unknown) => (e as Error).name === 'InputError' && /bad\.arrow: not a readable Arrow test archive \(.*\); make it again$/.test((e as Error).message));
+  await fs.rm(dir, { recursive: true });
+});
+
+test('a feature shard of several record batches (as other Arrow writers make them) streams utterance by utterance', async () => {
+  const dir = await tmpDir();
+  const utts: UttFeats[] = [0, 1, 2].map((i) => ({ uttId: `u${i}`, speakerId: 's', numFrames: i + 1, dim: 2, data: Float32Array.from({ length: 2 * (i + 1) }, (_, j) => i + j / 10) }));
+  const batches = utts.flatMap((u) => tableFromIPC(encodeFeatsShard([u])).batches);
+  const file = path.join(dir, 'feats.1.arrow');
+  await fs.writeFile(file, tableToIPC(new Table(batches), 'file'));
+  const got: UttFeats[] = [];
+  for await (const u of streamFeatsShard(file)) got.push(u);
+  assert.deepEqual(got, utts);
+  assert.deepEqual(await readFeatsShard(file), utts);
+  await fs.rm(dir, { recursive: true });
+});

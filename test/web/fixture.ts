@@ -1,0 +1,46 @@
+// A tiny fbank DNN model directory (random weights over the oracle lang/transition model) and a
+// test WAV, for the export-web tests. Random weights still give a deterministic transcript, which
+// is what the page must reproduce.
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { writeDnnModelDir } from '../../src/nnet/model-dir.js';
+import { initDnnWeights } from '../../src/nnet/model.js';
+import { defaultFbankConfig, featureDim } from '../../src/features/config.js';
+import { encodeWavPcm16 } from '../../src/data/wav.js';
+import { makeRng, randNormal } from '../../src/data/random.js';
+import { makeOracleSetup, type OracleSetup } from '../decode/oracle-model.js';
+
+export interface WebFixture {
+  setup: OracleSetup;
+  modelDir: string;
+  /** 3 s at 16 kHz. */
+  wav16: string;
+  /** 1.5 s at 8 kHz (the page resamples it). */
+  wav8: string;
+}
+
+export async function makeWebFixture(root: string): Promise<WebFixture> {
+  const setup = await makeOracleSetup(root, { numUtts: 1 });
+  const config = defaultFbankConfig();
+  const dim = featureDim(config);
+  const context = { left: 2, right: 2 };
+  const arch = { hidden: [{ units: 32 }, { units: 32 }], activation: 'relu' as const };
+  const P = setup.tm.numPdfs;
+  const modelDir = path.join(root, 'student');
+  const prng = makeRng(5, 'priors');
+  const priors = Array.from({ length: P }, () => Math.log(1 / P) + 0.3 * randNormal(prng));
+  await writeDnnModelDir(modelDir, {
+    weights: initDnnWeights(arch, dim * 5, P, 7),
+    meta: { type: 'dnn', arch, context, inputDim: dim * 5, numPdfs: P, featDim: dim, features: config, frameShiftMs: 10, cmvn: { per: 'utterance', normVars: false }, priors, trainedOn: { feats: 'none', ali: null, numUtts: 0, numFrames: 0, date: '2026-01-01T00:00:00Z' } },
+    transitionModel: setup.tm,
+    langDir: setup.langDir,
+  });
+  const rng = makeRng(11, 'web-wav');
+  const wav16 = path.join(root, 'three-seconds.wav');
+  const wav8 = path.join(root, 'eight-khz.wav');
+  // Bursts of tones in noise: frames that differ, so the random network's scores vary over time.
+  const tone = (n: number, rate: number) => Float32Array.from({ length: n }, (_, i) => (Math.floor(i / (rate / 4)) % 2 ? 0.3 * Math.sin((2 * Math.PI * (300 + 200 * Math.floor(i / (rate / 2))) * i) / rate) : 0) + 0.02 * randNormal(rng));
+  writeFileSync(wav16, encodeWavPcm16(tone(48000, 16000), 16000));
+  writeFileSync(wav8, encodeWavPcm16(tone(12000, 8000), 8000));
+  return { setup, modelDir, wav16, wav8 };
+}

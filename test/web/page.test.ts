@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { decodeWav, encodeWavPcm16 } from '../../src/data/wav.js';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { exportWeb } from '../../src/web/export-web.js';
+import { transcribeFiles } from '../../src/decode/transcribe.js';
+import { makeWebFixture } from './fixture.js';
+import { chromiumPath, NO_CHROMIUM } from './browser.js';
+import { openPage } from './page-driver.js';
+
+const browserPath = chromiumPath();
+
+test('the exported page transcribes WAV files in headless Chromium exactly as transcribe does in Node (cpu and wasm backends)', { skip: browserPath ? false : NO_CHROMIUM, timeout: 180_000 }, async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'web-page-'));
+  const f = await makeWebFixture(root);
+  const site = path.join(root, 'site');
+  const summary = await exportWeb(f.modelDir, site);
+  const node = await transcribeFiles(f.modelDir, [f.wav16, f.wav8], { backend: 'cpu' });
+  assert.ok(node[0].words.length > 0, 'the fixture gives a non-empty transcript');
+  const cpu = await openPage(site, browserPath!, '?backend=cpu');
+  try {
+    assert.match((await cpu.page.textContent('#model')) ?? '', /TF\.js cpu$/);
+    const r = await cpu.transcribe(f.wav16);
+    assert.equal(r.words, node[0].words.join(' '), 'cpu backend: same words as transcribe');
+    assert.ok(Math.abs(r.score - node[0].score) < 1e-3 * Math.max(1, Math.abs(node[0].score)), `cpu backend: score ${r.score} vs ${node[0].score}`);
+  } finally {
+    await cpu.close();
+  }
+  const p = await openPage(site, browserPath!);
+  try {
+    assert.match((await p.page.textContent('#model')) ?? '', /TF\.js wasm$/, 'the wasm backend loaded from the site');
+    for (const [i, wav] of [f.wav16, f.wav8].entries()) {
+      const r = await p.transcribe(wav);
+      assert.equal(r.state, 'done', r.status);
+      assert.equal(r.words, node[i].words.join(' '), `${path.basename(wav)}: same words as transcribe`);
+      // Same features and search; only the network runs on another engine (wasm in the page, cpu in Node).
+      assert.ok(Math.abs(r.score - node[i].score) < 1e-3 * Math.max(1, Math.abs(node[i].score)), `${path.basename(wav)}: score ${r.score} vs ${node[i].score}`);
+      assert.equal(await p.page.textContent('#transcript'), node[i].words.join(' '));
+      assert.ok(r.decodeMs > 0);
+    }
+    const bad = path.join(root, 'not-a.wav');
+    (await import('node:fs')).writeFileSync(bad, 'hello');
+    const err = await p.transcribe(bad);
+    assert.equal(err.state, 'error');
+    assert.match(err.status, /^error: not-a\.wav: /);
+    assert.deepEqual(p.failed, [], 'every request is served by the site itself');
+    const downloaded = await p.downloadedBytes();
+    assert.ok(downloaded > summary.modelBytes && downloaded <= summary.pageBytes, `downloaded ${downloaded} bytes, site ${summary.pageBytes}`);
+    const shots = process.env.ASR_WEB_SCREENSHOT_DIR ?? root;
+    mkdirSync(shots, { recursive: true });
+    await p.page.screenshot({ path: path.join(shots, 'export-web.png'), fullPage: true });
+  } finally {
+    await p.close();
+  }
+});
+
+test("the page listens to the microphone (Chromium's fake capture device playing a WAV): partial hypotheses, then a final transcript at the endpoint", { skip: browserPath ? false : NO_CHROMIUM, timeout: 180_000 }, async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'web-mic-'));
+  const f = await makeWebFixture(root);
+  const site = path.join(root, 'site');
+  await exportWeb(f.modelDir, site);
+  // 1 s of silence, the fixture's 3 s of tone bursts (gaps of 250 ms: one utterance), 1.5 s of silence.
+  const speech = decodeWav(readFileSync(f.wav16), f.wav16).channels[0];
+  const live = new Float32Array(16000 + speech.length + 24000);
+  live.set(speech, 16000);
+  const liveWav = path.join(root, 'live.wav');
+  writeFileSync(liveWav, encodeWavPcm16(live, 16000));
+  const p = await openPage(site, browserPath!, '', ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${liveWav}`]);
+  try {
+    await p.page.click('#mic');
+    await p.page.waitForFunction(() => document.body.dataset.state === 'heard' || document.body.dataset.state === 'error', undefined, { timeout: 60_000 });
+    assert.equal(await p.page.getAttribute('body', 'data-state'), 'heard', (await p.page.textContent('#status')) ?? '');
+    const words = ((await p.page.getAttribute('#result', 'data-live-words')) ?? '').split(' ').filter((w) => w);
+    assert.ok(words.length > 0 && words.every((w) => f.setup.lang.lexicon.has(w)), `live words: ${words.join(' ')}`);
+    assert.ok(Number(await p.page.getAttribute('#result', 'data-partials')) >= 2, 'partial hypotheses while the speech went on');
+    assert.ok(Number(await p.page.getAttribute('#result', 'data-live-latency-ms')) < 1000);
+    await p.page.screenshot({ path: path.join(process.env.ASR_WEB_SCREENSHOT_DIR ?? root, 'export-web-mic.png'), fullPage: true });
+  } finally {
+    await p.close();
+  }
+});
