@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_DIGITS_CONFIG, makeDigitsCorpus, type DigitsCorpusConfig } from '../src/corpus/digits.js';
 import { computeCmvnStats, writeCmvn } from '../src/features/cmvn.js';
-import { loadFeatureConfig } from '../src/features/config.js';
+import { loadFeatureConfig } from '../src/features/config-file.js';
 import { extractFeatures } from '../src/features/extract.js';
 import { alignData } from '../src/hmm/align.js';
 import { aliAccuracy } from '../src/hmm/ali-accuracy.js';

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArch } from '../src/nnet/arch.js';
-import { selectBackend } from '../src/nnet/backend.js';
+import { selectBackend } from '../src/nnet/tfjs/backend.js';
 import { distill } from '../src/nnet/distill.js';
 import { trainEnsemble } from '../src/nnet/ensemble.js';
 import { writeSynthCorpusDirs } from '../test/nnet/pipeline-fixtures.js';

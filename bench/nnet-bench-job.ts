@@ -1,10 +1,10 @@
 // Worker job for bench/nnet.bench.ts: time hand-written training steps on this thread's own wasm
 // backend (each worker thread loads its own tfjs + wasm instance), or on ONNX Runtime (one
 // intra-op thread per session, ort/train-step.ts).
-import { selectBackend } from '../src/nnet/backend.js';
+import { selectBackend } from '../src/nnet/tfjs/backend.js';
 import { parseArch } from '../src/nnet/arch.js';
-import { initDnnWeights } from '../src/nnet/model.js';
-import { TrainStep } from '../src/nnet/train-step.js';
+import { initDnnWeights } from '../src/nnet/weights.js';
+import { TrainStep } from '../src/nnet/tfjs/train-step.js';
 import { OrtTrainStep } from '../src/nnet/ort/train-step.js';
 import { createJobRunner } from '../src/jobs/runner.js';
 import { siblingModuleUrl } from '../src/jobs/module-url.js';
@@ -33,6 +33,8 @@ export interface StepBenchResult {
   /** Frames per second of CPU time of this process (user + system): robust to other processes on a
    * shared machine, but only meaningful when this thread is the process's only busy one. */
   framesPerCpuSec: number;
+  /** Frames/s at the median step time: robust to the pauses a shared VM inserts now and then. */
+  medianStepFramesPerSec: number;
 }
 
 /** Train `steps` minibatches of random data (after `warmupSteps`), return the timing. */
@@ -51,12 +53,18 @@ export async function timeTrainSteps(input: StepBenchInput): Promise<StepBenchRe
     const startMs = Date.now();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    for (let i = 0; i < input.steps; i++) step.step({ size: M, x, labels }, 0.001, i);
+    const stepMs: number[] = [];
+    for (let i = 0; i < input.steps; i++) {
+      const s0 = performance.now();
+      step.step({ size: M, x, labels }, 0.001, i);
+      stepMs.push(performance.now() - s0);
+    }
     const seconds = (performance.now() - t0) / 1000;
+    const median = stepMs.sort((a, b) => a - b)[Math.floor(stepMs.length / 2)];
     const cpu = process.cpuUsage(cpu0);
     const cpuSec = (cpu.user + cpu.system) / 1e6;
     const frames = M * input.steps;
-    return { backend, frames, seconds, framesPerSec: frames / seconds, startMs, endMs: Date.now(), framesPerCpuSec: frames / cpuSec };
+    return { backend, frames, seconds, framesPerSec: frames / seconds, startMs, endMs: Date.now(), framesPerCpuSec: frames / cpuSec, medianStepFramesPerSec: (M * 1000) / median };
   } finally {
     step.dispose();
   }
@@ -66,7 +74,7 @@ export async function timeTrainSteps(input: StepBenchInput): Promise<StepBenchRe
  * `jobs` worker threads timing training steps side by side (seeds 1..jobs): each one's frames/s and
  * the aggregate over the span from the first start to the last end.
  */
-export async function timeTrainStepsInWorkers(jobs: number, input: StepBenchInput): Promise<{ perJob: number[]; aggregate: number }> {
+export async function timeTrainStepsInWorkers(jobs: number, input: StepBenchInput): Promise<{ perJob: number[]; aggregate: number; results: StepBenchResult[] }> {
   const runner = createJobRunner({ jobs, backend: 'local' });
   try {
     const specs = Array.from({ length: jobs }, (_, i) => ({ module: siblingModuleUrl(import.meta.url, 'nnet-bench-job'), fn: 'timeTrainSteps', input: { ...input, seed: i + 1 } }));
@@ -74,7 +82,7 @@ export async function timeTrainStepsInWorkers(jobs: number, input: StepBenchInpu
     const start = Math.min(...res.map((r) => r.startMs));
     const end = Math.max(...res.map((r) => r.endMs));
     const frames = res.reduce((a, r) => a + r.frames, 0);
-    return { perJob: res.map((r) => Math.round(r.framesPerSec)), aggregate: frames / ((end - start) / 1000) };
+    return { perJob: res.map((r) => Math.round(r.framesPerSec)), aggregate: frames / ((end - start) / 1000), results: res };
   } finally {
     await runner.close();
   }

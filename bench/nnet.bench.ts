@@ -7,9 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/nnet/backend.js';
+import { selectBackend } from '../src/nnet/tfjs/backend.js';
 import { parseArch } from '../src/nnet/arch.js';
-import { DnnForward, initDnnWeights, toLayersModel } from '../src/nnet/model.js';
+import { DnnForward } from '../src/nnet/tfjs/forward.js';
+import { initDnnWeights } from '../src/nnet/weights.js';
+import { toLayersModel } from '../src/nnet/tfjs/layers-model.js';
 import { timeTrainSteps, timeTrainStepsInWorkers, type StepBenchInput } from './nnet-bench-job.js';
 import { compareEngines } from './nnet-engines.js';
 

@@ -3,7 +3,7 @@
 // the browser actually downloaded), load time (navigation to model + graph + wasm backend ready),
 // and the time from the file's bytes to the transcript for a ~3 s file (best and median of 5), next
 // to transcribe on the same file in Node (same words expected); then the same file through the
-// microphone path (Chromium's fake capture device): final transcript time after the endpoint.
+// microphone path (Chromium's fake capture device): final transcript time after the end of speech.
 // Default model: a recipe-size student (3x256, context 5:5, 40 fbank; conf/default.sh --student-arch)
 // with random weights over the digits lang (size and speed do not depend on the weight values), and
 // 3 s of synthetic audio. A real model and file: ASR_DISTILL_WEB_MODEL=exp/.../student
@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readLangDir } from '../src/lang/lang-dir.js';
 import { buildTransitionModel } from '../src/hmm/topology.js';
-import { initDnnWeights } from '../src/nnet/model.js';
+import { initDnnWeights } from '../src/nnet/weights.js';
 import { writeDnnModelDir, type DnnModelMeta } from '../src/nnet/model-dir.js';
 import { defaultFbankConfig } from '../src/features/config.js';
 import { decodeWav, encodeWavPcm16 } from '../src/data/wav.js';
@@ -44,7 +44,8 @@ async function recipeSizeStudent(dir: string): Promise<void> {
 
 /**
  * The microphone path: Chromium's fake capture device plays 1 s of silence, the file, 1.5 s of
- * silence; the time from the endpoint (500 ms of silence after the speech) to the final transcript.
+ * silence; the page decodes while the audio arrives and reports the time from the end of speech
+ * (the energy endpointer's last speech frame) to the final transcript, and which endpoint rule fired.
  */
 async function liveRun(site: string, chromium: string, wav: string, work: string): Promise<Record<string, unknown>> {
   const { channels, sampleRate } = decodeWav(readFileSync(wav), wav);
@@ -58,7 +59,8 @@ async function liveRun(site: string, chromium: string, wav: string, work: string
     await page.page.waitForFunction(() => document.body.dataset.state === 'heard', undefined, { timeout: 60_000 });
     return {
       liveWords: await page.page.getAttribute('#result', 'data-live-words'),
-      liveMsAfterEndpoint: +Number(await page.page.getAttribute('#result', 'data-live-latency-ms')).toFixed(1),
+      liveMsAfterSpeechEnd: +Number(await page.page.getAttribute('#result', 'data-live-latency-ms')).toFixed(1),
+      liveEndpointRule: await page.page.getAttribute('#result', 'data-live-rule'),
       livePartials: Number(await page.page.getAttribute('#result', 'data-partials')),
     };
   } finally {
@@ -73,7 +75,9 @@ export async function run(): Promise<Record<string, unknown>> {
   const modelDir = process.env.ASR_DISTILL_WEB_MODEL ?? path.join(work, 'student');
   if (!process.env.ASR_DISTILL_WEB_MODEL) await recipeSizeStudent(modelDir);
   const site = path.join(work, 'site');
-  const exported = await exportWeb(modelDir, site);
+  // ASR_DISTILL_WEB_COMPARE=ENSEMBLE_DIR: export-web --compare (the ensemble is decoded after the student on each file).
+  const compareDir = process.env.ASR_DISTILL_WEB_COMPARE;
+  const exported = await exportWeb(modelDir, site, { compare: compareDir });
   let wav = process.env.ASR_DISTILL_WEB_WAV;
   if (!wav) {
     wav = path.join(work, 'three-seconds.wav');
@@ -108,6 +112,7 @@ export async function run(): Promise<Record<string, unknown>> {
       nodeTranscribeMs: +(node.decodeSec * 1000).toFixed(1),
       sameWords: runs.every((r) => r.words === node.words.join(' ')),
       words: node.words.join(' '),
+      ...(compareDir ? { compareBytes: exported.compareBytes, compareWords: await page.page.getAttribute('#compare-section', 'data-words') } : {}),
       ...live,
     };
   } finally {

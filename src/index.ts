@@ -24,13 +24,13 @@ export { prepareLang, type PrepareLangOptions, type PrepareLangReport } from './
 export {
   defaultFbankConfig,
   featureDim,
-  loadFeatureConfig,
   parseFeatureConfig,
   type FbankConfig,
   type FeatureConfig,
   type KaldiFeatureConfig,
   type MeydaConfig,
 } from './features/config.js';
+export { loadFeatureConfig } from './features/config-file.js';
 export { makeFeatureComputer, type FeatureComputer } from './features/compute.js';
 export { extractFeatures, type ExtractOptions, type ExtractSummary } from './features/extract.js';
 export { applyCmvn, computeCmvnStats, readCmvn, writeCmvn, type CmvnStats } from './features/cmvn.js';

@@ -7,7 +7,7 @@
 #   bash recipes/digits/run.sh [--size tiny|small|default] [--members N] [--temperature T]
 #        [--hard-weight W] [--seed S] [--student-arch ARCH] [--student-epochs N] [--transfer-noise R]
 #        [--student-clean-epochs N] [--sweep-temperature 1,2,5,10] [--paper-student true|false] [--jobs J] [--stage N]
-#        [--stop-stage N] [--exp DIR]
+#        [--stop-stage N] [--exp DIR] [--triphones true|false] [--num-leaves N]
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +30,10 @@ sweep_temperature=
 # one such distill took 85 s at --size small (600 utterances, 6 epochs), so about 4 x 7/6 of that
 # (~6.5 min) at the default size.
 paper_student=false
+# DNN targets on tied triphone states: train-tri (--num-leaves tied states, 4 Gaussians per state)
+# from the monophone alignment, the DNNs then train on its alignments; GMM WERs in the report.
+triphones=false
+num_leaves=200
 jobs=2
 stage=0
 stop_stage=100
@@ -40,6 +44,7 @@ help_lines=10
 . "$root/recipes/lib/parse_options.sh"
 sweep=$sweep_temperature
 case $paper_student in true | false) ;; *) echo "run.sh: --paper-student must be true or false, got '$paper_student'" >&2; exit 2 ;; esac
+case $triphones in true | false) ;; *) echo "run.sh: --triphones must be true or false, got '$triphones'" >&2; exit 2 ;; esac
 
 # shellcheck source=/dev/null
 . "$here/conf/$size.sh" || { echo "run.sh: unknown --size $size (tiny|small|default)" >&2; exit 2; }
@@ -98,13 +103,37 @@ stage_mono() {
   cat "$exp/mono/ali-accuracy.json"
 }
 
+stage_tri() {
+  # The monophone alignments move to $exp/mono_ali_*: the tree is built from them, and $exp/ali_*
+  # become the triphone model's (the DNN stages' targets).
+  local s
+  for s in train dev test; do [ -d "$exp/mono_ali_$s" ] || mv "$exp/ali_$s" "$exp/mono_ali_$s"; done
+  asr train-tri "$corpus/train" "$feats/train" "$lang" "$exp/mono_ali_train" "$exp/tri" --num-leaves "$num_leaves" \
+    --num-gauss $((4 * num_leaves)) --iters "$mono_iters" --jobs "$jobs"
+  asr align "$corpus/train" "$feats/train" "$lang" "$exp/tri" "$exp/ali_train" --jobs "$jobs" --no-state-accuracy
+  for s in dev test; do asr align "$corpus/$s" "$feats/$s" "$lang" "$exp/tri" "$exp/ali_$s" --jobs "$jobs"; done
+  # Both GMMs decoded with the digit loop (the mono GMM's own lang/ has the varied words too);
+  # decode_system's up-to-date check knows DNN directories only, so earlier decodes go first.
+  rm -rf "$exp"/decode/gmm_mono_* "$exp"/decode/gmm_tri_*
+  local decode_opts=(--grammar "$lang/grammar.jsgf")
+  decode_system "$exp/mono" gmm_mono
+  decode_system "$exp/tri" gmm_tri
+}
+
 stage_report() {
   local sweep_label=${sweep//,/ } # --settings is comma-separated
-  report "size=$size,members=$members,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,student_newbob=${student_newbob:-default},student_min_epochs=${student_min_epochs:-none},student_clean_epochs=$student_clean_epochs,student_clean_lr=$student_clean_lr,words_utts=$words_utts,transfer_noise=$transfer_noise,average_decay=${average_decay:-none},sweep=${sweep_label:-none},paper_student=$paper_student"
+  local tri_label=$triphones
+  [ "$triphones" = false ] || tri_label="true (num_leaves $num_leaves)"
+  report "size=$size,members=$members,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,student_newbob=${student_newbob:-default},student_min_epochs=${student_min_epochs:-none},student_clean_epochs=$student_clean_epochs,student_clean_lr=$student_clean_lr,words_utts=$words_utts,transfer_noise=$transfer_noise,average_decay=${average_decay:-none},sweep=${sweep_label:-none},paper_student=$paper_student,triphones=$tri_label"
 }
 
 run_stage 0 corpus stage_corpus
 run_stage 1 features stage_features
 run_stage 2 mono stage_mono
+if [ "$triphones" = true ]; then run_stage 2 tri stage_tri; fi
 run_nnet_stages
+# The student as an offline web page, the ensemble beside it on files (docs/deploying.md): open it
+# with `npx asr-distill serve $exp/web`.
+stage_web() { asr export-web "$exp/student" "$exp/web" --compare "$exp/ensemble"; }
+run_stage 9 web stage_web
 log "all stages done; report: $exp/RESULTS.md"

@@ -5,7 +5,8 @@
 #   exp         experiment dir: alignments in $exp/ali_train, $exp/ali_dev; writes $exp/ensemble,
 #               $exp/baseline, $exp/student (and $exp/sweep/T<t> with sweep=1,2,5)
 #   members arch context epochs lr batch optimizer seed jobs temperature hard_weight
-#   optional (empty/unset = the toolkit's default): average_decay student_arch student_epochs
+#   optional (empty/unset = the toolkit's default): norm_vars (true: per-speaker variance
+#   normalisation too, apply-cmvn --norm-vars; the students follow their teacher) average_decay student_arch student_epochs
 #   transfer_noise student_newbob student_min_epochs student_clean_epochs student_clean_lr sweep
 #   paper_student (true: also $exp/student-paper, distill --setup paper);
 #   a recipe whose option overrides a size config's value passes it as NAME_opt (parse_options.sh).
@@ -38,7 +39,7 @@ stage_ensemble() {
   # N DNNs of the same recipe from different seeds, trained in parallel (--jobs): the teacher.
   asr ensemble "$feats/train" "$exp/ali_train" "$exp/ensemble" --members "$members" --arch "$arch" --context "$context" \
     --dev "$feats/dev,$exp/ali_dev" --epochs "$epochs" --lr "$lr" --batch "$batch" --optimizer "$optimizer" \
-    --seed $((seed + 100)) ${average_decay:+--average-decay "$average_decay"} --jobs "$jobs"
+    --seed $((seed + 100)) ${average_decay:+--average-decay "$average_decay"} --jobs "$jobs" $([ "${norm_vars:-false}" != true ] || echo --norm-vars)
 }
 
 stage_baseline() {

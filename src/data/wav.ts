@@ -182,11 +182,13 @@ function parseFmt(view: DataView, at: number, size: number, what: string) {
  * int16 values exactly, which is how Kaldi reads WAV.
  *
  * @param what how to name the file in errors, e.g. `audio/0003.wav (utt spk1-0003)`
+ * @param scale multiplies every sample: 32768 gives int16 values, as Kaldi reads WAV, in the same
+ *   pass as the decoding (16-bit PCM: exactly the int16 values)
  * @example const { sampleRate, channels } = decodeWav(await readFile('a.wav'), 'a.wav');
  */
-export function decodeWav(bytes: Uint8Array, what: string): DecodedWav {
+export function decodeWav(bytes: Uint8Array, what: string, scale = 1): DecodedWav {
   const h = parseWavHeader(bytes, what);
-  if (h.sampleFormat === 'int' && h.bitsPerSample === 16) return { sampleRate: h.sampleRate, channels: decodePcm16(bytes, h) };
+  if (h.sampleFormat === 'int' && h.bitsPerSample === 16) return { sampleRate: h.sampleRate, channels: decodePcm16(bytes, h, scale / 32768) };
   // Hand wav-decoder a canonical 44-byte-header copy: it then never sees the chunks it mishandles.
   const canonical = new Uint8Array(44 + h.dataBytes);
   writeCanonicalHeader(canonical, {
@@ -207,6 +209,9 @@ export function decodeWav(bytes: Uint8Array, what: string): DecodedWav {
     }
   }
   if (h.sampleFormat === 'float') checkFinite(decoded.channelData, h.sampleRate, what);
+  if (scale !== 1) {
+    for (const ch of decoded.channelData) for (let i = 0; i < ch.length; i++) ch[i] = ch[i]! * scale;
+  }
   return { sampleRate: h.sampleRate, channels: decoded.channelData };
 }
 
@@ -214,24 +219,24 @@ export function decodeWav(bytes: Uint8Array, what: string): DecodedWav {
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
- * 16-bit PCM, the format of nearly every speech corpus, decoded in one typed loop: the same values
- * as wav-decoder's symmetric pcm16s (int16 / 32768, exact in float32), without its per-sample
- * closure calls, which were the largest cost of reading audio in `asr-distill features`.
+ * 16-bit PCM, the format of nearly every speech corpus, decoded in one typed loop: int16 x `factor`
+ * (1/32768: the same values as wav-decoder's symmetric pcm16s, exact in float32), without its
+ * per-sample closure calls, which were the largest cost of reading audio in `asr-distill features`.
  */
-function decodePcm16(bytes: Uint8Array, h: WavHeader): Float32Array[] {
+function decodePcm16(bytes: Uint8Array, h: WavHeader, factor: number): Float32Array[] {
   const start = bytes.byteOffset + h.dataOffset;
   const channels = Array.from({ length: h.numChannels }, () => new Float32Array(h.numSamples));
   if (h.numChannels === 1 && start % 2 === 0 && LITTLE_ENDIAN) {
     // Mono at an even offset (the usual 44-byte header): read the samples in place.
     const pcm = new Int16Array(bytes.buffer, start, h.numSamples);
     const ch = channels[0]!;
-    for (let i = 0; i < ch.length; i++) ch[i] = pcm[i]! / 32768;
+    for (let i = 0; i < ch.length; i++) ch[i] = pcm[i]! * factor;
     return channels;
   }
   const view = new DataView(bytes.buffer, start, h.numSamples * h.blockAlign);
   for (let c = 0; c < h.numChannels; c++) {
     const ch = channels[c]!;
-    for (let i = 0, at = 2 * c; i < ch.length; i++, at += h.blockAlign) ch[i] = view.getInt16(at, true) / 32768;
+    for (let i = 0, at = 2 * c; i < ch.length; i++, at += h.blockAlign) ch[i] = view.getInt16(at, true) * factor;
   }
   return channels;
 }

@@ -1,11 +1,12 @@
 import { pathExists } from '../store/paths.js';
-import { promises as fs } from 'node:fs';
+import { readJsonFile } from '../store/json-file.js';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { readTransitionModel, TRANSITION_MODEL_FILE, type TransitionModel } from '../hmm/transition-model.js';
 import { ENSEMBLE_FILE, loadAcousticModel, readEnsembleManifest } from '../nnet/ensemble.js';
+import { modelKind } from '../nnet/model-kind.js';
 import { MODEL_LANG_DIR, MODEL_META_FILE, readDnnModelMeta, type DnnModelMeta } from '../nnet/model-dir.js';
-import type { BackendName } from '../nnet/backend.js';
+import type { BackendName } from '../nnet/backend-name.js';
 import { createAcousticForward } from '../nnet/engine.js';
 import { spliceUtterance } from '../nnet/splice.js';
 import { checkFiniteOutputs } from '../nnet/non-finite.js';
@@ -64,7 +65,8 @@ function setupFromDnnMeta(kind: ModelKind, dir: string, memberDir: string, meta:
  * (`ensemble.json`), or the GMM from `train-mono` (`model.json` with type `gmm` + `gmm.json`).
  */
 export async function readModelSetup(dir: string): Promise<ModelSetup> {
-  if (await pathExists(path.join(dir, ENSEMBLE_FILE))) {
+  const kind = await modelKind(dir);
+  if (kind === 'ensemble') {
     const manifest = await readEnsembleManifest(dir);
     const first = path.resolve(dir, manifest.members[0]);
     const meta = await readDnnModelMeta(first);
@@ -72,17 +74,15 @@ export async function readModelSetup(dir: string): Promise<ModelSetup> {
     const langDir = (await pathExists(path.join(dir, MODEL_LANG_DIR))) ? path.join(dir, MODEL_LANG_DIR) : path.join(first, MODEL_LANG_DIR);
     return setupFromDnnMeta('ensemble', dir, first, meta, await readTransitionModel(tmFile), langDir);
   }
-  if (await pathExists(path.join(dir, MODEL_META_FILE))) {
+  if (kind === 'dnn') {
     const meta = await readDnnModelMeta(dir);
     return setupFromDnnMeta('dnn', dir, dir, meta, await readTransitionModel(path.join(dir, TRANSITION_MODEL_FILE)), path.join(dir, MODEL_LANG_DIR));
   }
-  if (await pathExists(path.join(dir, GMM_JSON_FILE))) {
-    let info: GmmModelInfo;
-    try {
-      info = JSON.parse(await fs.readFile(path.join(dir, MODEL_JSON_FILE), 'utf8')) as GmmModelInfo;
-    } catch {
-      throw new InputError(`${path.join(dir, MODEL_JSON_FILE)}: missing or not valid JSON; is ${dir} a model directory made by 'asr-distill train-mono'?`);
-    }
+  if (kind === 'gmm') {
+    const info = await readJsonFile<GmmModelInfo>(path.join(dir, MODEL_JSON_FILE), {
+      missing: `${path.join(dir, MODEL_JSON_FILE)}: missing or not valid JSON; is ${dir} a model directory made by 'asr-distill train-mono'?`,
+      invalidHint: `is ${dir} a model directory made by 'asr-distill train-mono'?`,
+    });
     if (info.type !== 'gmm') throw new InputError(`${path.join(dir, MODEL_JSON_FILE)}: type is '${info.type}', expected 'gmm'`);
     return {
       kind: 'gmm',
@@ -162,7 +162,7 @@ export async function loadDnnScorer(dir: string, backend: BackendName = 'auto'):
  * train-mono (log p(x | pdf) of its diagonal GMMs on its own MFCC + deltas features; no priors).
  */
 export async function loadFrameScorer(dir: string, backend: BackendName = 'auto'): Promise<FrameScorer> {
-  if (!(await pathExists(path.join(dir, GMM_JSON_FILE)))) return loadDnnScorer(dir, backend);
+  if ((await modelKind(dir)) !== 'gmm') return loadDnnScorer(dir, backend);
   const gmm = await readGmmModel(dir);
   return {
     numPdfs: gmm.info.numPdfs,

@@ -80,20 +80,29 @@ export class BeamSearch {
    * log-likelihood of each pdf (for a DNN: log posterior - log prior).
    */
   decode(logLikes: Float32Array, numFrames: number, options: SearchOptions = {}): SearchResult {
-    const g = this.graph;
-    const P = g.numPdfs;
-    if (logLikes.length !== numFrames * P) {
-      throw new InputError(`decoder: log-likelihoods hold ${logLikes.length} values, expected ${numFrames} frames x ${P} pdfs = ${numFrames * P}; does the model match the decoding graph?`);
-    }
-    const beam = options.beam ?? 16;
-    const maxActive = options.maxActive ?? 7000;
-    const acScale = options.acousticScale ?? 0.1;
-    const wip = options.wordInsPenalty ?? 0;
-    const { nodePdf, arcStart, arcEmitEnd, arcTo, arcLogProb, arcLabel } = g;
+    this.start(options);
+    this.advance(logLikes, numFrames);
+    return this.result();
+  }
+
+  /** The current utterance's options (set by start). */
+  private options: Required<SearchOptions> = { beam: 16, maxActive: 7000, acousticScale: 0.1, wordInsPenalty: 0 };
+  /** Index of the next frame advance() decodes. */
+  private frame = 0;
+
+  /**
+   * Start an utterance for incremental decoding (Kaldi's online decoders: InitDecoding, then
+   * AdvanceDecoding as frames arrive): `advance` with each new block of frames, `result` whenever
+   * the best path so far is wanted. decode() is start + advance + result.
+   */
+  start(options: SearchOptions = {}): void {
+    this.options = { beam: options.beam ?? 16, maxActive: options.maxActive ?? 7000, acousticScale: options.acousticScale ?? 0.1, wordInsPenalty: options.wordInsPenalty ?? 0 };
+    this.frame = 0;
     this.numRec = 0;
     this.resetCur();
     this.resetNext();
     // Start token, then the within-frame closure (leading silence / grammar epsilons).
+    const g = this.graph;
     this.nextScore[g.start] = 0;
     this.nextBest = 0;
     this.nextLink[g.start] = -1;
@@ -101,10 +110,31 @@ export class BeamSearch {
     this.nextActive[this.numNext++] = g.start;
     this.closure(0);
     this.swap();
+  }
 
-    for (let t = 0; t < numFrames; t++) {
+  /** Frames decoded since start(). */
+  get framesDecoded(): number {
+    return this.frame;
+  }
+
+  /** Best token score after the last frame, final state or not (a relative cost is measured from it, as Kaldi's endpointing does). */
+  get bestScore(): number {
+    return this.curBest;
+  }
+
+  /** Decode `numFrames` more frames of log-likelihoods ([numFrames x numPdfs] row-major), continuing from the last. */
+  advance(logLikes: Float32Array, numFrames: number): void {
+    const g = this.graph;
+    const P = g.numPdfs;
+    if (logLikes.length !== numFrames * P) {
+      throw new InputError(`decoder: log-likelihoods hold ${logLikes.length} values, expected ${numFrames} frames x ${P} pdfs = ${numFrames * P}; does the model match the decoding graph?`);
+    }
+    const { beam, maxActive, acousticScale: acScale, wordInsPenalty: wip } = this.options;
+    const { nodePdf, arcStart, arcEmitEnd, arcTo, arcLogProb, arcLabel } = g;
+    for (let f = 0; f < numFrames; f++) {
+      const t = this.frame + f;
       const cutoff = this.cutoff(beam, maxActive);
-      const row = t * P;
+      const row = f * P;
       const cs = this.curScore;
       const ns = this.nextScore;
       const cl = this.curLink;
@@ -137,7 +167,12 @@ export class BeamSearch {
       this.resetCur();
       this.swap();
     }
-    return this.finish(numFrames);
+    this.frame += numFrames;
+  }
+
+  /** The best path so far (ending in a final state if any token is in one); decoding may go on after it. */
+  result(): SearchResult {
+    return this.finish(this.frame);
   }
 
   /** Score cutoff for the current tokens: best - beam, raised to the maxActive-th best score. */

@@ -6,8 +6,8 @@ import { loadUtteranceAudio } from '../data/audio.js';
 import { makeFeatureComputer } from '../features/compute.js';
 import type { FeatureConfig } from '../features/config.js';
 import { computeCmvnStats, type CmvnStats } from '../features/cmvn.js';
-import type { UttFeats } from '../store/feats-archive.js';
-import type { BackendName } from '../nnet/backend.js';
+import { streamFeatsOf, type UttFeats } from '../store/feats-archive.js';
+import type { BackendName } from '../nnet/backend-name.js';
 import { readLangDir } from '../lang/lang-dir.js';
 import { readTransitionModel } from '../hmm/transition-model.js';
 import { loadFrameScorer, type ModelCmvn } from './acoustic-model.js';
@@ -15,11 +15,13 @@ import { loadGrammar, type GrammarSource } from './grammar-source.js';
 import { buildDecodingGraph, type GraphOptions } from './graph.js';
 import { BeamSearch, type SearchOptions } from './beam-search.js';
 
-/** One utterance to decode: stored features, or audio to extract them from. */
+/** One utterance to decode: features (given, or in a shard file of a FEATS_DIR), or audio to extract them from. */
 export interface ShardUtt {
   uttId: string;
   speakerId: string;
   feats?: { numFrames: number; dim: number; data: Float32Array };
+  /** The Arrow shard holding its features (streamFeatsDir), read by the job itself. */
+  stored?: { file: string; numFrames: number };
   utt?: Utterance;
 }
 
@@ -70,25 +72,35 @@ export async function decodeShard(input: DecodeShardInput, ctx: JobContext): Pro
   const search = new BeamSearch(buildDecodingGraph(grammar, lang, tm, { ...input.graph, grammarName: input.grammar.file }));
   const scorer = await loadFrameScorer(input.modelDir, input.backend);
   try {
-    // Features first (all of the shard), so CMVN stats can be computed over whole speakers.
-    const feats: UttFeats[] = [];
     const featureMs = new Map<string, number>();
-    const computer = input.utts.some((u) => !u.feats) ? makeFeatureComputer(input.featureConfig, `${input.modelDir} feature config`) : null;
-    for (const u of input.utts) {
-      if (u.feats) {
-        feats.push({ uttId: u.uttId, speakerId: u.speakerId, ...u.feats });
-        featureMs.set(u.uttId, 0);
-        continue;
+    const computer = input.utts.some((u) => !u.feats && !u.stored) ? makeFeatureComputer(input.featureConfig, `${input.modelDir} feature config`) : null;
+    async function* shardFeats(): AsyncGenerator<UttFeats> {
+      // Stored features stream from their shards, one record batch at a time.
+      yield* streamFeatsOf(new Map(input.utts.flatMap((u) => (u.stored ? [[u.uttId, u.stored.file] as const] : []))));
+      for (const u of input.utts) {
+        if (u.stored) continue;
+        if (u.feats) {
+          yield { uttId: u.uttId, speakerId: u.speakerId, ...u.feats };
+          continue;
+        }
+        const t0 = performance.now();
+        const signal = await loadUtteranceAudio(u.utt!, { sampleRate: input.featureConfig.sampleRate });
+        const m = computer!.compute(signal, u.uttId);
+        featureMs.set(u.uttId, performance.now() - t0);
+        yield { uttId: u.uttId, speakerId: u.speakerId, numFrames: m.numFrames, dim: m.dim, data: m.data };
       }
-      const t0 = performance.now();
-      const signal = await loadUtteranceAudio(u.utt!, { sampleRate: input.featureConfig.sampleRate });
-      const m = computer!.compute(signal, u.uttId);
-      feats.push({ uttId: u.uttId, speakerId: u.speakerId, numFrames: m.numFrames, dim: m.dim, data: m.data });
-      featureMs.set(u.uttId, performance.now() - t0);
     }
-    const cmvnStats = input.cmvn.per === 'none' ? undefined : (input.cmvnStats ?? computeCmvnStats(feats, input.cmvn.per));
+    // Without stored CMVN stats, all of the shard's features first: stats over whole speakers.
+    let cmvnStats = input.cmvn.per === 'none' ? undefined : input.cmvnStats;
+    let feats: AsyncIterable<UttFeats> | UttFeats[] = shardFeats();
+    if (input.cmvn.per !== 'none' && !cmvnStats) {
+      const all: UttFeats[] = [];
+      for await (const f of feats) all.push(f);
+      cmvnStats = computeCmvnStats(all, input.cmvn.per);
+      feats = all;
+    }
     const out: UttDecodeResult[] = [];
-    for (const f of feats) {
+    for await (const f of feats) {
       const t0 = performance.now();
       const ll = scorer.scoreUtterance(f, cmvnStats);
       const t1 = performance.now();
@@ -97,7 +109,7 @@ export async function decodeShard(input: DecodeShardInput, ctx: JobContext): Pro
         return { words: r.words, times: r.timings.map((w) => [w.startFrame, w.endFrame] as [number, number]), score: r.score, reachedFinal: r.reachedFinal };
       });
       const t2 = performance.now();
-      out.push({ uttId: f.uttId, numFrames: f.numFrames, featureMs: featureMs.get(f.uttId)!, forwardMs: t1 - t0, searchMs: t2 - t1, hyps });
+      out.push({ uttId: f.uttId, numFrames: f.numFrames, featureMs: featureMs.get(f.uttId) ?? 0, forwardMs: t1 - t0, searchMs: t2 - t1, hyps });
       ctx.report({ uttId: f.uttId, numFrames: f.numFrames } satisfies DecodeProgress);
     }
     return out;

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { checkFeatureMatch } from '../features/feature-match.js';
 import { InputError } from '../errors.js';
 import { readDataDir, type Utterance } from '../data/data-dir.js';
-import { readFeatsDir } from '../store/feats-archive.js';
+import { readFeatsInfo, streamFeatsDir } from '../store/feats-archive.js';
 import { CMVN_FILE, readCmvn, type CmvnStats } from '../features/cmvn.js';
 import { readLangDir } from '../lang/lang-dir.js';
 import { createJobRunner, type RunnerBackend } from '../jobs/runner.js';
@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { formatTranscript, type Transcript } from '../score/text-file.js';
 import { formatWer, scoreTranscripts, type WerResult } from '../score/wer.js';
 import { formatDetails, werToJson } from '../score/details.js';
-import type { BackendName } from '../nnet/backend.js';
+import type { BackendName } from '../nnet/backend-name.js';
 import { TRANSITION_MODEL_FILE } from '../hmm/transition-model.js';
 import { readModelSetup, type ModelSetup } from './acoustic-model.js';
 import { defaultGrammarSource, loadGrammar, type GrammarSource } from './grammar-source.js';
@@ -111,7 +111,7 @@ function formatScale(x: number): string {
 function shardBySpeaker(utts: ShardUtt[], jobs: number): ShardUtt[][] {
   const bySpk = new Map<string, ShardUtt[]>();
   for (const u of utts) bySpk.set(u.speakerId, [...(bySpk.get(u.speakerId) ?? []), u]);
-  const weight = (g: ShardUtt[]) => g.reduce((s, u) => s + (u.feats?.numFrames ?? 1), 0);
+  const weight = (g: ShardUtt[]) => g.reduce((s, u) => s + (u.stored?.numFrames ?? u.feats?.numFrames ?? 1), 0);
   const groups = [...bySpk.values()].sort((a, b) => weight(b) - weight(a));
   const n = Math.max(1, Math.min(jobs, groups.length));
   const shards: ShardUtt[][] = Array.from({ length: n }, () => []);
@@ -163,7 +163,7 @@ export async function decodeDataDir(modelDir: string, dataDir: string, outDir: s
   const missingFeats: string[] = [];
   let utts: ShardUtt[];
   if (options.featsDir) {
-    const { info, utts: feats } = await readFeatsDir(options.featsDir);
+    const info = await readFeatsInfo(options.featsDir);
     checkFeatureMatch({ role: 'model', source: modelDir, config: setup.featureConfig }, { role: 'features', source: options.featsDir, config: info.config }, { allowMismatch: options.allowFeatureMismatch });
     if (info.dim !== setup.featDim) {
       throw new InputError(`${options.featsDir}: features have dim ${info.dim} but ${modelDir} expects ${setup.featDim}; extract them with the model's feature config`);
@@ -173,11 +173,15 @@ export async function decodeDataDir(modelDir: string, dataDir: string, outDir: s
       const stored = await readCmvn(options.featsDir);
       if (stored.per === setup.cmvn.per) cmvnStats = stored;
     }
+    // Only where each utterance is (one streamed pass): the jobs read their own features from the
+    // shards, so the corpus is never held here nor copied into job inputs.
+    const stored = new Map<string, { file: string; numFrames: number }>();
+    for await (const { file, utt } of streamFeatsDir(info, options.featsDir)) stored.set(utt.uttId, { file, numFrames: utt.numFrames });
     utts = [];
     for (const u of data.utterances) {
-      const f = feats.get(u.uttId);
+      const f = stored.get(u.uttId);
       if (!f) missingFeats.push(u.uttId);
-      else utts.push({ uttId: u.uttId, speakerId: u.speakerId, feats: { numFrames: f.numFrames, dim: f.dim, data: f.data } });
+      else utts.push({ uttId: u.uttId, speakerId: u.speakerId, stored: f });
     }
     if (utts.length === 0) throw new InputError(`${options.featsDir}: none of the ${data.utterances.length} utterances of ${dataDir} has features; were they extracted from this data dir?`);
   } else {

@@ -189,30 +189,11 @@ export function sentenceLogProb(g: Grammar, words: string[]): number {
 export function minimizeGrammar(g: Grammar): Grammar {
   const out: GrammarArc[][] = Array.from({ length: g.numStates }, () => []);
   for (const a of g.arcs) out[a.from].push(a);
-  let cls = new Int32Array(g.numStates);
-  let numClasses = 0;
-  {
-    const ids = new Map<number, number>();
-    for (let s = 0; s < g.numStates; s++) {
-      const f = g.finalLogProb[s];
-      if (!ids.has(f)) ids.set(f, ids.size);
-      cls[s] = ids.get(f)!;
-    }
-    numClasses = ids.size;
-  }
-  for (;;) {
-    const ids = new Map<string, number>();
-    const next = new Int32Array(g.numStates);
-    for (let s = 0; s < g.numStates; s++) {
-      const sig = out[s].map((a) => `${a.word} ${a.logProb} ${cls[a.to]}`).sort().join('|');
-      const key = `${cls[s]}#${sig}`;
-      if (!ids.has(key)) ids.set(key, ids.size);
-      next[s] = ids.get(key)!;
-    }
-    cls = next;
-    if (ids.size === numClasses) break;
-    numClasses = ids.size;
-  }
+  const { cls, numClasses } = refinePartition(
+    g.numStates,
+    (s) => String(g.finalLogProb[s]),
+    (s, c) => out[s].map((a) => `${a.word} ${a.logProb} ${c[a.to]}`).sort().join('|'),
+  );
   const rep = new Int32Array(numClasses).fill(-1);
   for (let s = 0; s < g.numStates; s++) if (rep[cls[s]] < 0) rep[cls[s]] = s;
   const arcs: GrammarArc[] = [];
@@ -227,4 +208,35 @@ export function minimizeGrammar(g: Grammar): Grammar {
   }
   const finalLogProb = Array.from(rep, (s) => g.finalLogProb[s]);
   return trim({ words: g.words, numStates: numClasses, start: cls[g.start], arcs, finalLogProb });
+}
+
+/**
+ * Moore's partition refinement over items 0..n-1: start from the classes of `initial`, then split
+ * every class by `signature(i, cls)` (which describes item i's neighbours by their current class)
+ * until no class splits. Returns each item's class, numbered in order of first occurrence.
+ */
+export function refinePartition(n: number, initial: (i: number) => string, signature: (i: number, cls: Int32Array) => string): { cls: Int32Array; numClasses: number } {
+  let cls = new Int32Array(n);
+  let numClasses: number;
+  {
+    const ids = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const key = initial(i);
+      if (!ids.has(key)) ids.set(key, ids.size);
+      cls[i] = ids.get(key)!;
+    }
+    numClasses = ids.size;
+  }
+  for (;;) {
+    const ids = new Map<string, number>();
+    const next = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const key = `${cls[i]}#${signature(i, cls)}`;
+      if (!ids.has(key)) ids.set(key, ids.size);
+      next[i] = ids.get(key)!;
+    }
+    cls = next;
+    if (ids.size === numClasses) return { cls, numClasses };
+    numClasses = ids.size;
+  }
 }

@@ -1,8 +1,9 @@
 import { InputError } from '../errors.js';
 import type { LangDir } from '../lang/lang-dir.js';
-import type { PhoneHmm, TransitionModel } from '../hmm/transition-model.js';
+import type { TransitionModel } from '../hmm/transition-model.js';
 import { EPSILON, minimizeGrammar, type Grammar } from './grammar.js';
 import { compareCLocale } from '../data/c-locale.js';
+import { expandPhoneNetwork, type PhoneNetwork, type RawArc } from './context-expansion.js';
 
 /** Arc label: no word boundary. */
 export const NO_LABEL = -1;
@@ -61,13 +62,11 @@ export interface GraphOptions {
    * false builds one linear chain per pronunciation. Both give the same best path.
    */
   prefixTree?: boolean;
-}
-
-interface RawArc {
-  from: number;
-  to: number;
-  logProb: number;
-  label: number;
+  /**
+   * Context-dependent models: share the HMM states that the context copies of a phone have in
+   * common (default true; context-expansion.ts mergeEquivalentNodes). Both give the same best path.
+   */
+  shareStates?: boolean;
 }
 
 /**
@@ -75,8 +74,9 @@ interface RawArc {
  * pronunciation of a word, weight 1 as in a Kaldi lexicon.txt without probabilities) and the
  * transition model's phone HMMs (the grammar minimized first; the lexicon as a weight-pushed
  * prefix tree per group of word arcs, see below), with optional silence (the lang dir's
- * optional_silence phone) at each grammar state. A grammar word missing from the lexicon is an
- * InputError naming it.
+ * optional_silence phone) at each grammar state. A context-dependent (train-tri) model's phones
+ * are expanded by their left and right phones, across words and optional silences
+ * (context-expansion.ts). A grammar word missing from the lexicon is an InputError naming it.
  */
 export function buildDecodingGraph(input: Grammar, lang: LangDir, tm: TransitionModel, options: GraphOptions = {}): DecodingGraph {
   const grammar = minimizeGrammar(input);
@@ -84,42 +84,15 @@ export function buildDecodingGraph(input: Grammar, lang: LangDir, tm: Transition
   const selfLoopScale = options.selfLoopScale ?? 0.1;
   const what = options.grammarName ?? 'grammar';
   if (!(silenceProb >= 0 && silenceProb < 1)) throw new InputError(`silence probability ${silenceProb} must be in [0, 1)`);
-  // The graph has no phone context yet: a triphone model's tied states would be picked wrongly.
-  if (tm.tree) throw new InputError('the decoder cannot use context-dependent (train-tri) models yet; decode with a monophone GMM or a DNN trained on a monophone alignment');
   const prefixTree = options.prefixTree ?? true;
-  const nodePdf: number[] = [];
-  const nodeWord: number[] = [];
-  const arcs: RawArc[] = [];
-  const newNode = (pdf: number) => (nodeWord.push(-1), nodePdf.push(pdf) - 1);
-  const arc = (from: number, to: number, logProb: number, label = NO_LABEL) => arcs.push({ from, to, logProb, label });
-
-  const hmmOf = (phone: string, word: string): PhoneHmm => {
+  // The phone-level network: phone instances and non-emitting nodes (expanded into HMM states below).
+  const net: PhoneNetwork = { nodePhone: [], nodeWord: [], arcs: [], start: 0, finalLogProb: [] };
+  const newNode = (phone: number) => (net.nodeWord.push(-1), net.finalLogProb.push(-Infinity), net.nodePhone.push(phone) - 1);
+  const arc = (from: number, to: number, logProb: number, label = NO_LABEL) => net.arcs.push({ from, to, logProb, label });
+  const phoneOf = (phone: string, word: string): number => {
     const id = lang.phoneIds.get(phone);
-    const hmm = id === undefined ? null : tm.phones[id];
-    if (!hmm) throw new InputError(`lexicon of ${lang.dir}: phone ${phone} (in the pronunciation of '${word}') has no HMM in the transition model; was the model trained with this lang directory?`);
-    return hmm;
-  };
-  const scaledArcs = (hmm: PhoneHmm, i: number): { to: number; logProb: number }[] => {
-    const st = hmm.states[i];
-    const loop = st.arcs.find((a) => a.to === i);
-    if (!loop || selfLoopScale === 1) return st.arcs;
-    const pLoop = Math.exp(loop.logProb);
-    const log1m = Math.log1p(-pLoop);
-    return st.arcs.map((a) => (a.to === i ? { to: i, logProb: selfLoopScale * a.logProb } : { to: a.to, logProb: selfLoopScale * log1m + (a.logProb - log1m) }));
-  };
-  // A copy of a phone HMM; returns its entry node and the exit arcs still to connect.
-  const instantiate = (hmm: PhoneHmm): { entry: number; exits: { from: number; logProb: number }[] } => {
-    const base = nodePdf.length;
-    for (const s of hmm.states) newNode(s.pdfId);
-    const exits: { from: number; logProb: number }[] = [];
-    hmm.states.forEach((_, i) => {
-      for (const a of scaledArcs(hmm, i)) {
-        if (a.logProb === -Infinity) continue;
-        if (a.to === hmm.states.length) exits.push({ from: base + i, logProb: a.logProb });
-        else arc(base + i, base + a.to, a.logProb);
-      }
-    });
-    return { entry: base, exits };
+    if (id === undefined || !tm.phones[id]) throw new InputError(`lexicon of ${lang.dir}: phone ${phone} (in the pronunciation of '${word}') has no HMM in the transition model; was the model trained with this lang directory?`);
+    return id;
   };
 
   // Per grammar state: E (arrival: a word just ended) -> [optional silence] -> G (departure).
@@ -129,16 +102,16 @@ export function buildDecodingGraph(input: Grammar, lang: LangDir, tm: Transition
     E[g] = newNode(-1);
     G[g] = newNode(-1);
   }
-  const silHmm = silenceProb > 0 ? hmmOf(lang.optionalSilence, '<silence>') : null;
+  const silPhone = silenceProb > 0 ? phoneOf(lang.optionalSilence, '<silence>') : -1;
   for (let g = 0; g < grammar.numStates; g++) {
-    if (!silHmm) {
+    if (silPhone < 0) {
       arc(E[g], G[g], 0);
       continue;
     }
     arc(E[g], G[g], Math.log1p(-silenceProb));
-    const sil = instantiate(silHmm);
-    arc(E[g], sil.entry, Math.log(silenceProb));
-    for (const x of sil.exits) arc(x.from, G[g], x.logProb);
+    const sil = newNode(silPhone);
+    arc(E[g], sil, Math.log(silenceProb));
+    arc(sil, G[g], 0);
   }
   // Word arcs, grouped into lexicon networks. Arcs from one source state into one destination
   // form a set (word, pronunciation, log p); two such sets whose log-probabilities differ only by a
@@ -183,20 +156,21 @@ export function buildDecodingGraph(input: Grammar, lang: LangDir, tm: Transition
     // in the best word log-probability reachable below it, so a partial word is scored with its
     // best possible grammar weight (pruning sees it early) and a full path's total is unchanged.
     const build = (n: TrieNode, parentBest: number, into: { from: number; logProb: number; label: number }[], word: string): void => {
-      const copy = instantiate(hmmOf(n.phone, word));
-      for (let s = copy.entry; s < nodePdf.length; s++) nodeWord[s] = n.bestWord;
-      for (const x of into) arc(x.from, copy.entry, x.logProb + n.best - parentBest, x.label);
-      for (const e of n.ends) for (const x of copy.exits) arc(x.from, E[g.to], x.logProb + e.logProb - n.best, e.word);
-      for (const c of n.children) build(c, n.best, copy.exits.map((x) => ({ ...x, label: NO_LABEL })), grammar.words[c.bestWord]);
+      const inst = newNode(phoneOf(n.phone, word));
+      net.nodeWord[inst] = n.bestWord;
+      for (const x of into) arc(x.from, inst, x.logProb + n.best - parentBest, x.label);
+      for (const e of n.ends) arc(inst, E[g.to], e.logProb - n.best, e.word);
+      for (const c of n.children) build(c, n.best, [{ from: inst, logProb: 0, label: NO_LABEL }], grammar.words[c.bestWord]);
     };
     for (const c of root.children) {
       build(c, 0, g.sources.map((s) => ({ from: G[s.from], logProb: s.logProb, label: WORD_START })), grammar.words[c.bestWord]);
     }
   }
   // Final weights live on departure nodes G(g), after the optional trailing silence.
-  const finalLogProb = new Float32Array(nodePdf.length).fill(-Infinity);
-  for (let g = 0; g < grammar.numStates; g++) finalLogProb[G[g]] = grammar.finalLogProb[g];
-  return packGraph(nodePdf, nodeWord, arcs, E[grammar.start], finalLogProb, grammar.words, tm.numPdfs);
+  for (let g = 0; g < grammar.numStates; g++) net.finalLogProb[G[g]] = grammar.finalLogProb[g];
+  net.start = E[grammar.start];
+  const x = expandPhoneNetwork(net, tm, selfLoopScale, options.shareStates ?? true);
+  return packGraph(x.nodePdf, x.nodeWord, x.arcs, x.start, x.finalLogProb, grammar.words, tm.numPdfs);
 }
 
 /** One pronunciation of a grammar word in a lexicon network, with its (relative) grammar log-probability. */

@@ -7,7 +7,7 @@ import { resample } from '../data/resample.js';
 import { makeFeatureComputer } from '../features/compute.js';
 import { computeCmvnStats } from '../features/cmvn.js';
 import { readLangDir } from '../lang/lang-dir.js';
-import type { BackendName } from '../nnet/backend.js';
+import type { BackendName } from '../nnet/backend-name.js';
 import { loadFrameScorer, readModelSetup, type ModelSetup } from './acoustic-model.js';
 import { defaultGrammarSource, loadGrammar, type GrammarSource } from './grammar-source.js';
 import { buildDecodingGraph, type DecodingGraph } from './graph.js';

@@ -1,66 +1,16 @@
-// Cepstral mean and variance normalisation with Kaldi's semantics (compute-cmvn-stats,
-// apply-cmvn; transform/cmvn.cc): statistics are a count, per-dimension sums and sums of squares
-// per speaker or per utterance; applying them always subtracts the mean and optionally divides by
-// the standard deviation. Stored as FEATS_DIR/cmvn.json; later stages apply them on the fly.
+// CMVN statistics on disk (FEATS_DIR/cmvn.json; later stages apply them on the fly), and operations
+// on whole statistics files. The arithmetic (Kaldi compute-cmvn-stats, apply-cmvn) is in
+// cmvn-stats.ts, which imports no Node module so that the web page can bundle it; re-exported here.
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { readJsonFile } from '../store/json-file.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import type { UttFeats } from '../store/feats-archive.js';
 import { compareCLocale } from '../data/c-locale.js';
-
-export type CmvnPer = 'utterance' | 'speaker';
-
-/** Sufficient statistics of one speaker or utterance (Kaldi's 2 x (dim+1) stats matrix, unpacked). */
-export interface CmvnAccumulator {
-  count: number;
-  sum: number[];
-  sumSq: number[];
-}
-
-/** FEATS_DIR/cmvn.json. */
-export interface CmvnStats {
-  per: CmvnPer;
-  dim: number;
-  stats: Record<string, CmvnAccumulator>;
-}
+import type { CmvnAccumulator, CmvnPer, CmvnStats } from './cmvn-stats.js';
+import { readFeatsInfo, streamFeatsDir, type FeatsDirInfo, type UttFeats } from '../store/feats-archive.js';
+export { applyCmvn, computeCmvnStats, type CmvnAccumulator, type CmvnPer, type CmvnStats } from './cmvn-stats.js';
 
 export const CMVN_FILE = 'cmvn.json';
-
-/**
- * Accumulate CMVN statistics over `utts`, keyed by speaker id or utterance id (float64 sums, as
- * Kaldi accumulates in double).
- */
-export function computeCmvnStats(utts: Iterable<UttFeats>, per: CmvnPer): CmvnStats {
-  const acc = new Map<string, { count: number; sum: Float64Array; sumSq: Float64Array }>();
-  let dim = -1;
-  for (const u of utts) {
-    if (dim === -1) dim = u.dim;
-    if (u.dim !== dim) throw new InputError(`utterance ${u.uttId}: dim ${u.dim} differs from ${dim}; all features must come from one config`);
-    const key = per === 'speaker' ? u.speakerId : u.uttId;
-    let a = acc.get(key);
-    if (!a) {
-      a = { count: 0, sum: new Float64Array(dim), sumSq: new Float64Array(dim) };
-      acc.set(key, a);
-    }
-    const { data } = u;
-    for (let t = 0; t < u.numFrames; t++) {
-      const row = t * dim;
-      for (let d = 0; d < dim; d++) {
-        const v = data[row + d];
-        a.sum[d] += v;
-        a.sumSq[d] += v * v;
-      }
-    }
-    a.count += u.numFrames;
-  }
-  const stats: Record<string, CmvnAccumulator> = {};
-  for (const key of [...acc.keys()].sort(compareCLocale)) {
-    const a = acc.get(key)!;
-    stats[key] = { count: a.count, sum: Array.from(a.sum), sumSq: Array.from(a.sumSq) };
-  }
-  return { per, dim: Math.max(dim, 0), stats };
-}
 
 /** Write FEATS_DIR/cmvn.json atomically. */
 export async function writeCmvn(featsDir: string, cmvn: CmvnStats): Promise<void> {
@@ -83,36 +33,88 @@ export async function readCmvn(featsDir: string): Promise<CmvnStats> {
 }
 
 /**
- * Normalise one utterance (a new array; the input is untouched), like Kaldi apply-cmvn: subtract
- * the mean of its speaker (or utterance); with `normVars`, also divide by the standard deviation,
- * the variance floored at 1e-20. Fails like Kaldi when the stats count is below 1.
+ * The statistics of several feature directories as one (combine-feats): CMVN statistics are sums,
+ * so a speaker whose utterances are spread over several directories gets the sum of its parts,
+ * exactly what compute-cmvn gives on the combined features. `sources` name the inputs in errors.
  */
-export function applyCmvn(feats: UttFeats, cmvn: CmvnStats, opts: { normVars?: boolean } = {}): Float32Array {
-  const key = cmvn.per === 'speaker' ? feats.speakerId : feats.uttId;
-  const s = cmvn.stats[key];
-  if (!s) {
-    throw new InputError(
-      `cmvn.json has no stats for ${cmvn.per} ${key} (utterance ${feats.uttId}); re-run \`asr-distill compute-cmvn\` on the features you are using`,
-    );
-  }
-  if (feats.dim !== cmvn.dim) throw new InputError(`utterance ${feats.uttId}: dim ${feats.dim} but cmvn.json has dim ${cmvn.dim}; re-run compute-cmvn`);
-  if (s.count < 1) throw new InputError(`cmvn.json: insufficient stats for ${cmvn.per} ${key}: count = ${s.count} (Kaldi apply-cmvn needs >= 1)`);
-  const dim = feats.dim;
-  const offset = new Float64Array(dim);
-  const scale = new Float64Array(dim).fill(1);
-  for (let d = 0; d < dim; d++) {
-    const mean = s.sum[d] / s.count;
-    if (opts.normVars) {
-      const variance = Math.max(s.sumSq[d] / s.count - mean * mean, 1e-20);
-      scale[d] = 1 / Math.sqrt(variance);
+export function mergeCmvnStats(parts: CmvnStats[], sources: string[]): CmvnStats {
+  if (parts.length === 0) throw new Error('mergeCmvnStats: no statistics');
+  const { per, dim } = parts[0];
+  const sums = new Map<string, CmvnAccumulator>();
+  parts.forEach((p, i) => {
+    if (p.per !== per || p.dim !== dim) {
+      throw new InputError(`${sources[i]}: cmvn.json has stats per ${p.per} of dim ${p.dim} but ${sources[0]} per ${per} of dim ${dim}; run compute-cmvn the same way on every directory`);
     }
-    offset[d] = -mean * scale[d];
+    for (const [key, s] of Object.entries(p.stats)) {
+      const a = sums.get(key);
+      if (!a) sums.set(key, { count: s.count, sum: [...s.sum], sumSq: [...s.sumSq] });
+      else {
+        a.count += s.count;
+        for (let d = 0; d < dim; d++) {
+          a.sum[d] += s.sum[d];
+          a.sumSq[d] += s.sumSq[d];
+        }
+      }
+    }
+  });
+  const stats: Record<string, CmvnAccumulator> = {};
+  for (const key of [...sums.keys()].sort(compareCLocale)) stats[key] = sums.get(key)!;
+  return { per, dim, stats };
+}
+
+/** The statistics of the given speakers or utterances only (split-feats); keys without stats are skipped. */
+export function subsetCmvnStats(cmvn: CmvnStats, keys: Iterable<string>): CmvnStats {
+  const stats: Record<string, CmvnAccumulator> = {};
+  for (const key of [...new Set(keys)].sort(compareCLocale)) if (cmvn.stats[key]) stats[key] = cmvn.stats[key];
+  return { per: cmvn.per, dim: cmvn.dim, stats };
+}
+
+/**
+ * CMVN statistics accumulated one utterance at a time, for archives streamed from disk: the same
+ * float64 additions in the same order as computeCmvnStats over the same utterances, so the same
+ * numbers, without holding the features.
+ */
+export class CmvnStatsBuilder {
+  private readonly acc = new Map<string, { count: number; sum: Float64Array; sumSq: Float64Array }>();
+  private dim = -1;
+  constructor(readonly per: CmvnPer) {}
+
+  add(u: UttFeats): void {
+    if (this.dim === -1) this.dim = u.dim;
+    if (u.dim !== this.dim) throw new InputError(`utterance ${u.uttId}: dim ${u.dim} differs from ${this.dim}; all features must come from one config`);
+    const key = this.per === 'speaker' ? u.speakerId : u.uttId;
+    let a = this.acc.get(key);
+    if (!a) this.acc.set(key, (a = { count: 0, sum: new Float64Array(u.dim), sumSq: new Float64Array(u.dim) }));
+    const { sum, sumSq } = a;
+    for (let i = 0; i < u.data.length; i++) {
+      const v = u.data[i];
+      const d = i % u.dim;
+      sum[d] += v;
+      sumSq[d] += v * v;
+    }
+    a.count += u.numFrames;
   }
-  const out = new Float32Array(feats.data.length);
-  const x = feats.data;
-  for (let t = 0; t < feats.numFrames; t++) {
-    const row = t * dim;
-    for (let d = 0; d < dim; d++) out[row + d] = x[row + d] * scale[d] + offset[d];
+
+  /** The statistics so far, keys in C-locale order (as computeCmvnStats). */
+  stats(): CmvnStats {
+    const stats: Record<string, CmvnAccumulator> = {};
+    for (const key of [...this.acc.keys()].sort(compareCLocale)) {
+      const a = this.acc.get(key)!;
+      stats[key] = { count: a.count, sum: Array.from(a.sum), sumSq: Array.from(a.sumSq) };
+    }
+    return { per: this.per, dim: Math.max(this.dim, 0), stats };
   }
-  return out;
+}
+
+/**
+ * compute-cmvn: the statistics of a feature directory, read record batch by record batch (one
+ * batch of features in memory, whatever the corpus size), with the archive's checks.
+ *
+ * @example const { cmvn } = await computeCmvnStatsOfDir('exp/feats/train', 'speaker'); await writeCmvn('exp/feats/train', cmvn)
+ */
+export async function computeCmvnStatsOfDir(featsDir: string, per: CmvnPer): Promise<{ info: FeatsDirInfo; cmvn: CmvnStats }> {
+  const info = await readFeatsInfo(featsDir);
+  const builder = new CmvnStatsBuilder(per);
+  for await (const { utt } of streamFeatsDir(info, featsDir)) builder.add(utt);
+  return { info, cmvn: builder.stats() };
 }

@@ -9,6 +9,13 @@ export interface FeatureComputer {
   readonly config: FeatureConfig;
   /** `signal` is int16-scaled (as `loadUtteranceAudio` returns it); `uttId` seeds the dither. */
   compute(signal: Float32Array, uttId?: string): FeatureMatrix;
+  /**
+   * Only where the frame count is known before computing (fbank): the features of `signal`
+   * written into `out` (exactly `numFrames(signal.length) * dim` values), which becomes `data`.
+   */
+  computeInto?(signal: Float32Array, out: Float32Array, uttId?: string): FeatureMatrix;
+  /** Frames of a signal of `numSamples` samples (with computeInto). */
+  numFrames?(numSamples: number): number;
 }
 
 /**
@@ -28,5 +35,10 @@ export function makeFeatureComputer(config: FeatureConfig, what = 'feature confi
     );
   }
   const fbank = new FbankComputer(config, what);
-  return { config, compute: (signal, uttId) => fbank.compute(signal, { ditherStream: uttId }) };
+  return {
+    config,
+    compute: (signal, uttId) => fbank.compute(signal, { ditherStream: uttId }),
+    computeInto: (signal, out, uttId) => fbank.compute(signal, { ditherStream: uttId, out }),
+    numFrames: (numSamples) => fbank.numFrames(numSamples),
+  };
 }

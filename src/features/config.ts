@@ -2,7 +2,7 @@
 // validated key by key. Field names follow Kaldi's compute-fbank-feats options
 // (feature-window.h FrameExtractionOptions, mel-computations.h MelBanksOptions, feature-fbank.h
 // FbankOptions), camel-cased: --frame-shift -> frameShiftMs, --num-mel-bins -> numMelBins.
-import { promises as fs } from 'node:fs';
+// Pure (the web page bundles it); reading a config file is config-file.ts.
 import { InputError } from '../errors.js';
 
 export const WINDOW_TYPES = ['povey', 'hamming', 'hanning', 'rectangular', 'blackman'] as const;
@@ -215,23 +215,6 @@ export function parseFeatureConfig(value: unknown, what: string): FeatureConfig 
     return { ...c, type: 'fbank' };
   }
   return { ...(obj as unknown as MeydaConfig), type: 'meyda' };
-}
-
-/** Read and validate a feature configuration file (features/fbank40.json ...). */
-export async function loadFeatureConfig(file: string): Promise<FeatureConfig> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`${file}: cannot read feature config (${(e as NodeJS.ErrnoException).code ?? e}); pass --config with an existing file such as features/fbank40.json`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
-  return parseFeatureConfig(value, file);
 }
 
 /** Number of values per frame the configuration produces. */

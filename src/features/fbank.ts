@@ -21,6 +21,11 @@ export interface FbankComputeOptions {
    * that each utterance gets its own noise and the result does not depend on job sharding.
    */
   ditherStream?: string;
+  /**
+   * Where to write the features (exactly `numFrames(signal.length) * dim` values); the result's
+   * `data` is then this array. Lets a caller put many utterances back to back in one buffer.
+   */
+  out?: Float32Array;
 }
 
 const LOG_FLT_EPSILON = Math.log(FLT_EPSILON);
@@ -79,7 +84,8 @@ export class FbankComputer {
     const c = this.config;
     const n = this.numFrames(signal.length);
     const dim = this.dim;
-    const out = new Float32Array(n * dim);
+    const out = options.out ?? new Float32Array(n * dim);
+    if (out.length !== n * dim) throw new RangeError(`FbankComputer.compute: out has ${out.length} values, expected ${n} frames x ${dim}`);
     const rng = c.dither !== 0 ? new GaussianNoise(c.ditherSeed, options.ditherStream ?? '') : undefined;
     const { frame, spectrum, mel, melBanks } = this;
     const numBins = c.numMelBins;

@@ -7,6 +7,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { deserialize, internalize, loadBlobs, serialize, sharedWrites, writeFileReplacing, type JobResultFile, type JobSpecFile } from './job-files.js';
 import { runJob } from './worker.js';
+import { readJsonFile } from '../store/json-file.js';
 
 /** Progress reports, appended to the progress file at most every `everyMs` (and at the end). */
 function progressWriter(file: string, everyMs = 250): { report: (msg: unknown) => void; flush: () => void } {
@@ -23,7 +24,7 @@ function progressWriter(file: string, everyMs = 250): { report: (msg: unknown) =
 
 async function main(specFile: string): Promise<number> {
   const t0 = performance.now();
-  const spec = JSON.parse(readFileSync(specFile, 'utf8')) as JobSpecFile;
+  const spec = await readJsonFile<JobSpecFile>(specFile, { missing: `${specFile}: cannot read this job's spec (written by the Slurm runner)` });
   process.stdout.write(`# ${spec.name}: ${spec.fn} of ${spec.module} on ${os.hostname()}, pid ${process.pid}, ${new Date().toISOString()}\n`);
   const { buffers, before } = await loadBlobs(spec.blobs);
   const input = internalize(deserialize(readFileSync(spec.input)), buffers);

@@ -13,7 +13,9 @@
 // A job whose result file holds the same spec hash (and whose declared outputs exist) is not
 // submitted again, and one still queued or running from an earlier, interrupted command is
 // waited for instead of submitted twice: rerunning a failed command finishes only what is missing.
-import { execFile } from 'node:child_process';
+// Ctrl-C (SIGINT, or SIGTERM) while jobs are queued or running cancels them with scancel
+// before the command dies of the signal; its output directory stays as it was (withOutputDir).
+import { execFile, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -53,6 +55,52 @@ const ACTIVE_STATES = new Set(['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING'
 
 /** LOG_DIR/q/NAME stems being run in this process: two runs must not share job files. */
 const activeStems = new Set<string>();
+
+/**
+ * Slurm jobs this process submitted (or waits for) that have not ended, by job id -> job name: what
+ * Ctrl-C cancels. Kaldi's slurm.pl does the same (scancel of its jobs on SIGINT/SIGTERM): without
+ * it, jobs run on after the command has gone, keep writing into the output's work directory, and
+ * hold the cluster.
+ */
+const liveJobs = new Map<string, string>();
+// Not SIGHUP: a handler would override the SIG_IGN of `nohup asr-distill ...`, whose jobs must outlive the terminal.
+const CANCEL_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/** The signal handler: cancel the live jobs (scancel), then die of the signal as without a handler. */
+function cancelLiveJobs(signal: NodeJS.Signals): void {
+  for (const sig of CANCEL_SIGNALS) process.removeListener(sig, cancelLiveJobs);
+  const ids = [...liveJobs.keys()];
+  liveJobs.clear();
+  if (ids.length > 0) {
+    // Synchronous: the process ends right after; an unreachable controller must not hold it for long.
+    const r = spawnSync('scancel', ids, { encoding: 'utf8', timeout: 30_000 });
+    const which = `Slurm job${ids.length === 1 ? '' : 's'} ${ids.join(' ')}`;
+    process.stderr.write(
+      r.status === 0
+        ? `asr-distill: ${signal}: cancelled ${which} (scancel); the output directory is left as it was, rerun the command to start again\n`
+        : `asr-distill: ${signal}: scancel of ${which} failed (${(r.error?.message ?? r.stderr ?? '').trim() || `exit ${r.status}`}); cancel them by hand: scancel ${ids.join(' ')}\n`,
+    );
+  }
+  // No output directory was swapped in (withOutputDir does that only when the work succeeds).
+  process.kill(process.pid, signal);
+}
+
+/** Track a submitted job for cancellation on Ctrl-C (or stop tracking it: `undefined` name). */
+function trackJob(jobId: string, name: string | undefined): void {
+  if (name === undefined) liveJobs.delete(jobId);
+  else liveJobs.set(jobId, name);
+}
+
+/** Runs in progress in this process: the signal handlers are installed while there is one. */
+let activeRuns = 0;
+
+function beginRun(): void {
+  if (activeRuns++ === 0) for (const sig of CANCEL_SIGNALS) process.on(sig, cancelLiveJobs);
+}
+
+function endRun(): void {
+  if (--activeRuns === 0) for (const sig of CANCEL_SIGNALS) process.removeListener(sig, cancelLiveJobs);
+}
 
 /** Quote for a POSIX shell (single quotes; an embedded ' becomes '\''). */
 function shellQuote(s: string): string {
@@ -173,8 +221,18 @@ export class SlurmRunner implements JobRunner {
   }
 
   private async runTable<I, O>(specs: JobSpec<I>[], options: RunOptions<O>, logDir: string, qDir: string, stem: string, table: BlobTable): Promise<O[]> {
-    const results = new Array<O>(specs.length);
     const jobs: SlurmJob[] = [];
+    beginRun();
+    try {
+      return await this.runJobs(specs, options, logDir, qDir, stem, table, jobs);
+    } finally {
+      for (const j of jobs) if (j.spec.slurmJobId) trackJob(j.spec.slurmJobId, undefined);
+      endRun();
+    }
+  }
+
+  private async runJobs<I, O>(specs: JobSpec<I>[], options: RunOptions<O>, logDir: string, qDir: string, stem: string, table: BlobTable, jobs: SlurmJob[]): Promise<O[]> {
+    const results = new Array<O>(specs.length);
     const reused: SlurmJob[] = [];
     const toSubmit: SlurmJob[] = [];
     const toAttach: SlurmJob[] = [];
@@ -225,6 +283,7 @@ export class SlurmRunner implements JobRunner {
         if (st && ACTIVE_STATES.has(st)) {
           // Still queued or running: wait for it (its input again, in case it was removed since).
           await writeFileReplacing(job.spec.input, inputs.get(job)!);
+          trackJob(job.spec.slurmJobId!, job.spec.name);
           continue;
         }
         delete job.spec.slurmJobId;
@@ -239,6 +298,7 @@ export class SlurmRunner implements JobRunner {
     const failures: Failure[] = [];
     const finish = async (job: SlurmJob, r: JobResultFile) => {
       job.done = true;
+      if (job.spec.slurmJobId) trackJob(job.spec.slurmJobId, undefined);
       await this.relayProgress(job, options);
       if (r.result.ok) {
         table.applyWrites(r.writes, job.blobs);
@@ -287,6 +347,7 @@ export class SlurmRunner implements JobRunner {
         // filesystem to show the result file, then count it as failed.
         if (++job.missingPolls < 3) continue;
         job.done = true;
+        trackJob(job.spec.slurmJobId!, undefined);
         await this.relayProgress(job, options);
         const end = await describeEnd(job.spec.slurmJobId!, job.lastState);
         failures.push({
@@ -330,6 +391,7 @@ export class SlurmRunner implements JobRunner {
     }
     spec.slurmJobId = stdout.trim().split(';')[0];
     if (!/^\d+(_\d+)?$/.test(spec.slurmJobId)) throw new InputError(`--cmd slurm: sbatch printed '${stdout.trim()}' instead of a job id for ${spec.name}`);
+    trackJob(spec.slurmJobId, spec.name);
     await writeFileReplacing(path.join(path.dirname(job.script), `${spec.name}.json`), JSON.stringify(spec, null, 1) + '\n');
   }
 

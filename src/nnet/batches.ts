@@ -211,6 +211,8 @@ export interface BatchSourceOptions {
   shuffle?: boolean;
   /** Teacher soft targets / logits attached to each batch (distillation). */
   targets?: FrameTargets;
+  /** Only these frames (global indices; e.g. a specialist's drawn frames, specialists.ts); default all. */
+  frames?: Int32Array;
 }
 
 /**
@@ -220,7 +222,7 @@ export interface BatchSourceOptions {
  * @example for (const b of createBatchSource(corpus, { context: { left: 5, right: 5 }, seed: 1 }).batches(0, 256)) train(b)
  */
 export function createBatchSource(c: FrameCorpus, opts: BatchSourceOptions): BatchSource {
-  const numFrames = corpusFrames(c);
+  const numFrames = opts.frames?.length ?? corpusFrames(c);
   const inputDim = splicedDim(c.dim, opts.context);
   const frameUtt = frameUtterances(c);
   const shuffle = opts.shuffle ?? true;
@@ -234,8 +236,8 @@ export function createBatchSource(c: FrameCorpus, opts: BatchSourceOptions): Bat
     numFrames,
     *batches(epoch: number, batchSize: number): Iterable<Batch> {
       if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
-      const order = new Int32Array(numFrames);
-      for (let i = 0; i < numFrames; i++) order[i] = i;
+      const order = opts.frames ? Int32Array.from(opts.frames) : new Int32Array(numFrames);
+      if (!opts.frames) for (let i = 0; i < numFrames; i++) order[i] = i;
       if (shuffle) shuffleInPlace(makeRng(opts.seed, `epoch-${epoch}`), order);
       for (let s = 0; s < numFrames; s += batchSize) {
         const size = Math.min(batchSize, numFrames - s);

@@ -7,8 +7,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import type { DnnWeights } from './model.js';
-import type { OptimizerState } from './optimizer.js';
+import type { DnnWeights } from './weights.js';
+import type { OptimizerState } from './optimizer-state.js';
 
 export const CHECKPOINT_STATE = 'state.json';
 
@@ -29,7 +29,7 @@ interface StateJson<M> {
   inputDim: number;
   numPdfs: number;
   layerShapes: [number, number][];
-  optimizer: { kind: OptimizerState['kind']; step: number; slotsPerParam: number[] };
+  optimizer: { kind: OptimizerState['kind']; step: number; slotsPerParam: number[]; slotScale?: number[] };
   meta: M;
 }
 
@@ -55,7 +55,7 @@ export async function writeCheckpoint<M>(dir: string, ck: Checkpoint<M>): Promis
     inputDim: ck.weights.inputDim,
     numPdfs: ck.weights.numPdfs,
     layerShapes: ck.weights.layers.map((l) => [l.inDim, l.outDim]),
-    optimizer: { kind: ck.optimizer.kind, step: ck.optimizer.step, slotsPerParam: ck.optimizer.slots.map((s) => s.length) },
+    optimizer: { kind: ck.optimizer.kind, step: ck.optimizer.step, slotsPerParam: ck.optimizer.slots.map((s) => s.length), ...(ck.optimizer.slotScale ? { slotScale: ck.optimizer.slotScale } : {}) },
     meta: ck.meta,
   };
   await writeFileAtomic(path.join(dir, CHECKPOINT_STATE), JSON.stringify(state));
@@ -106,7 +106,7 @@ export async function readCheckpoint<M>(dir: string): Promise<Checkpoint<M> | un
   return {
     epoch: state.epoch,
     weights: { arch: state.arch, inputDim: state.inputDim, numPdfs: state.numPdfs, layers },
-    optimizer: { kind: state.optimizer.kind, step: state.optimizer.step, slots },
+    optimizer: { kind: state.optimizer.kind, step: state.optimizer.step, slots, ...(state.optimizer.slotScale ? { slotScale: state.optimizer.slotScale } : {}) },
     meta: state.meta,
   };
 }

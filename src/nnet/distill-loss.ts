@@ -23,28 +23,21 @@ export interface LossConfig {
   softWeight: number;
 }
 
+/** Weight of the hard-label CE when labels exist (Hinton et al. 2015, sec. 4: 0.5); 0 without labels. */
+export const DEFAULT_HARD_WEIGHT = 0.5;
+/** The distillation loss unless asked otherwise: soft-target CE at T (sec. 2). */
+export const DEFAULT_DISTILL_LOSS = 'soft-ce' as const;
+
+/** The hard-label weight when none is given: DEFAULT_HARD_WEIGHT with labels, 0 on an unlabeled transfer set. */
+export function defaultHardWeight(labeled: boolean): number {
+  return labeled ? DEFAULT_HARD_WEIGHT : 0;
+}
+
 /** Targets of a batch of frames (row-major `numFrames x numPdfs` where 2-D). */
 export interface LossTargets {
   labels?: Int32Array;
   soft?: Float32Array;
   teacherLogits?: Float32Array;
-}
-
-/**
- * Row-wise softmax(z / T) of a `numFrames x numPdfs` matrix (max-subtracted, in float64).
- * @example softmaxRows(Float32Array.of(0, Math.log(3)), 1, 2) // [0.25, 0.75]
- */
-export function softmaxRows(z: Float32Array, numFrames: number, numPdfs: number, temperature = 1): Float32Array {
-  const out = new Float32Array(numFrames * numPdfs);
-  for (let t = 0; t < numFrames; t++) {
-    const o = t * numPdfs;
-    let m = -Infinity;
-    for (let j = 0; j < numPdfs; j++) m = Math.max(m, z[o + j] / temperature);
-    let s = 0;
-    for (let j = 0; j < numPdfs; j++) s += Math.exp(z[o + j] / temperature - m);
-    for (let j = 0; j < numPdfs; j++) out[o + j] = Math.exp(z[o + j] / temperature - m) / s;
-  }
-  return out;
 }
 
 /** log softmax(z / T) of one row, float64. */

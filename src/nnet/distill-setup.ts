@@ -4,7 +4,8 @@
 // unlabeled frames, no second phase started from another model). It is the baseline the recipe's
 // own student (noisy transfer frames, then a clean phase) is measured against.
 import { InputError } from '../errors.js';
-import type { SoftTargetMode } from './soft-targets.js';
+import { DEFAULT_SOFT_TARGETS, type SoftTargetMode } from './targets.js';
+import { DEFAULT_DISTILL_LOSS, DEFAULT_HARD_WEIGHT } from './distill-loss.js';
 
 /** Setup names `distill --setup` accepts. */
 export const DISTILL_SETUPS = ['paper'] as const;
@@ -48,9 +49,9 @@ export function applyDistillSetup(name: DistillSetupName, given: SetupOptions): 
     }
   }
   return {
-    hardWeight: given.hardWeight ?? 0.5,
-    loss: given.loss ?? 'soft-ce',
-    softTargets: given.softTargets ?? { kind: 'full' },
+    hardWeight: given.hardWeight ?? DEFAULT_HARD_WEIGHT,
+    loss: given.loss ?? DEFAULT_DISTILL_LOSS,
+    softTargets: given.softTargets ?? DEFAULT_SOFT_TARGETS,
     transferNoise: 0,
     transferWarp: 0,
     transferMixup: 0,

@@ -15,24 +15,14 @@ import { createProgress } from '../jobs/progress.js';
 import { createJobRunner, defaultJobs, type JobRunner, type RunnerBackend } from '../jobs/runner.js';
 import { createAcousticForward, selectEngine } from './engine.js';
 import { concatFrameCorpora, corpusFrames, createBatchSource, loadFrameCorpus, splitCorpus, type FrameCorpus } from './batches.js';
-import { AcousticForward, loadAcousticModel, ENSEMBLE_FILE, type AcousticModel } from './ensemble.js';
+import { AcousticForward, loadAcousticModel, type AcousticModel } from './ensemble.js';
+import { modelKind } from './model-kind.js';
 import { readDnnModelDir, writeDnnModelDir, MODEL_LANG_DIR, type DnnModel, type DnnModelMeta } from './model-dir.js';
 import { describeArch, layerSizes, type ArchConfig } from './arch.js';
 import { countPdfs, logPriors } from './priors.js';
-import {
-  computeTeacherTargets,
-  localBatchTeacher,
-  onlineTeacherSource,
-  workerBatchTeacher,
-  formatSoftTargets,
-  readSoftTargetCache,
-  teacherIdentity,
-  writeSoftTargetCache,
-  TopKTargets,
-  type SoftTargetMode,
-  type TeacherTargets,
-  type BatchTeacher,
-} from './soft-targets.js';
+import { computeTeacherTargets, localBatchTeacher, onlineTeacherSource, workerBatchTeacher, teacherIdentity, type TeacherTargets, type BatchTeacher } from './teachers.js';
+import { formatSoftTargets, TopKTargets, type SoftTargetMode } from './targets.js';
+import { readSoftTargetCache, writeSoftTargetCache } from './soft-target-cache.js';
 import { splicedDim, type SpliceContext } from './splice.js';
 import { trainModel, type EpochStats, type LossConfig, type TrainBatchSource, type TrainingSource } from './train.js';
 import { featureStd, TransferNoise } from './transfer-noise.js';
@@ -226,7 +216,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     dev = await loadForTeacher(teacher, devSpec.featsDir, devSpec.aliDir, allowMismatch);
   }
   // Priors (for decoding) come from the labeled frames only; extra frames keep label -1, which
-  // masks their hard-label term (train-step.ts) and leaves them out of the accuracy figures.
+  // masks their hard-label term (tfjs/train-step.ts) and leaves them out of the accuracy figures.
   const labeled = corpus;
   const extra = o.transferExtra ?? [];
   if (extra.length > 0) {
@@ -235,7 +225,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     corpus = concatFrameCorpora(parts);
   }
   const teacherId = await teacherIdentity(teacher);
-  const key = { temperature: o.temperature, teacherId, teacherDir: path.resolve(o.teacherDir) };
+  const key = { temperature: o.temperature, teacherId, teacherDir: path.resolve(o.teacherDir), engine, k: o.softTargets.kind === 'top-k' ? o.softTargets.k : undefined };
   const inputDim = splicedDim(corpus.dim, context);
   // Checked before the teacher runs over the transfer set.
   let initialWeights: DnnModel['weights'] | undefined;
@@ -398,5 +388,5 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
 
 /** Whether `dir` is an ensemble directory (for messages). */
 export async function isEnsembleDir(dir: string): Promise<boolean> {
-  return pathExists(path.join(dir, ENSEMBLE_FILE));
+  return (await modelKind(dir)) === 'ensemble';
 }

@@ -7,21 +7,23 @@ import * as path from 'node:path';
 import { describeFeatureDifferences, diffFeatureConfigs } from '../features/feature-match.js';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { readJsonFile } from '../store/json-file.js';
 import { createJobRunner, type RunnerBackend } from '../jobs/runner.js';
 import { siblingModuleUrl } from '../jobs/module-url.js';
 import { MultiProgress, type Progress } from '../jobs/progress.js';
 import { describeArch, type ArchConfig } from './arch.js';
-import { DnnForward } from './model.js';
+import { combinePosteriors, type CombineRule } from './posteriors.js';
 import { copyModelSupport, isCompleteModelDir, readDnnModelDir, MODEL_META_FILE, type DnnModel, type DnnModelMeta } from './model-dir.js';
 import type { TrainJobInput, TrainJobMessage, TrainJobResult, TrainSettings } from './train-worker.js';
 
-/** Manifest file of an ensemble directory. */
-export const ENSEMBLE_FILE = 'ensemble.json';
+import { ENSEMBLE_FILE, modelKind } from './model-kind.js';
+/** Manifest file of an ensemble directory (model-kind.ts). */
+export { ENSEMBLE_FILE };
 /** What an ensemble run intends to train (resume checks it). */
 export const ENSEMBLE_PLAN_FILE = 'ensemble-plan.json';
 
-/** How member posteriors are combined: mean of probabilities, or normalised mean of log-probabilities. */
-export type CombineRule = 'arithmetic' | 'geometric';
+/** The paper's ensemble: the mean of the members' probabilities. */
+export const DEFAULT_COMBINE: CombineRule = 'arithmetic';
 
 /** ENS_DIR/ensemble.json. */
 export interface EnsembleManifest {
@@ -29,51 +31,6 @@ export interface EnsembleManifest {
   combine: CombineRule;
   /** Member model directories, relative to the ensemble directory. */
   members: string[];
-}
-
-/**
- * Combine per-member posteriors (each `numFrames x numPdfs`, rows summing to 1).
- * arithmetic: mean_m p_m (the paper's ensemble); geometric: exp(mean_m log p_m), renormalised per
- * frame (a product of experts; equals softmax of the mean logits).
- */
-export function combinePosteriors(members: Float32Array[], numPdfs: number, rule: CombineRule): Float32Array {
-  if (members.length === 0) throw new Error('combinePosteriors: no members');
-  const n = members[0].length;
-  const out = new Float32Array(n);
-  const inv = 1 / members.length;
-  if (rule === 'arithmetic') {
-    for (const m of members) for (let i = 0; i < n; i++) out[i] += m[i] * inv;
-    return out;
-  }
-  const logMean = new Float64Array(n);
-  for (const m of members) for (let i = 0; i < n; i++) logMean[i] += Math.log(Math.max(m[i], 1e-30)) * inv;
-  for (let r = 0; r < n; r += numPdfs) {
-    let max = -Infinity;
-    for (let j = 0; j < numPdfs; j++) max = Math.max(max, logMean[r + j]);
-    let sum = 0;
-    for (let j = 0; j < numPdfs; j++) sum += Math.exp(logMean[r + j] - max);
-    for (let j = 0; j < numPdfs; j++) out[r + j] = Math.exp(logMean[r + j] - max) / sum;
-  }
-  return out;
-}
-
-/**
- * Mean over members of their logits, each first centred per frame (softmax ignores a per-frame
- * shift, and Hinton et al. 2015 sec. 2.1 assume zero-mean logits for logit matching).
- */
-export function meanCentredLogits(members: Float32Array[], numPdfs: number): Float32Array {
-  const n = members[0].length;
-  const out = new Float32Array(n);
-  const inv = 1 / members.length;
-  for (const m of members) {
-    for (let r = 0; r < n; r += numPdfs) {
-      let mean = 0;
-      for (let j = 0; j < numPdfs; j++) mean += m[r + j];
-      mean /= numPdfs;
-      for (let j = 0; j < numPdfs; j++) out[r + j] += (m[r + j] - mean) * inv;
-    }
-  }
-  return out;
 }
 
 /** A single DNN or an ensemble, loaded for scoring frames (eval, soft targets). */
@@ -89,13 +46,9 @@ export interface AcousticModel {
 /** Read ENS_DIR/ensemble.json. */
 export async function readEnsembleManifest(dir: string): Promise<EnsembleManifest> {
   const file = path.join(dir, ENSEMBLE_FILE);
-  let m: EnsembleManifest;
-  try {
-    m = JSON.parse(await fs.readFile(file, 'utf8')) as EnsembleManifest;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `${file}: not found; train the ensemble with \`asr-distill ensemble\`` : `${file}: not valid JSON (${(e as Error).message})`);
-  }
+  const m = await readJsonFile<EnsembleManifest>(file, {
+    missing: (code) => (code === 'ENOENT' ? `${file}: not found; train the ensemble with \`asr-distill ensemble\`` : `${file}: cannot read (${code})`),
+  });
   if (m.type !== 'ensemble' || !Array.isArray(m.members) || m.members.length === 0 || !['arithmetic', 'geometric'].includes(m.combine)) {
     throw new InputError(`${file}: expected { "type": "ensemble", "combine": "arithmetic"|"geometric", "members": ["member-01", ...] }`);
   }
@@ -113,7 +66,8 @@ export async function writeEnsembleManifest(dir: string, m: EnsembleManifest): P
  * same spliced input.
  */
 export async function loadAcousticModel(dir: string): Promise<AcousticModel> {
-  if (await fileExists(path.join(dir, ENSEMBLE_FILE))) {
+  const kind = await modelKind(dir);
+  if (kind === 'ensemble') {
     const manifest = await readEnsembleManifest(dir);
     const members: DnnModel[] = [];
     for (const rel of manifest.members) members.push(await readDnnModelDir(path.resolve(dir, rel)));
@@ -133,7 +87,7 @@ export async function loadAcousticModel(dir: string): Promise<AcousticModel> {
     }
     return { kind: 'ensemble', dir, combine: manifest.combine, members, meta: m0 };
   }
-  if (!(await fileExists(path.join(dir, MODEL_META_FILE)))) {
+  if (kind !== 'dnn') {
     throw new InputError(`${dir}: neither ${ENSEMBLE_FILE} nor ${MODEL_META_FILE} found; expected a model from \`asr-distill train\`/\`distill\` or an ensemble from \`asr-distill ensemble\``);
   }
   const m = await readDnnModelDir(dir);
@@ -149,7 +103,7 @@ async function fileExists(p: string): Promise<boolean> {
   }
 }
 
-/** One network's batched forward pass, on either engine (model.ts DnnForward, ort/forward.ts OrtDnnForward). */
+/** One network's batched forward pass, on either engine (tfjs/forward.ts DnnForward, ort/forward.ts OrtDnnForward). */
 export interface MemberForward {
   logits(x: Float32Array, numFrames: number): Float32Array;
   posteriors(x: Float32Array, numFrames: number, temperature?: number): Float32Array;
@@ -157,16 +111,14 @@ export interface MemberForward {
 }
 
 /**
- * Forward passes of every member of an AcousticModel: on the current tfjs backend (create after
- * `selectBackend`), or on the engine of the given `nets` (one per member: engine.ts
- * createAcousticForward). `dispose()` frees the weights.
+ * Forward passes of every member of an AcousticModel on one engine: `nets` holds one per member,
+ * in order (engine.ts createAcousticForward builds them). `dispose()` frees the weights.
  */
 export class AcousticForward {
   readonly numPdfs: number;
   readonly inputDim: number;
-  private readonly nets: MemberForward[];
-  constructor(readonly model: AcousticModel, maxBatch = 1024, nets?: MemberForward[]) {
-    this.nets = nets ?? model.members.map((m) => new DnnForward(m.weights, maxBatch));
+  constructor(readonly model: AcousticModel, private readonly nets: MemberForward[]) {
+    if (nets.length !== model.members.length) throw new Error(`AcousticForward: ${nets.length} forward passes for ${model.members.length} members`);
     this.numPdfs = model.meta.numPdfs;
     this.inputDim = model.meta.inputDim;
   }
@@ -259,7 +211,7 @@ export async function trainEnsemble(opts: EnsembleOptions): Promise<EnsembleResu
   const plan = planEnsemble(opts);
   const planFile = path.join(opts.ensDir, ENSEMBLE_PLAN_FILE);
   if (await fileExists(planFile)) {
-    const old = JSON.parse(await fs.readFile(planFile, 'utf8')) as EnsemblePlan;
+    const old = await readJsonFile<EnsemblePlan>(planFile, { missing: `${planFile}: cannot read`, invalidHint: 'choose a new ENS_DIR' });
     // --allow-feature-mismatch changes no result: a run refused for a mismatch may be repeated with it.
     const key = (p: EnsemblePlan) => JSON.stringify({ ...p, settings: { ...p.settings, allowFeatureMismatch: undefined } });
     if (key(old) !== key(plan)) {

@@ -5,23 +5,17 @@ import { checkFeatureMatch } from '../features/feature-match.js';
 import { InputError } from '../errors.js';
 import { readAlignments } from '../hmm/ali-archive.js';
 import { createProgress } from '../jobs/progress.js';
-import type { BackendName } from './backend.js';
+import { DEFAULT_BACKEND, type BackendName } from './backend-name.js';
 import { createAcousticForward } from './engine.js';
 import { splicedChunks, loadFrameCorpus, corpusFrames, type FrameCorpus, type LoadedCmvn } from './batches.js';
 import { DEFAULT_MAX_MEMORY_FRAMES, loadShardWindow, planFrameStream, type StreamShard } from './frame-stream.js';
 import { readFeatsInfo } from '../store/feats-archive.js';
-import { AcousticForward, combinePosteriors, loadAcousticModel, type AcousticModel } from './ensemble.js';
+import { AcousticForward, loadAcousticModel, type AcousticModel } from './ensemble.js';
+import { combinePosteriors, rowArgmax } from './posteriors.js';
 import { checkFiniteOutputs, firstNonFinite } from './non-finite.js';
 
 /** Kaldi xent floor: log(max(p, 1e-20)) keeps a zero posterior from giving an infinite loss. */
 const PROB_FLOOR = 1e-20;
-
-/** Index of the largest entry of row `i` of a row-major (rows x numPdfs) matrix; the first on ties. */
-export function rowArgmax(m: Float32Array, i: number, numPdfs: number): number {
-  let best = 0;
-  for (let j = 1; j < numPdfs; j++) if (m[i * numPdfs + j] > m[i * numPdfs + best]) best = j;
-  return best;
-}
 
 /** Scores over a set of frames. */
 export interface FrameScores {
@@ -226,7 +220,7 @@ export async function evalFramesDir(
   const maxMemoryFrames = opts.maxMemoryFrames ?? DEFAULT_MAX_MEMORY_FRAMES;
   const total = (await readFeatsInfo(featsDir)).numFrames;
   const corpus = total > maxMemoryFrames ? undefined : await loadEvalCorpus(model, featsDir, aliDir, { allowFeatureMismatch: opts.allowFeatureMismatch });
-  const fwd = await createAcousticForward(model, opts.backend ?? 'auto');
+  const fwd = await createAcousticForward(model, opts.backend ?? DEFAULT_BACKEND);
   const bar = createProgress({ label: 'eval-frames', total: corpus ? corpusFrames(corpus) : total, unit: 'frames', quiet: opts.quiet });
   try {
     const onFrames = (n: number): void => bar.increment(n);

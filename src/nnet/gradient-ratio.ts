@@ -6,8 +6,8 @@ import { corpusFrames, loadFrameCorpus, splicedChunks } from './batches.js';
 import { distillLoss } from './distill-loss.js';
 import { loadAcousticModel } from './ensemble.js';
 import { createAcousticForward } from './engine.js';
-import type { BackendName } from './backend.js';
-import { teacherBatchTargets } from './soft-targets.js';
+import { DEFAULT_BACKEND, type BackendName } from './backend-name.js';
+import { teacherBatchTargets } from './teachers.js';
 
 /** How the soft-CE gradient at T compares with the centred logit-matching gradient over a set of frames. */
 export interface GradientRatio {
@@ -49,6 +49,11 @@ export class GradientRatioAccumulator {
   }
 }
 
+/** The temperatures `gradient-ratio` measures unless told (the paper's 1, 2, 5, 10 and 20 beyond). */
+export const DEFAULT_RATIO_TEMPERATURES: readonly number[] = [1, 2, 5, 10, 20];
+/** Frames `gradient-ratio` uses at most unless told (enough for stable means, seconds of work). */
+export const DEFAULT_RATIO_MAX_FRAMES = 20_000;
+
 /** Options of measureGradientRatios. */
 export interface GradientRatioOptions {
   studentDir: string;
@@ -84,13 +89,13 @@ export async function measureGradientRatios(o: GradientRatioOptions): Promise<{ 
   }
   const { corpus } = await loadFrameCorpus(o.featsDir, { numPdfs: teacher.meta.numPdfs, normVars: teacher.meta.cmvn.normVars });
   if (corpus.dim !== teacher.meta.featDim) throw new InputError(`${o.featsDir}: features of dim ${corpus.dim} but the teacher expects ${teacher.meta.featDim}`);
-  const sFwd = await createAcousticForward(student, o.backend ?? 'auto');
+  const sFwd = await createAcousticForward(student, o.backend ?? DEFAULT_BACKEND);
   const acc = o.temperatures.map((T) => new GradientRatioAccumulator(T));
   const limit = Math.min(o.maxFrames ?? Infinity, corpusFrames(corpus));
   let seen = 0;
   let tFwd: Awaited<ReturnType<typeof createAcousticForward>> | undefined;
   try {
-    tFwd = await createAcousticForward(teacher, o.backend ?? 'auto');
+    tFwd = await createAcousticForward(teacher, o.backend ?? DEFAULT_BACKEND);
     for (const { n: chunkN, x: chunkX } of splicedChunks(corpus, tc, o.chunkFrames ?? 1024)) {
       const n = Math.min(chunkN, limit - seen);
       if (n <= 0) break;

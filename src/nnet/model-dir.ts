@@ -15,11 +15,13 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { configHash, type FileChecksum } from '../store/checksum.js';
 import { readTransitionModel, TRANSITION_MODEL_FILE, writeTransitionModel, type TransitionModel } from '../hmm/transition-model.js';
 import { validateArch, type ArchConfig } from './arch.js';
-import { loadDnn, saveDnn, type DnnWeights } from './model.js';
+import { loadDnn, saveDnn } from './tfjs/layers-model.js';
+import { type DnnWeights } from './weights.js';
 import type { SpliceContext } from './splice.js';
 
-/** Metadata file name inside a model directory. */
-export const MODEL_META_FILE = 'asr-distill.json';
+import { MODEL_META_FILE } from './model-kind.js';
+/** Metadata file name inside a model directory (model-kind.ts). */
+export { MODEL_META_FILE };
 /** Copy of the lang directory inside a model directory. */
 export { MODEL_LANG_DIR, copyLangDir } from '../lang/lang-dir.js';
 

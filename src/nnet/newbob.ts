@@ -20,6 +20,9 @@ export interface NewbobConfig {
   minEpochs?: number;
 }
 
+/** Newbob thresholds in held-out accuracy (Kaldi train_scheduler.sh start/end_halving_impr, on accuracy). */
+export const DEFAULT_NEWBOB: Readonly<NewbobConfig> = { halveWhenGainBelow: 0.005, stopWhenGainBelow: 0.001, maxHalvings: 6 };
+
 /** Schedule state after some epochs (JSON-serialisable; stored in checkpoints). */
 export interface NewbobState {
   learningRate: number;

@@ -7,7 +7,7 @@
 import { InputError } from '../errors.js';
 import { makeRng, shuffleInPlace } from '../data/random.js';
 import type { FrameCorpus } from './batches.js';
-import { cloneDnnWeights, type DnnWeights } from './model.js';
+import { cloneDnnWeights, type DnnWeights } from './weights.js';
 
 /**
  * Covariance (numPdfs x numPdfs, row-major, float64) of the predicted distributions over frames:
@@ -109,13 +109,36 @@ export function kMeans(points: Float64Array, numPoints: number, dim: number, k: 
 }
 
 /**
- * Sec. 5.2: cluster the pdfs by the covariance of the generalist's predictions, k-means on the
- * columns of the covariance matrix. Returns the pdf ids of each cluster (ascending).
+ * The correlation matrix of a covariance matrix: cov_ij / sqrt(cov_ii cov_jj); 0 where a pdf never
+ * varies (never predicted).
  */
-export function clusterPdfsByCovariance(posteriors: Float32Array, numFrames: number, numPdfs: number, k: number, seed: number): Int32Array[] {
+export function covarianceToCorrelation(cov: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const d = Math.sqrt(cov[i * n + i] * cov[j * n + j]);
+      out[i * n + j] = d > 0 ? cov[i * n + j] / d : 0;
+    }
+  }
+  return out;
+}
+
+/** Which matrix's columns clusterPdfsByCovariance runs k-means on. */
+export type ClusterMatrix = 'covariance' | 'correlation';
+export const CLUSTER_MATRICES: readonly ClusterMatrix[] = ['covariance', 'correlation'];
+
+/**
+ * Sec. 5.2: cluster the pdfs by the covariance of the generalist's predictions, k-means on the
+ * columns of the covariance matrix (`matrix` 'covariance', the paper's). With 'correlation' each
+ * column is scaled by the pdfs' standard deviations first: on speech states the frequent ones
+ * (silence) have columns so much longer than the rest that k-means on the raw covariance puts
+ * each of them alone and every other pdf in one cluster (docs/paper-reproduction.md).
+ * Returns the pdf ids of each cluster (ascending).
+ */
+export function clusterPdfsByCovariance(posteriors: Float32Array, numFrames: number, numPdfs: number, k: number, seed: number, matrix: ClusterMatrix = 'covariance'): Int32Array[] {
   const cov = predictionCovariance(posteriors, numFrames, numPdfs);
-  // The covariance is symmetric: column j is row j.
-  const assign = kMeans(cov, numPdfs, numPdfs, k, seed);
+  // The covariance is symmetric: column j is row j (and so for the correlation).
+  const assign = kMeans(matrix === 'correlation' ? covarianceToCorrelation(cov, numPdfs) : cov, numPdfs, numPdfs, k, seed);
   const clusters: number[][] = Array.from({ length: k }, () => []);
   assign.forEach((c, pdf) => clusters[c].push(pdf));
   return clusters.map((c) => Int32Array.from(c));
@@ -154,6 +177,28 @@ export function dustbinSoftTargets(soft: Float32Array, numFrames: number, numPdf
  * the other frames get label -1, which masks them out of the hard-label loss (train-step.ts).
  */
 export function specialistCorpus(corpus: FrameCorpus, cluster: Int32Array, seed: number): FrameCorpus {
+  return specialistTrainingSet(corpus, cluster, seed).corpus;
+}
+
+/** What specialistTrainingSet returns. */
+export interface SpecialistTrainingSet {
+  /** specialistCorpus: labels mapped to |C|+1 classes, -1 on the frames not drawn. */
+  corpus: FrameCorpus;
+  /** The global indices of the drawn frames (label >= 0), ascending. */
+  frames: Int32Array;
+  /** Frames of the cluster's pdfs (all kept), of the others (labelled), and of the others kept. */
+  counts: { inside: number; outside: number; keptOutside: number };
+  /**
+   * Sec. 5.1's correction of the biased training set, added to the dustbin logit after training:
+   * log(outside / keptOutside), the log of the factor by which the cluster's classes were
+   * over-sampled relative to the dustbin (the exact prior correction of the odds; 0 when nothing
+   * was left out).
+   */
+  dustbinShift: number;
+}
+
+/** specialistCorpus with the drawn frames listed, their counts and the dustbin's bias correction. */
+export function specialistTrainingSet(corpus: FrameCorpus, cluster: Int32Array, seed: number): SpecialistTrainingSet {
   const map = dustbinMap(cluster, corpus.numPdfs);
   const dustbin = cluster.length;
   const mapped = dustbinLabels(corpus.labels, map);
@@ -165,7 +210,25 @@ export function specialistCorpus(corpus: FrameCorpus, cluster: Int32Array, seed:
   if (inside.length === 0) throw new InputError(`specialist of pdfs ${Array.from(cluster).join(',')}: none of its pdfs is in the training labels; cluster on data with the same pdfs`);
   const keep = new Set(shuffleInPlace(makeRng(seed, `specialist/${cluster.join(',')}`), outside).slice(0, inside.length));
   const labels = mapped.map((l, g) => (l === dustbin && !keep.has(g) ? -1 : l));
-  return { ...corpus, numPdfs: dustbin + 1, labels };
+  const frames: number[] = [];
+  labels.forEach((l, g) => {
+    if (l >= 0) frames.push(g);
+  });
+  const counts = { inside: inside.length, outside: outside.length, keptOutside: keep.size };
+  return {
+    corpus: { ...corpus, numPdfs: dustbin + 1, labels },
+    frames: Int32Array.from(frames),
+    counts,
+    dustbinShift: counts.keptOutside > 0 ? Math.log(counts.outside / counts.keptOutside) : 0,
+  };
+}
+
+/** A copy of a specialist's weights with `shift` added to its dustbin's (last output unit's) bias. */
+export function shiftDustbinLogit(w: DnnWeights, shift: number): DnnWeights {
+  const out = cloneDnnWeights(w);
+  const last = out.layers[out.layers.length - 1];
+  last.b[last.outDim - 1] += shift;
+  return out;
 }
 
 /**
@@ -174,7 +237,7 @@ export function specialistCorpus(corpus: FrameCorpus, cluster: Int32Array, seed:
  * dustbin unit the mean of the other pdfs' units with log(their count) added to its bias, so its
  * logit is log sum exp of theirs when those are equal.
  */
-export function specialistInitWeights(generalist: DnnWeights, cluster: Int32Array): DnnWeights {
+export function specialistInitWeights(generalist: DnnWeights, cluster: Int32Array, dustbin?: DustbinUnit): DnnWeights {
   const w = cloneDnnWeights(generalist);
   const last = w.layers[w.layers.length - 1];
   const { inDim, outDim } = last;
@@ -193,8 +256,93 @@ export function specialistInitWeights(generalist: DnnWeights, cluster: Int32Arra
   }
   for (let j = 0; j < outDim; j++) b[map[j]] += map[j] < cluster.length ? last.b[j] : last.b[j] / others;
   b[cluster.length] += Math.log(others);
+  if (dustbin) {
+    if (dustbin.w.length !== inDim) throw new InputError(`specialistInitWeights: a dustbin unit of ${dustbin.w.length} inputs for a last layer of ${inDim}`);
+    for (let i = 0; i < inDim; i++) W[i * n + cluster.length] = dustbin.w[i];
+    b[cluster.length] = dustbin.b;
+  }
   w.layers[w.layers.length - 1] = { W, b, inDim, outDim: n };
   return { ...w, numPdfs: n };
+}
+
+/** A dustbin output unit: weights over the last hidden layer and a bias. */
+export interface DustbinUnit {
+  w: Float64Array;
+  b: number;
+}
+
+/**
+ * The dustbin unit that best matches the generalist on given frames: least squares (ridge `ridge`)
+ * of log sum_{j outside the cluster} exp(z_j) on the last hidden layer's activations `hidden`
+ * (numFrames x inDim, after the ReLU), z = hidden W + b the generalist's logits (`last` its output
+ * layer). The mean-of-units start (specialistInitWeights without it) is a lower bound of that
+ * log-sum-exp that is far off when the other pdfs' logits differ, as they do on speech states
+ * (docs/paper-reproduction.md); this fit makes the specialist start close to the generalist.
+ */
+export function fitDustbinUnit(hidden: Float32Array, numFrames: number, last: { W: Float32Array; b: Float32Array; inDim: number; outDim: number }, cluster: Int32Array, ridge = 1e-3): DustbinUnit {
+  const { inDim, outDim } = last;
+  const inside = new Uint8Array(outDim);
+  for (const pdf of cluster) inside[pdf] = 1;
+  const d = inDim + 1; // the activations and a constant 1 for the bias
+  const ata = new Float64Array(d * d);
+  const atb = new Float64Array(d);
+  const a = new Float64Array(d);
+  const z = new Float64Array(outDim);
+  for (let t = 0; t < numFrames; t++) {
+    const h = hidden.subarray(t * inDim, (t + 1) * inDim);
+    z.set(last.b);
+    for (let i = 0; i < inDim; i++) {
+      const hi = h[i];
+      if (hi === 0) continue;
+      for (let j = 0; j < outDim; j++) z[j] += hi * last.W[i * outDim + j];
+    }
+    let m = -Infinity;
+    for (let j = 0; j < outDim; j++) if (!inside[j]) m = Math.max(m, z[j]);
+    let sum = 0;
+    for (let j = 0; j < outDim; j++) if (!inside[j]) sum += Math.exp(z[j] - m);
+    const target = m + Math.log(sum);
+    for (let i = 0; i < inDim; i++) a[i] = h[i];
+    a[inDim] = 1;
+    for (let i = 0; i < d; i++) {
+      if (a[i] === 0) continue;
+      atb[i] += a[i] * target;
+      for (let j = i; j < d; j++) ata[i * d + j] += a[i] * a[j];
+    }
+  }
+  for (let i = 0; i < d; i++) for (let j = 0; j < i; j++) ata[i * d + j] = ata[j * d + i];
+  for (let i = 0; i < inDim; i++) ata[i * d + i] += ridge * Math.max(1, numFrames); // not on the bias
+  const x = solveSymmetricPositive(ata, atb, d);
+  return { w: x.subarray(0, inDim), b: x[inDim] };
+}
+
+/**
+ * Solve A x = y for a symmetric positive definite `n` x `n` A (row-major) by Cholesky
+ * decomposition. Hand-written: one small system per specialist, no linear-algebra dependency here.
+ */
+export function solveSymmetricPositive(A: Float64Array, y: Float64Array, n: number): Float64Array {
+  const L = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = A[i * n + j];
+      for (let k = 0; k < j; k++) s -= L[i * n + k] * L[j * n + k];
+      if (i === j) {
+        if (!(s > 0)) throw new InputError(`solveSymmetricPositive: the matrix is not positive definite (pivot ${i}: ${s})`);
+        L[i * n + i] = Math.sqrt(s);
+      } else L[i * n + j] = s / L[j * n + j];
+    }
+  }
+  const x = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = y[i];
+    for (let k = 0; k < i; k++) s -= L[i * n + k] * x[k];
+    x[i] = s / L[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = x[i];
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];
+    x[i] = s / L[i * n + i];
+  }
+  return x;
 }
 
 /** One active specialist for a frame: its cluster and its distribution over the cluster plus the dustbin (|C|+1 values). */
@@ -215,18 +363,23 @@ export function activeSpecialists(generalist: ArrayLike<number>, clusters: Int32
 /**
  * Eq. 5: the distribution q over all pdfs minimising KL(p^g, q) + sum_m KL(p^m, q^m), q^m being q
  * seen by specialist m (its cluster's pdfs, the rest summed into the dustbin). q = softmax(y), y
- * starts at log p^g; plain gradient steps on y. With respect to y the gradient of KL(p^g, q) is
+ * starts at log p^g; plain gradient steps on y (rate 1/(1 + active specialists), at most `steps`,
+ * fewer once every gradient component is below `tolerance`; no closed form: with dustbins the
+ * optimum has none in general). With respect to y the gradient of KL(p^g, q) is
  * q - p^g, and of KL(p^m, q^m) it is q - r^m with r^m_i = p^m_i inside the cluster and
  * p^m_dustbin * q_i / (q outside the cluster) outside it. The objective is convex in q.
  */
-export function combineSpecialists(generalist: ArrayLike<number>, specialists: SpecialistOutput[], opts: { steps?: number; learningRate?: number } = {}): Float64Array {
+export function combineSpecialists(generalist: ArrayLike<number>, specialists: SpecialistOutput[], opts: { steps?: number; learningRate?: number; tolerance?: number } = {}): Float64Array {
   const n = generalist.length;
   const steps = opts.steps ?? 200;
+  // Stop early once no logit's gradient exceeds this (at most `steps` steps either way).
+  const tolerance = opts.tolerance ?? 1e-7;
   const lr = opts.learningRate ?? 1 / (1 + specialists.length);
   const y = Float64Array.from(generalist, (p) => Math.log(Math.max(p, 1e-30)));
   const q = new Float64Array(n);
   const softmax = () => {
-    const m = Math.max(...y);
+    let m = -Infinity;
+    for (let i = 0; i < n; i++) m = Math.max(m, y[i]);
     let s = 0;
     for (let i = 0; i < n; i++) s += (q[i] = Math.exp(y[i] - m));
     for (let i = 0; i < n; i++) q[i] /= s;
@@ -248,8 +401,51 @@ export function combineSpecialists(generalist: ArrayLike<number>, specialists: S
       const dustbin = sp.probs[sp.cluster.length];
       for (let i = 0; i < n; i++) g[i] += q[i] - (idx[i] >= 0 ? sp.probs[idx[i]] : outside > 0 ? (dustbin * q[i]) / outside : 0);
     });
-    for (let i = 0; i < n; i++) y[i] -= lr * g[i];
+    let largest = 0;
+    for (let i = 0; i < n; i++) {
+      y[i] -= lr * g[i];
+      largest = Math.max(largest, Math.abs(g[i]));
+    }
+    if (largest < tolerance) break;
   }
   softmax();
   return q;
+}
+
+/** How many of the `active` specialists have `pdf` in their cluster (Table 4's "specialists covering" the correct class). */
+export function countCovering(active: readonly number[], clusters: Int32Array[], pdf: number): number {
+  return active.reduce((n, m) => n + (clusters[m].includes(pdf) ? 1 : 0), 0);
+}
+
+/** One row of the Table 4 analogue: frames whose correct class is covered by `covering` active specialists. */
+export interface CoverageRow {
+  covering: number;
+  frames: number;
+  generalistCorrect: number;
+  combinedCorrect: number;
+}
+
+/**
+ * Table 4 of the paper, per frame: the generalist's and the combination's top-1 correctness,
+ * grouped by the number of active specialists covering the correct class.
+ */
+export class CoverageTable {
+  private readonly byCount = new Map<number, CoverageRow>();
+  add(covering: number, generalistCorrect: boolean, combinedCorrect: boolean): void {
+    let r = this.byCount.get(covering);
+    if (!r) this.byCount.set(covering, (r = { covering, frames: 0, generalistCorrect: 0, combinedCorrect: 0 }));
+    r.frames++;
+    if (generalistCorrect) r.generalistCorrect++;
+    if (combinedCorrect) r.combinedCorrect++;
+  }
+  /** Rows by ascending coverage. */
+  rows(): CoverageRow[] {
+    return [...this.byCount.values()].sort((a, b) => a.covering - b.covering).map((r) => ({ ...r }));
+  }
+  /** All frames together. */
+  total(): Omit<CoverageRow, 'covering'> {
+    const t = { frames: 0, generalistCorrect: 0, combinedCorrect: 0 };
+    for (const r of this.byCount.values()) [t.frames, t.generalistCorrect, t.combinedCorrect] = [t.frames + r.frames, t.generalistCorrect + r.generalistCorrect, t.combinedCorrect + r.combinedCorrect];
+    return t;
+  }
 }

@@ -4,10 +4,10 @@
 // run as jobs, they go to the other core(s) while the student trains on the batches before (wasm is
 // single-threaded per worker, so this is how distillation uses a second core).
 import { InputError } from '../errors.js';
-import type { BackendName } from './backend.js';
+import type { BackendName } from './backend-name.js';
 import { createAcousticForward } from './engine.js';
 import { AcousticForward, loadAcousticModel } from './ensemble.js';
-import { teacherBatchTargets, teacherIdentity } from './soft-targets.js';
+import { teacherBatchTargets, teacherIdentity } from './teachers.js';
 
 /** Input of teacherTargetsJob. */
 export interface TeacherJobInput {

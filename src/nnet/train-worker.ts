@@ -7,10 +7,11 @@ import { checkFeatureMatch } from '../features/feature-match.js';
 import { InputError } from '../errors.js';
 import type { JobContext } from '../jobs/runner.js';
 import { readAlignments } from '../hmm/ali-archive.js';
-import type { BackendName } from './backend.js';
+import { readAliPdfIds } from '../hmm/ali-labels.js';
+import type { BackendName } from './backend-name.js';
 import { selectEngine } from './engine.js';
 import type { ArchConfig } from './arch.js';
-import { createBatchSource, loadFrameCorpus, perturbedSource, splitCorpus, type BatchSource, type FrameCorpus, type LoadedCmvn, type LoadedCorpus } from './batches.js';
+import { createBatchSource, loadFrameCorpus, perturbedSource, splitCorpus, type FrameCorpus, type LoadedCmvn, type LoadedCorpus } from './batches.js';
 import { createStreamingBatchSource, DEFAULT_MAX_MEMORY_FRAMES, loadShardWindow, planFrameStream, planPdfCounts, splitFramePlan, streamFeatureStd } from './frame-stream.js';
 import { readFeatsInfo } from '../store/feats-archive.js';
 import { featureStd, TransferNoise } from './transfer-noise.js';
@@ -22,6 +23,9 @@ import { trainModel, type EpochStats, type LossConfig, type TrainingSource, type
 
 /** The held-out set: another FEATS_DIR + ALI_DIR, or a seeded split of the training utterances. */
 export type DevSpec = { featsDir: string; aliDir: string } | { split: number };
+
+/** Defaults of the training options not in TrainSettings' types (train, ensemble, distill). */
+export const TRAIN_DEFAULTS = { epochs: 10, batchSize: 256, optimizer: 'sgd', seed: 1 } as const;
 
 /** Training settings shared by every model of a run (ensemble members differ only by seed/arch). */
 export interface TrainSettings {
@@ -155,7 +159,7 @@ export interface TrainDataSummary {
 /** The batch sources of one training run and what the model records of them. */
 interface PreparedData {
   train: TrainingSource;
-  dev?: BatchSource;
+  dev?: TrainingSource;
   summary: TrainDataSummary;
   skipped: number;
   transitionModel: TrainingData['transitionModel'];
@@ -187,17 +191,24 @@ async function prepareInMemory(input: TrainJobInput, inputNoise: number): Promis
   return { train, dev, summary, skipped: data.train.skipped.length, transitionModel: data.transitionModel, langDir: data.langDir };
 }
 
-/** Streamed (frame-stream.ts): shard windows of at most half the budget, the held-out set in memory. */
+/**
+ * Streamed (frame-stream.ts): shard windows of at most half the budget. A `--dev-split` held-out
+ * set over half the budget is scored streamed too, after each epoch, in corpus order (the batches
+ * it would give in memory); a smaller one, and `--dev` directories, are held in memory.
+ */
 async function prepareStreamed(input: TrainJobInput, inputNoise: number, maxMemoryFrames: number): Promise<PreparedData> {
   const s = input.settings;
-  const ali = await readAlignments(input.aliDir);
+  // Pdf ids only: the phone ids of a big alignment would double what it holds.
+  const ali = await readAliPdfIds(input.aliDir);
   const numPdfs = ali.info.numPdfs;
   let plan = await planFrameStream(input.featsDir, { alignments: ali.alis, numPdfs, normVars: s.normVars, aliDir: input.aliDir });
   let devCorpus: FrameCorpus | undefined;
+  let devStream: TrainingSource | undefined;
   if (s.dev && 'split' in s.dev) {
     const split = splitFramePlan(plan, s.dev.split, input.seed);
     plan = split.train;
-    devCorpus = await loadShardWindow(split.heldOut, split.heldOut.shards);
+    if (split.heldOut.numFrames > maxMemoryFrames / 2) devStream = createStreamingBatchSource(split.heldOut, { context: s.context, seed: input.seed, maxMemoryFrames, shuffle: false });
+    else devCorpus = await loadShardWindow(split.heldOut, split.heldOut.shards);
   } else if (s.dev) {
     devCorpus = await loadDevDirs(s.dev, s, { featsDir: input.featsDir, aliDir: input.aliDir, numPdfs, dim: plan.dim, featureConfig: plan.info.config, cmvn: plan.cmvn });
   }
@@ -215,7 +226,7 @@ async function prepareStreamed(input: TrainJobInput, inputNoise: number, maxMemo
   };
   return {
     train,
-    dev: devCorpus ? createBatchSource(devCorpus, { context: s.context, seed: input.seed, shuffle: false }) : undefined,
+    dev: devCorpus ? createBatchSource(devCorpus, { context: s.context, seed: input.seed, shuffle: false }) : devStream,
     summary,
     skipped: plan.skipped.length,
     transitionModel: ali.transitionModel,

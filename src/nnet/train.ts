@@ -7,17 +7,13 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { createProgress } from '../jobs/progress.js';
 import { describeArch, type ArchConfig } from './arch.js';
 import { CHECKPOINT_STATE, readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { mixSeed } from './dense.js';
+import { mixSeed } from './dropout.js';
 import { divergenceLimit, lossDivergence } from './divergence.js';
 import type { LossConfig } from './distill-loss.js';
-import { initDnnWeights, type DnnWeights } from './model.js';
+import { initDnnWeights, type DnnWeights } from './weights.js';
 import { newbobNext, newbobRejects, newbobStart, type NewbobConfig, type NewbobState } from './newbob.js';
-import { TrainStep, type StepResult, type TrainBatch } from './train-step.js';
-import { OrtTrainStep } from './ort/train-step.js';
-import { currentBackend } from './backend.js';
-
-/** What trainModel needs of a train step: TrainStep (tfjs) or OrtTrainStep (ONNX Runtime). */
-export type Trainer = Pick<TrainStep, 'step' | 'evaluate' | 'weights' | 'modelWeights' | 'setWeights' | 'optimizerState' | 'setOptimizerState' | 'dispose'>;
+import type { StepResult, TrainBatch, Trainer } from './trainer.js';
+import { createTrainer } from './engine.js';
 
 export type { LossConfig } from './distill-loss.js';
 export type { NewbobConfig } from './newbob.js';
@@ -54,7 +50,8 @@ export interface TrainOptions {
   inputDim: number;
   numPdfs: number;
   train: TrainingSource;
-  dev?: TrainBatchSource;
+  /** Held-out frames scored after each epoch; a streamed source (frame-stream.ts) is read batch by batch. */
+  dev?: TrainingSource;
   epochs: number;
   batchSize: number;
   optimizer: 'sgd' | 'adam';
@@ -63,7 +60,7 @@ export interface TrainOptions {
   momentum?: number;
   /**
    * Keep an exponential moving average of the weights with this decay per step (Polyak averaging;
-   * optimizer.ts): held-out scoring, newbob and the returned model use the average.
+   * optimizer-state.ts): held-out scoring, newbob and the returned model use the average.
    */
   averageDecay?: number;
   /** Needs `dev`; without it the rate stays fixed. */
@@ -161,10 +158,10 @@ function accumulate(acc: { loss: number; frames: number; correct: number; labele
   acc.labeled += r.labeled;
 }
 
-/** Score `source` without dropout: mean cross-entropy on labels and frame accuracy. */
-export function scoreFrames(step: Trainer, source: TrainBatchSource, batchSize = 1024): { loss: number; acc: number; frames: number } {
+/** Score `source` without dropout: mean cross-entropy on labels and frame accuracy (a streamed source batch by batch). */
+export async function scoreFrames(step: Trainer, source: TrainingSource, batchSize = 1024): Promise<{ loss: number; acc: number; frames: number }> {
   const acc = { loss: 0, frames: 0, correct: 0, labeled: 0 };
-  for (const batch of source.batches(0, batchSize)) accumulate(acc, step.evaluate(batch));
+  for await (const batch of source.batches(0, batchSize)) accumulate(acc, step.evaluate(batch));
   return { loss: acc.loss / Math.max(1, acc.frames), acc: acc.correct / Math.max(1, acc.labeled), frames: acc.frames };
 }
 
@@ -219,8 +216,7 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
   }
 
   const stepOpts = { optimizer: opts.optimizer, momentum: opts.momentum, loss: opts.loss, averageDecay: opts.averageDecay };
-  const engine = opts.engine === 'ort' ? 'ort' : currentBackend();
-  const step: Trainer = engine === 'ort' ? await OrtTrainStep.create(weights, stepOpts) : new TrainStep(weights, stepOpts);
+  const { trainer: step, engine } = await createTrainer(opts.engine, weights, stepOpts);
   // With newbob's rejectWorse: the last accepted weights and optimizer slots (what a checkpoint holds).
   let accepted: { weights: DnnWeights; optimizer: ReturnType<Trainer['optimizerState']> } | undefined;
   try {
@@ -277,7 +273,7 @@ export async function trainModel(opts: TrainOptions): Promise<{ weights: DnnWeig
         engine,
       };
       if (opts.dev) {
-        const dev = scoreFrames(step, opts.dev, Math.max(opts.batchSize, 1024));
+        const dev = await scoreFrames(step, opts.dev, Math.max(opts.batchSize, 1024));
         stats.devLoss = dev.loss;
         stats.devAcc = dev.acc;
         if (opts.newbob) {

@@ -4,12 +4,14 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { pathExists } from '../store/paths.js';
-import { ENSEMBLE_FILE, readEnsembleManifest } from '../nnet/ensemble.js';
+import { readJsonFile } from '../store/json-file.js';
+import { readEnsembleManifest } from '../nnet/ensemble.js';
+import { modelKind } from '../nnet/model-kind.js';
 import { readDnnModelMeta } from '../nnet/model-dir.js';
 import type { UtteranceCounts } from '../nnet/eval.js';
 import type { RecoveryCounts } from '../score/bootstrap.js';
 import type { CurvePoint } from './plots.js';
-import type { SystemScores, Table1Input, TemperatureSweepRow, WerCounts } from './table1.js';
+import type { GmmSystemRow, SystemScores, Table1Input, TemperatureSweepRow, WerCounts } from './table1.js';
 import { FEATS_INFO_FILE, readFeatsDir } from '../store/feats-archive.js';
 import { speakerBreakdown, type SpeakerRow, type SystemKey, type UttWer } from './speakers.js';
 import type { WordErrorCounts } from './word-errors.js';
@@ -25,23 +27,13 @@ export function dnnSize(inputDim: number, hidden: number[], numPdfs: number): { 
   return { params, flopsPerFrame: flops };
 }
 
-async function readJson<T>(file: string, what: string): Promise<T> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new InputError(`${file}: missing (${what}); run the recipe stage that writes it`);
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message})`);
-  }
+function readJson<T>(file: string, what: string): Promise<T> {
+  return readJsonFile<T>(file, { missing: `${file}: missing (${what}); run the recipe stage that writes it` });
 }
 
 /** Model size of a DNN or ensemble directory (an ensemble costs the sum of its members). */
 export async function modelSize(dir: string): Promise<{ params: number; flopsPerFrame: number; members: string[] }> {
-  if (await pathExists(path.join(dir, ENSEMBLE_FILE))) {
+  if ((await modelKind(dir)) === 'ensemble') {
     const members = (await readEnsembleManifest(dir)).members.map((m) => path.resolve(dir, m));
     let params = 0, flops = 0;
     for (const m of members) {
@@ -171,6 +163,26 @@ async function systemScores(exp: string, sys: string, label: string, withWer: bo
   };
 }
 
+/**
+ * The GMM-HMM systems decoded as `decode/gmm_<sys>_{dev,test}` (digits recipe `--triphones true`:
+ * exp/mono and exp/tri), in that order; none when the recipe did not decode them.
+ */
+export async function gmmSystems(exp: string): Promise<GmmSystemRow[]> {
+  const rows: GmmSystemRow[] = [];
+  for (const [sys, label] of [['mono', 'monophone GMM'], ['tri', 'triphone GMM (tied states)']] as const) {
+    const wer = async (set: string) => {
+      const file = path.join(exp, 'decode', `gmm_${sys}_${set}`, 'wer.json');
+      return (await pathExists(file)) ? await readJson<WerCounts>(file, `decode of the ${label} on ${set}`) : undefined;
+    };
+    const testWer = await wer('test');
+    if (!testWer) continue;
+    const info = await readJson<{ numPdfs: number; numGauss: number }>(path.join(exp, sys, 'model.json'), `the ${label}'s model.json`);
+    const devWer = await wer('dev');
+    rows.push({ system: label, numPdfs: info.numPdfs, numGauss: info.numGauss, ...(devWer ? { devWer } : {}), testWer });
+  }
+  return rows;
+}
+
 /** Everything the report needs from an experiment directory. */
 export async function collectExperiment(
   exp: string,
@@ -234,8 +246,10 @@ export async function collectExperiment(
   const testUttWers = werField<UttWer[]>(testWers, 'utts');
   const testWordErrors = werField<WordErrorCounts>(testWers, 'wordErrors');
   const speakers = await speakerRows(exp, baseline.evalTest.utterances?.uttIds, testCounts, testUttWers);
+  const gmm = await gmmSystems(exp);
+  const dnnNumPdfs = (await readDnnModelMeta(path.join(exp, 'baseline'))).numPdfs;
   return {
-    input: { baseline: strip(baseline), ensemble: strip(ensemble), student: strip(student), ...(paper ? { paperStudent: paper.scores, ...(paper.testCounts ? { paperTestCounts: paper.testCounts } : {}) } : {}), members, baselineSeedAccuracies: seeds, sweep, ...(testCounts ? { testCounts } : {}), ...(speakers ? { speakers } : {}), ...(testUttWers ? { testUttWers } : {}), ...(testWordErrors ? { testWordErrors } : {}), settings },
+    input: { ...(gmm.length ? { gmm } : {}), dnnNumPdfs, baseline: strip(baseline), ensemble: strip(ensemble), student: strip(student), ...(paper ? { paperStudent: paper.scores, ...(paper.testCounts ? { paperTestCounts: paper.testCounts } : {}) } : {}), members, baselineSeedAccuracies: seeds, sweep, ...(testCounts ? { testCounts } : {}), ...(speakers ? { speakers } : {}), ...(testUttWers ? { testUttWers } : {}), ...(testWordErrors ? { testWordErrors } : {}), settings },
     curves,
   };
 }

@@ -37,7 +37,21 @@ export interface TemperatureSweepRow {
   testWer?: WerCounts;
 }
 
+/** A GMM-HMM system of the recipe (the alignments' models), decoded with the same grammar as the DNNs. */
+export interface GmmSystemRow {
+  system: string;
+  /** Tied states (triphone model) or monophone HMM states. */
+  numPdfs: number;
+  numGauss: number;
+  devWer?: WerCounts;
+  testWer?: WerCounts;
+}
+
 export interface Table1Input {
+  /** The GMM systems (recipe `--triphones true`: monophone and triphone), when they were decoded. */
+  gmm?: GmmSystemRow[];
+  /** Output classes of the DNNs (pdfs of their alignment's model). */
+  dnnNumPdfs?: number;
   baseline: SystemScores;
   ensemble: SystemScores;
   /** Each member's scores (the ensemble row is compared with their mean). */
@@ -64,6 +78,8 @@ export interface Table1Input {
 }
 
 export interface Table1 {
+  gmm?: (GmmSystemRow & { devWerPercent?: number; testWerPercent?: number })[];
+  dnnNumPdfs?: number;
   rows: (SystemScores & { testWerPercent?: number })[];
   memberMean: { testFrameAccuracy: number; testWerPercent?: number };
   /** Ensemble test frame accuracy minus baseline (absolute, fraction of 1). */
@@ -169,6 +185,8 @@ export function computeTable1(input: Table1Input): Table1 {
         }
       : {}),
     ...(input.testWordErrors ? { wordErrors: topWordErrors(input.testWordErrors, TOP_WORD_ERRORS) } : {}),
+    ...(input.gmm?.length ? { gmm: input.gmm.map((g) => ({ ...g, devWerPercent: werPercent(g.devWer), testWerPercent: werPercent(g.testWer) })) } : {}),
+    ...(input.dnnNumPdfs !== undefined ? { dnnNumPdfs: input.dnnNumPdfs } : {}),
     settings: input.settings,
   };
 }
@@ -225,6 +243,11 @@ export function renderTable1Markdown(t: Table1): string {
         `distilled ${d(wc.student)}, fewer errors than the baseline in ${(100 * wc.student.probBBetter).toFixed(0)}% of resamples; ` +
         `ensemble ${d(wc.ensemble)}, ${(100 * wc.ensemble.probBBetter).toFixed(0)}%.`,
     );
+  }
+  if (t.dnnNumPdfs !== undefined) lines.push(`- The DNNs predict ${t.dnnNumPdfs} HMM states (pdfs of the alignment's model).`);
+  if (t.gmm?.length) {
+    lines.push('', '## GMM-HMM systems (the alignments\' models, same grammar)', '', '| system | HMM states (pdfs) | Gaussians | dev WER | test WER |', '| --- | --- | --- | --- | --- |');
+    for (const g of t.gmm) lines.push(`| ${g.system} | ${g.numPdfs} | ${g.numGauss} | ${werCell(g.devWerPercent)} | ${werCell(g.testWerPercent)} |`);
   }
   if (t.sweep?.length) {
     lines.push('', '## Temperature sweep (distilled model)', '', '| T | hard-label weight | test frame accuracy | test WER |', '| --- | --- | --- | --- |');

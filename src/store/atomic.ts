@@ -11,15 +11,17 @@ export function tempPathFor(finalPath: string): string {
 
 /**
  * Write a file so that readers see either the old content or the whole new one, never a
- * truncated file: write to a temp name in the same directory, fsync, then rename.
+ * truncated file: write to a temp name in the same directory, fsync, then rename. `data` may be
+ * chunks (written one after the other, never joined in memory).
  */
-export async function writeFileAtomic(finalPath: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(finalPath: string, data: string | Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
   await makeDirs(path.dirname(finalPath));
   const tmp = tempPathFor(finalPath);
   try {
     const fh = await fs.open(tmp, 'w');
     try {
-      await fh.writeFile(data);
+      if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data);
+      else for await (const chunk of data) await fh.writeFile(chunk); // each from where the last ended
       await fh.sync();
     } finally {
       await fh.close();

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import type * as ArrowModule from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
+import { readJsonFile } from './json-file.js';
 import { configHash } from './checksum.js';
 import { readArrowBatches } from './arrow-batches.js';
 // Type-only (erased at run time): the archive stores the feature config it was made with.
@@ -18,7 +19,7 @@ import type { FeatureConfig } from '../features/config.js';
 // `asr-distill features` worker pays at start-up. Only bytes and plain records cross this module's
 // boundary, so no Arrow object is mixed with another copy of the library.
 const arrow = createRequire(import.meta.url)('apache-arrow/Arrow.esnext.min') as typeof ArrowModule;
-const { Field, Float32, Int32, List, Table, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray } = arrow;
+const { Field, Float32, Int32, List, RecordBatchFileWriter, Table, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray } = arrow;
 type Table = ArrowModule.Table;
 
 /** One utterance's features: `numFrames` rows of `dim` values, row-major. */
@@ -59,6 +60,11 @@ export function shardFileName(jobIndex: number): string {
 
 /** The Arrow IPC file bytes of `records` (columns utt_id, speaker_id, num_frames, dim, feats). */
 export function encodeFeatsShard(records: UttFeats[]): Uint8Array {
+  return tableToIPC(featsTable(records), 'file');
+}
+
+/** The shard's table (columns utt_id, speaker_id, num_frames, dim, feats). */
+function featsTable(records: UttFeats[]): Table {
   let total = 0;
   for (const r of records) {
     if (r.data.length !== r.numFrames * r.dim) {
@@ -67,14 +73,23 @@ export function encodeFeatsShard(records: UttFeats[]): Uint8Array {
     total += r.data.length;
   }
   if (total > 0x7fffffff) throw new Error(`encodeFeatsShard: ${total} values exceed one shard's int32 offsets; use more jobs`);
-  const values = new Float32Array(total);
   const offsets = new Int32Array(records.length + 1);
   let o = 0;
   records.forEach((r, i) => {
-    values.set(r.data, o);
     o += r.data.length;
     offsets[i + 1] = o;
   });
+  // Records that lie back to back in one buffer (extract-worker computes a shard into one) are
+  // used in place; others are copied into one values array.
+  const first = records[0]?.data;
+  let inPlace = first !== undefined;
+  for (let i = 1; inPlace && i < records.length; i++) {
+    const p = records[i - 1].data;
+    const q = records[i].data;
+    inPlace = q.buffer === first!.buffer && q.byteOffset === p.byteOffset + p.byteLength;
+  }
+  const values = inPlace ? new Float32Array(first!.buffer, first!.byteOffset, total) : new Float32Array(total);
+  if (!inPlace) records.forEach((r, i) => values.set(r.data, offsets[i]));
   const feats = makeData({
     type: new List(new Field('item', new Float32(), false)),
     length: records.length,
@@ -82,14 +97,13 @@ export function encodeFeatsShard(records: UttFeats[]): Uint8Array {
     valueOffsets: offsets,
     child: makeData({ type: new Float32(), length: total, data: values }),
   });
-  const table = new Table({
+  return new Table({
     utt_id: vectorFromArray(records.map((r) => r.uttId), new Utf8()),
     speaker_id: vectorFromArray(records.map((r) => r.speakerId), new Utf8()),
     num_frames: makeVector(Int32Array.from(records, (r) => r.numFrames)),
     dim: makeVector(Int32Array.from(records, (r) => r.dim)),
     feats: makeVector(feats),
   });
-  return tableToIPC(table, 'file');
 }
 
 /** The columns of a table or record batch, by name. */
@@ -142,7 +156,10 @@ export async function* streamFeatsShard(file: string): AsyncGenerator<UttFeats> 
 
 /** Write one shard atomically (temp file, fsync, rename): a killed run never leaves a truncated archive. */
 export async function writeFeatsShard(file: string, records: UttFeats[]): Promise<void> {
-  await writeFileAtomic(file, encodeFeatsShard(records));
+  // The same bytes as encodeFeatsShard, written as the writer's chunks (views of the column
+  // buffers): no second copy of the whole shard (80 MB at 500k frames x 40), whose fresh pages
+  // cost ~0.3 CPU-s per shard in `asr-distill features` (bench/fbank.bench.ts).
+  await writeFileAtomic(file, RecordBatchFileWriter.writeAll(featsTable(records)));
 }
 
 /** Read one shard (streamed from disk batch by batch, so its size has no ceiling). */
@@ -162,18 +179,10 @@ export async function writeFeatsInfo(dir: string, info: Omit<FeatsDirInfo, 'conf
 /** Read and check FEATS_DIR/feats.json. */
 export async function readFeatsInfo(dir: string): Promise<FeatsDirInfo> {
   const file = path.join(dir, FEATS_INFO_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new InputError(`${file} not found: ${dir} is not a finished feature directory; run \`asr-distill features DATA_DIR ${dir}\` first`);
-  }
-  let info: FeatsDirInfo;
-  try {
-    info = JSON.parse(text) as FeatsDirInfo;
-  } catch (e) {
-    throw new InputError(`${file}: not valid JSON (${(e as Error).message}); re-run asr-distill features`);
-  }
+  const info = await readJsonFile<FeatsDirInfo>(file, {
+    missing: `${file} not found: ${dir} is not a finished feature directory; run \`asr-distill features DATA_DIR ${dir}\` first`,
+    invalidHint: 're-run asr-distill features',
+  });
   const bad = (['dim', 'numUtts', 'numFrames', 'frameShiftMs'] as const).filter((k) => typeof info[k] !== 'number');
   if (typeof info.config !== 'object' || info.config === null) bad.push('config' as never);
   if (!Array.isArray(info.shards)) bad.push('shards' as never);
@@ -187,27 +196,68 @@ export async function readFeatsInfo(dir: string): Promise<FeatsDirInfo> {
 }
 
 /**
- * Read a whole feature directory into memory (fine at our corpus sizes): feats.json plus every
- * shard, checked against it (dimension, totals, no utterance twice).
+ * The utterances of a feature directory shard by shard, record batch by record batch (one batch
+ * in memory), each with the shard file it is in, checked against feats.json as they come
+ * (dimension, no utterance twice) and, after the last, the totals. `info` is read first.
+ *
+ * @example for await (const { utt } of streamFeatsDir(await readFeatsInfo(dir), dir)) stats.add(utt)
+ */
+export async function* streamFeatsDir(info: FeatsDirInfo, dir: string): AsyncGenerator<{ file: string; utt: UttFeats }> {
+  const seen = new Set<string>();
+  let numFrames = 0;
+  for (const shard of info.shards) {
+    const file = path.join(dir, shard);
+    for await (const u of streamFeatsShard(file)) {
+      if (u.dim !== info.dim) throw new InputError(`${file}: utterance ${u.uttId} has dim ${u.dim} but feats.json says ${info.dim}; re-run asr-distill features`);
+      if (seen.has(u.uttId)) throw new InputError(`${file}: utterance ${u.uttId} appears in more than one shard; re-run asr-distill features`);
+      seen.add(u.uttId);
+      numFrames += u.numFrames;
+      yield { file, utt: u };
+    }
+  }
+  if (seen.size !== info.numUtts || numFrames !== info.numFrames) {
+    throw new InputError(
+      `${path.join(dir, FEATS_INFO_FILE)}: says ${info.numUtts} utterances / ${info.numFrames} frames but the shards hold ${seen.size} / ${numFrames}; re-run asr-distill features`,
+    );
+  }
+}
+
+/**
+ * The features of some utterances, read from the shards they are in (`wanted`: utterance id ->
+ * shard file, as streamFeatsDir yields them), record batch by record batch, keeping only those:
+ * a job of `decode` reads its own utterances without the corpus passing through its caller.
+ * Yields in shard order; an utterance missing from its shard is an error.
+ *
+ * @example for await (const f of streamFeatsOf(new Map([['utt1', 'exp/feats/test/feats.1.arrow']]))) decode(f)
+ */
+export async function* streamFeatsOf(wanted: Map<string, string>): AsyncGenerator<UttFeats> {
+  const byFile = new Map<string, Set<string>>();
+  for (const [uttId, file] of wanted) {
+    const ids = byFile.get(file);
+    if (ids) ids.add(uttId);
+    else byFile.set(file, new Set([uttId]));
+  }
+  for (const [file, ids] of byFile) {
+    for await (const u of streamFeatsShard(file)) {
+      if (!ids.delete(u.uttId)) continue;
+      yield u;
+      if (ids.size === 0) break;
+    }
+    if (ids.size > 0) {
+      throw new InputError(`${file}: utterance ${[...ids][0]} is not in this shard any more; the feature directory changed while it was read, run the command again`);
+    }
+  }
+}
+
+/**
+ * Read a whole feature directory into memory: feats.json plus every shard, checked against it
+ * (streamFeatsDir). Stages that may meet a large corpus stream instead (streamFeatsDir,
+ * nnet/frame-stream.ts).
  */
 export async function readFeatsDir(dir: string): Promise<{ info: FeatsDirInfo; utts: Map<string, UttFeats> }> {
   const info = await readFeatsInfo(dir);
   const utts = new Map<string, UttFeats>();
-  let numFrames = 0;
-  for (const shard of info.shards) {
-    const file = path.join(dir, shard);
-    for (const u of await readFeatsShard(file)) {
-      if (u.dim !== info.dim) throw new InputError(`${file}: utterance ${u.uttId} has dim ${u.dim} but feats.json says ${info.dim}; re-run asr-distill features`);
-      if (utts.has(u.uttId)) throw new InputError(`${file}: utterance ${u.uttId} appears in more than one shard; re-run asr-distill features`);
-      utts.set(u.uttId, u);
-      numFrames += u.numFrames;
-    }
-  }
-  if (utts.size !== info.numUtts || numFrames !== info.numFrames) {
-    throw new InputError(
-      `${path.join(dir, FEATS_INFO_FILE)}: says ${info.numUtts} utterances / ${info.numFrames} frames but the shards hold ${utts.size} / ${numFrames}; re-run asr-distill features`,
-    );
-  }
+  for await (const { utt } of streamFeatsDir(info, dir)) utts.set(utt.uttId, utt);
   return { info, utts };
 }
 

@@ -5,8 +5,11 @@ import { InputError } from '../errors.js';
 
 /** What to tell the user when the file is missing or is not JSON. */
 export interface JsonFileExplanation {
-  /** The whole message when the file cannot be read, e.g. `x/ali.json: not found; is x an alignment directory ...?` */
-  missing: string;
+  /**
+   * The whole message when the file cannot be read, e.g. `x/ali.json: not found; is x an alignment
+   * directory ...?`; or a function of the error code (`ENOENT`, `EACCES`, ...) that returns it.
+   */
+  missing: string | ((code: string | undefined) => string);
   /** What to do when it is not valid JSON, appended after `; ` (e.g. `re-run asr-distill features`). */
   invalidHint?: string;
 }
@@ -22,8 +25,9 @@ export async function readJsonFile<T>(file: string, explain: JsonFileExplanation
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
-  } catch {
-    throw new InputError(explain.missing);
+  } catch (e) {
+    const m = explain.missing;
+    throw new InputError(typeof m === 'string' ? m : m((e as NodeJS.ErrnoException).code));
   }
   try {
     return JSON.parse(text) as T;

@@ -4,14 +4,12 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
-/** Node built-ins the page's modules may import for their Node-only functions (file reading). */
-const NODE_BUILTIN = /^(node:)?(fs|fs\/promises|path|module|url|os|crypto|worker_threads|child_process|stream|util|zlib)$/;
+/** Node built-ins: the page's modules must import none (the library keeps its Node-only readers in other files). */
+const NODE_BUILTIN = /^(node:|(fs|fs\/promises|path|module|url|os|crypto|worker_threads|child_process|stream|util|zlib|http|net)$)/;
 
 export interface PageBundle {
   /** The minified ES module (app.js). */
   code: Uint8Array;
-  /** Library modules that import a Node built-in, with the built-in (stubbed; see bundlePage). */
-  nodeImports: { importer: string; module: string }[];
 }
 
 /** The browser entry: app.ts when running from source (tsx), app.js from the compiled dist/. */
@@ -21,10 +19,10 @@ function entryPoint(): string {
 }
 
 /**
- * Build app.js. Some library modules the page uses hold a Node-only reader beside their pure core
- * (features/config.ts loadFeatureConfig, features/cmvn.ts readCmvn, ...): their Node built-ins
- * become an empty module, so those readers fail if called, which the page never does; the pure
- * functions are bundled as they are. `nodeImports` lists where that happened.
+ * Build app.js. The library modules the page uses import no Node module (features/config.ts and
+ * features/cmvn-stats.ts hold the pure parts; their file readers are in config-file.ts and
+ * cmvn.ts); an import of a Node built-in anywhere in the bundle fails the build, naming the
+ * importing file, so a Node-only import cannot creep into the page unnoticed.
  */
 export function bundlePage(): Promise<PageBundle> {
   // The bundle depends only on the source, not on the model: build it once per process.
@@ -34,18 +32,21 @@ export function bundlePage(): Promise<PageBundle> {
 
 let bundled: Promise<PageBundle> | undefined;
 
+/**
+ * Fails the build on an import of a Node built-in by our own code, naming the importer (see
+ * bundlePage). Packages are left to esbuild: TF.js's wasm glue requires 'fs' only under Node and
+ * maps it away in its package.json "browser" field, which esbuild follows.
+ */
+export const refuseNodeBuiltins: esbuild.Plugin = {
+  name: 'refuse-node-builtins',
+  setup(build) {
+    build.onResolve({ filter: NODE_BUILTIN }, (args) => args.importer.includes(`${path.sep}node_modules${path.sep}`) ? undefined : ({
+      errors: [{ text: `${path.relative(process.cwd(), args.importer)} imports the Node module '${args.path}'; the web page may only bundle browser-safe modules (move the Node-only part to its own file)` }],
+    }));
+  },
+};
+
 async function buildPage(): Promise<PageBundle> {
-  const nodeImports: PageBundle['nodeImports'] = [];
-  const stubNode: esbuild.Plugin = {
-    name: 'stub-node-builtins',
-    setup(build) {
-      build.onResolve({ filter: NODE_BUILTIN }, (args) => {
-        if (!args.importer.includes(`${path.sep}node_modules${path.sep}`)) nodeImports.push({ importer: args.importer, module: args.path });
-        return { path: args.path, namespace: 'node-builtin-stub' };
-      });
-      build.onLoad({ filter: /.*/, namespace: 'node-builtin-stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
-    },
-  };
   const result = await esbuild.build({
     entryPoints: [entryPoint()],
     bundle: true,
@@ -58,7 +59,7 @@ async function buildPage(): Promise<PageBundle> {
     logLevel: 'silent',
     // wav-decoder tests `global.Buffer` (Node's global object).
     define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' },
-    plugins: [stubNode],
+    plugins: [refuseNodeBuiltins],
   });
-  return { code: result.outputFiles[0].contents, nodeImports };
+  return { code: result.outputFiles[0].contents };
 }

@@ -1,10 +1,12 @@
 // asr-web.json: what a page exported by `asr-distill export-web` needs to know to turn audio into
 // words with the shipped model and graph. Shared by the Node exporter and the browser code (pure types).
 import type { FbankConfig } from '../features/config.js';
+import type { CmvnAccumulator } from '../features/cmvn-stats.js';
+import type { CombineRule } from '../nnet/posteriors.js';
 import type { SpliceContext } from '../nnet/splice.js';
 
 export const WEB_MANIFEST_FILE = 'asr-web.json';
-export const WEB_MANIFEST_FORMAT = 'asr-distill-web-1';
+export const WEB_MANIFEST_FORMAT = 'asr-distill-web-2';
 
 /** One exported acoustic model (a single DNN). */
 export interface WebModel {
@@ -20,10 +22,25 @@ export interface WebModel {
   logPriors: number[];
   /** CMVN the model was trained with; the page normalises each file with its own statistics, as `transcribe` does. */
   cmvn: { per: 'utterance' | 'speaker' | 'none'; normVars: boolean };
+  /**
+   * Statistics of the training features summed over speakers: the prior of the live path's online
+   * CMVN (features/online-cmvn.ts); null when export-web found none (the first frames of an
+   * utterance are then normalised by themselves alone).
+   */
+  cmvnPrior: CmvnAccumulator | null;
   /** Bytes of model.json + weights (shown on the page). */
   bytes: number;
   /** Decoding graph file relative to the site root (decode/graph-io.ts format). */
   graph: string;
+}
+
+/**
+ * The model shown beside the student (export-web --compare): an ensemble (or another single DNN).
+ * `modelJson` is the first member's; `members` lists every member's model.json.
+ */
+export interface WebEnsemble extends WebModel {
+  combine: CombineRule;
+  members: string[];
 }
 
 export interface WebManifest {
@@ -35,4 +52,6 @@ export interface WebManifest {
   /** Name of the grammar the graph was built from. */
   grammar: string;
   student: WebModel;
+  /** With --compare: the ensemble, decoded beside the student on files. */
+  compare?: WebEnsemble;
 }

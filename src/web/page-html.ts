@@ -20,6 +20,9 @@ export function pageHtml(modelName: string): string {
   #stats, #status, dl { color: #555; font-size: 0.9rem; }
   dt { float: left; clear: left; width: 9rem; font-weight: 600; }
   dd { margin-left: 9rem; }
+  h2 { font-size: 1.1rem; margin-bottom: 0.3rem; }
+  table { border-collapse: collapse; width: 100%; font-size: 0.95rem; }
+  th, td { text-align: left; padding: 0.25rem 0.5rem; border-bottom: 1px solid #ddd; }
 </style>
 </head>
 <body data-state="loading">
@@ -32,6 +35,11 @@ export function pageHtml(modelName: string): string {
   <div id="transcript"></div>
   <div id="partial"></div>
   <div id="stats"></div>
+</section>
+<section id="compare-section" hidden>
+  <h2>Student and ensemble, same audio</h2>
+  <table><thead><tr><th>model</th><th>words</th><th>decode time</th><th>size</th></tr></thead><tbody id="compare-rows"></tbody></table>
+  <p class="sub">Ensemble: <span id="compare-model"></span> (files only; the microphone uses the student)</p>
 </section>
 <dl>
   <dt>Model</dt><dd id="model">loading...</dd>

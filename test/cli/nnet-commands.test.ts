@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from './run-cli.js';
-import { nonNegativeNumber, parseAverageDecay, parseDevDirs, parseFraction, parseNewbobGains, positiveNumber, trainSettingsFrom, usageParser, DEFAULT_LR, DEFAULT_NEWBOB } from '../../src/cli/commands/train.js';
+import { nonNegativeNumber, parseAverageDecay, parseDevDirs, parseFraction, parseNewbobGains, positiveNumber, trainSettingsFrom, usageParser } from '../../src/cli/commands/train.js';
+import { DEFAULT_NEWBOB } from '../../src/nnet/newbob.js';
+import { DEFAULT_LEARNING_RATE } from '../../src/nnet/optimizer-state.js';
 import { parseContext } from '../../src/nnet/splice.js';
 
 test('train, ensemble, distill, eval-frames: --help has examples', async () => {
@@ -67,7 +69,7 @@ test('option parsers and settings', () => {
   assert.throws(() => usageParser(parseContext)('x'), { code: 'commander.invalidArgument' });
   const base = { epochs: 3, momentum: 0.9, batch: 64, optimizer: 'adam' as const, seed: 1, backend: 'cpu' as const, newbob: true };
   const s = trainSettingsFrom({ ...base, devSplit: 0.2 }, { left: 1, right: 1 });
-  assert.equal(s.learningRate, DEFAULT_LR.adam);
+  assert.equal(s.learningRate, DEFAULT_LEARNING_RATE.adam);
   assert.deepEqual(s.dev, { split: 0.2 });
   assert.deepEqual(s.newbob, DEFAULT_NEWBOB);
   assert.equal(trainSettingsFrom({ ...base, newbob: true }, { left: 1, right: 1 }).newbob, undefined, 'no held-out set, no newbob');

@@ -99,7 +99,15 @@ test('second concurrent writer is refused with a message naming the first one\'s
     });
     first.on('exit', () => reject(new Error('the first run ended before reporting progress')));
   });
-  const second = await runCli('features', data, feats, '--jobs', '1');
+  // Paused while the second run tries: with --jobs 1 the first run may otherwise finish (and
+  // release its lock) before the second one has started.
+  first.kill('SIGSTOP');
+  let second;
+  try {
+    second = await runCli('features', data, feats, '--jobs', '1');
+  } finally {
+    first.kill('SIGCONT');
+  }
   assert.equal(second.code, 1);
   assert.match(second.stderr, new RegExp(`^asr-distill features: ${feats.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is being written by another asr-distill run \\(pid ${first.pid}: features, started `));
   assert.equal(await exited, 0, 'the first run finishes undisturbed');

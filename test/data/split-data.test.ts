@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { splitDataDir } from '../../src/data/split-data.js';
+import { speakerParts, splitDataDir } from '../../src/data/split-data.js';
 import { writeToolsFixture } from './data-dir-fixture.js';
 
 test('splitDataDir keeps each speaker in one part, parts contiguous and balanced by utterances', async () => {
@@ -21,4 +21,12 @@ test('splitDataDir keeps each speaker in one part, parts contiguous and balanced
   } finally {
     await fs.rm(root, { recursive: true, force: true });
   }
+});
+
+test('speakerParts groups whole speakers in C-locale order, parts of similar utterance counts', () => {
+  const spk2utt = new Map([['c', ['c-1', 'c-2', 'c-3']], ['a', ['a-1', 'a-2']], ['b', ['b-1']]]);
+  assert.deepEqual(speakerParts(spk2utt, 2, 'x'), [['a-1', 'a-2', 'b-1'], ['c-1', 'c-2', 'c-3']]);
+  assert.deepEqual(speakerParts(spk2utt, 1, 'x'), [['a-1', 'a-2', 'b-1', 'c-1', 'c-2', 'c-3']]);
+  assert.throws(() => speakerParts(spk2utt, 0, 'x'), { message: '0 parts: expected a positive integer' });
+  assert.throws(() => speakerParts(spk2utt, 4, 'feats/x'), { message: 'feats/x has 3 speakers, fewer than the 4 parts asked for; split into at most 3' });
 });

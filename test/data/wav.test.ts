@@ -182,3 +182,16 @@ test('16-bit PCM (its own fast path) decodes to exactly what wav-decoder gives: 
   const reference = wavDecoder.decode.sync(makeWav({ ints: [left, right], bits: 16 }).slice().buffer, { symmetric: true }).channelData;
   assert.deepEqual(w.channels, reference);
 });
+
+test('decodeWav with scale 32768 gives the int16 values (16-bit: exactly), for every sample format', () => {
+  const ints = [[-32768, -1, 0, 1, 12345, 32767], [5, -5, 7, -7, 0, 1]];
+  for (const bytes of [makeWav({ ints, bits: 16 }), makeWav({ ints: [ints[0]], bits: 16 }), makeWav({ ints: ints.map((c) => c.map((v) => v * 256)), bits: 24 })]) {
+    const plain = decodeWav(bytes, 'x.wav');
+    const scaled = decodeWav(bytes, 'x.wav', 32768);
+    assert.equal(scaled.channels.length, plain.channels.length);
+    scaled.channels.forEach((ch, c) => assert.deepEqual(ch, plain.channels[c].map((v) => v * 32768)));
+  }
+  assert.deepEqual([...decodeWav(makeWav({ ints, bits: 16 }), 'x.wav', 32768).channels[0]], ints[0]);
+  const floats = decodeWav(makeWav({ floats: [[0.5, -0.25]], bits: 32 }), 'f.wav', 32768);
+  assert.deepEqual([...floats.channels[0]], [16384, -8192]);
+});

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadDnnScorer, logitsToLogLikelihoods, posteriorsToLogLikelihoods, readModelSetup } from '../../src/decode/acoustic-model.js';
 import { writeDnnModelDir, type DnnModelMeta } from '../../src/nnet/model-dir.js';
-import { initDnnWeights, type DnnWeights } from '../../src/nnet/model.js';
+import { initDnnWeights, type DnnWeights } from '../../src/nnet/weights.js';
 import { spliceUtterance } from '../../src/nnet/splice.js';
 import { defaultFbankConfig } from '../../src/features/config.js';
 import { makeRng, randNormal } from '../../src/data/random.js';

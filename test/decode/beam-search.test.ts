@@ -147,3 +147,30 @@ test('prefix-tree lexicon: an oracle path scores exactly its HMM transitions + g
     assert.ok(Math.abs(r.score - expected) < 1e-3, `utterance ${n}: score ${r.score}, expected ${expected}`);
   }
 });
+
+test('incremental decoding (start, advance in blocks, result midway) gives decode()s words, times and score', () => {
+  const rng = makeRng(9, 'incremental');
+  const vocab = [...lang.lexicon.keys()];
+  const search = new BeamSearch(buildDecodingGraph(digitLoopGrammar(), lang, tm));
+  const P = tm.numPdfs;
+  for (let n = 0; n < 10; n++) {
+    const { logLikes, numFrames } = oracleLogLikes(rng, lang, tm, randomWords(rng, vocab, 1, 5));
+    for (let i = 0; i < logLikes.length; i++) logLikes[i] += 4 * randNormal(rng);
+    const opts = { acousticScale: 0.5, beam: 12, maxActive: 50 };
+    const whole = search.decode(logLikes, numFrames, opts);
+    search.start(opts);
+    for (let t = 0; t < numFrames; ) {
+      const k = Math.min(numFrames - t, 1 + Math.floor(rng() * 7));
+      search.advance(logLikes.subarray(t * P, (t + k) * P), k);
+      t += k;
+      // A midway result is the best path so far and leaves the search going on.
+      const mid = search.result();
+      assert.equal(mid.numFrames, t);
+      assert.equal(search.framesDecoded, t);
+      assert.ok(search.bestScore >= mid.score - 1e-4);
+    }
+    const r = search.result();
+    assert.deepEqual(r, whole, `utterance ${n}`);
+  }
+  assert.throws(() => search.advance(new Float32Array(P + 1), 1), { name: 'InputError', message: /expected 1 frames x/ });
+});

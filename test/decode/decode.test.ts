@@ -60,24 +60,34 @@ test('decodeDataDir: sweep keeps the best scale and writes per-scale files; --lm
   await assert.rejects(decodeDataDir(s.dataDir, s.dataDir, out), { name: 'InputError', message: `${s.dataDir}: not a model directory (no ensemble.json, asr-distill.json or gmm.json); give a directory made by asr-distill train, ensemble or distill` });
 });
 
-test('decodeDataDir with a GMM model (train-mono layout): per-pdf Gaussians at the one-hot features decode the reference exactly', async () => {
-  const s = await makeOracleSetup(mkdtempSync(path.join(tmpdir(), 'decode-gmm-')), { numUtts: 4, seed: 3 });
-  const P = s.tm.numPdfs;
-  const gmm = initGmmSet(P, new Float64Array(P), new Float64Array(P).fill(0.01));
-  for (let p = 0; p < P; p++) gmm.means[p * P + p] = 1;
-  const gmmDir = path.join(s.root, 'mono');
-  const cmvn = { per: 'utterance' as const, normVars: false };
-  await writeGmmModel(
-    gmmDir,
-    { type: 'gmm', featureTransform: { type: 'fbank', numCeps: 13, cepstralLifter: 0, deltaOrder: 0, deltaWindow: 2, cmvn, energyColumn: -1 }, feats: defaultFbankConfig(), inputDim: P, dim: P, numPdfs: P, numGauss: P, frameShiftMs: 10, cmvn },
-    gmm,
-    s.tm,
-    s.lang,
-  );
-  const summary = await decodeDataDir(gmmDir, s.dataDir, path.join(s.root, 'out'), { featsDir: s.featsDir, runner: 'inline', quiet: true });
-  assert.equal(summary.modelKind, 'gmm');
+for (const contextDependent of [false, true]) {
+  test(`decodeDataDir with a ${contextDependent ? 'triphone (train-tri)' : 'monophone (train-mono)'} GMM: per-pdf Gaussians at the one-hot features decode the reference exactly`, async () => {
+    const s = await makeOracleSetup(mkdtempSync(path.join(tmpdir(), 'decode-gmm-')), { numUtts: 4, seed: 3, contextDependent });
+    const P = s.tm.numPdfs;
+    const gmm = initGmmSet(P, new Float64Array(P), new Float64Array(P).fill(0.01));
+    for (let p = 0; p < P; p++) gmm.means[p * P + p] = 1;
+    const gmmDir = path.join(s.root, 'mono');
+    const cmvn = { per: 'utterance' as const, normVars: false };
+    await writeGmmModel(
+      gmmDir,
+      { type: 'gmm', featureTransform: { type: 'fbank', numCeps: 13, cepstralLifter: 0, deltaOrder: 0, deltaWindow: 2, cmvn, energyColumn: -1 }, feats: defaultFbankConfig(), inputDim: P, dim: P, numPdfs: P, numGauss: P, frameShiftMs: 10, cmvn },
+      gmm,
+      s.tm,
+      s.lang,
+    );
+    const summary = await decodeDataDir(gmmDir, s.dataDir, path.join(s.root, 'out'), { featsDir: s.featsDir, runner: 'inline', quiet: true });
+    assert.equal(summary.modelKind, 'gmm');
+    assert.equal(summary.wer!.errors, 0);
+    assert.ok(summary.wer!.numWords > 0);
+  });
+}
+
+test('decodeDataDir with a DNN on tied triphone states (the oracle, 2 jobs): the reference words exactly', async () => {
+  const s = await makeOracleSetup(mkdtempSync(path.join(tmpdir(), 'decode-tri-')), { numUtts: 8, speakers: 3, seed: 4, contextDependent: true });
+  assert.ok(s.tm.tree && s.tm.numPdfs > 3 * (s.lang.phones.length - 1));
+  const summary = await decodeDataDir(s.modelDir, s.dataDir, path.join(s.root, 'out'), { featsDir: s.featsDir, jobs: 2, quiet: true, backend: 'cpu' });
   assert.equal(summary.wer!.errors, 0);
-  assert.ok(summary.wer!.numWords > 0);
+  assert.equal(summary.numPartial, 0);
 });
 
 test('decodeDataDir without a reference text writes hypotheses but no WER; utterances without features are reported', async () => {

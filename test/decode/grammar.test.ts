@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_LOOP_PROB, DIGIT_WORDS, EPSILON, digitLoopGrammar, minimizeGrammar, removeEpsilons, sentenceLogProb, trim, validateGrammar, wordLoopGrammar, type Grammar } from '../../src/decode/grammar.js';
+import { DEFAULT_LOOP_PROB, DIGIT_WORDS, EPSILON, digitLoopGrammar, minimizeGrammar, refinePartition, removeEpsilons, sentenceLogProb, trim, validateGrammar, wordLoopGrammar, type Grammar } from '../../src/decode/grammar.js';
 
 const close = (a: number, b: number) => assert.ok(a === b || Math.abs(a - b) < 1e-9, `${a} != ${b}`);
 
@@ -72,4 +72,16 @@ test('minimizeGrammar merges bisimilar states and keeps every sentence score', (
   for (const s of [['a'], ['b', 'a', 'b'], [], ['a', 'a']]) close(sentenceLogProb(m, s), sentenceLogProb(g, s));
   // Different final weights keep states apart.
   assert.equal(minimizeGrammar({ ...g, finalLogProb: [-Infinity, Math.log(0.2), Math.log(0.3)] }).numStates, 3);
+});
+
+test('refinePartition splits classes by their neighbours\' classes until stable (Moore)', () => {
+  // A chain 0 -> 1 -> 2 -> 3 with 3 marked: every item ends a different distance from 3, so all split;
+  // 4 -> 5 marked like 2 -> 3 joins their classes.
+  const next = [1, 2, 3, -1, 5, -1];
+  const marked = [false, false, false, true, false, true];
+  const { cls, numClasses } = refinePartition(6, (i) => String(marked[i]), (i, c) => (next[i] < 0 ? '' : String(c[next[i]])));
+  assert.equal(numClasses, 4);
+  assert.equal(cls[2], cls[4]);
+  assert.equal(cls[3], cls[5]);
+  assert.equal(new Set([cls[0], cls[1], cls[2], cls[3]]).size, 4);
 });

@@ -7,11 +7,12 @@ import { writeLangDir, readLangDir, type LangDir } from '../../src/lang/lang-dir
 import { buildTransitionModel } from '../../src/hmm/topology.js';
 import type { TransitionModel } from '../../src/hmm/transition-model.js';
 import { writeDnnModelDir, type DnnModelMeta } from '../../src/nnet/model-dir.js';
-import type { DnnWeights } from '../../src/nnet/model.js';
+import type { DnnWeights } from '../../src/nnet/weights.js';
 import { writeFeatsDir, type UttFeats } from '../../src/store/feats-archive.js';
 import { writeDataDir } from '../../src/data/data-dir.js';
 import { defaultFbankConfig } from '../../src/features/config.js';
-import { makeRng, oracleLogLikes, randomWords, TOY_LEXICON } from './toy-model.js';
+import { makeRng, oracleLogLikes, randomWords, TOY_LEXICON, toyContextTree } from './toy-model.js';
+import { buildContextTransitionModel } from '../../src/hmm/context-model.js';
 
 export interface OracleSetup {
   root: string;
@@ -24,13 +25,15 @@ export interface OracleSetup {
   refs: Map<string, string[]>;
 }
 
-export async function makeOracleSetup(root: string, opts: { numUtts?: number; seed?: number; speakers?: number } = {}): Promise<OracleSetup> {
+/** `contextDependent`: a triphone model (toyContextTree) whose frames carry the tree's pdfs in their real contexts. */
+export async function makeOracleSetup(root: string, opts: { numUtts?: number; seed?: number; speakers?: number; contextDependent?: boolean } = {}): Promise<OracleSetup> {
   const langDir = path.join(root, 'lang');
   const lexicon = new Map<string, string[][]>();
   for (const [w, p] of TOY_LEXICON) lexicon.set(w, [...(lexicon.get(w) ?? []), p]);
   await writeLangDir(langDir, { lexicon });
   const lang = await readLangDir(langDir);
-  const tm = buildTransitionModel(lang.phones, lang.silencePhones);
+  const mono = buildTransitionModel(lang.phones, lang.silencePhones);
+  const tm = opts.contextDependent ? buildContextTransitionModel(mono, toyContextTree(lang, mono)) : mono;
   const P = tm.numPdfs;
   const eye = (k: number) => {
     const W = new Float32Array(P * P);

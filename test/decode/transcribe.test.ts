@@ -7,7 +7,7 @@ import { transcribeFiles } from '../../src/decode/transcribe.js';
 import { decodeDataDir } from '../../src/decode/decode.js';
 import { writeDataDir } from '../../src/data/data-dir.js';
 import { writeDnnModelDir } from '../../src/nnet/model-dir.js';
-import { initDnnWeights } from '../../src/nnet/model.js';
+import { initDnnWeights } from '../../src/nnet/weights.js';
 import { defaultFbankConfig, featureDim } from '../../src/features/config.js';
 import { encodeWavPcm16 } from '../../src/data/wav.js';
 import { makeRng, randNormal } from '../../src/data/random.js';

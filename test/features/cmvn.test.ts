@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { applyCmvn, computeCmvnStats, readCmvn, writeCmvn } from '../../src/features/cmvn.js';
+import { applyCmvn, CmvnStatsBuilder, computeCmvnStats, computeCmvnStatsOfDir, mergeCmvnStats, readCmvn, subsetCmvnStats, writeCmvn } from '../../src/features/cmvn.js';
+import { writeFeatsDir } from '../../src/store/feats-archive.js';
+import { defaultFbankConfig } from '../../src/features/config.js';
 import type { UttFeats } from '../../src/store/feats-archive.js';
 import { makeRng, randNormal } from '../../src/data/random.js';
 import { isInputError } from '../../src/errors.js';
@@ -94,4 +96,33 @@ test('writeCmvn / readCmvn round-trip and readCmvn reports missing or bad files'
   await assert.rejects(readCmvn(dir), {
     message: `${path.join(dir, 'cmvn.json')}: expected { per: "utterance"|"speaker", dim, stats }; re-run asr-distill compute-cmvn`,
   });
+});
+
+test('mergeCmvnStats sums the stats of a speaker split over sources; subsetCmvnStats keeps the given keys', () => {
+  const whole = computeCmvnStats(utts, 'speaker');
+  // Speaker a's utterances in two sources: the sums add up to the stats of the whole.
+  const merged = mergeCmvnStats([computeCmvnStats([utts[0]], 'speaker'), computeCmvnStats(utts.slice(1), 'speaker')], ['x', 'y']);
+  assert.equal(merged.stats.a.count, 500);
+  for (let d = 0; d < 2; d++) assert.ok(Math.abs(merged.stats.a.sum[d] - whole.stats.a.sum[d]) < 1e-9 && Math.abs(merged.stats.a.sumSq[d] - whole.stats.a.sumSq[d]) < 1e-6);
+  assert.deepEqual(merged.stats.b, whole.stats.b);
+  assert.throws(() => mergeCmvnStats([whole, computeCmvnStats(utts, 'utterance')], ['x', 'y']), {
+    message: 'y: cmvn.json has stats per utterance of dim 2 but x per speaker of dim 2; run compute-cmvn the same way on every directory',
+  });
+  assert.deepEqual(subsetCmvnStats(whole, ['b', 'zz']), { per: 'speaker', dim: 2, stats: { b: whole.stats.b } });
+});
+
+test('computeCmvnStatsOfDir streams the archive and gives computeCmvnStats\'s numbers exactly, a speaker spread over shards too', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cmvn-dir-'));
+  // Speaker a in both shards.
+  await writeFeatsDir(dir, defaultFbankConfig(), 10, [[utts[0], utts[2]], [utts[1]]]);
+  for (const per of ['speaker', 'utterance'] as const) {
+    const { info, cmvn } = await computeCmvnStatsOfDir(dir, per);
+    assert.equal(info.numFrames, 750);
+    assert.deepEqual(cmvn, computeCmvnStats([utts[0], utts[2], utts[1]], per));
+  }
+  const b = new CmvnStatsBuilder('speaker');
+  b.add(utts[0]);
+  assert.throws(() => b.add({ ...utts[1], dim: 3, data: new Float32Array(9), numFrames: 3 }), { message: 'utterance a2: dim 3 differs from 2; all features must come from one config' });
+  assert.equal(b.stats().stats.a.count, 200);
+  rmSync(dir, { recursive: true, force: true });
 });

@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultFbankConfig, featureDim, frameShiftMsOf, loadFeatureConfig, parseFeatureConfig } from '../../src/features/config.js';
+import { defaultFbankConfig, featureDim, frameShiftMsOf, parseFeatureConfig } from '../../src/features/config.js';
+import { loadFeatureConfig } from '../../src/features/config-file.js';
 import { isInputError } from '../../src/errors.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -23,6 +24,12 @@ test('features/fbank40-8k.json is fbank40 at 8 kHz over 40-3800 Hz (Kaldi egs/sw
   const f8k = await loadFeatureConfig(path.join(repo, 'features/fbank40-8k.json'));
   assert.deepEqual(f8k, defaultFbankConfig({ sampleRate: 8000, lowFreq: 40, highFreq: -200 }));
   assert.equal(featureDim(f8k), 40);
+});
+
+test('features/fbank23-8k.json is Kaldi compute-fbank-feats defaults at 8 kHz (23 bins, 20 Hz to Nyquist)', async () => {
+  const f23 = await loadFeatureConfig(path.join(repo, 'features/fbank23-8k.json'));
+  assert.deepEqual(f23, defaultFbankConfig({ sampleRate: 8000, numMelBins: 23, lowFreq: 20, highFreq: 0 }));
+  assert.equal(featureDim(f23), 23);
 });
 
 test('features/meyda-mel40.json is a meyda config with a 10 ms hop', async () => {

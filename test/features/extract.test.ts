@@ -112,6 +112,21 @@ test('extractShard reports one progress message per utterance', async () => {
   assert.deepEqual(msgs[0], { utts: 1, audioSec: 0.25, frames: 23 });
 });
 
+test('extractShard puts the features of a shard back to back in one buffer (grown when the first utterance is the shortest), equal to computeFbank', async () => {
+  const dir = await corpus(6); // lengths 4000, 4800, ... samples: the first guess of the size is short
+  const data = await readDataDir(dir);
+  const config = defaultFbankConfig();
+  const file = path.join(dir, 'out/feats.1.arrow');
+  await extractShard({ utterances: data.utterances, config, shardFile: file }, { report: () => {} });
+  const got = await readFeatsShard(file);
+  assert.equal(got.length, 6);
+  for (const u of got) {
+    const i = Number(u.uttId.slice(-3));
+    const pcm = encodeWavPcm16(tone(4000 + 800 * i, i), 16000);
+    assert.deepEqual(u.data, computeFbank(Float32Array.from(new Int16Array(pcm.buffer.slice(44))), config).data, u.uttId);
+  }
+});
+
 test('a float WAV with NaN samples is not turned into floor-valued frames: it stops the run, or with --skip-bad is listed in bad_utts', async () => {
   const { makeWav } = await import('../data/make-wav.js');
   const samples = Array.from(tone(8000, 4), (v) => v);

@@ -132,6 +132,19 @@ test('a signal shorter than one window gives zero frames; FbankComputer reports 
   assert.equal(f.data.length, 0);
 });
 
+test('compute with out writes the same features into the given array, and refuses one of another size', () => {
+  const fb = new FbankComputer({ ...defaultFbankConfig(), dither: 1 });
+  const signal = Float32Array.from({ length: 4000 }, (_, i) => Math.round(3000 * Math.sin(0.05 * i)));
+  const want = fb.compute(signal, { ditherStream: 'u1' });
+  const buffer = new Float32Array(want.data.length + 10).fill(7);
+  const out = buffer.subarray(5, 5 + want.data.length);
+  const got = fb.compute(signal, { ditherStream: 'u1', out });
+  assert.equal(got.data, out);
+  assert.deepEqual(got.data, want.data);
+  assert.deepEqual([...buffer.subarray(0, 5), ...buffer.subarray(5 + want.data.length)], Array(10).fill(7)); // nothing written outside
+  assert.throws(() => fb.compute(signal, { out: new Float32Array(want.data.length - 1) }), /out has 919 values, expected 23 frames x 40/);
+});
+
 test('roundToPowerOfTwo false uses a direct DFT of the window length', () => {
   const signal = noise(2000, 9);
   const f = computeFbank(signal, defaultFbankConfig({ roundToPowerOfTwo: false }));

@@ -14,7 +14,7 @@ import { writeFeatsDir, type UttFeats } from '../../src/store/feats-archive.js';
 import { writeDataDir } from '../../src/data/data-dir.js';
 import { defaultFbankConfig } from '../../src/features/config.js';
 import { readDnnModelDir, writeDnnModelDir } from '../../src/nnet/model-dir.js';
-import { initDnnWeights } from '../../src/nnet/model.js';
+import { initDnnWeights } from '../../src/nnet/weights.js';
 import { makeRng, randNormal } from '../../src/data/random.js';
 import { oracleLogLikes, randomWords, TOY_LEXICON } from '../decode/toy-model.js';
 

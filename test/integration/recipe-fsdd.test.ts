@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,9 +38,9 @@ test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table
   assert.deepEqual(speakersOf(path.join(fold, 'data', 'dev')), ['lucas']);
   assert.deepEqual(speakersOf(path.join(fold, 'data', 'train')), ['george']);
   assert.match(readFileSync(path.join(fold, 'data', 'test', 'text'), 'utf8'), /^jackson_0_0 zero$/m);
-  // 8 kHz features with the 8 kHz mel range; the lang has the ten digits from CMUdict.
+  // 8 kHz features, Kaldi's default fbank (23 bins, 20 Hz to Nyquist); the lang has the ten digits from CMUdict.
   const featConfig = JSON.parse(readFileSync(path.join(fold, 'feats', 'train', 'feats.json'), 'utf8')).config;
-  assert.deepEqual([featConfig.sampleRate, featConfig.lowFreq, featConfig.highFreq], [8000, 40, -200]);
+  assert.deepEqual([featConfig.sampleRate, featConfig.numMelBins, featConfig.lowFreq, featConfig.highFreq], [8000, 23, 20, 0]);
   const lexWords = new Set(readFileSync(path.join(exp, 'lang', 'lexicon.txt'), 'utf8').trim().split('\n').map((l) => l.split(' ')[0]));
   assert.deepEqual([...lexWords].sort(), ['eight', 'five', 'four', 'nine', 'one', 'seven', 'six', 'three', 'two', 'zero']);
   // Decoding used the one-digit grammar: one word per test hypothesis at most.
@@ -71,6 +71,33 @@ test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table
   const bad = rerun('--test-speaker', 'nobody');
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--test-speaker nobody is not a speaker of .*\(speakers: george jackson lucas\)/);
+});
+
+test('recipes/fsdd/local/holdout_split.sh: every tenth recording of the non-test speakers is dev, the rest train', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'asr-fsdd-holdout-'));
+  const all = path.join(dir, 'all');
+  mkdirSync(all);
+  const utts: string[] = [];
+  for (const spk of ['ann', 'bob', 'cy']) for (let i = 0; i < 20; i++) utts.push(`${spk}_3_${i}`);
+  utts.sort();
+  writeFileSync(path.join(all, 'wav.scp'), utts.map((u) => `${u} /x/${u}.wav\n`).join(''));
+  writeFileSync(path.join(all, 'text'), utts.map((u) => `${u} three\n`).join(''));
+  writeFileSync(path.join(all, 'utt2spk'), utts.map((u) => `${u} ${u.split('_')[0]}\n`).join(''));
+  const r = spawnSync('bash', ['recipes/fsdd/local/holdout_split.sh', all, 'bob', path.join(dir, 'train'), path.join(dir, 'dev')], { cwd: root, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const ids = (d: string, f = 'text') => readFileSync(path.join(dir, d, f), 'utf8').trim().split('\n').map((l) => l.split(' ')[0]);
+  assert.deepEqual(ids('dev'), ['ann_3_19', 'ann_3_9', 'cy_3_19', 'cy_3_9']);
+  assert.equal(ids('train').length, 36);
+  assert.ok(ids('train').every((u) => !u.startsWith('bob_') && !/_(9|19)$/.test(u)));
+  assert.deepEqual(speakersOf(path.join(dir, 'train')), ['ann', 'cy']);
+  assert.equal(readFileSync(path.join(dir, 'dev', 'spk2utt'), 'utf8'), 'ann ann_3_19 ann_3_9\ncy cy_3_19 cy_3_9\n');
+  // Too few recordings per speaker to hold any out: a clear error, not an empty dev set.
+  const few = path.join(dir, 'few');
+  mkdirSync(few);
+  for (const f of ['wav.scp', 'text', 'utt2spk']) writeFileSync(path.join(few, f), readFileSync(path.join(all, f), 'utf8').split('\n').filter((l) => /_[0-4] /.test(l)).join('\n') + '\n');
+  const bad = spawnSync('bash', ['recipes/fsdd/local/holdout_split.sh', few, 'bob', path.join(dir, 't2'), path.join(dir, 'd2')], { cwd: root, encoding: 'utf8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /d2 is empty: no recording of the non-test speakers has an index ending in 9 \(use --dev-set speaker/);
 });
 
 test('recipes/fsdd/run.sh: a corpus without recordings/ is a clear error', () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { readCheckpoint, writeCheckpoint } from '../../src/nnet/checkpoint.js';
-import { initDnnWeights } from '../../src/nnet/model.js';
+import { initDnnWeights } from '../../src/nnet/weights.js';
 import { parseArch } from '../../src/nnet/arch.js';
 import { isInputError } from '../../src/errors.js';
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { distillLoss, softmaxRows, softTargetGradient, type LossConfig } from '../../src/nnet/distill-loss.js';
+import { DEFAULT_HARD_WEIGHT, defaultHardWeight, distillLoss, softTargetGradient, type LossConfig } from '../../src/nnet/distill-loss.js';
+import { softmaxRows } from '../../src/nnet/posteriors.js';
 import { makeRng, randNormal } from '../../src/data/random.js';
 
 const N = 6; // pdfs
@@ -38,7 +39,7 @@ for (const cfg of configs) {
   test(`${cfg.kind} T=${cfg.temperature} hard=${cfg.hardWeight}: gradient matches finite differences`, () => {
     const { z, v, labels } = setup(1);
     const T = cfg.temperature;
-    const soft = softmaxRows(v, F, N, T);
+    const soft = softmaxRows(v, N, T);
     const targets = { labels, soft, teacherLogits: v };
     const { grad, loss } = distillLoss(z, targets, F, N, cfg);
     assert.ok(Number.isFinite(loss) && loss > 0);
@@ -88,7 +89,7 @@ test('sec. 2 high-temperature limit: the soft-target gradient WITHOUT the T^2 fa
   }
   assert.ok(prevErr < 0.01, `relative error at T=250: ${prevErr}`);
   // With the T^2 factor, soft-ce (hard weight 0) at high T matches logit-mse's gradient (z - v) / N.
-  const sce = distillLoss(z, { soft: softmaxRows(v, 1, n, 250) }, 1, n, { kind: 'soft-ce', temperature: 250, hardWeight: 0, softWeight: 1 });
+  const sce = distillLoss(z, { soft: softmaxRows(v, n, 250) }, 1, n, { kind: 'soft-ce', temperature: 250, hardWeight: 0, softWeight: 1 });
   const mse = distillLoss(z, { teacherLogits: v }, 1, n, { kind: 'logit-mse', temperature: 1, hardWeight: 0, softWeight: 1 });
   const s = Math.max(...Array.from(mse.grad, Math.abs));
   for (let i = 0; i < n; i++) assert.ok(Math.abs(sce.grad[i] - mse.grad[i]) < 0.01 * s);
@@ -106,7 +107,7 @@ test('sec. 2.1: the centred logit-matching gradient is the high-T limit of T^2 x
   const scale = Math.max(...Array.from(mse.grad, Math.abs));
   let prevErr = Infinity;
   for (const T of [5, 50, 500]) {
-    const sce = distillLoss(z, { soft: softmaxRows(v, frames, n, T) }, frames, n, { kind: 'soft-ce', temperature: T, hardWeight: 0, softWeight: 1 });
+    const sce = distillLoss(z, { soft: softmaxRows(v, n, T) }, frames, n, { kind: 'soft-ce', temperature: T, hardWeight: 0, softWeight: 1 });
     const err = Math.max(...Array.from(sce.grad, (g, i) => Math.abs(g - mse.grad[i]))) / scale;
     assert.ok(err < prevErr, `T=${T}: ${err} >= ${prevErr}`);
     prevErr = err;
@@ -123,13 +124,6 @@ test('sec. 2.1: the centred logit-matching gradient is the high-T limit of T^2 x
   assert.ok(Math.abs(shifted.loss - mse.loss) < 1e-5 * mse.loss);
 });
 
-test('softmaxRows: rows sum to 1, temperature flattens', () => {
-  const p = softmaxRows(Float32Array.of(0, Math.log(3)), 1, 2);
-  assert.ok(Math.abs(p[0] - 0.25) < 1e-7 && Math.abs(p[1] - 0.75) < 1e-7);
-  const hot = softmaxRows(Float32Array.of(1, 2, 3), 1, 3, 100);
-  assert.ok(Math.abs(hot[0] - 1 / 3) < 0.01);
-});
-
 test('a loss that needs teacher targets says so', () => {
   assert.throws(
     () => distillLoss(new Float32Array(N), { labels: Int32Array.of(0) }, 1, N, { kind: 'soft-ce', temperature: 2, hardWeight: 0.5, softWeight: 1 }),
@@ -139,4 +133,10 @@ test('a loss that needs teacher targets says so', () => {
     () => distillLoss(new Float32Array(N), { labels: Int32Array.of(0) }, 1, N, { kind: 'logit-mse', temperature: 1, hardWeight: 0, softWeight: 1 }),
     { message: "distill-loss: loss 'logit-mse' needs teacher logits in the batch" },
   );
+});
+
+test("defaultHardWeight: the paper's 0.5 with labels, 0 on an unlabeled transfer set", () => {
+  assert.equal(DEFAULT_HARD_WEIGHT, 0.5);
+  assert.equal(defaultHardWeight(true), 0.5);
+  assert.equal(defaultHardWeight(false), 0);
 });

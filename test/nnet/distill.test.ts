@@ -121,6 +121,11 @@ test('distill on an unlabeled transfer set takes pdfs, priors and transition mod
   assert.deepEqual(await fs.readFile(path.join(student, 'weights.bin')), w1);
   // Another temperature: the cache is rejected.
   await assert.rejects(distill({ ...o, temperature: 5 }), { name: 'InputError', message: `${cache}: computed at temperature 2, not 5; delete it to recompute, or choose another --cache file` });
+  // Another engine (the cache was written on cpu): rejected, not silently reused.
+  await assert.rejects(distill({ ...o, settings: { ...o.settings, backend: 'ort' } }), {
+    name: 'InputError',
+    message: `${cache}: computed on engine cpu, not ort; engines round differently, so the targets would not be the ones this run computes; delete it to recompute, or choose another --cache file`,
+  });
 });
 
 test('distill with labels and logit-mse', async () => {

@@ -3,18 +3,11 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { selectBackend } from '../../src/nnet/backend.js';
-import {
-  AcousticForward,
-  combinePosteriors,
-  loadAcousticModel,
-  meanCentredLogits,
-  planEnsemble,
-  readEnsembleManifest,
-  writeEnsembleManifest,
-  ENSEMBLE_FILE,
-} from '../../src/nnet/ensemble.js';
-import { softmaxRows } from '../../src/nnet/soft-targets.js';
+import { selectBackend } from '../../src/nnet/tfjs/backend.js';
+import { loadAcousticModel, planEnsemble, readEnsembleManifest, writeEnsembleManifest, ENSEMBLE_FILE } from '../../src/nnet/ensemble.js';
+import { tfjsAcousticForward } from '../../src/nnet/engine.js';
+import { combinePosteriors, meanCentredLogits } from '../../src/nnet/posteriors.js';
+import { softmaxRows } from '../../src/nnet/posteriors.js';
 import { tinyTransitionModel, writeRandomEnsemble, writeRandomModel } from './pipeline-fixtures.js';
 
 before(async () => {
@@ -70,7 +63,7 @@ test('loadAcousticModel + AcousticForward: ensemble posterior = mean of member p
   const model = await loadAcousticModel(tmp);
   assert.equal(model.kind, 'ensemble');
   assert.equal(model.members.length, 3);
-  const fwd = new AcousticForward(model);
+  const fwd = tfjsAcousticForward(model);
   const x = new Float32Array(5 * 9).map((_, i) => Math.sin(i));
   const per = fwd.memberPosteriors(x, 5, 2);
   close(fwd.posteriors(x, 5, 2), combinePosteriors(per, 4, 'arithmetic'));

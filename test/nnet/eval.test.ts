@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { selectBackend } from '../../src/nnet/backend.js';
+import { selectBackend } from '../../src/nnet/tfjs/backend.js';
 import { buildFrameCorpus } from '../../src/nnet/batches.js';
-import { AcousticForward, loadAcousticModel } from '../../src/nnet/ensemble.js';
+import { loadAcousticModel } from '../../src/nnet/ensemble.js';
+import { tfjsAcousticForward } from '../../src/nnet/engine.js';
 import { evalFrames, FrameScoreAccumulator, formatEval, scorePosteriors } from '../../src/nnet/eval.js';
 import { spliceUtterance } from '../../src/nnet/splice.js';
 import { synthUtterances, tinyTransitionModel, writeRandomEnsemble, writeRandomModel } from './pipeline-fixtures.js';
@@ -34,7 +35,7 @@ test('evalFrames scores a model and each ensemble member against direct per-utte
   const utts = synthUtterances({ numUtts: 4, dim: 3, numPdfs: 4, seed: 3, minFrames: 3, maxFrames: 9 });
   const corpus = buildFrameCorpus(utts, 3, 4);
   const model = await loadAcousticModel(tmp);
-  const fwd = new AcousticForward(model);
+  const fwd = tfjsAcousticForward(model);
   let progressed = 0;
   const r = evalFrames(fwd, corpus, { chunkFrames: 5, onFrames: (n) => (progressed += n) });
   assert.equal(progressed, corpus.labels.length);
@@ -75,7 +76,7 @@ test('evalFrames scores a model and each ensemble member against direct per-utte
 
   // Wrong feature dim: a clear error.
   const other = buildFrameCorpus(synthUtterances({ numUtts: 1, dim: 2, numPdfs: 4, seed: 1 }), 2, 4);
-  const fwd2 = new AcousticForward(model);
+  const fwd2 = tfjsAcousticForward(model);
   assert.throws(() => evalFrames(fwd2, other), {
     name: 'InputError',
     message: `${tmp}: the model expects features of dim 3, the data has dim 2; extract features with the model's config`,
@@ -143,7 +144,7 @@ test('NaN posteriors stop eval-frames naming the model and the utterance', async
   const utts = synthUtterances({ numUtts: 4, dim: 3, numPdfs: 4, seed: 3, minFrames: 3, maxFrames: 9 });
   // A NaN feature value at frame 2 of the third utterance (what damaged weights do to every frame).
   utts[2].data[2 * 3 + 1] = NaN;
-  const fwd = new AcousticForward(await loadAcousticModel(tmp));
+  const fwd = tfjsAcousticForward(await loadAcousticModel(tmp));
   try {
     assert.throws(() => evalFrames(fwd, buildFrameCorpus(utts, 3, 4), { chunkFrames: 5 }), {
       name: 'InputError',

@@ -4,12 +4,13 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { GradientRatioAccumulator, measureGradientRatios } from '../../src/nnet/gradient-ratio.js';
-import { softmaxRows } from '../../src/nnet/distill-loss.js';
+import { softmaxRows } from '../../src/nnet/posteriors.js';
 import { makeRng, randNormal } from '../../src/data/random.js';
-import { AcousticForward, loadAcousticModel } from '../../src/nnet/ensemble.js';
+import { loadAcousticModel } from '../../src/nnet/ensemble.js';
+import { tfjsAcousticForward } from '../../src/nnet/engine.js';
 import { loadFrameCorpus, splicedChunks } from '../../src/nnet/batches.js';
-import { teacherBatchTargets } from '../../src/nnet/soft-targets.js';
-import { selectBackend } from '../../src/nnet/backend.js';
+import { teacherBatchTargets } from '../../src/nnet/teachers.js';
+import { selectBackend } from '../../src/nnet/tfjs/backend.js';
 import { tinyTransitionModel, writeRandomEnsemble, writeRandomModel, writeSynthCorpusDirs } from './pipeline-fixtures.js';
 
 test('GradientRatioAccumulator: ratio and cosine approach 1 as T grows (sec. 2.1); far from it at T = 1', () => {
@@ -21,7 +22,7 @@ test('GradientRatioAccumulator: ratio and cosine approach 1 as T grows (sec. 2.1
   const results = [1, 2, 5, 10, 20, 200].map((T) => {
     const a = new GradientRatioAccumulator(T);
     // Split in two calls: the sums accumulate across chunks.
-    const soft = softmaxRows(v, frames, n, T);
+    const soft = softmaxRows(v, n, T);
     a.add(z.subarray(0, 10 * n), soft.subarray(0, 10 * n), v.subarray(0, 10 * n), 10, n);
     a.add(z.subarray(10 * n), soft.subarray(10 * n), v.subarray(10 * n), 10, n);
     return a.result();
@@ -46,8 +47,8 @@ test('measureGradientRatios: the accumulator over the frames of FEATS_DIR, cappe
   const r = await measureGradientRatios({ studentDir: student, teacherDir: ens, featsDir: c.featsDir, temperatures: [2, 10], maxFrames: 10, chunkFrames: 4, backend: 'cpu' });
   assert.equal(r.numFrames, 10);
   // By hand: the first 10 frames, one chunk.
-  const teacher = new AcousticForward(await loadAcousticModel(ens));
-  const s = new AcousticForward(await loadAcousticModel(student));
+  const teacher = tfjsAcousticForward(await loadAcousticModel(ens));
+  const s = tfjsAcousticForward(await loadAcousticModel(student));
   const { corpus } = await loadFrameCorpus(c.featsDir, { numPdfs: c.numPdfs });
   const x = splicedChunks(corpus, { left: 1, right: 1 }, 10).next().value!.x;
   const want = new GradientRatioAccumulator(10);

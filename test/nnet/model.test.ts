@@ -1,13 +1,16 @@
+// The networks' forward passes on every engine, and their TensorFlow.js Layers files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../../src/nnet/backend.js';
+import { selectBackend } from '../../src/nnet/tfjs/backend.js';
 import { parseArch } from '../../src/nnet/arch.js';
 import { OrtDnnForward } from '../../src/nnet/ort/forward.js';
-import { DnnForward, checkDnnWeights, type DnnWeights, cloneDnnWeights, initDnnWeights, loadDnn, saveDnn, toLayersModel } from '../../src/nnet/model.js';
+import { DnnForward } from '../../src/nnet/tfjs/forward.js';
+import { type DnnWeights, initDnnWeights } from '../../src/nnet/weights.js';
+import { loadDnn, saveDnn, toLayersModel } from '../../src/nnet/tfjs/layers-model.js';
 import { isInputError } from '../../src/errors.js';
 import { makeRng, randNormal } from '../../src/data/random.js';
 
@@ -158,25 +161,9 @@ test('loadDnn errors name the file and the problem', async () => {
   });
 });
 
-test('initDnnWeights is seeded and He-scaled; cloneDnnWeights copies; checkDnnWeights checks shapes', () => {
-  const a = initDnnWeights(parseArch('1x200'), 100, 50, 7);
-  const b = initDnnWeights(parseArch('1x200'), 100, 50, 7);
-  const c = initDnnWeights(parseArch('1x200'), 100, 50, 8);
-  assert.deepEqual(a.layers[0].W, b.layers[0].W);
-  assert.notDeepEqual(a.layers[0].W, c.layers[0].W);
-  const W = a.layers[0].W;
-  const variance = W.reduce((s, v) => s + v * v, 0) / W.length;
-  assert.ok(Math.abs(variance - 2 / 100) < 0.002, `variance ${variance}`);
-  const copy = cloneDnnWeights(a);
-  copy.layers[0].W[0] += 1;
-  assert.notEqual(copy.layers[0].W[0], a.layers[0].W[0]);
-  copy.layers[1].b = new Float32Array(3);
-  assert.throws(() => checkDnnWeights(copy, 'm'), (e: unknown) => isInputError(e) && (e as Error).message === 'm: layer 2 has shape 200x50 (W 10000, b 3 values), expected 200x50');
-});
-
 test('saveDnn returns the size and sha256 of weights.bin; verifyWeightsFile refuses another size or content', async () => {
   const { createHash } = await import('node:crypto');
-  const { verifyWeightsFile } = await import('../../src/nnet/model.js');
+  const { verifyWeightsFile } = await import('../../src/nnet/tfjs/layers-model.js');
   const dir = mkdtempSync(path.join(tmpdir(), 'dnn-sum-'));
   const sums = await saveDnn(dir, initDnnWeights(parseArch('1x4'), 3, 2, 1));
   const bytes = readFileSync(path.join(dir, 'weights.bin'));

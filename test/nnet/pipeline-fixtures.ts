@@ -68,7 +68,7 @@ export async function writeRandomModel(
   dir: string,
   opts: { featDim: number; left: number; right: number; tm: TransitionModel; seed: number; hidden?: number },
 ): Promise<void> {
-  const { initDnnWeights } = await import('../../src/nnet/model.js');
+  const { initDnnWeights } = await import('../../src/nnet/weights.js');
   const { writeDnnModelDir } = await import('../../src/nnet/model-dir.js');
   const { logPriors } = await import('../../src/nnet/priors.js');
   const { defaultFbankConfig } = await import('../../src/features/config.js');

@@ -4,16 +4,23 @@ import {
   activeSpecialists,
   clusterPdfsByCovariance,
   combineSpecialists,
+  countCovering,
+  covarianceToCorrelation,
+  CoverageTable,
   dustbinLabels,
   dustbinMap,
   dustbinSoftTargets,
+  fitDustbinUnit,
   kMeans,
   predictionCovariance,
+  shiftDustbinLogit,
+  solveSymmetricPositive,
   specialistCorpus,
   specialistInitWeights,
+  specialistTrainingSet,
 } from '../../src/nnet/specialists.js';
-import { initDnnWeights } from '../../src/nnet/model.js';
-import { softmaxRows } from '../../src/nnet/distill-loss.js';
+import { initDnnWeights } from '../../src/nnet/weights.js';
+import { softmaxRows } from '../../src/nnet/posteriors.js';
 import { makeRng } from '../../src/data/random.js';
 
 /** Frames whose predictions spread over one of `groups` (confusable pdfs), chosen at random. */
@@ -128,9 +135,121 @@ test("specialistInitWeights: the generalist's hidden layers and cluster units; t
   // The specialist's distribution = the generalist's with the other pdfs summed, for any hidden activation h.
   const h = Float32Array.of(0.3, 1.2, 0, 2, 0.7);
   const logits = (W: Float32Array, b: Float32Array, n: number) => Float32Array.from({ length: n }, (_, j) => b[j] + h.reduce((a, x, i) => a + x * W[i * n + j], 0));
-  const pg = softmaxRows(logits(last.W, last.b, 6), 1, 6);
-  const ps = softmaxRows(logits(s.layers[1].W, s.layers[1].b, 3), 1, 3);
+  const pg = softmaxRows(logits(last.W, last.b, 6), 6);
+  const ps = softmaxRows(logits(s.layers[1].W, s.layers[1].b, 3), 3);
   const want = [pg[3], pg[1], pg[0] + pg[2] + pg[4] + pg[5]];
   want.forEach((w, i) => assert.ok(Math.abs(ps[i] - w) < 1e-5, `${i}: ${ps[i]} vs ${w}`));
   assert.throws(() => specialistInitWeights(g, Int32Array.of(0, 1, 2, 3, 4, 5)), { name: 'InputError', message: 'specialist of all 6 pdfs: it would have nothing in its dustbin; use fewer pdfs per cluster' });
+});
+
+test('specialistTrainingSet: the drawn frames listed, their counts, and the dustbin shift log(outside / kept)', () => {
+  const labels = Int32Array.of(0, 1, 2, 2, 3, 0, 2, -1, 1, 0, 2, 0);
+  const corpus = { dim: 1, numPdfs: 4, uttIds: ['u'], uttStart: Int32Array.of(0, 12), feats: new Float32Array(12), labels };
+  const s = specialistTrainingSet(corpus, Int32Array.of(3, 1), 1);
+  assert.deepEqual(Array.from(s.corpus.labels), Array.from(specialistCorpus(corpus, Int32Array.of(3, 1), 1).labels));
+  assert.deepEqual(Array.from(s.frames), Array.from(s.corpus.labels).flatMap((l, g) => (l >= 0 ? [g] : [])));
+  assert.deepEqual(s.counts, { inside: 3, outside: 8, keptOutside: 3 });
+  assert.ok(Math.abs(s.dustbinShift - Math.log(8 / 3)) < 1e-12);
+  // Fewer outside frames than inside: all kept, nothing to correct.
+  const few = specialistTrainingSet({ ...corpus, labels: Int32Array.of(1, 1, 3, 3, 1, 0, 1, 3, 1, 1, 3, 1) }, Int32Array.of(3, 1), 1);
+  assert.deepEqual(few.counts, { inside: 11, outside: 1, keptOutside: 1 });
+  assert.equal(few.dustbinShift, 0);
+  assert.equal(few.frames.length, 12);
+});
+
+test('shiftDustbinLogit: the last output bias only, on a copy', () => {
+  const w = initDnnWeights({ hidden: [{ units: 4 }], activation: 'relu' }, 3, 3, 2);
+  const s = shiftDustbinLogit(w, 0.5);
+  const [b0, b1] = [w.layers[1].b, s.layers[1].b];
+  assert.deepEqual(Array.from(b1.subarray(0, 2)), Array.from(b0.subarray(0, 2)));
+  assert.ok(Math.abs(b1[2] - b0[2] - 0.5) < 1e-6);
+  assert.deepEqual(s.layers[0].W, w.layers[0].W);
+});
+
+test('correlation clustering: the confused groups recovered beside a frequent pdf that takes most frames', () => {
+  // Pdf 0 (silence-like) gets nearly all the mass on 70% of the frames.
+  const groups = [[1, 4], [2, 5, 7], [3, 6]];
+  const rng = makeRng(3, 'sil');
+  const n = 8;
+  const frames = 900;
+  const conf = confusedPredictions(groups, n, frames, 2);
+  const p = new Float32Array(frames * n);
+  for (let t = 0; t < frames; t++) {
+    if (rng() < 0.7) {
+      for (let j = 1; j < n; j++) p[t * n + j] = 0.01;
+      p[t * n] = 1 - 0.01 * (n - 1);
+    } else for (let j = 0; j < n; j++) p[t * n + j] = conf[t * n + j];
+  }
+  const want = ['0', ...groups.map((g) => g.join(','))].sort();
+  const got = clusterPdfsByCovariance(p, frames, n, 4, 1, 'correlation').map((c) => Array.from(c).join(',')).sort();
+  assert.deepEqual(got, want);
+  // The correlation of a known covariance, and 0 for a pdf that never varies.
+  const c = covarianceToCorrelation(Float64Array.of(4, 2, 0, 2, 9, 0, 0, 0, 0), 3);
+  assert.deepEqual(Array.from(c).map((x) => Math.round(x * 1e6) / 1e6), [1, 0.333333, 0, 0.333333, 1, 0, 0, 0, 0]);
+});
+
+test('countCovering and CoverageTable: Table 4 rows by the number of active specialists covering the correct pdf', () => {
+  const clusters = [Int32Array.of(0, 1), Int32Array.of(1, 2), Int32Array.of(3)];
+  assert.equal(countCovering([0, 1], clusters, 1), 2);
+  assert.equal(countCovering([0, 2], clusters, 1), 1);
+  assert.equal(countCovering([2], clusters, 1), 0);
+  assert.equal(countCovering([], clusters, 0), 0);
+  const t = new CoverageTable();
+  t.add(1, true, true);
+  t.add(0, false, false);
+  t.add(1, false, true);
+  t.add(2, true, false);
+  assert.deepEqual(t.rows(), [
+    { covering: 0, frames: 1, generalistCorrect: 0, combinedCorrect: 0 },
+    { covering: 1, frames: 2, generalistCorrect: 1, combinedCorrect: 2 },
+    { covering: 2, frames: 1, generalistCorrect: 1, combinedCorrect: 0 },
+  ]);
+  assert.deepEqual(t.total(), { frames: 4, generalistCorrect: 2, combinedCorrect: 2 });
+});
+
+test('solveSymmetricPositive: a known system; a matrix that is not positive definite is refused', () => {
+  // [[4, 2], [2, 3]] x = [2, 1] -> x = (0.5, 0).
+  const x = solveSymmetricPositive(Float64Array.of(4, 2, 2, 3), Float64Array.of(2, 1), 2);
+  assert.ok(Math.abs(x[0] - 0.5) < 1e-12 && Math.abs(x[1]) < 1e-12, `${x}`);
+  assert.throws(() => solveSymmetricPositive(Float64Array.of(1, 2, 2, 1), Float64Array.of(1, 1), 2), { name: 'InputError', message: /not positive definite/ });
+});
+
+test('fitDustbinUnit: exact when the log-sum-exp of the others is linear in h; far better than the mean-of-units start otherwise', () => {
+  // Output layer over 3 hidden units and 4 pdfs; cluster {0}. Pdfs 1..3 share one unit (a linear
+  // log-sum-exp: z + log 3), so the fit is exact.
+  const inDim = 3;
+  const outDim = 4;
+  const W = new Float32Array(inDim * outDim);
+  const b = Float32Array.of(0.1, -0.2, -0.2, -0.2);
+  for (let i = 0; i < inDim; i++) for (let j = 0; j < outDim; j++) W[i * outDim + j] = j === 0 ? i - 1 : 0.5 * (i + 1);
+  const rng = makeRng(4, 'fit');
+  const frames = 200;
+  const h = Float32Array.from({ length: frames * inDim }, () => rng() * 2);
+  const u = fitDustbinUnit(h, frames, { W, b, inDim, outDim }, Int32Array.of(0), 0);
+  for (let i = 0; i < inDim; i++) assert.ok(Math.abs(u.w[i] - 0.5 * (i + 1)) < 1e-4, `w[${i}] = ${u.w[i]}`);
+  assert.ok(Math.abs(u.b - (-0.2 + Math.log(3))) < 1e-4, `b = ${u.b}`);
+  // Others with different units: the fit's error on these frames is below the mean-of-units start's.
+  const W2 = Float32Array.from({ length: inDim * outDim }, () => 3 * (rng() - 0.5));
+  const lse = (t: number, wd: ArrayLike<number>, bd: number) => {
+    let dust = bd;
+    let exact = 0;
+    for (let i = 0; i < inDim; i++) dust += h[t * inDim + i] * wd[i];
+    for (let j = 1; j < outDim; j++) {
+      let z = b[j];
+      for (let i = 0; i < inDim; i++) z += h[t * inDim + i] * W2[i * outDim + j];
+      exact += Math.exp(z);
+    }
+    return (dust - Math.log(exact)) ** 2;
+  };
+  const fit = fitDustbinUnit(h, frames, { W: W2, b, inDim, outDim }, Int32Array.of(0));
+  const meanW = Array.from({ length: inDim }, (_, i) => (W2[i * outDim + 1] + W2[i * outDim + 2] + W2[i * outDim + 3]) / 3);
+  const meanB = (b[1] + b[2] + b[3]) / 3 + Math.log(3);
+  let [eFit, eMean] = [0, 0];
+  for (let t = 0; t < frames; t++) [eFit, eMean] = [eFit + lse(t, fit.w, fit.b), eMean + lse(t, meanW, meanB)];
+  assert.ok(eFit < eMean / 2, `fit ${eFit} vs mean ${eMean}`);
+  // specialistInitWeights takes the fitted unit as its dustbin.
+  const g = initDnnWeights({ hidden: [{ units: 3 }], activation: 'relu' }, 2, 4, 1);
+  const s = specialistInitWeights(g, Int32Array.of(0), u);
+  assert.deepEqual(Array.from({ length: 3 }, (_, i) => s.layers[1].W[i * 2 + 1]), Array.from(u.w, (x) => Math.fround(x)));
+  assert.equal(s.layers[1].b[1], Math.fround(u.b));
 });

@@ -1,7 +1,7 @@
 // A tiny deterministic BatchSource for nnet tests: Gaussian clusters, one per pdf, in `inputDim`
 // dimensions; batches shuffled per epoch with a seeded generator (like batches.ts does).
 import { makeRng, randNormal, shuffleInPlace } from '../../src/data/random.js';
-import type { TrainBatch } from '../../src/nnet/train-step.js';
+import type { TrainBatch } from '../../src/nnet/trainer.js';
 import type { TrainBatchSource, TrainOptions } from '../../src/nnet/train.js';
 import { parseArch } from '../../src/nnet/arch.js';
 

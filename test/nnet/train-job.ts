@@ -1,5 +1,5 @@
 // Job module for test/nnet/train-in-workers.test.ts: train a tiny model on this thread's own backend.
-import { selectBackend } from '../../src/nnet/backend.js';
+import { selectBackend } from '../../src/nnet/tfjs/backend.js';
 import { parseArch } from '../../src/nnet/arch.js';
 import { trainModel } from '../../src/nnet/train.js';
 import { clusterSource } from './synthetic-source.js';

@@ -5,7 +5,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createJobRunner } from '../../src/jobs/runner.js';
 import { siblingModuleUrl } from '../../src/jobs/module-url.js';
-import { readDnnModelMeta } from '../../src/nnet/model-dir.js';
+import { readDnnModelDir, readDnnModelMeta } from '../../src/nnet/model-dir.js';
+import { createBatchSource } from '../../src/nnet/batches.js';
+import { scoreFrames } from '../../src/nnet/train.js';
+import { selectBackend } from '../../src/nnet/tfjs/backend.js';
+import { TrainStep } from '../../src/nnet/tfjs/train-step.js';
 import { countPdfs, logPriors } from '../../src/nnet/priors.js';
 import { loadTrainingData, summarizeHistory, trainDnnDir, type TrainJobInput, type TrainJobMessage, type TrainJobResult, type TrainSettings } from '../../src/nnet/train-worker.js';
 import { writeSynthCorpusDirs } from './pipeline-fixtures.js';
@@ -107,6 +111,13 @@ test('streamed training over several shards with a dev split and input noise', a
   const d = await loadTrainingData(sharded.featsDir, sharded.aliDir, { dev: { split: 0.25 } }, 2);
   assert.equal(r.numFrames, d.train.corpus.labels.length);
   assert.deepEqual((await readDnnModelMeta(outDir)).priors, logPriors(countPdfs([{ pdfIds: d.train.corpus.labels }], sharded.numPdfs)));
+  // The held-out set (over half the budget) was scored streamed: the figures of the same set in memory.
+  await selectBackend('cpu');
+  const step = new TrainStep((await readDnnModelDir(outDir)).weights, { optimizer: 'sgd', loss: { kind: 'ce', temperature: 1, hardWeight: 1, softWeight: 0 } });
+  const dev = await scoreFrames(step, createBatchSource(d.dev!, { context: s.context, seed: 2, shuffle: false }), 1024);
+  step.dispose();
+  assert.ok(Math.abs(dev.acc - r.history[1].devAcc!) < 1e-9, `dev acc ${dev.acc} vs ${r.history[1].devAcc}`);
+  assert.ok(Math.abs(dev.loss - r.history[1].devLoss!) < 1e-6, `dev loss ${dev.loss} vs ${r.history[1].devLoss}`);
 });
 
 test('summarizeHistory', () => {

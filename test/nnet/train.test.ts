@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { selectBackend } from '../../src/nnet/backend.js';
+import { selectBackend } from '../../src/nnet/tfjs/backend.js';
 import { parseArch } from '../../src/nnet/arch.js';
 import { describeTraining, scoreFrames, trainModel, type EpochStats, type TrainOptions } from '../../src/nnet/train.js';
 import { readCheckpoint } from '../../src/nnet/checkpoint.js';
-import { TrainStep } from '../../src/nnet/train-step.js';
+import { TrainStep } from '../../src/nnet/tfjs/train-step.js';
 import { isInputError } from '../../src/errors.js';
 import { clusterSource, clusterTrainOptions } from './synthetic-source.js';
 
@@ -46,7 +46,7 @@ test('trainModel learns separable clusters far above chance, logs each epoch, ch
   }
   // scoreFrames agrees with the last epoch's dev figures
   const step = new TrainStep(weights, { optimizer: 'sgd', loss: ce });
-  const dev = scoreFrames(step, baseOptions(outDir).dev!);
+  const dev = await scoreFrames(step, baseOptions(outDir).dev!);
   step.dispose();
   assert.ok(Math.abs(dev.acc - last.devAcc!) < 1e-9);
   assert.ok(Math.abs(dev.loss - last.devLoss!) < 1e-5);
@@ -205,7 +205,7 @@ test('averageDecay: scored and returned model is the moving average; a killed ru
   assert.equal(full.history[0].trainLoss, plain.history[0].trainLoss);
   assert.notDeepEqual(full.weights.layers[0].W, plain.weights.layers[0].W);
   const step = new TrainStep(full.weights, { optimizer: 'sgd', loss: ce });
-  assert.ok(Math.abs(scoreFrames(step, opts(tmp()).dev!).acc - full.history[2].devAcc!) < 1e-9, 'the returned model is the one scored');
+  assert.ok(Math.abs((await scoreFrames(step, opts(tmp()).dev!)).acc - full.history[2].devAcc!) < 1e-9, 'the returned model is the one scored');
   step.dispose();
   // averaging is part of the fingerprint: a plain run does not resume an averaged checkpoint
   await assert.rejects(trainModel(baseOptions(outDir, { epochs: 3, resume: true })), /different training options/);

@@ -158,3 +158,24 @@ test("collectExperiment reads the paper-setup student (student-paper) when the e
   }
   assert.deepEqual((await collectExperiment(exp, {})).input.paperTestCounts, { numFrames: [10, 10], baselineCorrect: [6, 6], ensembleCorrect: [7, 7], studentCorrect: [6, 7] });
 });
+
+test('collectExperiment reads the GMM systems decoded by the recipe (--triphones true) and the DNNs\' number of pdfs', async () => {
+  const exp = await fakeExperiment();
+  const first = await collectExperiment(exp, {});
+  assert.equal(first.input.gmm, undefined);
+  assert.equal(first.input.dnnNumPdfs, 10);
+  const write = async (rel: string, value: unknown) => {
+    await fs.mkdir(path.dirname(path.join(exp, rel)), { recursive: true });
+    await fs.writeFile(path.join(exp, rel), JSON.stringify(value));
+  };
+  await write('mono/model.json', { type: 'gmm', numPdfs: 70, numGauss: 600 });
+  await write('tri/model.json', { type: 'gmm', numPdfs: 180, numGauss: 720 });
+  await write('decode/gmm_mono_test/wer.json', { errors: 12, words: 100, ins: 1, del: 1, sub: 10 });
+  await write('decode/gmm_mono_dev/wer.json', { errors: 11, words: 100, ins: 1, del: 0, sub: 10 });
+  await write('decode/gmm_tri_test/wer.json', { errors: 7, words: 100, ins: 0, del: 1, sub: 6 });
+  const { input } = await collectExperiment(exp, {});
+  assert.deepEqual(input.gmm?.map((g) => [g.system, g.numPdfs, g.numGauss, g.devWer?.errors, g.testWer?.errors]), [
+    ['monophone GMM', 70, 600, 11, 12],
+    ['triphone GMM (tied states)', 180, 720, undefined, 7],
+  ]);
+});

@@ -37,6 +37,28 @@ test('computeTable1 derives gains, the recovered fraction and the seed spread', 
   assert.match(md, /\| baseline \| 80\.00% \| 5\.00% \| 81\.00% \| 1\.23M \| 2\.47M \|/);
   assert.match(md, /recovered by the distilled model: 87\.5%/);
   assert.match(md, /the ensemble gain exceeds it/);
+  assert.doesNotMatch(md, /GMM-HMM systems/);
+});
+
+test('the GMM systems (mono and triphone) get their own table with dev and test WER; the DNNs\' pdf count is stated', () => {
+  const t = computeTable1({
+    baseline: sys('baseline', 0.8, 20),
+    ensemble: sys('ensemble', 0.84, 12),
+    members: [sys('m1', 0.79, 22)],
+    student: sys('distilled', 0.835, 14),
+    baselineSeedAccuracies: [0.805],
+    gmm: [
+      { system: 'monophone GMM', numPdfs: 70, numGauss: 600, devWer: { errors: 8, words: 200, ins: 0, del: 0, sub: 8 }, testWer: { errors: 24, words: 400, ins: 2, del: 2, sub: 20 } },
+      { system: 'triphone GMM (tied states)', numPdfs: 180, numGauss: 720, testWer: { errors: 16, words: 400, ins: 1, del: 1, sub: 14 } },
+    ],
+    dnnNumPdfs: 180,
+    settings: {},
+  });
+  assert.deepEqual(t.gmm?.map((g) => [g.devWerPercent, g.testWerPercent]), [[4, 6], [undefined, 4]]);
+  const md = renderTable1Markdown(t);
+  assert.match(md, /The DNNs predict 180 HMM states/);
+  assert.match(md, /\| monophone GMM \| 70 \| 600 \| 4\.00% \| 6\.00% \|/);
+  assert.match(md, /\| triphone GMM \(tied states\) \| 180 \| 720 \| n\/a \| 4\.00% \|/);
 });
 
 test('no ensemble gain gives an undefined recovered fraction, said in words', () => {

@@ -144,3 +144,41 @@ await createJobRunner({ jobs: 1, backend: ${JSON.stringify(slurm(dir))} }).run($
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Ctrl-C of the command cancels its queued and running Slurm jobs (scancel)', { skip, timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'slurm-runner-'));
+  const hold = path.join(dir, 'hold');
+  writeFileSync(hold, '');
+  const specs: JobSpec[] = [1, 2].map((x) => ({ module: mod, fn: 'squareWhenReleased', input: { x, holdFile: hold } }));
+  const specFile = (job: number) => path.join(dir, 'q', `echo.${job}.json`);
+  const stateOf = (id: string) => spawnSync('squeue', ['--noheader', '--states=all', '--jobs', id, '--format=%T'], { encoding: 'utf8' }).stdout.trim();
+  try {
+    const runnerUrl = new URL('../../src/jobs/runner.ts', import.meta.url).href;
+    const script = `const { createJobRunner } = await import(${JSON.stringify(runnerUrl)});
+await createJobRunner({ jobs: 2, backend: ${JSON.stringify(slurm(dir))} }).run(${JSON.stringify(specs)});`;
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
+    let ids: string[] = [];
+    for (let i = 0; i < 600 && ids.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ids = [1, 2].flatMap((j) => (existsSync(specFile(j)) ? [(JSON.parse(readFileSync(specFile(j), 'utf8')) as JobSpecFile).slurmJobId ?? []].flat() : []));
+    }
+    assert.equal(ids.length, 2, 'both jobs were submitted');
+    // Let one of them start (the one-node Slurm may keep the other pending).
+    for (let i = 0; i < 600 && !ids.some((id) => stateOf(id) === 'RUNNING'); i++) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    assert.equal(await exited, 'SIGINT');
+    assert.match(stderr, new RegExp(`asr-distill: SIGINT: cancelled Slurm jobs ${ids.join(' ')} \\(scancel\\)`));
+    let states: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      states = ids.map(stateOf);
+      if (states.every((s) => s === '' || s === 'CANCELLED')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(states.every((s) => s === '' || s === 'CANCELLED'), `jobs ${ids.join(' ')} still ${states.join(' ')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

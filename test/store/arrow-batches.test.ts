@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Table, tableFromArrays, tableFromIPC, tableToIPC } from 'apache-arrow';
-import { readArrowBatches } from '../../src/store/arrow-batches.js';
+import { openArrowFileWriter, readArrowBatches } from '../../src/store/arrow-batches.js';
 import { encodeFeatsShard, streamFeatsShard, readFeatsShard, type UttFeats } from '../../src/store/feats-archive.js';
 
 async function tmpDir(): Promise<string> {
@@ -37,5 +37,27 @@ test('a feature shard of several record batches (as other Arrow writers make the
   for await (const u of streamFeatsShard(file)) got.push(u);
   assert.deepEqual(got, utts);
   assert.deepEqual(await readFeatsShard(file), utts);
+  await fs.rm(dir, { recursive: true });
+});
+
+test('openArrowFileWriter appends pieces as record batches: the bytes tableToIPC writes, the file only on close', async () => {
+  const dir = await tmpDir();
+  const file = path.join(dir, 'x.arrow');
+  const a = tableFromArrays({ v: Int32Array.of(1, 2, 3) });
+  const b = tableFromArrays({ v: Int32Array.of(4, 5) });
+  const w = await openArrowFileWriter(file);
+  await w.append(tableToIPC(a, 'file'));
+  await w.append(tableToIPC(b, 'stream'));
+  assert.deepEqual(await fs.readdir(dir).then((f) => f.filter((x) => x === 'x.arrow')), [], 'not there before close()');
+  await w.close();
+  assert.deepEqual(await fs.readFile(file), Buffer.from(tableToIPC(new Table([...a.batches, ...b.batches]), 'file')));
+  assert.deepEqual(await fs.readdir(dir), ['x.arrow'], 'no temp file left');
+  // abort() leaves nothing; close() without a piece refuses.
+  const aborted = await openArrowFileWriter(path.join(dir, 'y.arrow'));
+  await aborted.append(tableToIPC(a, 'file'));
+  await aborted.abort();
+  const empty = await openArrowFileWriter(path.join(dir, 'z.arrow'));
+  await assert.rejects(empty.close(), /nothing appended, no schema to write/);
+  assert.deepEqual(await fs.readdir(dir), ['x.arrow']);
   await fs.rm(dir, { recursive: true });
 });

@@ -24,6 +24,19 @@ test('writeFileAtomic writes the whole file and leaves no temp file', async () =
   assert.deepEqual(await fs.readdir(path.join(dir, 'sub')), ['x.txt']);
 });
 
+test('writeFileAtomic writes chunks of an async iterable one after the other', async () => {
+  const dir = await tmpdir();
+  const f = path.join(dir, 'x.bin');
+  async function* chunks() {
+    yield new Uint8Array([1, 2]);
+    yield new Uint8Array(0);
+    yield new Uint8Array([3]);
+  }
+  await writeFileAtomic(f, chunks());
+  assert.deepEqual([...(await fs.readFile(f))], [1, 2, 3]);
+  assert.deepEqual(await fs.readdir(dir), ['x.bin']);
+});
+
 test('produceAtomic replaces only on success and keeps the old output on failure', async () => {
   const dir = await tmpdir();
   const out = path.join(dir, 'model');

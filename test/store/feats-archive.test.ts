@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import {
-  decodeFeatsShard, encodeFeatsShard, readFeatsDir, readFeatsInfo, readFeatsShard, shardFileName, writeFeatsDir, writeFeatsInfo, writeFeatsShard,
+  decodeFeatsShard, encodeFeatsShard, readFeatsDir, readFeatsInfo, readFeatsShard, shardFileName, streamFeatsDir, streamFeatsOf, writeFeatsDir, writeFeatsInfo, writeFeatsShard,
   type UttFeats,
 } from '../../src/store/feats-archive.js';
 import { defaultFbankConfig } from '../../src/features/config.js';
@@ -38,6 +38,27 @@ test('a shard round-trips through the Arrow IPC file format with the documented 
   assert.deepEqual(await readFeatsShard(file), recs);
   assert.deepEqual(readdirSync(dir), ['feats.2.arrow']); // no temp file left behind
   assert.deepEqual(decodeFeatsShard(encodeFeatsShard([]), 'empty'), []);
+});
+
+test('writeFeatsShard writes the bytes of encodeFeatsShard, from separate arrays or from records back to back in one buffer', async () => {
+  const recs = [utt('a1', 'a', 3, 4, 1), utt('a2', 'a', 0, 4, 2), utt('b1', 'b', 5, 4, 3)];
+  const bytes = encodeFeatsShard(recs);
+  // The same records as views of one buffer, with other values before and after them.
+  const buffer = new Float32Array(2 + 32 + 3).fill(9);
+  let o = 2;
+  const views = recs.map((r) => {
+    const data = buffer.subarray(o, o + r.data.length);
+    data.set(r.data);
+    o += r.data.length;
+    return { ...r, data };
+  });
+  assert.deepEqual(Buffer.from(encodeFeatsShard(views)), Buffer.from(bytes));
+  const dir = tmp();
+  for (const [name, records] of [['separate', recs], ['views', views]] as const) {
+    const file = path.join(dir, `${name}.arrow`);
+    await writeFeatsShard(file, records);
+    assert.deepEqual(readFileSync(file), Buffer.from(bytes), name);
+  }
 });
 
 test('encodeFeatsShard refuses a record whose data does not match its shape', () => {
@@ -108,4 +129,35 @@ test('feats.json records the hash of its configuration; an archive without it ge
     name: 'InputError',
     message: `${path.join(dir, 'feats.json')}: "configHash" ${info.configHash} is not the hash of its "config" (${configHash({ ...info.config, lowFreq: 300 })}); the file was edited or damaged, re-run asr-distill features`,
   });
+});
+
+test('streamFeatsDir yields every utterance with its shard file, and checks the totals after the last', async () => {
+  const dir = tmp();
+  const recs = [utt('a1', 'a', 3, 2, 1), utt('a2', 'a', 4, 2, 2), utt('b1', 'b', 2, 2, 3)];
+  const info = await writeFeatsDir(dir, defaultFbankConfig(), 10, [recs.slice(0, 2), recs.slice(2)]);
+  const got: [string, string][] = [];
+  for await (const { file, utt: u } of streamFeatsDir(info, dir)) got.push([path.basename(file), u.uttId]);
+  assert.deepEqual(got, [['feats.1.arrow', 'a1'], ['feats.1.arrow', 'a2'], ['feats.2.arrow', 'b1']]);
+  await assert.rejects(
+    async () => {
+      for await (const _ of streamFeatsDir({ ...info, numFrames: 10 }, dir)) void _;
+    },
+    { message: `${path.join(dir, 'feats.json')}: says 3 utterances / 10 frames but the shards hold 3 / 9; re-run asr-distill features` },
+  );
+});
+
+test('streamFeatsOf reads only the wanted utterances from their shards, and names one that is gone', async () => {
+  const dir = tmp();
+  const recs = [utt('a1', 'a', 3, 2, 1), utt('a2', 'a', 4, 2, 2), utt('b1', 'b', 2, 2, 3)];
+  await writeFeatsDir(dir, defaultFbankConfig(), 10, [recs.slice(0, 2), recs.slice(2)]);
+  const shard = (j: number) => path.join(dir, shardFileName(j));
+  const got: UttFeats[] = [];
+  for await (const u of streamFeatsOf(new Map([['b1', shard(2)], ['a1', shard(1)]]))) got.push(u);
+  assert.deepEqual(got, [recs[2], recs[0]]);
+  await assert.rejects(
+    async () => {
+      for await (const _ of streamFeatsOf(new Map([['b1', shard(1)]]))) void _;
+    },
+    { message: `${shard(1)}: utterance b1 is not in this shard any more; the feature directory changed while it was read, run the command again` },
+  );
 });

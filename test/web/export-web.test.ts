@@ -5,16 +5,20 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { exportWeb } from '../../src/web/export-web.js';
 import { WEB_MANIFEST_FILE, type WebManifest } from '../../src/web/manifest.js';
-import { Recognizer } from '../../src/web/browser/recognizer.js';
+import { Recognizer, dnnScores, ensembleScores } from '../../src/web/browser/recognizer.js';
 import { decodeGraph } from '../../src/decode/graph-io.js';
 import { decodeWav } from '../../src/data/wav.js';
 import { buildModelGraph, transcribeFiles } from '../../src/decode/transcribe.js';
 import { readModelSetup } from '../../src/decode/acoustic-model.js';
 import { readDnnModelDir } from '../../src/nnet/model-dir.js';
-import { DnnForward } from '../../src/nnet/model.js';
-import { selectBackend } from '../../src/nnet/backend.js';
+import { DnnForward } from '../../src/nnet/tfjs/forward.js';
+import { selectBackend } from '../../src/nnet/tfjs/backend.js';
 import { makeWebFixture, type WebFixture } from './fixture.js';
 import { runCli } from '../cli/run-cli.js';
+import * as esbuild from 'esbuild';
+import { refuseNodeBuiltins } from '../../src/web/bundle.js';
+import { readCmvn, writeCmvn } from '../../src/features/cmvn.js';
+import { globalCmvnStats } from '../../src/features/online-cmvn.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'export-web-'));
 let fixture: Promise<WebFixture> | undefined;
@@ -34,6 +38,9 @@ test('export-web writes a self-contained site: page, script, wasm, the model fil
   assert.deepEqual(m.features, meta.features);
   assert.equal(m.grammar, 'grammar.jsgf');
   assert.equal(m.student.bytes, r.modelBytes);
+  // The fixture's model names no training features: no online CMVN prior unless --cmvn-stats gives one.
+  assert.equal(m.student.cmvnPrior, null);
+  assert.equal(r.cmvnPriorFrom, undefined);
   const { graph } = await buildModelGraph(await readModelSetup(f.modelDir));
   assert.deepEqual(decodeGraph(readFileSync(path.join(site, 'graph.bin')), 'graph.bin'), graph);
   // The script is self-contained: no import of another file, nothing fetched from elsewhere.
@@ -52,7 +59,7 @@ test("the page's recognizer (run in Node with the tfjs forward pass) gives trans
   const m = JSON.parse(readFileSync(path.join(site, WEB_MANIFEST_FILE), 'utf8')) as WebManifest;
   await selectBackend('cpu');
   const net = new DnnForward((await readDnnModelDir(f.modelDir)).weights);
-  const rec = new Recognizer(m, m.student, decodeGraph(readFileSync(path.join(site, 'graph.bin')), 'graph.bin'), async (x, n) => net.logits(x, n));
+  const rec = new Recognizer(m, m.student, decodeGraph(readFileSync(path.join(site, 'graph.bin')), 'graph.bin'), dnnScores(async (x, n) => net.logits(x, n), m.student));
   const node = await transcribeFiles(f.modelDir, [f.wav16, f.wav8], { backend: 'cpu' });
   for (const [i, file] of [f.wav16, f.wav8].entries()) {
     const wav = decodeWav(readFileSync(file), file);
@@ -82,8 +89,11 @@ test('asr-distill export-web prints the page size; serve --help shows the comman
   const out = path.join(root, 'cli-site');
   const r = await runCli('export-web', f.modelDir, out);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`^${out}: page download \\d+ kB \\(script \\d+ kB, model \\d+ kB, graph \\d+ kB, wasm \\d+ kB\\)\\n$`));
+  assert.match(r.stdout, new RegExp(`^${out}: page download \\d+ kB \\(script \\d+ kB, model \\d+ kB, graph \\d+ kB, wasm \\d+ kB\\)\\nonline CMVN prior \\(microphone\\): none found; give --cmvn-stats with the training features for better live results\\n$`));
   assert.match((await runCli('export-web', '--help')).stdout, /--overwrite\s+replace\s+the\s+output\s+directory/);
+  const withCompare = await runCli('export-web', f.modelDir, path.join(root, 'cli-compare'), '--compare', f.ensembleDir, '--cmvn-stats', f.featsDir);
+  assert.equal(withCompare.code, 0, withCompare.stderr);
+  assert.match(withCompare.stdout, new RegExp(`wasm \\d+ kB\\); --compare model \\d+ kB more\\nonline CMVN prior \\(microphone\\): ${path.join(f.featsDir, 'cmvn.json')}\\n$`));
   const taken = path.join(root, 'taken');
   mkdirSync(taken);
   writeFileSync(path.join(taken, 'notes.txt'), 'mine');
@@ -93,4 +103,53 @@ test('asr-distill export-web prints the page size; serve --help shows the comman
   assert.equal(readFileSync(path.join(taken, 'notes.txt'), 'utf8'), 'mine');
   const help = await runCli('serve', '--help');
   assert.match(help.stdout, /asr-distill serve exp\/digits\/web/);
+});
+
+test('export-web --cmvn-stats: the summed statistics become the online CMVN prior; a dimension mismatch is refused', async () => {
+  const f = await getFixture();
+  const site = path.join(root, 'site-prior');
+  const r = await exportWeb(f.modelDir, site, { cmvnStats: f.featsDir });
+  assert.equal(r.cmvnPriorFrom, path.join(f.featsDir, 'cmvn.json'));
+  const m = JSON.parse(readFileSync(path.join(site, WEB_MANIFEST_FILE), 'utf8')) as WebManifest;
+  assert.deepEqual(m.student.cmvnPrior, globalCmvnStats(await readCmvn(f.featsDir)));
+  const other = path.join(root, 'feats-dim3');
+  await writeCmvn(other, { per: 'speaker', dim: 3, stats: { s: { count: 2, sum: [1, 2, 3], sumSq: [1, 2, 3] } } });
+  await assert.rejects(exportWeb(f.modelDir, path.join(root, 'site-bad-prior'), { cmvnStats: path.join(other, 'cmvn.json') }), {
+    name: 'InputError',
+    message: `${path.join(other, 'cmvn.json')}: statistics of dim 3, but the model takes 40-dim features; give --cmvn-stats the features the model was trained on`,
+  });
+});
+
+test('the page bundle refuses a Node built-in imported by our own code, naming the file', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bundle-'));
+  writeFileSync(path.join(dir, 'entry.ts'), "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n");
+  await assert.rejects(
+    esbuild.build({ entryPoints: [path.join(dir, 'entry.ts')], bundle: true, platform: 'browser', write: false, logLevel: 'silent', plugins: [refuseNodeBuiltins] }),
+    (e: Error) => /entry\.ts imports the Node module 'node:fs'; the web page may only bundle browser-safe modules/.test(e.message),
+  );
+});
+
+test("export-web --compare: the ensemble's members beside the student; the page's ensemble recognizer gives transcribe's words and score for the ensemble", async () => {
+  const f = await getFixture();
+  const site = path.join(root, 'site-compare');
+  const r = await exportWeb(f.modelDir, site, { compare: f.ensembleDir });
+  const m = JSON.parse(readFileSync(path.join(site, WEB_MANIFEST_FILE), 'utf8')) as WebManifest;
+  const c = m.compare!;
+  assert.deepEqual(c.members, ['compare/01-member-01/model.json', 'compare/02-member-02/model.json']);
+  assert.equal(c.combine, 'arithmetic');
+  assert.deepEqual(c.context, { left: 3, right: 3 });
+  assert.equal(c.graph, 'graph.bin', 'same lang and transition model: the graph is shared');
+  assert.deepEqual(readFileSync(path.join(site, 'compare/02-member-02/weights.bin')), readFileSync(path.join(f.ensembleDir, 'member-02/weights.bin')));
+  assert.equal(r.compareBytes, c.bytes);
+  assert.ok(r.compareBytes > 0 && !Object.keys(r.files).some((k) => k.startsWith('compare/') && r.pageBytes === 0));
+  await selectBackend('cpu');
+  const nets = await Promise.all(['member-01', 'member-02'].map(async (d) => new DnnForward((await readDnnModelDir(path.join(f.ensembleDir, d))).weights)));
+  const rec = new Recognizer(m, c, decodeGraph(readFileSync(path.join(site, c.graph)), c.graph), ensembleScores(nets.map((n) => async (x: Float32Array, k: number) => n.logits(x, k)), c.combine, c));
+  const [node] = await transcribeFiles(f.ensembleDir, [f.wav16], { backend: 'cpu' });
+  const wav = decodeWav(readFileSync(f.wav16), f.wav16);
+  const got = await rec.recognize(wav.channels[0], wav.sampleRate, f.wav16);
+  assert.deepEqual(got.words, node.words);
+  assert.ok(Math.abs(got.score - node.score) < 1e-4 * Math.max(1, Math.abs(node.score)), `${got.score} vs ${node.score}`);
+  for (const n of nets) n.dispose();
+  await assert.rejects(exportWeb(f.ensembleDir, path.join(root, 'z')), { name: 'InputError', message: /this is an ensemble directory \(give it with --compare beside a student\)$/ });
 });

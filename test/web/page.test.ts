@@ -16,8 +16,9 @@ test('the exported page transcribes WAV files in headless Chromium exactly as tr
   const root = mkdtempSync(path.join(tmpdir(), 'web-page-'));
   const f = await makeWebFixture(root);
   const site = path.join(root, 'site');
-  const summary = await exportWeb(f.modelDir, site);
+  const summary = await exportWeb(f.modelDir, site, { compare: f.ensembleDir });
   const node = await transcribeFiles(f.modelDir, [f.wav16, f.wav8], { backend: 'cpu' });
+  const [ensemble] = await transcribeFiles(f.ensembleDir, [f.wav16], { backend: 'cpu' });
   assert.ok(node[0].words.length > 0, 'the fixture gives a non-empty transcript');
   const cpu = await openPage(site, browserPath!, '?backend=cpu');
   try {
@@ -31,6 +32,8 @@ test('the exported page transcribes WAV files in headless Chromium exactly as tr
   const p = await openPage(site, browserPath!);
   try {
     assert.match((await p.page.textContent('#model')) ?? '', /TF\.js wasm$/, 'the wasm backend loaded from the site');
+    const atOpen = await p.downloadedBytes();
+    assert.ok(atOpen <= summary.pageBytes, `the page opens with the student's bytes only (${atOpen} <= ${summary.pageBytes}); the ensemble comes with the first file`);
     for (const [i, wav] of [f.wav16, f.wav8].entries()) {
       const r = await p.transcribe(wav);
       assert.equal(r.state, 'done', r.status);
@@ -39,6 +42,13 @@ test('the exported page transcribes WAV files in headless Chromium exactly as tr
       assert.ok(Math.abs(r.score - node[i].score) < 1e-3 * Math.max(1, Math.abs(node[i].score)), `${path.basename(wav)}: score ${r.score} vs ${node[i].score}`);
       assert.equal(await p.page.textContent('#transcript'), node[i].words.join(' '));
       assert.ok(r.decodeMs > 0);
+      if (i === 0) {
+        // --compare: the ensemble beside the student, as transcribe decodes the ensemble.
+        assert.equal(await p.page.getAttribute('#compare-section', 'data-words'), ensemble.words.join(' '));
+        const score = Number(await p.page.getAttribute('#compare-section', 'data-score'));
+        assert.ok(Math.abs(score - ensemble.score) < 1e-3 * Math.max(1, Math.abs(ensemble.score)), `ensemble score ${score} vs ${ensemble.score}`);
+        assert.equal(await p.page.locator('#compare-rows tr').count(), 2);
+      }
     }
     const bad = path.join(root, 'not-a.wav');
     (await import('node:fs')).writeFileSync(bad, 'hello');
@@ -47,7 +57,7 @@ test('the exported page transcribes WAV files in headless Chromium exactly as tr
     assert.match(err.status, /^error: not-a\.wav: /);
     assert.deepEqual(p.failed, [], 'every request is served by the site itself');
     const downloaded = await p.downloadedBytes();
-    assert.ok(downloaded > summary.modelBytes && downloaded <= summary.pageBytes, `downloaded ${downloaded} bytes, site ${summary.pageBytes}`);
+    assert.ok(downloaded > summary.modelBytes + summary.compareBytes && downloaded <= summary.pageBytes + summary.compareBytes, `downloaded ${downloaded} bytes, site ${summary.pageBytes} + ${summary.compareBytes}`);
     const shots = process.env.ASR_WEB_SCREENSHOT_DIR ?? root;
     mkdirSync(shots, { recursive: true });
     await p.page.screenshot({ path: path.join(shots, 'export-web.png'), fullPage: true });
@@ -75,7 +85,10 @@ test("the page listens to the microphone (Chromium's fake capture device playing
     const words = ((await p.page.getAttribute('#result', 'data-live-words')) ?? '').split(' ').filter((w) => w);
     assert.ok(words.length > 0 && words.every((w) => f.setup.lang.lexicon.has(w)), `live words: ${words.join(' ')}`);
     assert.ok(Number(await p.page.getAttribute('#result', 'data-partials')) >= 2, 'partial hypotheses while the speech went on');
+    // Decoded while it arrived: the final transcript a little after the endpoint rule fires (the
+    // fixture's random network rarely satisfies the decoder rule, so this is usually the 500 ms energy rule).
     assert.ok(Number(await p.page.getAttribute('#result', 'data-live-latency-ms')) < 1000);
+    assert.match((await p.page.getAttribute('#result', 'data-live-rule')) ?? '', /^(energy|decoder): /);
     await p.page.screenshot({ path: path.join(process.env.ASR_WEB_SCREENSHOT_DIR ?? root, 'export-web-mic.png'), fullPage: true });
   } finally {
     await p.close();

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import * as path from 'node:path';
 import { action, examples, oneOf } from '../command.js';
-import { readFeatsDir } from '../../store/feats-archive.js';
 import { addDerivedFiles } from '../../store/output-dir.js';
-import { CMVN_FILE, computeCmvnStats, writeCmvn, type CmvnPer } from '../../features/cmvn.js';
+import { CMVN_FILE, computeCmvnStatsOfDir, writeCmvn, type CmvnPer } from '../../features/cmvn.js';
 
 export const order = 21;
 
@@ -21,8 +20,8 @@ export function register(program: Command): void {
       action('compute-cmvn', async (featsDir: string, o: { per: CmvnPer }) => {
         // Under the features directory's lock, and recorded as derived from it: a features rerun drops it.
         const { info, cmvn } = await addDerivedFiles(featsDir, 'compute-cmvn', [CMVN_FILE], async () => {
-          const { info, utts } = await readFeatsDir(featsDir);
-          const cmvn = computeCmvnStats(utts.values(), o.per);
+          // Streamed: one record batch of features in memory whatever the corpus size.
+          const { info, cmvn } = await computeCmvnStatsOfDir(featsDir, o.per);
           await writeCmvn(featsDir, cmvn);
           return { info, cmvn };
         });

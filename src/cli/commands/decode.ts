@@ -6,7 +6,7 @@ import { DECODE_DEFAULTS, decodeDataDir, parseAcousticScales, type DecodeSummary
 import { formatPercent, formatWer } from '../../score/wer.js';
 import { defaultJobs } from '../../jobs/runner.js';
 import { jobBackend, jobCmdOptions, jobsOption, type JobCmdOptions } from '../job-options.js';
-import { BACKEND_HELP, BACKEND_NAMES, type BackendName } from '../../nnet/backend.js';
+import { BACKEND_HELP, BACKEND_NAMES, DEFAULT_BACKEND, type BackendName } from '../../nnet/backend-name.js';
 import { ALLOW_FEATURE_MISMATCH_HELP } from '../feature-options.js';
 
 export const order = 60;
@@ -79,7 +79,7 @@ export function register(program: Command): void {
     .addOption(jobsOption('utterances split by speaker'))
     .addOption(jobCmdOptions()[0])
     .addOption(jobCmdOptions()[1])
-    .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), 'auto')
+    .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), DEFAULT_BACKEND)
     .option('--overwrite', OVERWRITE_HELP)
     .addHelpText(
       'after',

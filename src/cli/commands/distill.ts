@@ -3,7 +3,8 @@ import { action, examples, finiteNumber, nonNegativeInt, oneOf } from '../comman
 import { withOutputDir } from '../../store/output-dir.js';
 import { parseArch, describeArch, type ArchConfig } from '../../nnet/arch.js';
 import { distill } from '../../nnet/distill.js';
-import { parseSoftTargets, type SoftTargetMode } from '../../nnet/soft-targets.js';
+import { DEFAULT_SOFT_TARGETS, formatSoftTargets, parseSoftTargets, type SoftTargetMode } from '../../nnet/targets.js';
+import { DEFAULT_DISTILL_LOSS, DEFAULT_HARD_WEIGHT, defaultHardWeight } from '../../nnet/distill-loss.js';
 import { applyDistillSetup, parseDistillSetup, type DistillSetupName } from '../../nnet/distill-setup.js';
 import { addTrainingOptions, positiveNumber, trainSettingsFrom, usageParser, type TrainingCliOptions } from './train.js';
 
@@ -39,13 +40,13 @@ export function register(program: Command): void {
     .argument('<student-dir>', 'output model directory')
     .requiredOption('--arch <config>', 'student architecture (LxW, preset, JSON)', usageParser(parseArch))
     .requiredOption('--temperature <T>', 'softmax temperature of the soft targets (the paper tried 1, 2, 5, 10)', positiveNumber)
-    .option('--hard-weight <W>', "weight of the hard-label cross-entropy (default 0.5 as in the paper; 0 with ALI_DIR '-')", finiteNumber)
+    .option('--hard-weight <W>', `weight of the hard-label cross-entropy (default ${DEFAULT_HARD_WEIGHT} as in the paper; 0 with ALI_DIR '-')`, finiteNumber)
     .addOption(
       new Option('--soft-targets <mode>', 'full, or top-k:K (keep the K most probable pdfs per frame, renormalised)')
         .argParser(usageParser(parseSoftTargets))
-        .default({ kind: 'full' } as SoftTargetMode, 'full'),
+        .default(DEFAULT_SOFT_TARGETS, formatSoftTargets(DEFAULT_SOFT_TARGETS)),
     )
-    .option('--loss <kind>', 'soft-ce: T^2 CE(teacher_T, student_T) + W CE; logit-mse: Caruana-style logit matching + W CE', oneOf('soft-ce', 'logit-mse'), 'soft-ce')
+    .option('--loss <kind>', 'soft-ce: T^2 CE(teacher_T, student_T) + W CE; logit-mse: Caruana-style logit matching + W CE', oneOf('soft-ce', 'logit-mse'), DEFAULT_DISTILL_LOSS)
     .option('--cache <file>', 'with top-k: keep the teacher targets in this Arrow file (reused when T and teacher match)')
     .option(
       '--transfer-noise <R>',
@@ -104,7 +105,7 @@ export function register(program: Command): void {
       action('distill', async (featsDir: string, aliArg: string, teacherDir: string, studentDir: string, o: DistillCliOptions) => {
         const aliDir = aliArg === '-' ? null : aliArg;
         if (o.setup) Object.assign(o, applyDistillSetup(o.setup, o));
-        const hardWeight = o.hardWeight ?? (aliDir === null ? 0 : 0.5);
+        const hardWeight = o.hardWeight ?? defaultHardWeight(aliDir !== null);
         const settings = trainSettingsFrom(o, o.context ?? { left: 0, right: 0 });
         process.stderr.write(`distill: student ${describeArch(o.arch)}, T ${o.temperature}, hard weight ${hardWeight}, ${o.loss}${o.setup ? `, setup ${o.setup}` : ''}${o.transferNoise ? `, transfer noise ${o.transferNoise}` : ''}${o.transferWarp ? `, transfer warp ${o.transferWarp}` : ''}${o.transferMixup ? `, transfer mixup ${o.transferMixup}` : ''}${o.transferExtra.length ? `, + unlabeled ${o.transferExtra.join(' ')}` : ''}\n`);
         // The work directory of a failed or killed run is kept for --resume (its checkpoint).

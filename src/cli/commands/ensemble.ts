@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import { action, examples, oneOf, positiveInt } from '../command.js';
 import { withOutputDir } from '../../store/output-dir.js';
 import { parseArch, describeArch, type ArchConfig } from '../../nnet/arch.js';
-import { parseContext } from '../../nnet/splice.js';
-import { trainEnsemble, type CombineRule } from '../../nnet/ensemble.js';
+import { DEFAULT_CONTEXT } from '../../nnet/splice.js';
+import { trainEnsemble, DEFAULT_COMBINE } from '../../nnet/ensemble.js';
+import type { CombineRule } from '../../nnet/posteriors.js';
 import { defaultJobs } from '../../jobs/runner.js';
 import { jobBackend, jobCmdOptions, jobsOption, type JobCmdOptions } from '../job-options.js';
 import { addInputNoiseOption, addTrainingOptions, trainSettingsFrom, usageParser, type TrainingCliOptions } from './train.js';
@@ -37,7 +38,7 @@ export function register(program: Command): void {
     .addOption(jobsOption('members trained at the same time, one worker thread each'))
     .addOption(jobCmdOptions()[0])
     .addOption(jobCmdOptions()[1])
-    .option('--combine <rule>', 'arithmetic: mean of member posteriors (the paper); geometric: normalised product', oneOf('arithmetic', 'geometric'), 'arithmetic');
+    .option('--combine <rule>', 'arithmetic: mean of member posteriors (the paper); geometric: normalised product', oneOf('arithmetic', 'geometric'), DEFAULT_COMBINE);
   addInputNoiseOption(addTrainingOptions(cmd))
     .addHelpText(
       'after',
@@ -49,7 +50,7 @@ export function register(program: Command): void {
     )
     .action(
       action('ensemble', async (featsDir: string, aliDir: string, ensDir: string, o: EnsembleCliOptions) => {
-        const settings = trainSettingsFrom(o, o.context ?? parseContext('5:5'));
+        const settings = trainSettingsFrom(o, o.context ?? { ...DEFAULT_CONTEXT });
         const jobs = o.jobs ?? defaultJobs();
         process.stderr.write(`ensemble: ${o.members} members (${o.arch.map((a) => describeArch(a)).join(' | ')}), ${jobs} at a time\n`);
         // A rerun continues from the earlier output and from a killed run's work (finished members are skipped).

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { action, examples, oneOf, positiveInt } from '../command.js';
-import { BACKEND_HELP, BACKEND_NAMES, type BackendName } from '../../nnet/backend.js';
+import { BACKEND_HELP, BACKEND_NAMES, DEFAULT_BACKEND, type BackendName } from '../../nnet/backend-name.js';
 import { evalFramesDir, formatEval } from '../../nnet/eval.js';
+import { DEFAULT_MAX_MEMORY_FRAMES } from '../../nnet/frame-stream.js';
 import { ALLOW_FEATURE_MISMATCH_HELP } from '../feature-options.js';
 
 export const order = 53;
@@ -15,8 +16,8 @@ export function register(program: Command): void {
     .argument('<ali-dir>', 'their alignments (the reference states)')
     .option('--json', 'print the scores as JSON')
     .option('--allow-feature-mismatch', ALLOW_FEATURE_MISMATCH_HELP)
-    .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), 'auto')
-    .option('--max-memory-frames <n>', 'frames held in memory at most; bigger data is scored shard by shard (default 4000000)', positiveInt)
+    .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), DEFAULT_BACKEND)
+    .option('--max-memory-frames <n>', `frames held in memory at most; bigger data is scored shard by shard (default ${DEFAULT_MAX_MEMORY_FRAMES})`, positiveInt)
     .addHelpText(
       'after',
       examples(

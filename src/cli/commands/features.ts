@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { action, examples, nonNegativeInt, OVERWRITE_HELP, positiveInt } from '../command.js';
-import { loadFeatureConfig } from '../../features/config.js';
+import { loadFeatureConfig } from '../../features/config-file.js';
 import { extractFeatures, formatExtractSummary } from '../../features/extract.js';
 import { defaultJobs } from '../../jobs/runner.js';
 import { jobBackend, jobCmdOptions, jobsOption, type JobCmdOptions } from '../job-options.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { action, examples, oneOf, positiveInt } from '../command.js';
-import { BACKEND_HELP, BACKEND_NAMES, type BackendName } from '../../nnet/backend.js';
-import { measureGradientRatios } from '../../nnet/gradient-ratio.js';
+import { BACKEND_HELP, BACKEND_NAMES, DEFAULT_BACKEND, type BackendName } from '../../nnet/backend-name.js';
+import { DEFAULT_RATIO_MAX_FRAMES, DEFAULT_RATIO_TEMPERATURES, measureGradientRatios } from '../../nnet/gradient-ratio.js';
 import { positiveNumber } from './train.js';
 
 export const order = 57;
@@ -16,10 +16,10 @@ export function register(program: Command): void {
     .argument('<student>', 'student model directory (a single DNN)')
     .argument('<teacher>', 'its teacher: model or ensemble directory (soft targets follow its combine rule)')
     .argument('<feats-dir>', 'frames to measure on (e.g. dev)')
-    .option('--temperatures <list>', 'comma-separated temperatures', (v: string) => v.split(',').map(positiveNumber), [1, 2, 5, 10, 20])
-    .option('--max-frames <N>', 'use at most N frames', positiveInt, 20000)
+    .option('--temperatures <list>', 'comma-separated temperatures', (v: string) => v.split(',').map(positiveNumber), [...DEFAULT_RATIO_TEMPERATURES])
+    .option('--max-frames <N>', 'use at most N frames', positiveInt, DEFAULT_RATIO_MAX_FRAMES)
     .option('--json', 'print JSON')
-    .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), 'auto')
+    .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), DEFAULT_BACKEND)
     .addHelpText('after', examples('asr-distill gradient-ratio exp/digits/student exp/digits/ensemble exp/digits/feats/dev --temperatures 1,2,5,10,20'))
     .action(
       action('gradient-ratio', async (studentDir: string, teacherDir: string, featsDir: string, o: { temperatures: number[]; maxFrames: number; json?: boolean; backend: BackendName }) => {

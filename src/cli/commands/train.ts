@@ -3,9 +3,11 @@ import { action, examples, finiteNumber, oneOf, OVERWRITE_HELP, positiveInt, non
 import { withOutputDir } from '../../store/output-dir.js';
 import { InputError, isInputError } from '../../errors.js';
 import { parseArch, describeArch, type ArchConfig } from '../../nnet/arch.js';
-import { parseContext, formatContext, type SpliceContext } from '../../nnet/splice.js';
-import { BACKEND_HELP, BACKEND_NAMES, type BackendName } from '../../nnet/backend.js';
-import { trainDnnDir, type DevSpec, type TrainSettings } from '../../nnet/train-worker.js';
+import { DEFAULT_CONTEXT, parseContext, formatContext, type SpliceContext } from '../../nnet/splice.js';
+import { BACKEND_HELP, BACKEND_NAMES, DEFAULT_BACKEND, type BackendName } from '../../nnet/backend-name.js';
+import { DEFAULT_NEWBOB } from '../../nnet/newbob.js';
+import { DEFAULT_LEARNING_RATE, DEFAULT_MOMENTUM } from '../../nnet/optimizer-state.js';
+import { trainDnnDir, TRAIN_DEFAULTS, type DevSpec, type TrainSettings } from '../../nnet/train-worker.js';
 import { DEFAULT_MAX_MEMORY_FRAMES } from '../../nnet/frame-stream.js';
 import { ALLOW_FEATURE_MISMATCH_HELP } from '../feature-options.js';
 
@@ -107,25 +109,20 @@ export interface TrainingCliOptions {
   maxMemoryFrames?: number;
 }
 
-/** Default learning rates: SGD with momentum 0.9, and Adam's usual 1e-3. */
-export const DEFAULT_LR = { sgd: 0.01, adam: 0.001 } as const;
-/** Newbob thresholds in held-out accuracy (Kaldi train_scheduler.sh start/end_halving_impr, on accuracy). */
-export const DEFAULT_NEWBOB = { halveWhenGainBelow: 0.005, stopWhenGainBelow: 0.001, maxHalvings: 6 } as const;
-
 /** Add the training options (context, dev set, epochs, rate, batch, optimizer, seed, backend). */
 export function addTrainingOptions(cmd: Command, opts: { contextDefault?: boolean } = {}): Command {
   const ctx = opts.contextDefault ?? true;
   return cmd
-    .option('--context <L:R>', `frames of left:right context, or the preset paper-2015 = 20:5 (default: ${ctx ? '5:5' : "the teacher's"})`, usageParser(parseContext))
+    .option('--context <L:R>', `frames of left:right context, or the preset paper-2015 = 20:5 (default: ${ctx ? formatContext(DEFAULT_CONTEXT) : "the teacher's"})`, usageParser(parseContext))
     .option('--dev <feats,ali>', 'held-out set scored every epoch: FEATS_DIR,ALI_DIR', parseDevDirs)
     .option('--dev-split <fraction>', 'hold out this fraction of the training utterances instead of --dev', parseFraction)
-    .option('--epochs <n>', 'maximum number of epochs', positiveInt, 10)
-    .option('--lr <rate>', `learning rate (default ${DEFAULT_LR.sgd} for sgd, ${DEFAULT_LR.adam} for adam)`, positiveNumber)
-    .option('--momentum <m>', 'SGD momentum', finiteNumber, 0.9)
-    .option('--batch <frames>', 'minibatch size in frames', positiveInt, 256)
-    .option('--optimizer <name>', 'sgd (with momentum) or adam', oneOf('sgd', 'adam'), 'sgd')
-    .option('--seed <s>', 'random seed (initialisation, shuffling, dropout)', nonNegativeInt, 1)
-    .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), 'auto')
+    .option('--epochs <n>', 'maximum number of epochs', positiveInt, TRAIN_DEFAULTS.epochs)
+    .option('--lr <rate>', `learning rate (default ${DEFAULT_LEARNING_RATE.sgd} for sgd, ${DEFAULT_LEARNING_RATE.adam} for adam)`, positiveNumber)
+    .option('--momentum <m>', 'SGD momentum', finiteNumber, DEFAULT_MOMENTUM)
+    .option('--batch <frames>', 'minibatch size in frames', positiveInt, TRAIN_DEFAULTS.batchSize)
+    .option('--optimizer <name>', 'sgd (with momentum) or adam', oneOf('sgd', 'adam'), TRAIN_DEFAULTS.optimizer)
+    .option('--seed <s>', 'random seed (initialisation, shuffling, dropout)', nonNegativeInt, TRAIN_DEFAULTS.seed)
+    .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), DEFAULT_BACKEND)
     .option('--no-newbob', 'keep the learning rate fixed (default with a held-out set: halve when accuracy stops improving, then stop)')
     .option(
       '--newbob-gains <halve:stop>',
@@ -158,7 +155,7 @@ export function trainSettingsFrom(o: TrainingCliOptions, context: SpliceContext)
     context,
     epochs: o.epochs,
     batchSize: o.batch,
-    learningRate: o.lr ?? DEFAULT_LR[o.optimizer],
+    learningRate: o.lr ?? DEFAULT_LEARNING_RATE[o.optimizer],
     optimizer: o.optimizer,
     momentum: o.momentum,
     newbob:
@@ -204,7 +201,7 @@ export function register(program: Command): void {
     )
     .action(
       action('train', async (featsDir: string, aliDir: string, modelDir: string, o: TrainCliOptions) => {
-        const settings = trainSettingsFrom(o, o.context ?? parseContext('5:5'));
+        const settings = trainSettingsFrom(o, o.context ?? { ...DEFAULT_CONTEXT });
         process.stderr.write(`train: ${describeArch(o.arch)}, context ${formatContext(settings.context)}, ${settings.optimizer} lr ${settings.learningRate}, batch ${settings.batchSize}, up to ${settings.epochs} epochs\n`);
         // The work directory of a failed or killed run is kept for --resume (its checkpoint).
         const r = await withOutputDir(modelDir, { command: 'train', overwrite: o.overwrite, resumable: true, continueEarlier: o.resume }, (work) =>

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { action, examples, finiteNumber, oneOf, positiveInt } from '../command.js';
 import { DECODE_DEFAULTS } from '../../decode/decode.js';
 import { transcribeFiles } from '../../decode/transcribe.js';
-import { BACKEND_HELP, BACKEND_NAMES, type BackendName } from '../../nnet/backend.js';
+import { BACKEND_HELP, BACKEND_NAMES, DEFAULT_BACKEND, type BackendName } from '../../nnet/backend-name.js';
 
 export const order = 61;
 
@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .option('--word-ins-penalty <x>', 'penalty per word', finiteNumber, DECODE_DEFAULTS.wordInsPenalty)
     .option('--ctm', 'print word times as CTM (`file 1 start duration word`) instead')
     .option('--verbose', 'also print score and real-time factor per file on stderr')
-    .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), 'auto')
+    .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), DEFAULT_BACKEND)
     .addHelpText('after', examples('asr-distill transcribe exp/student recording.wav', 'asr-distill transcribe --ctm exp/student a.wav b.wav'))
     .action(
       action('transcribe', async (modelDir: string, files: string[], opts: TranscribeCliOptions) => {

@@ -1,7 +1,7 @@
-// The batched DNN forward pass on ONNX Runtime: the same contract as model.ts DnnForward (logits,
+// The batched DNN forward pass on ONNX Runtime: the same contract as tfjs/forward.ts DnnForward (logits,
 // posteriors at temperature T, chunks of maxBatch frames), one ORT session per network.
 import { InputError } from '../../errors.js';
-import type { DnnWeights } from '../model.js';
+import type { DnnWeights } from '../weights.js';
 import { addMlpForward } from './mlp-graph.js';
 import { OnnxGraph } from './onnx-graph.js';
 import { floatTensor, OrtSession, tensorFloats } from './session.js';

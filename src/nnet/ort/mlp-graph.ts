@@ -1,6 +1,6 @@
-// The forward pass of our ReLU MLP (model.ts DnnWeights) as ONNX nodes: Gemm (z = h W + b, the
+// The forward pass of our ReLU MLP (weights.ts DnnWeights) as ONNX nodes: Gemm (z = h W + b, the
 // Keras kernel layout in-by-out, so no transpose) and Relu per hidden layer, a linear last layer.
-import { checkDnnWeights, type DnnWeights } from '../model.js';
+import { checkDnnWeights, type DnnWeights } from '../weights.js';
 import type { OnnxGraph } from './onnx-graph.js';
 
 /**

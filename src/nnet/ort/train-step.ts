@@ -1,17 +1,17 @@
-// TrainStep's contract (train-step.ts) on ONNX Runtime: one session runs the whole step graph
+// TrainStep's contract (tfjs/train-step.ts, trainer.ts Trainer) on ONNX Runtime: one session runs the whole step graph
 // (ort/train-graph.ts), another the evaluation graph. Parameters and optimizer slots live in two
 // sets of Float32Arrays: a step reads one set and writes the other through pre-allocated outputs,
 // and the sets swap when the loss is finite (a NaN/Inf step leaves the weights untouched, as
 // TrainStep does). Nothing is copied per step but the batch's targets.
 import { layerDropout, layerSizes } from '../arch.js';
-import { dropoutMask, mixSeed } from '../dense.js';
-import { checkDnnWeights, type DnnWeights } from '../model.js';
-import { averageDecayAt, type OptimizerState } from '../optimizer.js';
-import { countCorrect, type StepResult, type TrainBatch, type TrainStepOptions } from '../train-step.js';
+import { dropoutMask, mixSeed } from '../dropout.js';
+import { checkDnnWeights, type DnnWeights } from '../weights.js';
+import { averageDecayAt, rescaledSlots, type OptimizerState } from '../optimizer-state.js';
+import { countCorrect, type StepResult, type TrainBatch, type TrainStepOptions } from '../trainer.js';
 import { floatTensor, OrtSession, type OrtTensor } from './session.js';
-import { evalGraphBytes, paramNames, slotSuffixes, stepGraphBytes, type StepGraphSpec } from './train-graph.js';
+import { adamSlotScales, evalGraphBytes, paramNames, slotSuffixes, stepGraphBytes, type StepGraphSpec } from './train-graph.js';
 
-/** Adam (Kingma & Ba 2015) defaults, as optimizer.ts. */
+/** Adam (Kingma & Ba 2015) defaults, as tfjs/optimizer.ts. */
 const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
 /** One set of buffers: per parameter its values and its slots (OptimizerState order). */
@@ -60,7 +60,7 @@ export class OrtTrainStep {
     this.cur = this.newSet();
     this.next = this.newSet();
     this.setWeights(w);
-    // Slots start at zero, the weight average at the initial weights (optimizer.ts Averaged).
+    // Slots start at zero, the weight average at the initial weights (tfjs/optimizer.ts Averaged).
     if (spec.averaging) this.cur.slots.forEach((s, i) => s[s.length - 1].set(this.cur.params[i]));
   }
 
@@ -153,8 +153,8 @@ export class OrtTrainStep {
     });
     const t = this.updates + 1;
     const { beta1, beta2 } = this.spec;
-    // optimizer.ts: SGD adds -lr * g; Adam folds the bias correction into the step size.
-    this.scalar.stepScale[0] = this.spec.optimizer === 'adam' ? -(learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t) : -learningRate;
+    // tfjs/optimizer.ts: SGD adds -lr * g; Adam folds the bias correction into the step size.
+    this.scalar.stepScale[0] = this.spec.optimizer === 'adam' ? (-(learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t)) * adamSlotScales(beta1, beta2).stepFactor : -learningRate;
     feeds.step_scale = floatTensor(this.scalar.stepScale, []);
     if (this.spec.averaging) {
       const d = averageDecayAt(this.opts.averageDecay!, t);
@@ -223,10 +223,19 @@ export class OrtTrainStep {
     });
   }
 
-  /** Optimizer state in optimizer.ts's format (checkpoints are interchangeable between engines). */
+  /** Per slot (suffix order), what the graph's slot is divided by relative to optimizer-state.ts's (Adam's scaled moments; 1 otherwise). */
+  private slotDivisors(): number[] {
+    if (this.spec.optimizer !== 'adam') return this.suffixes.map(() => 1);
+    const sc = adamSlotScales(this.spec.beta1, this.spec.beta2);
+    return this.suffixes.map((x) => (x === 'm' ? sc.m : x === 'v' ? sc.v : 1));
+  }
+
+  /** Optimizer state in optimizer-state.ts's format (checkpoints are interchangeable between engines). */
   optimizerState(): OptimizerState {
-    // Plain SGD has no slots at all (optimizer.ts Sgd without momentum): an empty list, not empty lists.
+    // Plain SGD has no slots at all (tfjs/optimizer.ts Sgd without momentum): an empty list, not empty lists.
+    const div = this.slotDivisors();
     const slots = this.suffixes.length === 0 ? [] : this.cur.slots.map((s) => s.map((a) => a.slice()));
+    if (div.some((d) => d !== 1)) return { kind: this.spec.optimizer, step: this.updates, slots, slotScale: div };
     return { kind: this.spec.optimizer, step: this.updates, slots };
   }
 
@@ -236,12 +245,13 @@ export class OrtTrainStep {
     if (want > 0 && s.slots.length !== this.names.length) throw new Error(`optimizer state has ${s.slots.length} parameters, expected ${this.names.length}`);
     if (this.spec.averaging && s.slots.some((x) => x.length < 1)) throw new Error('optimizer state has no moving averages of the weights; it was written without averaging');
     if (want === 0 && s.slots.some((x) => x.length > 0)) throw new Error(`optimizer state has slots, this ${this.spec.optimizer} has none`);
+    const converted = rescaledSlots(s, this.slotDivisors());
     if (want > 0) this.cur.slots.forEach((slots, i) => {
       const given = s.slots[i] ?? [];
       if (given.length !== want || given.some((a) => a.length !== slots[0].length)) {
         throw new Error(`optimizer state for parameter ${i} does not match its shape [${this.dims[i]}]`);
       }
-      slots.forEach((a, k) => a.set(given[k]));
+      slots.forEach((a, k) => a.set(converted[i][k]));
     });
     this.updates = s.step;
   }

@@ -8,9 +8,11 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { decodeWav } from '../../data/wav.js';
 import { decodeGraph } from '../../decode/graph-io.js';
-import { WEB_MANIFEST_FILE, WEB_MANIFEST_FORMAT, type WebManifest, type WebModel } from '../manifest.js';
-import { Recognizer, type ForwardLogits } from './recognizer.js';
-import { Endpointer } from './endpointer.js';
+import type { DecodingGraph } from '../../decode/graph.js';
+import { WEB_MANIFEST_FILE, WEB_MANIFEST_FORMAT, type WebEnsemble, type WebManifest, type WebModel } from '../manifest.js';
+import { Recognizer, dnnScores, ensembleScores, type ForwardLogits, type Recognition } from './recognizer.js';
+import { Endpointer, decoderEndpoint, type EndEvent } from './endpointer.js';
+import { OnlineRecognizer } from './online.js';
 
 const $ = (id: string): HTMLElement => {
   const el = document.getElementById(id);
@@ -46,18 +48,18 @@ async function chooseBackend(): Promise<string> {
 }
 
 /**
- * The saved model ends in softmax (nnet/model.ts saveLayersModel); the decoder scores from logits
+ * The saved model ends in softmax (nnet/tfjs/layers-model.ts saveDnn); the decoder scores from logits
  * (log-softmax minus log prior, as decode/acoustic-model.ts does for a single DNN), so the output
  * layer is loaded with a linear activation instead.
  */
-async function loadLogitsModel(model: WebModel): Promise<LayersModel> {
-  const json = JSON.parse(new TextDecoder().decode(await fetchBytes(model.modelJson))) as {
+async function loadLogitsModel(modelJson: string): Promise<LayersModel> {
+  const json = JSON.parse(new TextDecoder().decode(await fetchBytes(modelJson))) as {
     modelTopology: { config: { layers: { config: { activation?: string } }[] } };
     weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   };
   const layers = json.modelTopology.config.layers;
   layers[layers.length - 1].config.activation = 'linear';
-  const base = new URL(model.modelJson, location.href);
+  const base = new URL(modelJson, location.href);
   const group = json.weightsManifest[0];
   const weightData = (await Promise.all(group.paths.map((p) => fetchBytes(new URL(p, base).href)))).map((b) => b.slice().buffer);
   return loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology as unknown as tf.io.ModelJSON['modelTopology'], weightSpecs: group.weights, weightData: tf.io.concatenateArrayBuffers(weightData) }));
@@ -66,11 +68,22 @@ async function loadLogitsModel(model: WebModel): Promise<LayersModel> {
 function forwardOf(net: LayersModel, inputDim: number): ForwardLogits {
   return async (x, numFrames) => {
     const input = tf.tensor2d(x, [numFrames, inputDim]);
-    const out = net.predict(input) as tf.Tensor;
+    // One batch: predict's default of 32 rows per batch made 300 frames ~4x slower (slicing and
+    // concatenating; 170-190 vs 44-49 ms on wasm in headless Chromium on this machine).
+    const out = net.predict(input, { batchSize: Math.max(numFrames, 1) }) as tf.Tensor;
     const logits = (await out.data()) as Float32Array;
     tf.dispose([input, out]);
     return logits;
   };
+}
+
+/** The --compare ensemble: every member's network (logits), their posteriors combined as decode/acoustic-model.ts does. */
+async function loadCompare(manifest: WebManifest, e: WebEnsemble, studentGraph: DecodingGraph): Promise<Recognizer> {
+  // The student's graph when export-web found them equal (same file name): fetched once.
+  const same = e.graph === manifest.student.graph;
+  const [graphBytes, ...nets] = await Promise.all([same ? null : fetchBytes(e.graph), ...e.members.map(loadLogitsModel)]);
+  const graph = graphBytes ? decodeGraph(graphBytes, e.graph) : studentGraph;
+  return new Recognizer(manifest, e, graph, ensembleScores(nets.map((n) => forwardOf(n, e.inputDim)), e.combine, e));
 }
 
 function formatBytes(n: number): string {
@@ -90,11 +103,22 @@ async function main(): Promise<void> {
   if (manifest.format !== WEB_MANIFEST_FORMAT) throw new Error(`${WEB_MANIFEST_FILE}: format ${manifest.format}, expected ${WEB_MANIFEST_FORMAT}; export the model again`);
   const backend = await chooseBackend();
   const m = manifest.student;
-  const [graphBytes, net] = await Promise.all([fetchBytes(m.graph), loadLogitsModel(m)]);
-  const recognizer = new Recognizer(manifest, m, decodeGraph(graphBytes, m.graph), forwardOf(net, m.inputDim));
+  const [graphBytes, net] = await Promise.all([fetchBytes(m.graph), loadLogitsModel(m.modelJson)]);
+  const graph = decodeGraph(graphBytes, m.graph);
+  const scores = dnnScores(forwardOf(net, m.inputDim), m);
+  const recognizer = new Recognizer(manifest, m, graph, scores);
+  const online = new OnlineRecognizer(manifest, m, graph, scores, m.cmvnPrior);
   // Compile the backend's kernels now, so the first file's timing is the decoder's, not the warm-up's.
   tf.dispose(net.predict(tf.zeros([1, m.inputDim])) as tf.Tensor);
-  $('model').textContent = `${m.name}: ${m.inputDim} inputs (${m.context.left}+1+${m.context.right} frames x ${m.featDim}), ${m.numPdfs} pdfs, ${formatBytes(m.bytes)}; grammar ${manifest.grammar}; TF.js ${backend}`;
+  const describe = (w: WebModel, what: string) => `${w.name}: ${what}${w.inputDim} inputs (${w.context.left}+1+${w.context.right} frames x ${w.featDim}), ${w.numPdfs} pdfs, ${formatBytes(w.bytes)}`;
+  $('model').textContent = `${describe(m, '')}; grammar ${manifest.grammar}; TF.js ${backend}`;
+  // The ensemble is fetched with the first file, so that the student's page opens with the student's bytes only.
+  let compare: Promise<Recognizer> | undefined;
+  const compareRecognizer = manifest.compare ? () => (compare ??= loadCompare(manifest, manifest.compare!, graph)) : undefined;
+  if (manifest.compare) {
+    $('compare-model').textContent = describe(manifest.compare, `${manifest.compare.members.length} networks, `);
+    $('compare-section').hidden = false;
+  }
   $('download').textContent = formatBytes(downloadedBytes());
   status.textContent = 'ready: drop a WAV file or choose one';
   document.body.dataset.state = 'ready';
@@ -110,6 +134,22 @@ async function main(): Promise<void> {
       $('result').dataset.words = r.words.join(' ');
       $('result').dataset.score = String(r.score);
       $('result').dataset.decodeMs = String(r.decodeSec * 1000);
+      if (compareRecognizer) {
+        status.textContent = `decoding ${file.name} with the ensemble...`;
+        const ensemble = await compareRecognizer();
+        const c = await ensemble.recognize(wav.channels[0], wav.sampleRate, file.name);
+        const row = (w: WebModel, x: Recognition) => [w.name, x.words.join(' '), `${(x.decodeSec * 1000).toFixed(0)} ms`, formatBytes(w.bytes)];
+        const body = $('compare-rows');
+        body.replaceChildren(
+          ...[row(m, r), row(ensemble.model, c)].map((cells) => {
+            const tr = document.createElement('tr');
+            for (const text of cells) tr.appendChild(document.createElement('td')).textContent = text;
+            return tr;
+          }),
+        );
+        $('compare-section').dataset.words = c.words.join(' ');
+        $('compare-section').dataset.score = String(c.score);
+      }
       status.textContent = 'done';
       document.body.dataset.state = 'done';
     } catch (e) {
@@ -119,7 +159,7 @@ async function main(): Promise<void> {
   };
   $('mic').addEventListener('click', () => {
     ($('mic') as HTMLButtonElement).disabled = true;
-    listen(recognizer).catch((e: Error) => {
+    listen(online).catch((e: Error) => {
       status.textContent = `error: microphone: ${e.message}`;
       document.body.dataset.state = 'error';
     });
@@ -139,79 +179,122 @@ async function main(): Promise<void> {
 
 /** Seconds of audio kept before the detected start of speech (its onset is quieter than the threshold). */
 const PRE_ROLL_SEC = 0.3;
-/** Partial hypotheses while speech goes on, at most this often. */
-const PARTIAL_EVERY_MS = 500;
+/** Samples per chunk from the capture worklet: 1024 is 21 ms at 48 kHz, the granularity of the endpoint. */
+const CHUNK = 1024;
 
 /**
- * Live recognition from the microphone: energy endpointing (endpointer.ts) cuts utterances; while
- * one goes on, the audio so far is decoded every PARTIAL_EVERY_MS for a partial hypothesis; at its
- * end the whole utterance is decoded for the final transcript. CMVN uses the utterance's own
- * statistics (as for files), not an online sliding window.
+ * The capture worklet (inlined as a Blob, so the site ships one script): it runs on the audio
+ * thread and posts chunks of CHUNK samples to the page, so nothing is lost when the page's thread
+ * is busy (a ScriptProcessorNode drops audio then: it lost ~0.8 s at the start of an utterance in
+ * headless Chromium on this machine). It outputs nothing.
  */
-async function listen(recognizer: Recognizer): Promise<void> {
+const CAPTURE_WORKLET = `registerProcessor('asr-capture', class extends AudioWorkletProcessor {
+  constructor() { super(); this.buf = new Float32Array(${CHUNK}); this.n = 0; }
+  process(inputs) {
+    const x = inputs[0] && inputs[0][0];
+    if (x) for (let i = 0; i < x.length; i++) {
+      this.buf[this.n++] = x[i];
+      if (this.n === this.buf.length) { this.port.postMessage(this.buf.slice()); this.n = 0; }
+    }
+    return true;
+  }
+});`;
+
+/**
+ * Live recognition from the microphone, decoded while it arrives (online.ts): the energy
+ * endpointer finds the start of speech; from 0.3 s before it, every chunk of audio goes through
+ * resampling, fbank, online CMVN, the network and the beam search at once, and the best path so far
+ * is shown as the partial hypothesis. The utterance ends when the decoder's endpoint rule agrees
+ * after 300 ms of silence (endpointer.ts decoderEndpoint), else after the energy endpointer's
+ * 500 ms; only the last few frames are left to decode then. The page measures the time from the end
+ * of speech (the last frame the energy endpointer took for speech) to the final transcript; the
+ * capture time of sample s is t0 + s / rate, t0 the earliest arrival of any chunk minus its length
+ * in time (a chunk can arrive late, never early).
+ */
+async function listen(online: OnlineRecognizer): Promise<void> {
   const stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 } });
   const ctx = new AudioContext();
   const rate = ctx.sampleRate;
   const endpointer = new Endpointer(rate);
-  // Samples from absolute index `bufStart` on; trimmed to the pre-roll between utterances.
+  const frameShiftMs = online.manifest.features.frameShiftMs;
+  // Samples from absolute index `bufStart` on: the pre-roll between utterances, the unsent part during one.
   let buf = new Float32Array(0);
   let bufStart = 0;
-  let segStart = -1;
-  let busy = false;
-  let lastPartial = 0;
+  /** Next sample to give the recognizer; -1 between utterances. */
+  let fed = -1;
   let utterance = 0;
-  const slice = (from: number, to: number) => buf.slice(from - bufStart, to - bufStart);
   const show = (id: string, text: string) => ($(id).textContent = text);
+  const result = $('result');
   $('status').textContent = 'listening: speak';
   document.body.dataset.state = 'listening';
-  // ScriptProcessorNode, not an AudioWorklet: the worklet would be a second script file to ship.
-  const proc = ctx.createScriptProcessor(2048, 1, 1);
-  proc.onaudioprocess = (ev) => {
-    const x = ev.inputBuffer.getChannelData(0);
+
+  /** Capture time (performance.now) of sample 0: see above. */
+  let t0 = Infinity;
+  const finishUtterance = async (end: EndEvent, rule: string) => {
+    if (end.sample > fed) await online.accept(buf.slice(fed - bufStart, end.sample - bufStart));
+    fed = -1;
+    const r = await online.finish();
+    const speechEndAt = t0 + (end.speechEnd / rate) * 1000;
+    const latencyMs = performance.now() - speechEndAt;
+    const name = `utterance ${++utterance}`;
+    show('transcript', r.words.join(' '));
+    show('partial', '');
+    show('stats', `${name}: ${online.audioSec.toFixed(2)} s decoded while it was spoken; final transcript ${latencyMs.toFixed(0)} ms after the end of speech (${rule})`);
+    result.dataset.liveWords = r.words.join(' ');
+    result.dataset.liveLatencyMs = String(latencyMs);
+    result.dataset.liveRule = rule;
+    document.body.dataset.state = 'heard';
+  };
+
+  const handle = async (x: Float32Array, arrivedAt: number): Promise<void> => {
     const grown = new Float32Array(buf.length + x.length);
     grown.set(buf);
     grown.set(x, buf.length);
     buf = grown;
+    const chunkEnd = bufStart + buf.length;
+    t0 = Math.min(t0, arrivedAt - (chunkEnd / rate) * 1000);
     for (const e of endpointer.feed(x)) {
       if (e.kind === 'start') {
-        segStart = Math.max(bufStart, e.sample - Math.round(PRE_ROLL_SEC * rate));
+        fed = Math.max(bufStart, e.sample - Math.round(PRE_ROLL_SEC * rate));
+        online.start(rate);
         show('partial', '');
-      } else if (segStart >= 0) {
-        const audio = slice(segStart, e.sample);
-        const endpointAt = performance.now();
-        segStart = -1;
-        const name = `utterance ${++utterance}`;
-        void recognizer.recognize(audio, rate, name).then((r) => {
-          const latencyMs = performance.now() - endpointAt;
-          show('transcript', r.words.join(' '));
-          show('partial', '');
-          show('stats', `${name}: ${r.audioSec.toFixed(2)} s of speech; final transcript ${latencyMs.toFixed(0)} ms after the endpoint (which comes 500 ms of silence after the speech), decode ${(r.decodeSec * 1000).toFixed(0)} ms`);
-          $('result').dataset.liveWords = r.words.join(' ');
-          $('result').dataset.liveLatencyMs = String(latencyMs);
-          document.body.dataset.state = 'heard';
-        });
+      } else if (fed >= 0) {
+        await finishUtterance(e, 'energy: 500 ms of silence');
       }
     }
-    if (segStart < 0) {
-      const keep = Math.round(PRE_ROLL_SEC * rate);
-      if (buf.length > keep) {
-        bufStart += buf.length - keep;
-        buf = buf.slice(buf.length - keep);
+    if (fed >= 0) {
+      await online.accept(buf.slice(fed - bufStart));
+      fed = chunkEnd;
+      const st = online.state();
+      show('partial', `${st.result.words.join(' ')}...`);
+      result.dataset.partials = String(Number(result.dataset.partials ?? 0) + 1);
+      if (decoderEndpoint(endpointer.silenceMs, { relativeCost: st.relativeCost, trailingMs: st.trailingFrames * frameShiftMs })) {
+        await finishUtterance(endpointer.end()!, 'decoder: final state after 300 ms of silence');
       }
-    } else if (!busy && performance.now() - lastPartial > PARTIAL_EVERY_MS) {
-      busy = true;
-      lastPartial = performance.now();
-      void recognizer.recognize(slice(segStart, bufStart + buf.length), rate, 'partial').then((r) => {
-        busy = false;
-        if (segStart >= 0) {
-          show('partial', `${r.words.join(' ')}...`);
-          $('result').dataset.partials = String(Number($('result').dataset.partials ?? 0) + 1);
-        }
-      });
+    }
+    // Keep the pre-roll between utterances, nothing already fed during one.
+    const keepFrom = fed >= 0 ? fed : chunkEnd - Math.round(PRE_ROLL_SEC * rate);
+    if (keepFrom > bufStart) {
+      buf = buf.slice(keepFrom - bufStart);
+      bufStart = keepFrom;
     }
   };
-  ctx.createMediaStreamSource(stream).connect(proc);
-  proc.connect(ctx.destination);
+
+  const url = URL.createObjectURL(new Blob([CAPTURE_WORKLET], { type: 'text/javascript' }));
+  await ctx.audioWorklet.addModule(url);
+  URL.revokeObjectURL(url);
+  const capture = new AudioWorkletNode(ctx, 'asr-capture');
+  let queue = Promise.resolve();
+  capture.port.onmessage = (ev: MessageEvent<Float32Array>) => {
+    const arrivedAt = performance.now();
+    queue = queue.then(() => handle(ev.data, arrivedAt)).catch((e: Error) => {
+      $('status').textContent = `error: live decoding: ${e.message}`;
+      document.body.dataset.state = 'error';
+    });
+  };
+  ctx.createMediaStreamSource(stream).connect(capture);
+  // Connected to the output (silent) so that the graph pulls the worklet.
+  capture.connect(ctx.destination);
 }
 
 main().catch((e: Error) => {

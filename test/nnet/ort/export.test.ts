@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { loadDnnScorer } from '../../../src/decode/acoustic-model.js';
-import { selectBackend } from '../../../src/nnet/backend.js';
-import { AcousticForward, loadAcousticModel } from '../../../src/nnet/ensemble.js';
+import { selectBackend } from '../../../src/nnet/tfjs/backend.js';
+import { loadAcousticModel } from '../../../src/nnet/ensemble.js';
+import { tfjsAcousticForward } from '../../../src/nnet/engine.js';
 import { writeDnnModelDir, type DnnModelMeta } from '../../../src/nnet/model-dir.js';
-import { initDnnWeights } from '../../../src/nnet/model.js';
+import { initDnnWeights } from '../../../src/nnet/weights.js';
 import { spliceUtterance } from '../../../src/nnet/splice.js';
 import { exportOnnx } from '../../../src/nnet/ort/export.js';
 import { floatTensor, OrtSession, tensorFloats } from '../../../src/nnet/ort/session.js';
@@ -54,7 +55,7 @@ test('export-onnx: DNN and ensembles (both rules) run in ONNX Runtime and equal 
     assert.deepEqual(session.inputNames, ['feats']);
     assert.deepEqual(session.outputNames, ['log_posteriors', 'log_likelihoods']);
     const model = await loadAcousticModel(dir);
-    const fwd = new AcousticForward(model);
+    const fwd = tfjsAcousticForward(model);
     const scorer = await loadDnnScorer(dir, 'cpu');
     // Shorter than the context (every row clamps), and longer.
     for (const T of [1, 2, 9]) {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { OnnxGraph } from '../../../src/nnet/ort/onnx-graph.js';
 import { floatTensor, int64Tensor, loadOrt, OrtSession, tensorFloats } from '../../../src/nnet/ort/session.js';
 import { selectEngine } from '../../../src/nnet/engine.js';
-import { selectBackend } from '../../../src/nnet/backend.js';
+import { selectBackend } from '../../../src/nnet/tfjs/backend.js';
 
 test('onnxruntime-node loads here, and its native session runs synchronously (the binding layout session.ts relies on)', async () => {
   assert.ok(loadOrt(), 'onnxruntime-node failed to load');

@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { selectBackend } from '../../../src/nnet/backend.js';
+import { selectBackend } from '../../../src/nnet/tfjs/backend.js';
 import { parseArch } from '../../../src/nnet/arch.js';
-import { initDnnWeights, type DnnWeights } from '../../../src/nnet/model.js';
-import { softmaxRows, type LossConfig } from '../../../src/nnet/distill-loss.js';
-import { TrainStep, type TrainBatch, type TrainStepOptions } from '../../../src/nnet/train-step.js';
+import { initDnnWeights, type DnnWeights } from '../../../src/nnet/weights.js';
+import { softmaxRows } from '../../../src/nnet/posteriors.js';
+import { type LossConfig } from '../../../src/nnet/distill-loss.js';
+import { TrainStep } from '../../../src/nnet/tfjs/train-step.js';
+import { type TrainBatch, type TrainStepOptions } from '../../../src/nnet/trainer.js';
 import { OrtTrainStep } from '../../../src/nnet/ort/train-step.js';
+import { rescaledSlots } from '../../../src/nnet/optimizer-state.js';
 import { makeRng, randNormal } from '../../../src/data/random.js';
 
 const IN = 7;
@@ -17,7 +20,7 @@ function makeBatch(seed: number, T: number, size = M): TrainBatch {
   const x = Float32Array.from({ length: size * IN }, () => randNormal(rng));
   const labels = Int32Array.from({ length: size }, (_, i) => (i === 4 ? -1 : Math.floor(rng() * P)));
   const teacherLogits = Float32Array.from({ length: size * P }, () => 2 * randNormal(rng));
-  return { size, x, labels, teacherLogits, soft: softmaxRows(teacherLogits, size, P, T) };
+  return { size, x, labels, teacherLogits, soft: softmaxRows(teacherLogits, P, T) };
 }
 
 const losses: LossConfig[] = [
@@ -71,7 +74,9 @@ for (const c of cases) {
     assert.equal(s2.kind, s1.kind);
     assert.equal(s2.step, s1.step);
     assert.equal(s2.slots.length, s1.slots.length);
-    s1.slots.forEach((slots, i) => slots.forEach((a, k) => assertCloseArrays(s2.slots[i][k], a, `slot ${i}.${k}`, 1e-5)));
+    // ORT keeps Adam's moments scaled (slotScale); at optimizer.ts's scale they agree.
+    const s2Plain = rescaledSlots(s2, []);
+    s1.slots.forEach((slots, i) => slots.forEach((a, k) => assertCloseArrays(s2Plain[i][k], a, `slot ${i}.${k}`, 1e-5)));
     const e1 = ref.evaluate(makeBatch(99, 1));
     const e2 = ort.evaluate(makeBatch(99, 1));
     assert.ok(Math.abs(e1.loss - e2.loss) <= 1e-5);
@@ -97,7 +102,19 @@ test('ort step: a checkpoint of one engine continues on the other (setWeights + 
   assertSameWeights(ort.weights(), ref.weights(), 'continued');
   assertSameWeights(ort.modelWeights(), ref.modelWeights(), 'continued average');
   assert.throws(() => ort.setOptimizerState({ kind: 'sgd', step: 0, slots: [] }), /optimizer state is for sgd, this optimizer is adam/);
+  // And back: ORT's scaled Adam moments (slotScale) continue on tfjs.
+  const state = ort.optimizerState();
+  assert.deepEqual(state.slotScale, [0.09999999999999998, 0.0010000000000000009, 1]);
+  const back = new TrainStep(initDnnWeights(parseArch('{"hidden":[8]}'), IN, P, 98), opts);
+  back.setWeights(ort.weights());
+  back.setOptimizerState(state);
+  for (let k = 5; k < 7; k++) {
+    back.step(makeBatch(40 + k, 1), 0.05, k);
+    ort.step(makeBatch(40 + k, 1), 0.05, k);
+  }
+  assertSameWeights(ort.weights(), back.weights(), 'continued on tfjs');
   ref.dispose();
+  back.dispose();
   ort.dispose();
 });
 

@@ -62,35 +62,3 @@ export function reluDropoutBackward(dh: tf.Tensor2D, h: tf.Tensor2D, scale = 1):
   const mask = tf.step(h);
   return (scale === 1 ? tf.mul(dh, mask) : tf.mul(dh, tf.mul(mask, scale))) as tf.Tensor2D;
 }
-
-/**
- * A seeded inverted-dropout mask, `rows x cols` values of 0 (prob. `rate`) or 1 / (1 - rate).
- * Hand-written mulberry32 generator (public domain, T. Ettinger) rather than seedrandom: it is
- * ~10x faster, and a mask depends only on (seed) so a resumed run draws the same masks.
- */
-export function dropoutMask(rows: number, cols: number, rate: number, seed: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  const keep = 1 - rate;
-  const scale = 1 / keep;
-  let a = seed >>> 0;
-  for (let i = 0; i < out.length; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    out[i] = u < keep ? scale : 0;
-  }
-  return out;
-}
-
-/** Mix integers into a 32-bit seed (for per-epoch/batch/layer dropout seeds). */
-export function mixSeed(...parts: number[]): number {
-  let h = 0x811c9dc5;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p >>> 0), 0x01000193) >>> 0;
-    h = Math.imul(h ^ Math.floor(p / 4294967296), 0x01000193) >>> 0;
-    h ^= h >>> 13;
-  }
-  return h >>> 0;
-}

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../../src/nnet/backend.js';
-import { averageDecayAt, createOptimizer } from '../../src/nnet/optimizer.js';
+import { selectBackend } from '../../../src/nnet/tfjs/backend.js';
+import { averageDecayAt } from '../../../src/nnet/optimizer-state.js';
+import { createOptimizer } from '../../../src/nnet/tfjs/optimizer.js';
 
 const grads = [
   [0.5, -1, 2, 0],

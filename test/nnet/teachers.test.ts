@@ -3,27 +3,14 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { selectBackend } from '../../src/nnet/backend.js';
+import { selectBackend } from '../../src/nnet/tfjs/backend.js';
 import { buildFrameCorpus, createBatchSource } from '../../src/nnet/batches.js';
-import { AcousticForward, loadAcousticModel, writeEnsembleManifest } from '../../src/nnet/ensemble.js';
-import {
-  computeTeacherTargets,
-  localBatchTeacher,
-  onlineTeacherSource,
-  workerBatchTeacher,
-  teacherBatchTargets,
-  DenseTargets,
-  formatSoftTargets,
-  parseSoftTargets,
-  readSoftTargetCache,
-  softmaxRows,
-  teacherIdentity,
-  topKRow,
-  TopKTargets,
-  writeSoftTargetCache,
-  type BatchTeacher,
-} from '../../src/nnet/soft-targets.js';
-import { createAcousticForward } from '../../src/nnet/engine.js';
+import { loadAcousticModel, writeEnsembleManifest } from '../../src/nnet/ensemble.js';
+import { computeTeacherTargets, localBatchTeacher, onlineTeacherSource, workerBatchTeacher, teacherBatchTargets, teacherIdentity, type BatchTeacher } from '../../src/nnet/teachers.js';
+import { DenseTargets, TopKTargets } from '../../src/nnet/targets.js';
+import { readSoftTargetCache, writeSoftTargetCache } from '../../src/nnet/soft-target-cache.js';
+import { softmaxRows } from '../../src/nnet/posteriors.js';
+import { createAcousticForward, tfjsAcousticForward } from '../../src/nnet/engine.js';
 import { spliceUtterance } from '../../src/nnet/splice.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
 import type { Batch } from '../../src/nnet/batches.js';
@@ -50,44 +37,12 @@ async function collect(it: AsyncIterable<Batch>): Promise<Batch[]> {
   return out;
 }
 
-test('parseSoftTargets', () => {
-  assert.deepEqual(parseSoftTargets('full'), { kind: 'full' });
-  assert.deepEqual(parseSoftTargets('top-k:20'), { kind: 'top-k', k: 20 });
-  assert.equal(formatSoftTargets(parseSoftTargets('top-k:3')), 'top-k:3');
-  assert.throws(() => parseSoftTargets('top-k:0'), { name: 'InputError', message: "--soft-targets top-k:0: expected 'full' or 'top-k:K' with K >= 1 (e.g. top-k:20)" });
-  assert.throws(() => parseSoftTargets('topk'), { name: 'InputError' });
-});
-
-test('softmaxRows at temperature T', () => {
-  const p = softmaxRows(new Float32Array([0, Math.log(3)]), 2, 1);
-  assert.ok(Math.abs(p[1] - 0.75) < 1e-6);
-  const q = softmaxRows(new Float32Array([0, 2 * Math.log(3)]), 2, 2);
-  assert.ok(Math.abs(q[1] - 0.75) < 1e-6);
-});
-
-test('topKRow keeps the K largest, renormalised; TopKTargets/DenseTargets fill rows', () => {
-  const ids = new Int32Array(4);
-  const probs = new Float32Array(4);
-  topKRow([0.1, 0.5, 0.15, 0.25], 2, ids, probs, 2);
-  assert.deepEqual(Array.from(ids), [0, 0, 1, 3]);
-  assert.ok(Math.abs(probs[2] - 0.5 / 0.75) < 1e-6 && Math.abs(probs[3] - 0.25 / 0.75) < 1e-6);
-  const t = new TopKTargets(4, 2, new Int32Array([1, 3, 0, 2]), new Float32Array([0.6, 0.4, 0.9, 0.1]));
-  const soft = new Float32Array(8).fill(7);
-  t.fill([1, 0], 2, soft);
-  assert.deepEqual(Array.from(soft), [0.9, 0, 0.1, 0, 0, 0.6, 0, 0.4].map(Math.fround));
-  const d = new DenseTargets(2, new Float32Array([1, 2, 3, 4]), new Float32Array([5, 6, 7, 8]));
-  const s2 = new Float32Array(2);
-  const l2 = new Float32Array(2);
-  d.fill([1], 1, s2, l2);
-  assert.deepEqual([...s2, ...l2], [3, 4, 7, 8]);
-});
-
 test('teacher soft targets average member probabilities at T (never logits); top-K cache round trip and rejection', async () => {
   const tmp = await twoMemberEnsemble('soft-');
   const utts = synthUtterances({ numUtts: 3, dim: 2, numPdfs: 6, seed: 2, minFrames: 4, maxFrames: 7 });
   const corpus = buildFrameCorpus(utts, 2, 6);
   const model = await loadAcousticModel(tmp);
-  const fwd = new AcousticForward(model);
+  const fwd = tfjsAcousticForward(model);
   const T = 3;
   const full = await computeTeacherTargets(fwd, corpus, { temperature: T, mode: { kind: 'full' }, withLogits: true, chunkFrames: 4 });
   // Reference for utterance 0: mean over members of softmax(z_m / T) from the logits.
@@ -118,7 +73,7 @@ test('teacher soft targets average member probabilities at T (never logits); top
   const id = await teacherIdentity(model);
   assert.match(id, /^[0-9a-f]{64}$/);
   const file = path.join(tmp, 'soft.arrow');
-  const key = { temperature: T, teacherId: id, teacherDir: tmp };
+  const key = { temperature: T, teacherId: id, teacherDir: tmp, engine: 'cpu' };
   await writeSoftTargetCache(file, corpus, topT, key);
   const back = await readSoftTargetCache(file, corpus, key);
   assert.deepEqual(Array.from(back.pdfIds), Array.from(topT.pdfIds));
@@ -141,7 +96,7 @@ test("soft targets follow the ensemble's combine rule: a geometric ensemble give
   const tmp = await twoMemberEnsemble('soft-geo-');
   await writeEnsembleManifest(tmp, { type: 'ensemble', combine: 'geometric', members: ['a', 'b'] });
   const utts = synthUtterances({ numUtts: 1, dim: 2, numPdfs: 6, seed: 3, minFrames: 5, maxFrames: 5 });
-  const fwd = new AcousticForward(await loadAcousticModel(tmp));
+  const fwd = tfjsAcousticForward(await loadAcousticModel(tmp));
   const T = 2;
   const x = spliceUtterance(utts[0].data, 5, 2, { left: 1, right: 1 });
   const [za, zb] = fwd.memberLogits(x, 5);
@@ -159,7 +114,7 @@ test("soft targets follow the ensemble's combine rule: a geometric ensemble give
 test('computeTeacherTargets shares the chunks with a helper (as with a worker) and gets the same targets', async () => {
   const tmp = await twoMemberEnsemble('helper-');
   const corpus = buildFrameCorpus(synthUtterances({ numUtts: 5, dim: 2, numPdfs: 6, seed: 3, minFrames: 4, maxFrames: 9 }), 2, 6);
-  const fwd = new AcousticForward(await loadAcousticModel(tmp));
+  const fwd = tfjsAcousticForward(await loadAcousticModel(tmp));
   const T = 2;
   const opts = { temperature: T, mode: { kind: 'full' as const }, withLogits: true, chunkFrames: 3 };
   const alone = await computeTeacherTargets(fwd, corpus, opts);
@@ -187,27 +142,10 @@ test('computeTeacherTargets shares the chunks with a helper (as with a worker) a
   await fs.rm(tmp, { recursive: true });
 });
 
-test('topKRow agrees with a full sort on random rows, ties broken by lower pdf id', () => {
-  let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  for (let trial = 0; trial < 50; trial++) {
-    const n = 1 + Math.floor(rnd() * 40);
-    const row = Array.from({ length: n }, () => Math.round(rnd() * 10) / 10); // many ties
-    const k = 1 + Math.floor(rnd() * 12);
-    const ids = new Int32Array(Math.min(k, n));
-    const probs = new Float32Array(Math.min(k, n));
-    topKRow(row, k, ids, probs, 0);
-    const order = row.map((p, i) => i).sort((a, b) => row[b] - row[a] || a - b).slice(0, Math.min(k, n));
-    assert.deepEqual(Array.from(ids), order);
-    const sum = order.reduce((s, i) => s + row[i], 0);
-    order.forEach((pdf, j) => assert.ok(Math.abs(probs[j] - (sum > 0 ? row[pdf] / sum : 1 / order.length)) < 1e-6));
-  }
-});
-
 test('onlineTeacherSource: targets computed per batch equal the precomputed ones without noise; with noise they follow the noisy inputs', async () => {
   const tmp = await twoMemberEnsemble('online-');
   const corpus = buildFrameCorpus(synthUtterances({ numUtts: 3, dim: 2, numPdfs: 6, seed: 2, minFrames: 4, maxFrames: 7 }), 2, 6);
-  const fwd = new AcousticForward(await loadAcousticModel(tmp));
+  const fwd = tfjsAcousticForward(await loadAcousticModel(tmp));
   const ctx = { left: 1, right: 1 };
   const T = 2;
   const pre = await computeTeacherTargets(fwd, corpus, { temperature: T, mode: { kind: 'full' }, withLogits: true });

@@ -3,31 +3,7 @@
 // update of a 4M-parameter net costs a few ms per step. State is exported as Float32Arrays for
 // checkpoints, so a resumed run continues bit-exactly.
 import * as tf from '@tensorflow/tfjs';
-
-export type OptimizerKind = 'sgd' | 'adam';
-
-export interface OptimizerOptions {
-  /** SGD momentum (default 0.9; 0 = plain SGD). */
-  momentum?: number;
-  /** Adam (Kingma & Ba 2015) defaults: beta1 0.9, beta2 0.999, epsilon 1e-8. */
-  beta1?: number;
-  beta2?: number;
-  epsilon?: number;
-  /**
-   * Also keep an exponential moving average of the parameters with this decay per step (0 < D < 1;
-   * absent = none): Polyak averaging as tf.train.ExponentialMovingAverage with num_updates, i.e.
-   * decay min(D, (1 + n) / (10 + n)) at update n so that the random init is forgotten early.
-   */
-  averageDecay?: number;
-}
-
-/** Serialisable optimizer state: the step count and one list of slot arrays per parameter. */
-export interface OptimizerState {
-  kind: OptimizerKind;
-  step: number;
-  /** slots[p][k]: slot k of parameter p (SGD: [velocity]; Adam: [m, v]; with averageDecay the average last). */
-  slots: Float32Array[][];
-}
+import { averageDecayAt, DEFAULT_MOMENTUM, type OptimizerKind, type OptimizerOptions, type OptimizerState } from '../optimizer-state.js';
 
 /** An optimizer bound to a fixed list of parameters. */
 export interface Optimizer {
@@ -141,11 +117,6 @@ class Adam implements Optimizer {
   }
 }
 
-/** The decay of update n (1-based) for a moving average with decay `d` (tf.train.ExponentialMovingAverage). */
-export function averageDecayAt(d: number, n: number): number {
-  return Math.min(d, (1 + n) / (10 + n));
-}
-
 /**
  * Wraps an optimizer and keeps a moving average of the parameters after each update (as TensorFlow
  * Addons' MovingAverage optimizer wrapper): the averages are an extra slot per parameter, so
@@ -211,7 +182,7 @@ function checkState(state: OptimizerState, kind: OptimizerKind, params: tf.Varia
  * @example const opt = createOptimizer('sgd', vars, { momentum: 0.9 }); opt.apply(grads, 0.01);
  */
 export function createOptimizer(kind: OptimizerKind, params: tf.Variable[], opts: OptimizerOptions = {}): Optimizer {
-  const inner = kind === 'sgd' ? new Sgd(params, opts.momentum ?? 0.9) : new Adam(params, opts.beta1 ?? 0.9, opts.beta2 ?? 0.999, opts.epsilon ?? 1e-8);
+  const inner = kind === 'sgd' ? new Sgd(params, opts.momentum ?? DEFAULT_MOMENTUM) : new Adam(params, opts.beta1 ?? 0.9, opts.beta2 ?? 0.999, opts.epsilon ?? 1e-8);
   if (opts.averageDecay === undefined) return inner;
   if (!(opts.averageDecay > 0 && opts.averageDecay < 1)) throw new Error(`averageDecay must be between 0 and 1, got ${opts.averageDecay}`);
   return new Averaged(inner, params, opts.averageDecay);

@@ -1,13 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../../src/nnet/backend.js';
-import { parseArch } from '../../src/nnet/arch.js';
-import { DnnForward, initDnnWeights } from '../../src/nnet/model.js';
-import { distillLoss, softmaxRows, type LossConfig } from '../../src/nnet/distill-loss.js';
-import { dropoutMask, mixSeed } from '../../src/nnet/dense.js';
-import { lossAndGradient, TrainStep, type TrainBatch } from '../../src/nnet/train-step.js';
-import { makeRng, randNormal } from '../../src/data/random.js';
+import { selectBackend } from '../../../src/nnet/tfjs/backend.js';
+import { parseArch } from '../../../src/nnet/arch.js';
+import { DnnForward } from '../../../src/nnet/tfjs/forward.js';
+import { initDnnWeights } from '../../../src/nnet/weights.js';
+import { distillLoss, type LossConfig } from '../../../src/nnet/distill-loss.js';
+import { softmaxRows } from '../../../src/nnet/posteriors.js';
+import { dropoutMask, mixSeed } from '../../../src/nnet/dropout.js';
+import { lossAndGradient, TrainStep } from '../../../src/nnet/tfjs/train-step.js';
+import { type TrainBatch } from '../../../src/nnet/trainer.js';
+import { makeRng, randNormal } from '../../../src/data/random.js';
 
 const IN = 7;
 const P = 5;
@@ -18,7 +21,7 @@ function makeBatch(seed: number, T: number): TrainBatch {
   const x = Float32Array.from({ length: M * IN }, () => randNormal(rng));
   const labels = Int32Array.from({ length: M }, (_, i) => (i === 4 ? -1 : Math.floor(rng() * P)));
   const teacherLogits = Float32Array.from({ length: M * P }, () => 2 * randNormal(rng));
-  return { size: M, x, labels, teacherLogits, soft: softmaxRows(teacherLogits, M, P, T) };
+  return { size: M, x, labels, teacherLogits, soft: softmaxRows(teacherLogits, P, T) };
 }
 
 const losses: LossConfig[] = [

@@ -1,17 +1,8 @@
 // TensorFlow.js backend choice. Each worker thread imports its own copy of tfjs, so each has its
 // own backend instance: selectBackend keeps no state beyond what tfjs itself holds per thread.
 import * as tf from '@tensorflow/tfjs';
-import { InputError } from '../errors.js';
-
-/**
- * `--backend`: `ort` is ONNX Runtime (engine.ts); the others are TensorFlow.js backends.
- * `auto` (engine.ts selectEngine): tensorflow when native bindings load, else ort, else wasm.
- */
-export type BackendName = 'auto' | 'ort' | 'tensorflow' | 'wasm' | 'cpu';
-
-/** The `--backend` choices, and their help text (one for every DNN command). */
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'ort', 'tensorflow', 'wasm', 'cpu'];
-export const BACKEND_HELP = 'DNN engine: ort (ONNX Runtime) or a TensorFlow.js backend; auto = tensorflow if installed, else ort, else wasm';
+import { InputError } from '../../errors.js';
+import type { BackendName } from '../backend-name.js';
 
 /** Native TensorFlow bindings, tried in this order (GPU build first: it is the optional dependency). */
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];

@@ -1,24 +1,14 @@
-// DNN weights, their TensorFlow.js Layers-format files, and the fast batched forward pass.
+// DNN weights in the TensorFlow.js Layers format (model.json + weights.bin, loadable by stock
+// `tf.loadLayersModel`): the file format of every model directory, whichever engine trained it.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../store/atomic.js';
-import { fileChecksum, type FileChecksum } from '../store/checksum.js';
-import { makeRng, randNormal } from '../data/random.js';
-import { layerSizes, validateArch, type ArchConfig } from './arch.js';
-
-/**
- * Weights of a feed-forward acoustic model. `layers[i].W` is `inDim x outDim` row-major (the Keras
- * / TF.js Dense kernel layout, so `z = x W + b`); hidden layers use ReLU, the last one is the
- * logit layer (softmax applied by the consumer, or by the saved TF.js model).
- */
-export interface DnnWeights {
-  arch: ArchConfig;
-  inputDim: number;
-  numPdfs: number;
-  layers: { W: Float32Array; b: Float32Array; inDim: number; outDim: number }[];
-}
+import { InputError } from '../../errors.js';
+import { writeFileAtomic } from '../../store/atomic.js';
+import { readJsonFile } from '../../store/json-file.js';
+import { fileChecksum, type FileChecksum } from '../../store/checksum.js';
+import { validateArch, type ArchConfig } from '../arch.js';
+import { checkDnnWeights, type DnnWeights } from '../weights.js';
 
 /** Metadata we keep inside model.json (`userDefinedMetadata.asrDistill`), so the dropout/max-norm survive. */
 interface StoredMeta {
@@ -29,21 +19,6 @@ interface StoredMeta {
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
-
-/** Check that layer shapes chain from `inputDim` through the arch's hidden sizes to `numPdfs`. */
-export function checkDnnWeights(w: DnnWeights, where: string): void {
-  const sizes = [w.inputDim, ...w.arch.hidden.map((h) => h.units), w.numPdfs];
-  if (w.layers.length !== sizes.length - 1) {
-    throw new InputError(`${where}: ${w.layers.length} layers but the architecture has ${sizes.length - 1} (hidden + output)`);
-  }
-  w.layers.forEach((l, i) => {
-    if (l.inDim !== sizes[i] || l.outDim !== sizes[i + 1] || l.W.length !== l.inDim * l.outDim || l.b.length !== l.outDim) {
-      throw new InputError(
-        `${where}: layer ${i + 1} has shape ${l.inDim}x${l.outDim} (W ${l.W.length}, b ${l.b.length} values), expected ${sizes[i]}x${sizes[i + 1]}`,
-      );
-    }
-  });
-}
 
 function layerName(i: number, numLayers: number): string {
   return i === numLayers - 1 ? 'output' : `hidden${i + 1}`;
@@ -178,13 +153,9 @@ export interface WeightsRecord {
  */
 export async function loadDnn(dir: string, record?: WeightsRecord): Promise<DnnWeights> {
   const jsonFile = path.join(dir, MODEL_JSON);
-  const text = (await readFileOrThrow(jsonFile, 'is this a DNN model directory (written by train/distill)?')).toString('utf8');
-  let json: tf.io.ModelJSON;
-  try {
-    json = JSON.parse(text) as tf.io.ModelJSON;
-  } catch (e) {
-    throw new InputError(`${jsonFile}: not valid JSON (${(e as Error).message})`);
-  }
+  const json = await readJsonFile<tf.io.ModelJSON>(jsonFile, {
+    missing: (code) => (code === 'ENOENT' ? `${jsonFile}: not found; is this a DNN model directory (written by train/distill)?` : `${jsonFile}: cannot read (${code})`),
+  });
   const dense = denseLayers(json.modelTopology, jsonFile);
   if (dense.length === 0) throw new InputError(`${jsonFile}: the model has no Dense layers`);
   dense.slice(0, -1).forEach((l) => {
@@ -250,94 +221,4 @@ export async function loadDnn(dir: string, record?: WeightsRecord): Promise<DnnW
   const w: DnnWeights = { arch, inputDim, numPdfs, layers };
   checkDnnWeights(w, jsonFile);
   return w;
-}
-
-/**
- * Fresh weights for `arch`: He-normal kernels (std sqrt(2 / inDim), He et al. 2015, the usual choice
- * for ReLU layers) and zero biases, from a seeded generator (same seed, same weights).
- */
-export function initDnnWeights(arch: ArchConfig, inputDim: number, numPdfs: number, seed: number | string): DnnWeights {
-  const sizes = layerSizes(arch, inputDim, numPdfs);
-  const rng = makeRng(seed, 'dnn-init');
-  const layers = sizes.slice(0, -1).map((inDim, i) => {
-    const outDim = sizes[i + 1];
-    const std = Math.sqrt(2 / inDim);
-    const W = new Float32Array(inDim * outDim);
-    for (let j = 0; j < W.length; j++) W[j] = std * randNormal(rng);
-    return { W, b: new Float32Array(outDim), inDim, outDim };
-  });
-  return { arch: structuredClone(arch), inputDim, numPdfs, layers };
-}
-
-/** Copy weights (deep), e.g. to keep the best epoch while training continues. */
-export function cloneDnnWeights(w: DnnWeights): DnnWeights {
-  return {
-    arch: structuredClone(w.arch),
-    inputDim: w.inputDim,
-    numPdfs: w.numPdfs,
-    layers: w.layers.map((l) => ({ W: l.W.slice(), b: l.b.slice(), inDim: l.inDim, outDim: l.outDim })),
-  };
-}
-
-/**
- * Batched inference on the current backend: `x` is `numFrames x inputDim` row-major; returns
- * `numFrames x numPdfs` logits. Uses only plain (non-transposed) products with fused bias + ReLU,
- * the fast path of the wasm backend (XNNPACK fully-connected), in chunks of `maxBatch` frames
- * so that memory stays bounded for whole utterances or corpora.
- */
-export class DnnForward {
-  readonly inputDim: number;
-  readonly numPdfs: number;
-  private readonly W: tf.Tensor2D[];
-  private readonly b: tf.Tensor1D[];
-  private disposed = false;
-
-  constructor(w: DnnWeights, readonly maxBatch = 1024) {
-    checkDnnWeights(w, 'DnnForward');
-    this.inputDim = w.inputDim;
-    this.numPdfs = w.numPdfs;
-    this.W = w.layers.map((l) => tf.tensor2d(l.W, [l.inDim, l.outDim]));
-    this.b = w.layers.map((l) => tf.tensor1d(l.b));
-  }
-
-  private run(x: Float32Array, numFrames: number, finish: (z: tf.Tensor2D) => tf.Tensor2D): Float32Array {
-    if (this.disposed) throw new Error('DnnForward: used after dispose()');
-    if (x.length !== numFrames * this.inputDim) {
-      throw new InputError(`DnnForward: input has ${x.length} values, expected ${numFrames} frames x ${this.inputDim} = ${numFrames * this.inputDim}`);
-    }
-    // One chunk (a decoded utterance, typically): return the downloaded copy itself, no second copy.
-    const single = numFrames <= this.maxBatch;
-    const out = single ? null : new Float32Array(numFrames * this.numPdfs);
-    for (let start = 0; start < numFrames; start += this.maxBatch) {
-      const n = Math.min(this.maxBatch, numFrames - start);
-      const chunk = tf.tidy(() => {
-        let h: tf.Tensor2D = tf.tensor2d(x.subarray(start * this.inputDim, (start + n) * this.inputDim), [n, this.inputDim]);
-        const last = this.W.length - 1;
-        for (let i = 0; i < last; i++) h = tf.fused.matMul({ a: h, b: this.W[i], bias: this.b[i], activation: 'relu' }) as tf.Tensor2D;
-        return finish(tf.fused.matMul({ a: h, b: this.W[last], bias: this.b[last] }) as tf.Tensor2D);
-      });
-      const data = chunk.dataSync() as Float32Array;
-      chunk.dispose();
-      if (out === null) return data;
-      out.set(data, start * this.numPdfs);
-    }
-    return out ?? new Float32Array(0);
-  }
-
-  /** Logits (pre-softmax activations), `numFrames x numPdfs`. */
-  logits(x: Float32Array, numFrames: number): Float32Array {
-    return this.run(x, numFrames, (z) => z);
-  }
-
-  /** Posteriors softmax(z / T), `numFrames x numPdfs` (T = 1: ordinary posteriors; T > 1: soft targets). */
-  posteriors(x: Float32Array, numFrames: number, temperature = 1): Float32Array {
-    return this.run(x, numFrames, (z) => tf.softmax(temperature === 1 ? z : tf.div<tf.Tensor2D>(z, temperature)));
-  }
-
-  /** Release the weight tensors. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    tf.dispose([...this.W, ...this.b]);
-  }
 }

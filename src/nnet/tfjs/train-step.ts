@@ -2,36 +2,14 @@
 // products, explicit transposes of batch-sized operands only), the distillation losses of
 // distill-loss.ts expressed in tf ops, and in-place optimizer updates.
 import * as tf from '@tensorflow/tfjs';
-import { layerDropout } from './arch.js';
-import { denseBiasGrad, denseForward, denseInputGradT, denseWeightGrad, dropoutMask, mixSeed, reluDropoutBackward } from './dense.js';
-import type { LossConfig } from './distill-loss.js';
-import { checkDnnWeights, type DnnWeights } from './model.js';
-import { createOptimizer, type Optimizer, type OptimizerKind, type OptimizerState } from './optimizer.js';
-
-/** A minibatch (structurally the `Batch` of batches.ts): `x` is size x inputDim row-major. */
-export interface TrainBatch {
-  size: number;
-  x: Float32Array;
-  labels: Int32Array;
-  soft?: Float32Array;
-  teacherLogits?: Float32Array;
-}
-
-export interface TrainStepOptions {
-  optimizer: OptimizerKind;
-  momentum?: number;
-  loss: LossConfig;
-  /** Keep a moving average of the weights (optimizer.ts averageDecay): evaluate() and modelWeights() use it. */
-  averageDecay?: number;
-}
-
-/** Sums over one batch: `loss` is the batch-mean loss; `correct`/`labeled` count frames with a label >= 0. */
-export interface StepResult {
-  loss: number;
-  correct: number;
-  labeled: number;
-  frames: number;
-}
+import { layerDropout } from '../arch.js';
+import { denseBiasGrad, denseForward, denseInputGradT, denseWeightGrad, reluDropoutBackward } from './dense.js';
+import { dropoutMask, mixSeed } from '../dropout.js';
+import type { LossConfig } from '../distill-loss.js';
+import { checkDnnWeights, type DnnWeights } from '../weights.js';
+import { rescaledSlots, type OptimizerState } from '../optimizer-state.js';
+import { createOptimizer, type Optimizer } from './optimizer.js';
+import { countCorrect, type StepResult, type TrainBatch, type TrainStepOptions, type Trainer } from '../trainer.js';
 
 /**
  * The loss (a scalar, mean over the batch) and its gradient w.r.t. the logits `z` in tf ops: the
@@ -76,26 +54,13 @@ export function lossAndGradient(z: tf.Tensor2D, batch: TrainBatch, cfg: LossConf
   });
 }
 
-/** Frames of `batch` whose predicted pdf `pred[t]` is the label; frames with label < 0 are not counted. */
-export function countCorrect(pred: ArrayLike<number>, batch: TrainBatch): { correct: number; labeled: number } {
-  let correct = 0;
-  let labeled = 0;
-  for (let t = 0; t < batch.size; t++) {
-    const l = batch.labels[t];
-    if (l < 0) continue;
-    labeled++;
-    if (pred[t] === l) correct++;
-  }
-  return { correct, labeled };
-}
-
 /**
  * Trainable DNN state on the current backend: weight variables plus optimizer slots.
  * @example
  * const s = new TrainStep(initDnnWeights(arch, 440, 500, 1), { optimizer: 'sgd', momentum: 0.9, loss });
  * const r = s.step(batch, 0.01, seed); // r.loss, r.correct
  */
-export class TrainStep {
+export class TrainStep implements Trainer {
   private readonly W: tf.Variable<tf.Rank.R2>[];
   private readonly b: tf.Variable<tf.Rank.R1>[];
   private readonly optimizer: Optimizer;
@@ -258,7 +223,8 @@ export class TrainStep {
   }
 
   setOptimizerState(s: OptimizerState): void {
-    this.optimizer.setState(s);
+    // A state another engine kept scaled (optimizer-state.ts slotScale) is converted to ours.
+    this.optimizer.setState(s.slotScale ? { kind: s.kind, step: s.step, slots: rescaledSlots(s, []) } : s);
   }
 
   dispose(): void {

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { currentBackend, selectBackend } from '../../src/nnet/backend.js';
-import { isInputError } from '../../src/errors.js';
+import { currentBackend, selectBackend } from '../../../src/nnet/tfjs/backend.js';
+import { isInputError } from '../../../src/errors.js';
 
 test('selectBackend switches between wasm and cpu and computes the same product', async () => {
   const a = [1, 2, 3, 4, 5, 6];

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../../src/nnet/backend.js';
-import { denseBiasGrad, denseForward, denseInputGrad, denseInputGradT, denseWeightGrad, dropoutMask, mixSeed, reluDropoutBackward } from '../../src/nnet/dense.js';
+import { selectBackend } from '../../../src/nnet/tfjs/backend.js';
+import { denseBiasGrad, denseForward, denseInputGrad, denseInputGradT, denseWeightGrad, reluDropoutBackward } from '../../../src/nnet/tfjs/dense.js';
+import { dropoutMask, mixSeed } from '../../../src/nnet/dropout.js';
 
 const h = [
   [1, -2, 0.5],

@@ -1,0 +1,325 @@
+// Specialist models trained end to end (Hinton, Vinyals & Dean 2015, sec. 5): cluster the pdfs by
+// the covariance of a model's predictions on held-out frames (sec. 5.2), then train one specialist
+// per cluster from the generalist's weights on its cluster's pdfs plus a dustbin class, half of its
+// frames from its cluster, and correct the dustbin's logit for that biased sampling (sec. 5.1).
+// The pure parts are in specialists.ts; this file loads, trains (on whichever engine trainModel
+// runs: ONNX Runtime or TensorFlow.js) and writes OUT/specialists.json + OUT/spec-NN/.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import type { FileChecksum } from '../store/checksum.js';
+import { createBatchSource, splicedChunks, spliceFrames, corpusFrames, frameUtterances, type FrameCorpus } from './batches.js';
+import type { DnnWeights } from './weights.js';
+import type { BackendName } from './backend-name.js';
+import { loadAcousticModel, type AcousticModel } from './ensemble.js';
+import { createAcousticForward, selectEngine } from './engine.js';
+import { loadEvalCorpus } from './eval.js';
+import { saveDnn } from './tfjs/layers-model.js';
+import { countPdfs, logPriors } from './priors.js';
+import { clusterPdfsByCovariance, dustbinLabels, fitDustbinUnit, type ClusterMatrix, dustbinMap, shiftDustbinLogit, specialistInitWeights, specialistTrainingSet } from './specialists.js';
+import { CHECKPOINT_DIR, trainModel, type EpochStats } from './train.js';
+
+/** The manifest of a specialists directory. */
+export const SPECIALISTS_FILE = 'specialists.json';
+
+/** One trained specialist in specialists.json. */
+export interface SpecialistEntry {
+  /** Its directory (model.json + weights.bin), relative to the specialists directory. */
+  dir: string;
+  /** The generalist's pdfs it tells apart (its classes 0..|C|-1); class |C| is the dustbin. */
+  pdfs: number[];
+  /** log(outside / kept outside), added to the dustbin's bias after training (sec. 5.1); 0 when the starting weights were kept. */
+  dustbinShift: number;
+  trainFrames: { inside: number; outside: number; keptOutside: number };
+  /** Log priors of its |C|+1 classes over the whole training set (for hybrid decoding). */
+  priors: number[];
+  weightsFiles: Record<string, FileChecksum>;
+  history: EpochStats[];
+  /** The epoch whose weights were kept (early stopping; 0 = the starting weights, from the generalist). */
+  keptEpoch: number;
+  /** With early stopping: the loss on every held-out frame (dustbin corrected) after each epoch, [0] = the starting weights. */
+  heldOutLoss?: number[];
+}
+
+/** specialists.json. */
+export interface SpecialistsManifest {
+  type: 'specialists';
+  /** The generalist model directory (absolute): every specialist shares its input and hidden shapes. */
+  generalist: string;
+  /** The model whose predictions were clustered (the generalist or an ensemble). */
+  clusteredWith: string;
+  /** The held-out features the clustering saw, and how many frames. */
+  clusterOn: string;
+  clusterFrames: number;
+  numClusters: number;
+  clusterMatrix: ClusterMatrix;
+  cover: number;
+  seed: number;
+  specialists: SpecialistEntry[];
+}
+
+/** Defaults of trainSpecialists: a few epochs at a small rate, since each specialist starts from the generalist (sec. 5.1: its weights are "slightly modified"). */
+export const SPECIALIST_DEFAULTS = { epochs: 3, learningRate: 0.0005, optimizer: 'adam', batchSize: 256, cover: 1, maxClusterFrames: 50_000, maxFitFrames: 8000, clusterMatrix: 'correlation' as ClusterMatrix } as const;
+
+export interface TrainSpecialistsOptions {
+  /** A single DNN (model directory): the specialists start from its weights. */
+  generalistDir: string;
+  /** Training features and alignments (the generalist's training set). */
+  featsDir: string;
+  aliDir: string;
+  /** Held-out features and alignments: the frames whose predictions are clustered, and the specialists' held-out scoring. */
+  clusterOn: { featsDir: string; aliDir: string };
+  /** Model or ensemble whose predictions are clustered (default the generalist; the paper clusters the generalist's). */
+  clusterWithDir?: string;
+  outDir: string;
+  /** K: clusters per clustering. */
+  numClusters: number;
+  /** k-means on the columns of the predictions' covariance (the paper's) or correlation (default: balanced clusters on speech states; specialists.ts). */
+  clusterMatrix?: ClusterMatrix;
+  /** Clusterings with different k-means seeds (default 1): with N > 1 each pdf is covered by up to N specialists (identical clusters are trained once). */
+  cover?: number;
+  epochs?: number;
+  learningRate?: number;
+  optimizer?: 'sgd' | 'adam';
+  momentum?: number;
+  batchSize?: number;
+  seed: number;
+  backend?: BackendName;
+  /** Frames of `clusterOn` used for the covariance at most (default 50,000; the first ones, in corpus order). */
+  maxClusterFrames?: number;
+  /** Training frames the dustbin unit's starting weights are fitted on at most (default 8000, evenly spaced). */
+  maxFitFrames?: number;
+  /** Keep the epoch (0 = the starting weights) of the lowest loss on the held-out frames (default true). */
+  earlyStopping?: boolean;
+  allowFeatureMismatch?: boolean;
+  quiet?: boolean;
+}
+
+/** The posteriors (combined, at T = 1) of `model` on the first `maxFrames` frames of `corpus`. */
+export async function modelPosteriors(model: AcousticModel, corpus: FrameCorpus, backend: BackendName, maxFrames = Infinity): Promise<{ posteriors: Float32Array; numFrames: number }> {
+  const numPdfs = model.meta.numPdfs;
+  const total = Math.min(maxFrames, corpusFrames(corpus));
+  const out = new Float32Array(total * numPdfs);
+  const fwd = await createAcousticForward(model, backend);
+  try {
+    for (const { start, n, x } of splicedChunks(corpus, model.meta.context, 1024)) {
+      if (start >= total) break;
+      const k = Math.min(n, total - start);
+      out.set(fwd.posteriors(x.subarray(0, k * model.meta.inputDim), k).subarray(0, k * numPdfs), start * numPdfs);
+    }
+  } finally {
+    fwd.dispose();
+  }
+  return { posteriors: out, numFrames: total };
+}
+
+/**
+ * The clusters of `cover` k-means runs (seeds seed, seed+1, ...) on the columns of the
+ * predictions' covariance or correlation (`matrix`); a cluster found again in a later run is kept
+ * once, and K = 1 (a cluster of every pdf, no dustbin) is refused.
+ */
+export function specialistClusters(posteriors: Float32Array, numFrames: number, numPdfs: number, k: number, cover: number, seed: number, matrix: ClusterMatrix = 'covariance'): Int32Array[] {
+  if (!Number.isInteger(cover) || cover < 1) throw new InputError(`--cover ${cover}: give a positive number of clusterings`);
+  if (k < 2) throw new InputError(`--num ${k}: a specialist needs pdfs outside its cluster (its dustbin); give --num 2 or more`);
+  const seen = new Set<string>();
+  const out: Int32Array[] = [];
+  for (let c = 0; c < cover; c++) {
+    for (const cluster of clusterPdfsByCovariance(posteriors, numFrames, numPdfs, k, seed + c, matrix)) {
+      const key = cluster.join(',');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(cluster);
+    }
+  }
+  return out;
+}
+
+/**
+ * Mean cross-entropy of the network `weights` (shaped like `like`'s members: same input, its own
+ * outputs) on the labelled `frames` of `corpus`, run on `backend`'s engine.
+ */
+export async function meanFrameLoss(weights: DnnWeights, like: AcousticModel, corpus: FrameCorpus, frames: Int32Array, backend: BackendName): Promise<number> {
+  const meta = { ...like.meta, numPdfs: weights.numPdfs, priors: new Array<number>(weights.numPdfs).fill(0) };
+  const model: AcousticModel = { kind: 'dnn', dir: like.dir, combine: 'arithmetic', members: [{ ...like.members[0], meta, weights }], meta };
+  const fwd = await createAcousticForward(model, backend);
+  const frameUtt = frameUtterances(corpus);
+  const chunk = 1024;
+  const x = new Float32Array(chunk * meta.inputDim);
+  let [sum, count] = [0, 0];
+  try {
+    for (let s = 0; s < frames.length; s += chunk) {
+      const n = Math.min(chunk, frames.length - s);
+      const idx = frames.subarray(s, s + n);
+      spliceFrames(corpus, frameUtt, idx, n, meta.context, x);
+      const p = fwd.posteriors(x.subarray(0, n * meta.inputDim), n);
+      for (let i = 0; i < n; i++) {
+        const y = corpus.labels[idx[i]];
+        if (y < 0) continue;
+        sum -= Math.log(Math.max(p[i * meta.numPdfs + y], 1e-30));
+        count++;
+      }
+    }
+  } finally {
+    fwd.dispose();
+  }
+  return count > 0 ? sum / count : NaN;
+}
+
+/**
+ * The last hidden layer's activations (after the ReLU) of the single DNN `model` on `frames` of
+ * `corpus`: the network without its output layer run on `backend`'s engine, whose "logits" are
+ * then the last hidden layer's pre-activations.
+ */
+export async function lastHiddenActivations(model: AcousticModel, corpus: FrameCorpus, frames: Int32Array, backend: BackendName): Promise<Float32Array> {
+  const w = model.members[0].weights;
+  const hidden = w.layers.slice(0, -1);
+  const units = hidden[hidden.length - 1].outDim;
+  const trunk: DnnWeights = { arch: { ...w.arch, hidden: w.arch.hidden.slice(0, -1) }, inputDim: w.inputDim, numPdfs: units, layers: hidden };
+  const meta = { ...model.meta, numPdfs: units, priors: new Array<number>(units).fill(0) };
+  const fwd = await createAcousticForward({ kind: 'dnn', dir: model.dir, combine: 'arithmetic', members: [{ ...model.members[0], meta, weights: trunk }], meta }, backend);
+  const out = new Float32Array(frames.length * units);
+  const frameUtt = frameUtterances(corpus);
+  const chunk = 1024;
+  const x = new Float32Array(chunk * meta.inputDim);
+  try {
+    for (let s = 0; s < frames.length; s += chunk) {
+      const n = Math.min(chunk, frames.length - s);
+      spliceFrames(corpus, frameUtt, frames.subarray(s, s + n), n, meta.context, x);
+      const z = fwd.memberLogits(x.subarray(0, n * meta.inputDim), n)[0];
+      for (let i = 0; i < n * units; i++) out[s * units + i] = Math.max(0, z[i]);
+    }
+  } finally {
+    fwd.dispose();
+  }
+  return out;
+}
+
+/** At most `max` of `frames`, evenly spaced (all of them when there are fewer). */
+function evenlySpaced(frames: Int32Array, max: number): Int32Array {
+  if (frames.length <= max) return frames;
+  return Int32Array.from({ length: max }, (_, k) => frames[Math.floor((k * frames.length) / max)]);
+}
+
+/** True when some frame of `labels` is one of `cluster`'s pdfs. */
+function hasFramesOf(labels: Int32Array, cluster: Int32Array): boolean {
+  const s = new Set(cluster);
+  return labels.some((l) => s.has(l));
+}
+
+/**
+ * train-specialists: cluster, then train each specialist (trainModel: the engine of `backend`)
+ * into `outDir`/spec-NN and write `outDir`/specialists.json. Clusters none of whose pdfs occurs in
+ * the training labels are skipped with a warning.
+ */
+export async function trainSpecialists(o: TrainSpecialistsOptions): Promise<SpecialistsManifest> {
+  const backend = o.backend ?? 'auto';
+  const generalist = await loadAcousticModel(o.generalistDir);
+  if (generalist.members.length !== 1) throw new InputError(`${o.generalistDir}: an ensemble; the specialists start from one DNN's weights, give a single model (cluster with the ensemble through --cluster-with)`);
+  const clusterWith = o.clusterWithDir ? await loadAcousticModel(o.clusterWithDir) : generalist;
+  if (clusterWith.meta.numPdfs !== generalist.meta.numPdfs) {
+    throw new InputError(`--cluster-with ${o.clusterWithDir}: ${clusterWith.meta.numPdfs} pdfs but the generalist ${o.generalistDir} has ${generalist.meta.numPdfs}; use models over the same pdfs`);
+  }
+  const opt = { allowFeatureMismatch: o.allowFeatureMismatch };
+  const held = await loadEvalCorpus(clusterWith, o.clusterOn.featsDir, o.clusterOn.aliDir, opt);
+  const numPdfs = generalist.meta.numPdfs;
+  const { posteriors, numFrames } = await modelPosteriors(clusterWith, held, backend, o.maxClusterFrames ?? SPECIALIST_DEFAULTS.maxClusterFrames);
+  const cover = o.cover ?? SPECIALIST_DEFAULTS.cover;
+  const clusterMatrix = o.clusterMatrix ?? SPECIALIST_DEFAULTS.clusterMatrix;
+  const clusters = specialistClusters(posteriors, numFrames, numPdfs, o.numClusters, cover, o.seed, clusterMatrix);
+
+  const train = await loadEvalCorpus(generalist, o.featsDir, o.aliDir, opt);
+  const dev = clusterWith === generalist ? held : await loadEvalCorpus(generalist, o.clusterOn.featsDir, o.clusterOn.aliDir, opt);
+  const engine = await selectEngine(backend);
+  const gw = generalist.members[0].weights;
+  const ctx = generalist.meta.context;
+  const specialists: SpecialistEntry[] = [];
+  for (const [i, cluster] of clusters.entries()) {
+    const name = `spec-${String(specialists.length + 1).padStart(2, '0')}`;
+    if (!hasFramesOf(train.labels, cluster)) {
+      process.stderr.write(`warning: train-specialists: cluster ${i + 1} (pdfs ${cluster.join(',')}) has no training frames; no specialist for it\n`);
+      continue;
+    }
+    const set = specialistTrainingSet(train, cluster, o.seed);
+    const devSet = hasFramesOf(dev.labels, cluster) ? specialistTrainingSet(dev, cluster, o.seed) : undefined;
+    const dir = path.join(o.outDir, name);
+    const classes = cluster.length + 1;
+    // The dustbin unit fitted to the generalist's log-sum-exp of the other pdfs on the specialist's
+    // own training frames (a sample), so that training starts from the generalist's predictions.
+    const fitFrames = evenlySpaced(set.frames, o.maxFitFrames ?? SPECIALIST_DEFAULTS.maxFitFrames);
+    const hidden = await lastHiddenActivations(generalist, train, fitFrames, backend);
+    const initial = specialistInitWeights(gw, cluster, fitDustbinUnit(hidden, fitFrames.length, gw.layers[gw.layers.length - 1], cluster));
+    const trainSource = createBatchSource(set.corpus, { context: ctx, seed: o.seed, frames: set.frames });
+    // Held-out scoring in the log, on the same balance (the cluster's frames and as many others).
+    const devSource = devSet ? createBatchSource(devSet.corpus, { context: ctx, seed: o.seed, shuffle: false, frames: devSet.frames }) : undefined;
+    const epochs = o.epochs ?? SPECIALIST_DEFAULTS.epochs;
+    const earlyStopping = (o.earlyStopping ?? true) && devSet !== undefined;
+    // Early stopping as the paper's specialists (sec. 6: "than using early stopping"): the epoch,
+    // the starting weights included, of the lowest loss on every held-out frame, with the dustbin
+    // corrected (the prior the combination sees; the balanced frames would favour any trained
+    // epoch over the start). One epoch per call, each continuing from the previous checkpoint.
+    const natural = { ...dev, numPdfs: classes, labels: dustbinLabels(dev.labels, dustbinMap(cluster, numPdfs)) };
+    const naturalFrames = Int32Array.from(Array.from(natural.labels).flatMap((l, g) => (l >= 0 ? [g] : [])));
+    const heldLoss = (w: DnnWeights): Promise<number> => meanFrameLoss(w, generalist, natural, naturalFrames, backend);
+    const heldOutLoss = earlyStopping ? [await heldLoss(initial)] : [];
+    let best = { epoch: 0, weights: initial, loss: heldOutLoss[0] ?? Infinity };
+    let history: EpochStats[] = [];
+    for (let e = 1; e <= epochs; e++) {
+      const r = await trainModel({
+        arch: generalist.meta.arch,
+        inputDim: generalist.meta.inputDim,
+        numPdfs: classes,
+        train: trainSource,
+        dev: devSource,
+        epochs: e,
+        batchSize: o.batchSize ?? SPECIALIST_DEFAULTS.batchSize,
+        optimizer: o.optimizer ?? SPECIALIST_DEFAULTS.optimizer,
+        learningRate: o.learningRate ?? SPECIALIST_DEFAULTS.learningRate,
+        momentum: o.momentum,
+        loss: { kind: 'ce', temperature: 1, hardWeight: 1, softWeight: 0 },
+        seed: o.seed + i,
+        outDir: dir,
+        resume: e > 1 ? 'if-present' : false,
+        initialWeights: initial,
+        progress: { label: `${name} (${cluster.length} pdfs)`, quiet: o.quiet },
+        engine,
+      });
+      history = r.history;
+      const weights = shiftDustbinLogit(r.weights, set.dustbinShift);
+      const loss = earlyStopping ? await heldLoss(weights) : Infinity;
+      if (earlyStopping) heldOutLoss.push(loss);
+      if (!earlyStopping || loss < best.loss) best = { epoch: e, weights, loss };
+    }
+    const corrected = best.weights;
+    const weightsFiles = await saveDnn(dir, corrected);
+    await fs.rm(path.join(dir, CHECKPOINT_DIR), { recursive: true, force: true });
+    // Priors of the specialist's classes in the full training set (not the balanced draw).
+    const full = countPdfs([{ pdfIds: dustbinLabels(train.labels, dustbinMap(cluster, numPdfs)) }], classes);
+    specialists.push({
+      dir: name,
+      pdfs: Array.from(cluster),
+      dustbinShift: best.epoch > 0 ? set.dustbinShift : 0,
+      trainFrames: set.counts,
+      priors: logPriors(full),
+      weightsFiles,
+      history,
+      keptEpoch: best.epoch,
+      ...(earlyStopping ? { heldOutLoss } : {}),
+    });
+  }
+  if (specialists.length === 0) throw new InputError(`train-specialists: no cluster has training frames in ${o.aliDir}; is it the generalist's alignment?`);
+  const manifest: SpecialistsManifest = {
+    type: 'specialists',
+    generalist: path.resolve(o.generalistDir),
+    clusteredWith: path.resolve(o.clusterWithDir ?? o.generalistDir),
+    clusterOn: path.resolve(o.clusterOn.featsDir),
+    clusterFrames: numFrames,
+    numClusters: o.numClusters,
+    clusterMatrix,
+    cover,
+    seed: o.seed,
+    specialists,
+  };
+  await writeFileAtomic(path.join(o.outDir, SPECIALISTS_FILE), JSON.stringify(manifest, null, 1) + '\n');
+  return manifest;
+}

@@ -1,0 +1,41 @@
+// train-specialists and eval-specialists through the CLI: the thin layer over specialists-train.ts
+// and specialists-infer.ts (the numbers are tested in test/nnet/specialists-train.test.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from './run-cli.js';
+import { trainDnnDir } from '../../src/nnet/train-worker.js';
+import { writeSynthCorpusDirs } from '../nnet/pipeline-fixtures.js';
+
+test('train-specialists then eval-specialists: the summary, the Table 4 text and JSON; bad options are usage errors', async () => {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-spec-'));
+  const train = await writeSynthCorpusDirs(root, { name: 'train', numUtts: 8, dim: 3, seed: 1, noise: 1.5 });
+  const dev = await writeSynthCorpusDirs(root, { name: 'dev', numUtts: 3, dim: 3, seed: 2, noise: 1.5 });
+  const gen = path.join(root, 'gen');
+  const settings = { context: { left: 1, right: 1 }, epochs: 1, batchSize: 32, learningRate: 0.01, optimizer: 'adam' as const, backend: 'cpu' as const };
+  await trainDnnDir({ featsDir: train.featsDir, aliDir: train.aliDir, outDir: gen, arch: { hidden: [{ units: 8 }], activation: 'relu' }, seed: 3, settings, resume: false, label: 'gen' });
+  const out = path.join(root, 'spec');
+  const clusterOn = `${dev.featsDir},${dev.aliDir}`;
+  const r = await runCli('train-specialists', gen, train.featsDir, train.aliDir, out, '--num', '2', '--cluster-on', clusterOn, '--epochs', '1', '--backend', 'cpu');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^${out.replace(/[/\\]/g, '.')}: 2 specialists \\(1 clustering\\(s\\) of 2, on ${dev.numFrames} frames\\)`));
+  assert.match(r.stdout, /spec-01: pdfs [\d,]+; \d+ \+ \d+ frames, dustbin shift [\d.]+; kept epoch [01] \(0 = the start\); 1 epochs, train acc/);
+  const e = await runCli('eval-specialists', out, dev.featsDir, dev.aliDir, '--top', '2', '--backend', 'cpu');
+  assert.equal(e.code, 0, e.stderr);
+  assert.match(e.stdout, /# of specialists covering\tframes\tgeneralist acc\tcombined acc\tdelta top-1 correct\trelative accuracy change/);
+  assert.match(e.stdout, new RegExp(`generalist: frame accuracy [\\d.]+% \\[ \\d+ / ${dev.numFrames} \\]`));
+  const j = await runCli('eval-specialists', out, dev.featsDir, dev.aliDir, '--json', '--backend', 'cpu');
+  assert.equal(JSON.parse(j.stdout).numSpecialists, 2);
+  // Usage errors (exit 2) and library errors (exit 1) with their messages.
+  const bad = await runCli('train-specialists', gen, train.featsDir, train.aliDir, path.join(root, 'x'), '--num', '2', '--cluster-on', dev.featsDir);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /expected FEATS_DIR,ALI_DIR/);
+  const one = await runCli('train-specialists', gen, train.featsDir, train.aliDir, path.join(root, 'y'), '--num', '1', '--cluster-on', clusterOn, '--backend', 'cpu');
+  assert.equal(one.code, 1);
+  assert.match(one.stderr, /--num 1: a specialist needs pdfs outside its cluster/);
+  const missing = await runCli('eval-specialists', gen, dev.featsDir, dev.aliDir);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /specialists\.json: not found; train specialists with `asr-distill train-specialists`/);
+});
