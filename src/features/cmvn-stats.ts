@@ -28,17 +28,24 @@ export interface CmvnStats {
  * Kaldi accumulates in double).
  */
 export function computeCmvnStats(utts: Iterable<UttFeats>, per: CmvnPer): CmvnStats {
-  const acc = new Map<string, { count: number; sum: Float64Array; sumSq: Float64Array }>();
-  let dim = -1;
-  for (const u of utts) {
-    if (dim === -1) dim = u.dim;
+  const builder = new CmvnStatsBuilder(per);
+  for (const u of utts) builder.add(u);
+  return builder.stats();
+}
+
+/** computeCmvnStats one utterance at a time (compute-cmvn streams an archive through it). */
+export class CmvnStatsBuilder {
+  private readonly acc = new Map<string, { count: number; sum: Float64Array; sumSq: Float64Array }>();
+  private dim = -1;
+  constructor(readonly per: CmvnPer) {}
+
+  add(u: UttFeats): void {
+    if (this.dim === -1) this.dim = u.dim;
+    const dim = this.dim;
     if (u.dim !== dim) throw new InputError(`utterance ${u.uttId}: dim ${u.dim} differs from ${dim}; all features must come from one config`);
-    const key = per === 'speaker' ? u.speakerId : u.uttId;
-    let a = acc.get(key);
-    if (!a) {
-      a = { count: 0, sum: new Float64Array(dim), sumSq: new Float64Array(dim) };
-      acc.set(key, a);
-    }
+    const key = this.per === 'speaker' ? u.speakerId : u.uttId;
+    let a = this.acc.get(key);
+    if (!a) this.acc.set(key, (a = { count: 0, sum: new Float64Array(dim), sumSq: new Float64Array(dim) }));
     const { data } = u;
     for (let t = 0; t < u.numFrames; t++) {
       const row = t * dim;
@@ -50,12 +57,16 @@ export function computeCmvnStats(utts: Iterable<UttFeats>, per: CmvnPer): CmvnSt
     }
     a.count += u.numFrames;
   }
-  const stats: Record<string, CmvnAccumulator> = {};
-  for (const key of [...acc.keys()].sort(compareCLocale)) {
-    const a = acc.get(key)!;
-    stats[key] = { count: a.count, sum: Array.from(a.sum), sumSq: Array.from(a.sumSq) };
+
+  /** The statistics so far, keys in C-locale order. */
+  stats(): CmvnStats {
+    const stats: Record<string, CmvnAccumulator> = {};
+    for (const key of [...this.acc.keys()].sort(compareCLocale)) {
+      const a = this.acc.get(key)!;
+      stats[key] = { count: a.count, sum: Array.from(a.sum), sumSq: Array.from(a.sumSq) };
+    }
+    return { per: this.per, dim: Math.max(this.dim, 0), stats };
   }
-  return { per, dim: Math.max(dim, 0), stats };
 }
 
 /**

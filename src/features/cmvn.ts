@@ -6,9 +6,9 @@ import { InputError } from '../errors.js';
 import { readJsonFile } from '../store/json-file.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { compareCLocale } from '../data/c-locale.js';
-import type { CmvnAccumulator, CmvnPer, CmvnStats } from './cmvn-stats.js';
+import { CmvnStatsBuilder, type CmvnAccumulator, type CmvnPer, type CmvnStats } from './cmvn-stats.js';
 import { readFeatsInfo, streamFeatsDir, type FeatsDirInfo, type UttFeats } from '../store/feats-archive.js';
-export { applyCmvn, computeCmvnStats, type CmvnAccumulator, type CmvnPer, type CmvnStats } from './cmvn-stats.js';
+export { applyCmvn, CmvnStatsBuilder, computeCmvnStats, type CmvnAccumulator, type CmvnPer, type CmvnStats } from './cmvn-stats.js';
 
 export const CMVN_FILE = 'cmvn.json';
 
@@ -69,42 +69,6 @@ export function subsetCmvnStats(cmvn: CmvnStats, keys: Iterable<string>): CmvnSt
   return { per: cmvn.per, dim: cmvn.dim, stats };
 }
 
-/**
- * CMVN statistics accumulated one utterance at a time, for archives streamed from disk: the same
- * float64 additions in the same order as computeCmvnStats over the same utterances, so the same
- * numbers, without holding the features.
- */
-export class CmvnStatsBuilder {
-  private readonly acc = new Map<string, { count: number; sum: Float64Array; sumSq: Float64Array }>();
-  private dim = -1;
-  constructor(readonly per: CmvnPer) {}
-
-  add(u: UttFeats): void {
-    if (this.dim === -1) this.dim = u.dim;
-    if (u.dim !== this.dim) throw new InputError(`utterance ${u.uttId}: dim ${u.dim} differs from ${this.dim}; all features must come from one config`);
-    const key = this.per === 'speaker' ? u.speakerId : u.uttId;
-    let a = this.acc.get(key);
-    if (!a) this.acc.set(key, (a = { count: 0, sum: new Float64Array(u.dim), sumSq: new Float64Array(u.dim) }));
-    const { sum, sumSq } = a;
-    for (let i = 0; i < u.data.length; i++) {
-      const v = u.data[i];
-      const d = i % u.dim;
-      sum[d] += v;
-      sumSq[d] += v * v;
-    }
-    a.count += u.numFrames;
-  }
-
-  /** The statistics so far, keys in C-locale order (as computeCmvnStats). */
-  stats(): CmvnStats {
-    const stats: Record<string, CmvnAccumulator> = {};
-    for (const key of [...this.acc.keys()].sort(compareCLocale)) {
-      const a = this.acc.get(key)!;
-      stats[key] = { count: a.count, sum: Array.from(a.sum), sumSq: Array.from(a.sumSq) };
-    }
-    return { per: this.per, dim: Math.max(this.dim, 0), stats };
-  }
-}
 
 /**
  * compute-cmvn: the statistics of a feature directory, read record batch by record batch (one
