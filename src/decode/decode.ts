@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { formatTranscript, type Transcript } from '../score/text-file.js';
 import { formatWer, scoreTranscripts, type WerResult } from '../score/wer.js';
 import { formatDetails, werToJson } from '../score/details.js';
-import type { BackendName } from '../nnet/backend-name.js';
+import { DEFAULT_BACKEND, type BackendName } from '../nnet/backend-name.js';
 import { TRANSITION_MODEL_FILE } from '../hmm/transition-model.js';
 import { readModelSetup, type ModelSetup } from './acoustic-model.js';
 import { defaultGrammarSource, loadGrammar, type GrammarSource } from './grammar-source.js';
@@ -196,7 +196,7 @@ export async function decodeDataDir(modelDir: string, dataDir: string, outDir: s
     fn: 'decodeShard',
     input: {
       modelDir,
-      backend: options.backend ?? 'auto',
+      backend: options.backend ?? DEFAULT_BACKEND,
       langDir: setup.langDir,
       transitionModelFile: tmFile,
       grammar: grammarSource,

@@ -7,7 +7,7 @@ import { resample } from '../data/resample.js';
 import { makeFeatureComputer } from '../features/compute.js';
 import { computeCmvnStats } from '../features/cmvn.js';
 import { readLangDir } from '../lang/lang-dir.js';
-import type { BackendName } from '../nnet/backend-name.js';
+import { DEFAULT_BACKEND, type BackendName } from '../nnet/backend-name.js';
 import { loadFrameScorer, readModelSetup, type ModelSetup } from './acoustic-model.js';
 import { defaultGrammarSource, loadGrammar, type GrammarSource } from './grammar-source.js';
 import { buildDecodingGraph, type DecodingGraph } from './graph.js';
@@ -61,7 +61,7 @@ export async function transcribeFiles(modelDir: string, files: string[], options
   const setup = await readModelSetup(modelDir);
   const { graph } = await buildModelGraph(setup, options);
   const search = new BeamSearch(graph);
-  const scorer = await loadFrameScorer(modelDir, options.backend ?? 'auto');
+  const scorer = await loadFrameScorer(modelDir, options.backend ?? DEFAULT_BACKEND);
   const computer = makeFeatureComputer(setup.featureConfig, `${modelDir} feature config`);
   const rate = setup.featureConfig.sampleRate;
   const out: Transcription[] = [];

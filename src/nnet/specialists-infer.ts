@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { readJsonFile } from '../store/json-file.js';
-import type { BackendName } from './backend-name.js';
+import { DEFAULT_BACKEND, type BackendName } from './backend-name.js';
 import { corpusFrames, splicedChunks, type FrameCorpus } from './batches.js';
 import { loadAcousticModel, type AcousticForward, type AcousticModel } from './ensemble.js';
 import { createAcousticForward } from './engine.js';
@@ -144,7 +144,7 @@ export async function evalSpecialistsDir(dir: string, featsDir: string, aliDir: 
   const s = await loadSpecialists(dir);
   const corpus = await loadEvalCorpus(s.generalist, featsDir, aliDir, { allowFeatureMismatch: o.allowFeatureMismatch });
   if (corpusFrames(corpus) === 0) throw new InputError(`${featsDir}: no frames to score`);
-  const backend = o.backend ?? 'auto';
+  const backend = o.backend ?? DEFAULT_BACKEND;
   const fwds: AcousticForward[] = [];
   try {
     for (const m of [s.generalist, ...s.specialists]) fwds.push(await createAcousticForward(m, backend));

@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../store/atomic.js';
 import type { FileChecksum } from '../store/checksum.js';
 import { createBatchSource, splicedChunks, spliceFrames, corpusFrames, frameUtterances, type FrameCorpus } from './batches.js';
 import type { DnnWeights } from './weights.js';
-import type { BackendName } from './backend-name.js';
+import { DEFAULT_BACKEND, type BackendName } from './backend-name.js';
 import { loadAcousticModel, type AcousticModel } from './ensemble.js';
 import { createAcousticForward, selectEngine } from './engine.js';
 import { loadEvalCorpus } from './eval.js';
@@ -213,7 +213,7 @@ function hasFramesOf(labels: Int32Array, cluster: Int32Array): boolean {
  * the training labels are skipped with a warning.
  */
 export async function trainSpecialists(o: TrainSpecialistsOptions): Promise<SpecialistsManifest> {
-  const backend = o.backend ?? 'auto';
+  const backend = o.backend ?? DEFAULT_BACKEND;
   const generalist = await loadAcousticModel(o.generalistDir);
   if (generalist.members.length !== 1) throw new InputError(`${o.generalistDir}: an ensemble; the specialists start from one DNN's weights, give a single model (cluster with the ensemble through --cluster-with)`);
   const clusterWith = o.clusterWithDir ? await loadAcousticModel(o.clusterWithDir) : generalist;
