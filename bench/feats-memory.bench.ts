@@ -3,6 +3,9 @@
 //  - compute-cmvn on a 10-hour archive (3.6M frames x 40 dims, 576 MB of float32, shards of 450k
 //    frames): the whole archive in memory (readFeatsDir + computeCmvnStats, what compute-cmvn did
 //    before) against the streamed computeCmvnStatsOfDir, whose statistics must be identical;
+//  - the pass of decode --feats's main process over that archive (where each utterance is): every
+//    utterance's features read and copied (streamFeatsDir, before) against the column-only pass
+//    (streamFeatsIndex: utt_id, speaker_id, num_frames, dim and the feats offsets, no feature value);
 //  - decode --feats with 2 jobs on the oracle model of test/decode/oracle-model.ts (one-hot
 //    features of 67 pdfs) for 20000 utterances (1.76M frames, 470 MB, 40 shards), and on 500
 //    utterances (the floor: Node, the decoder and two worker threads).
@@ -85,6 +88,17 @@ const { utts } = await readFeatsDir(${JSON.stringify(feats)}); const cmvn = comp
     );
     const streamed = await child(root, stats(`const { computeCmvnStatsOfDir } = await import(src + 'features/cmvn.ts'); const { cmvn } = await computeCmvnStatsOfDir(${JSON.stringify(feats)}, 'speaker');`));
     out.computeCmvn = { inMemory, streamed, identical: inMemory.statsSha256 === streamed.statsSha256 };
+    // decode --feats's main process only needs where each utterance is: every utterance with its
+    // features (streamFeatsDir, what it did before) against the column-only pass (streamFeatsIndex).
+    const where = (gen: string, id: string) => `
+const fa = await import(src + 'store/feats-archive.ts');
+const info = await fa.readFeatsInfo(${JSON.stringify(feats)});
+const cpu0 = process.cpuUsage(); const t0 = performance.now();
+const stored = new Map();
+for await (const x of fa.${gen}(info, ${JSON.stringify(feats)})) stored.set(${id}, x.file);
+const cpu = process.cpuUsage(cpu0);
+globalThis.result = { utts: stored.size, cpuSec: +((cpu.user + cpu.system) / 1e6).toFixed(2), wallSec: +((performance.now() - t0) / 1000).toFixed(2) };`;
+    out.decodeUttIndex = { allFeatures: await child(root, where('streamFeatsDir', 'x.utt.uttId')), columnOnly: await child(root, where('streamFeatsIndex', 'x.uttId')) };
     await fs.rm(feats, { recursive: true });
 
     const small = await oracleSetup(path.join(root, 'small'), 500);

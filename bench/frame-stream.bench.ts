@@ -30,8 +30,9 @@ const UTT_FRAMES = 300;
 /**
  * A FEATS_DIR + ALI_DIR of `frames` frames written one shard at a time (never the whole archive in
  * memory): utterances of 300 frames, each frame its pdf's centroid plus uniform noise.
+ * (Also used by distill-stream.bench.ts.)
  */
-async function writeArchive(root: string, name: string, frames: number, shardFrames = DEFAULT_SHARD_FRAMES): Promise<{ featsDir: string; aliDir: string }> {
+export async function writeArchive(root: string, name: string, frames: number, shardFrames = DEFAULT_SHARD_FRAMES): Promise<{ featsDir: string; aliDir: string }> {
   const langDir = path.join(root, 'lang');
   await writeLangDir(langDir, { lexicon: new Map([['w', [['P1', 'P2']]]]), oovWord: '<unk>' }).catch(() => undefined);
   const lang = await readLangDir(langDir);

@@ -47,13 +47,13 @@ async function recipeSizeStudent(dir: string): Promise<void> {
  * silence; the page decodes while the audio arrives and reports the time from the end of speech
  * (the energy endpointer's last speech frame) to the final transcript, and which endpoint rule fired.
  */
-async function liveRun(site: string, chromium: string, wav: string, work: string): Promise<Record<string, unknown>> {
+async function liveRun(site: string, chromium: string, wav: string, work: string, query: string): Promise<Record<string, unknown>> {
   const { channels, sampleRate } = decodeWav(readFileSync(wav), wav);
   const live = new Float32Array(sampleRate + channels[0].length + 1.5 * sampleRate);
   live.set(channels[0], sampleRate);
   const liveWav = path.join(work, 'live.wav');
   writeFileSync(liveWav, encodeWavPcm16(live, sampleRate));
-  const page = await openPage(site, chromium, '', ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${liveWav}`]);
+  const page = await openPage(site, chromium, query, ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${liveWav}`]);
   try {
     await page.page.click('#mic');
     await page.page.waitForFunction(() => document.body.dataset.state === 'heard', undefined, { timeout: 60_000 });
@@ -85,7 +85,9 @@ export async function run(): Promise<Record<string, unknown>> {
     writeFileSync(wav, encodeWavPcm16(Float32Array.from({ length: 48000 }, (_, i) => 0.2 * Math.sin(i / (5 + (i >> 13))) + 0.02 * randNormal(rng)), 16000));
   }
   const [node] = await transcribeFiles(modelDir, [wav], {});
-  const page = await openPage(site, chromium);
+  // ASR_DISTILL_WEB_BACKEND=webgl|wasm|cpu: the page's ?backend= (default: its automatic choice).
+  const backendQuery = process.env.ASR_DISTILL_WEB_BACKEND ? `?backend=${process.env.ASR_DISTILL_WEB_BACKEND}` : '';
+  const page = await openPage(site, chromium, backendQuery);
   try {
     const runs = [];
     for (let i = 0; i < 5; i++) {
@@ -95,9 +97,12 @@ export async function run(): Promise<Record<string, unknown>> {
       runs.push(await page.transcribe(copy));
     }
     const ms = runs.map((r) => r.decodeMs).sort((a, b) => a - b);
-    const live = await liveRun(site, chromium, wav, work);
+    const live = await liveRun(site, chromium, wav, work, backendQuery);
     return {
       model: process.env.ASR_DISTILL_WEB_MODEL ?? 'random-weight 3x256 student, context 5:5, digits lang',
+      backend: await page.page.getAttribute('body', 'data-backend'),
+      backendChoice: await page.page.textContent('#model'),
+      backendChoiceMs: Math.round(Number(await page.page.getAttribute('body', 'data-backend-choice-ms'))),
       audioSec: +node.audioSec.toFixed(2),
       siteBytes: Object.values(exported.files).reduce((a, b) => a + b, 0),
       pageBytes: exported.pageBytes,

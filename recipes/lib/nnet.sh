@@ -8,6 +8,7 @@
 #   optional (empty/unset = the toolkit's default): norm_vars (true: per-speaker variance
 #   normalisation too, apply-cmvn --norm-vars; the students follow their teacher) average_decay student_arch student_epochs
 #   transfer_noise student_newbob student_min_epochs student_clean_epochs student_clean_lr sweep
+#   transfer_extra (a features dir of unlabelled frames for the student's transfer set, both phases);
 #   paper_student (true: also $exp/student-paper, distill --setup paper);
 #   a recipe whose option overrides a size config's value passes it as NAME_opt (parse_options.sh).
 # Call resolve_nnet_options once after the options and size config are read.
@@ -57,7 +58,7 @@ distill_student() { # distill_student OUT_DIR TEMPERATURE
   # Both phases: the same teacher, targets (T, W), student shape, batches and seed.
   local common=(--arch "$student_arch" --context "$context" --dev "$feats/dev,$exp/ali_dev" --temperature "$2"
     --hard-weight "$hard_weight" ${average_decay:+--average-decay "$average_decay"} --batch "$batch"
-    --optimizer "$optimizer" --seed $((seed + 200)) --resume)
+    --optimizer "$optimizer" --seed $((seed + 200)) --resume ${transfer_extra:+--transfer-extra "$transfer_extra"})
   # With a clean phase, the noisy-transfer student is kept beside the final one as OUT_DIR-noisy.
   if [ "$transfer_noise" != 0 ] && [ "${student_clean_epochs:-0}" -gt 0 ]; then first=$1-noisy; fi
   # A single phase on the clean frames uses one core, like the clean phase below: score the other

@@ -226,7 +226,25 @@ function quotient(x: ExpandedNetwork, dir: 'forward' | 'backward'): ExpandedNetw
   const other = (k: number) => (dir === 'forward' ? x.arcs[k].from : x.arcs[k].to);
   // Initial classes: what a merged node must share whichever way it is reached or left.
   const initial = (i: number) => `${x.nodePdf[i]} ${x.nodeWord[i]} ${dir === 'forward' ? i === x.start : x.finalLogProb[i]}`;
-  const { cls, numClasses } = refinePartition(n, initial, (i, c) => [...new Set(adj[i].map((k) => `${x.arcs[k].label} ${x.arcs[k].logProb} ${c[other(k)]}`))].sort().join('|'));
+  // Each arc's (label, weight) as a small integer, once: the signatures of the refinement rounds
+  // are then integer lists (formatting the weights anew every round made building a large
+  // vocabulary's graph mostly string garbage).
+  const kindIds = new Map<string, number>();
+  const arcKind = Int32Array.from(x.arcs, (a) => {
+    const key = `${a.label} ${a.logProb}`;
+    let id = kindIds.get(key);
+    if (id === undefined) kindIds.set(key, (id = kindIds.size));
+    return id;
+  });
+  const sig: number[] = [];
+  const { cls, numClasses } = refinePartition(n, initial, (i, c) => {
+    sig.length = 0;
+    for (const k of adj[i]) sig.push(arcKind[k] * n + c[other(k)]);
+    if (sig.length > 1) sig.sort((a, b) => a - b);
+    let out = '';
+    for (let j = 0; j < sig.length; j++) if (j === 0 || sig[j] !== sig[j - 1]) out += `${sig[j]},`;
+    return out;
+  });
   if (numClasses === n) return x;
   // Classes numbered by their first node, so the order stays that of the input.
   const newId = new Int32Array(numClasses).fill(-1);
@@ -246,14 +264,14 @@ function quotient(x: ExpandedNetwork, dir: 'forward' | 'backward'): ExpandedNetw
   }
   const seen = new Set<string>();
   const arcs: RawArc[] = [];
-  for (const a of x.arcs) {
+  x.arcs.forEach((a, k) => {
     const from = newId[cls[a.from]];
     const to = newId[cls[a.to]];
-    const key = `${from} ${to} ${a.label} ${a.logProb}`;
-    if (seen.has(key)) continue;
+    const key = `${from} ${to} ${arcKind[k]}`;
+    if (seen.has(key)) return;
     seen.add(key);
     arcs.push({ from, to, logProb: a.logProb, label: a.label });
-  }
+  });
   return { nodePdf, nodeWord, arcs, start: newId[cls[x.start]], finalLogProb: Float32Array.from(finals) };
 }
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { checkFeatureMatch } from '../features/feature-match.js';
 import { InputError } from '../errors.js';
 import { readDataDir, type Utterance } from '../data/data-dir.js';
-import { readFeatsInfo, streamFeatsDir } from '../store/feats-archive.js';
+import { readFeatsInfo, streamFeatsIndex } from '../store/feats-archive.js';
 import { CMVN_FILE, readCmvn, type CmvnStats } from '../features/cmvn.js';
 import { readLangDir } from '../lang/lang-dir.js';
 import { createJobRunner, type RunnerBackend } from '../jobs/runner.js';
@@ -173,10 +173,10 @@ export async function decodeDataDir(modelDir: string, dataDir: string, outDir: s
       const stored = await readCmvn(options.featsDir);
       if (stored.per === setup.cmvn.per) cmvnStats = stored;
     }
-    // Only where each utterance is (one streamed pass): the jobs read their own features from the
-    // shards, so the corpus is never held here nor copied into job inputs.
+    // Only where each utterance is (a column-only pass: no feature value is read): the jobs read their
+    // own features from the shards, so the corpus is never held here nor copied into job inputs.
     const stored = new Map<string, { file: string; numFrames: number }>();
-    for await (const { file, utt } of streamFeatsDir(info, options.featsDir)) stored.set(utt.uttId, { file, numFrames: utt.numFrames });
+    for await (const u of streamFeatsIndex(info, options.featsDir)) stored.set(u.uttId, { file: u.file, numFrames: u.numFrames });
     utts = [];
     for (const u of data.utterances) {
       const f = stored.get(u.uttId);

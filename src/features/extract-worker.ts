@@ -55,9 +55,19 @@ export interface ShardJobResult {
  * when short; untouched capacity costs no memory (pages never written).
  */
 class FeatureArena {
-  private buffer = new Float32Array(0);
   private used = 0;
-  constructor(private readonly records: UttFeats[], private readonly numUtts: number, private readonly planned?: number) {}
+  /** `buffer`: a previous shard's, reused (its pages are already mapped: no page faults again). */
+  constructor(
+    private readonly records: UttFeats[],
+    private readonly numUtts: number,
+    private readonly planned?: number,
+    private buffer: Float32Array = new Float32Array(0),
+  ) {}
+
+  /** The buffer, for the job's next shard once this one is written. */
+  get storage(): Float32Array {
+    return this.buffer;
+  }
 
   /** A view of the next `n` values; growing moves the records' views into the new buffer. */
   next(n: number): Float32Array {
@@ -87,11 +97,19 @@ class FeatureArena {
  * or with `skipBad` is returned in `bad` and left out of the shard.
  */
 export async function extractShard(input: ShardJobInput, ctx: JobContext): Promise<ShardJobResult> {
+  return extractShardReusing(input, ctx, {});
+}
+
+/** extractShard, taking the feature buffer from `reuse` and leaving it there for the next shard. */
+async function extractShardReusing(input: ShardJobInput, ctx: JobContext, reuse: { buffer?: Float32Array }): Promise<ShardJobResult> {
   const t0 = performance.now();
   const computer = makeFeatureComputer(input.config);
   const records: UttFeats[] = [];
   const dim = featureDim(input.config);
-  const arena = computer.computeInto && computer.numFrames ? new FeatureArena(records, input.utterances.length, input.plannedFrames && input.plannedFrames * dim) : undefined;
+  const arena =
+    computer.computeInto && computer.numFrames
+      ? new FeatureArena(records, input.utterances.length, input.plannedFrames && input.plannedFrames * dim, reuse.buffer)
+      : undefined;
   const bad: BadUtterance[] = [];
   let numFrames = 0;
   let audioSec = 0;
@@ -121,13 +139,18 @@ export async function extractShard(input: ShardJobInput, ctx: JobContext): Promi
     ctx.report({ utts: 1, audioSec: sec, frames } satisfies ShardProgress);
   }
   await writeFeatsShard(input.shardFile, records);
+  if (arena) reuse.buffer = arena.storage; // written: the next shard may overwrite it
   return { shardFile: input.shardFile, numUtts: records.length, numFrames, audioSec, bad, busySec: (performance.now() - t0) / 1000 };
 }
 
-/** Extract the shards of one job one after another (one shard's features in memory at a time). */
+/**
+ * Extract the shards of one job one after another (one shard's features in memory at a time, in
+ * one buffer reused from shard to shard).
+ */
 export async function extractShards(input: ShardsJobInput, ctx: JobContext): Promise<ShardJobResult[]> {
   const { shards, ...common } = input;
   const out: ShardJobResult[] = [];
-  for (const s of shards) out.push(await extractShard({ ...common, ...s }, ctx));
+  const reuse: { buffer?: Float32Array } = {};
+  for (const s of shards) out.push(await extractShardReusing({ ...common, ...s }, ctx, reuse));
   return out;
 }

@@ -1,13 +1,35 @@
+import { arenaBytes, KernelArena, type FbankKernels } from './wasm-kernels.js';
+
+export interface RealFftOptions {
+  /**
+   * Run the transform in WebAssembly (fbank.wat `power`: two radix-4 butterflies at a time in
+   * f64x2 lanes, the same float64 operations as the JavaScript code, so bit-identical results,
+   * ~2x faster) where available; false forces the JavaScript code. Default true.
+   */
+  wasm?: boolean;
+  /** Lay the tables out in this arena (of at least `RealFft.bytesNeeded(size)` free bytes): fbank shares its instance. */
+  arena?: KernelArena;
+}
+
 /**
  * Power spectrum of a real frame through a half-length complex FFT (the "two-for-one" real FFT,
  * as in Kaldi's SplitRadixRealFft::Compute, srfft.cc): pack x[2n] + i x[2n+1] into an N/2-point
  * complex signal, transform it, then untangle the even and odd halves with one twiddle per bin.
  * Float64 throughout (the 1e-3 fixture tolerance is not met by a float32 FFT on low-energy bins).
- * All tables and buffers are allocated once per size; `powerOf()` allocates nothing.
+ * All tables and buffers are allocated once per size, in the WebAssembly module's memory when it
+ * runs (`input` and `output` are views of it: filling `input` and reading `output` copies nothing);
+ * `powerOf()` allocates nothing. Hand-written: npm's FFTs are float32 (pffft, kissfft wasm) or
+ * compute the full complex spectrum in another order (fft.js), so none gives these exact numbers.
  */
 export class RealFft {
   /** Transform length N (a power of two >= 4). */
   readonly size: number;
+  /** A frame buffer of N values: `powerOf(fft.input, ...)` skips the copy into the transform. */
+  readonly input: Float64Array;
+  /** A spectrum buffer of N/2 + 1 values: `powerOf(..., fft.output)` skips the copy out. */
+  readonly output: Float64Array;
+  /** True when the WebAssembly transform runs. */
+  readonly usesWasm: boolean;
   private readonly half: number;
   /** Bit-reversal permutation of 0..N/2-1: slot i of the first pass reads input pair bitReverse[i]. */
   private readonly bitReverse: Int32Array;
@@ -24,8 +46,26 @@ export class RealFft {
   /** Work buffers: real and imaginary parts of the N/2-point complex signal. */
   private readonly re: Float64Array;
   private readonly im: Float64Array;
+  /** The wasm `power` function (undefined: the JavaScript transform runs). */
+  private readonly wasmPower?: FbankKernels['power'];
+  /** `power`'s arguments: byte offsets of input re im bitReverse r4Cos1 ... postSin output, then m and odd. */
+  readonly wasmArgs: number[];
 
-  constructor(size: number) {
+  /** Arena bytes a RealFft of `size` takes. */
+  static bytesNeeded(size: number): number {
+    const m = size >> 1;
+    const count = RealFft.twiddleCount(m);
+    return arenaBytes(8 * size) + 3 * arenaBytes(8 * (m + 1)) + 2 * arenaBytes(8 * m) + 6 * arenaBytes(8 * count) + arenaBytes(4 * m);
+  }
+
+  /** Entries of each radix-4 twiddle table: h per pass of quarter length h. */
+  private static twiddleCount(m: number): number {
+    let count = 0;
+    for (let h = (Math.log2(m) & 1) === 1 ? 2 : 4; h < m; h *= 4) count += h;
+    return count;
+  }
+
+  constructor(size: number, options: RealFftOptions = {}) {
     if (!Number.isInteger(size) || size < 4 || (size & (size - 1)) !== 0) {
       throw new RangeError(`RealFft: size must be a power of two >= 4, got ${size}`);
     }
@@ -33,22 +73,31 @@ export class RealFft {
     const m = size >> 1;
     this.half = m;
     const bits = Math.log2(m);
-    this.bitReverse = new Int32Array(m);
+    const first = (bits & 1) === 1 ? 2 : 4;
+    const count = RealFft.twiddleCount(m);
+    const arena =
+      options.arena ?? (options.wasm === false ? null : KernelArena.wasm(RealFft.bytesNeeded(size))) ?? KernelArena.plain(RealFft.bytesNeeded(size));
+    this.wasmPower = options.wasm === false ? undefined : arena.kernels?.power;
+    this.usesWasm = this.wasmPower !== undefined;
+    this.input = arena.f64(size);
+    this.output = arena.f64(m + 1);
+    this.re = arena.f64(m);
+    this.im = arena.f64(m);
+    this.postCos = arena.f64(m + 1);
+    this.postSin = arena.f64(m + 1);
+    this.r4Cos1 = arena.f64(count);
+    this.r4Sin1 = arena.f64(count);
+    this.r4Cos2 = arena.f64(count);
+    this.r4Sin2 = arena.f64(count);
+    this.r4Cos3 = arena.f64(count);
+    this.r4Sin3 = arena.f64(count);
+    this.bitReverse = arena.i32(m);
     for (let i = 0; i < m; i++) {
       let r = 0;
       for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
       this.bitReverse[i] = r;
     }
     // Twiddles of the radix-4 passes, concatenated in pass order (pass with quarter length h: h entries).
-    const first = (bits & 1) === 1 ? 2 : 4;
-    let count = 0;
-    for (let h = first; h < m; h *= 4) count += h;
-    this.r4Cos1 = new Float64Array(count);
-    this.r4Sin1 = new Float64Array(count);
-    this.r4Cos2 = new Float64Array(count);
-    this.r4Sin2 = new Float64Array(count);
-    this.r4Cos3 = new Float64Array(count);
-    this.r4Sin3 = new Float64Array(count);
     let o = 0;
     for (let h = first; h < m; h *= 4) {
       for (let j = 0; j < h; j++, o++) {
@@ -61,15 +110,17 @@ export class RealFft {
         this.r4Sin3[o] = Math.sin(3 * a);
       }
     }
-    this.postCos = new Float64Array(m + 1);
-    this.postSin = new Float64Array(m + 1);
     for (let k = 0; k <= m; k++) {
       const a = (-2 * Math.PI * k) / size;
       this.postCos[k] = Math.cos(a);
       this.postSin[k] = Math.sin(a);
     }
-    this.re = new Float64Array(m);
-    this.im = new Float64Array(m);
+    const ptr = (a: Float64Array | Int32Array) => a.byteOffset;
+    this.wasmArgs = [
+      ptr(this.input), ptr(this.re), ptr(this.im), ptr(this.bitReverse),
+      ptr(this.r4Cos1), ptr(this.r4Sin1), ptr(this.r4Cos2), ptr(this.r4Sin2), ptr(this.r4Cos3), ptr(this.r4Sin3),
+      ptr(this.postCos), ptr(this.postSin), ptr(this.output), m, bits & 1,
+    ];
   }
 
   /**
@@ -161,6 +212,12 @@ export class RealFft {
    * the real frame `x` (its first N values; zero-pad it yourself), written into `out`.
    */
   powerOf(x: Float64Array, out: Float64Array): void {
+    if (this.wasmPower) {
+      if (x !== this.input) this.input.set(x.subarray(0, this.size));
+      this.wasmPower(...this.wasmArgs);
+      if (out !== this.output) out.set(this.output);
+      return;
+    }
     this.transformHalf(x);
     this.untangle(out);
   }

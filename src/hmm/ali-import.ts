@@ -1,16 +1,20 @@
 // Bring alignments made elsewhere into an ALI_DIR: Kaldi's per-frame pdf ids (`ali-to-pdf
-// final.mdl ark:ali.1.gz ark,t:-` text) and Praat TextGrid phone tiers (the Montreal Forced
-// Aligner's output). TextGrid phones are turned into HMM states by sharing each phone's frames
+// final.mdl ark:ali.1.gz ark,t:-` text) or transition ids (`ali.1.gz`) with the Kaldi tree and
+// transition model that made them (converted to our model: kaldi-transition-model.ts), and Praat
+// TextGrid phone tiers (the Montreal Forced Aligner's output). TextGrid phones are turned into HMM states by sharing each phone's frames
 // equally among its states (as a flat start would).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
-import { readLangDir, type LangDir } from '../lang/lang-dir.js';
+import { parseSymbolTable, readLangDir, type LangDir } from '../lang/lang-dir.js';
 import { writeAlignments, type FailedUtt, type UttAlignment } from './ali-archive.js';
 import { normalizePhone } from './ali-accuracy.js';
 import { treePdf } from './decision-tree.js';
 import { buildTransitionModel, defaultTopology } from './topology.js';
 import { readTransitionModel, TRANSITION_MODEL_FILE, type TransitionModel } from './transition-model.js';
+import { kaldiToTransitionModel, kaldiTransitionIdTables, parseKaldiTransitionModel } from './kaldi-transition-model.js';
+import { parseKaldiTree } from './kaldi-tree.js';
+import { TREE_FILE, writeTree } from './tree-format.js';
 import { compareCLocale } from '../data/c-locale.js';
 import { decodeTextFile, printable } from '../data/text-input.js';
 import { isBinaryArchive, readInt32VectorTable } from '../store/kaldi-archive.js';
@@ -153,6 +157,35 @@ export async function loadModelOrLang(dir: string): Promise<{ tm: TransitionMode
   return { tm: await readTransitionModel(path.join(dir, TRANSITION_MODEL_FILE)), lang: await readLangDir(path.join(dir, 'lang')) };
 }
 
+/** A Kaldi model in text form (copy-tree / copy-transition-model --binary=false) and its phones.txt. */
+export interface KaldiModelFiles {
+  tree: string;
+  model: string;
+  /** Kaldi's data/lang/phones.txt (default: the lang directory's phones.txt, i.e. the same numbering). */
+  phones?: string;
+}
+
+/**
+ * Our transition model (with its tree) from a Kaldi tree and transition model, over the lang of
+ * `modelOrLang` (kaldi-transition-model.ts says what converts); also the transition-id -> pdf table.
+ */
+export async function loadKaldiModel(modelOrLang: string, files: KaldiModelFiles): Promise<{ tm: TransitionModel; lang: LangDir; pdfOfTransitionId: Int32Array }> {
+  const { lang } = await loadModelOrLang(modelOrLang);
+  const phonesFile = files.phones ?? path.join(lang.dir, 'phones.txt');
+  const read = async (file: string, what: string): Promise<string> => {
+    try {
+      return await fs.readFile(file, 'utf8');
+    } catch {
+      throw new InputError(`${file}: not found; give ${what}`);
+    }
+  };
+  const cd = parseKaldiTree(await read(files.tree, "a Kaldi tree in text form ('copy-tree --binary=false exp/tri1/tree tree.txt')"), files.tree);
+  const km = parseKaldiTransitionModel(await read(files.model, "a Kaldi transition model in text form ('copy-transition-model --binary=false exp/tri1/final.mdl final.mdl.txt')"), files.model);
+  const kaldiPhones = parseSymbolTable(await read(phonesFile, "Kaldi's data/lang/phones.txt"), phonesFile);
+  const tm = kaldiToTransitionModel(km, cd, { ours: lang.phones, kaldi: kaldiPhones, kaldiFile: phonesFile, modelFile: files.model, treeFile: files.tree });
+  return { tm, lang, pdfOfTransitionId: kaldiTransitionIdTables(km).pdfOf };
+}
+
 export interface ImportOptions {
   frameShiftMs?: number;
   frameLengthMs?: number;
@@ -160,6 +193,10 @@ export interface ImportOptions {
   numFrames?: Map<string, number>;
   /** TextGrid tier with the phones (default: the first tier named like "phones"). */
   tier?: string;
+  /** Kaldi format: take the model from a Kaldi tree and transition model instead of MODEL_OR_LANG's. */
+  kaldi?: KaldiModelFiles;
+  /** Kaldi format: INPUT holds transition ids (exp/tri1/ali.*.gz) rather than pdf ids; needs `kaldi`. */
+  transitionIds?: boolean;
 }
 
 /**
@@ -167,7 +204,11 @@ export interface ImportOptions {
  * (kaldi) or a TextGrid file / directory of `<uttid>.TextGrid` files (textgrid).
  */
 export async function importAlignments(format: 'kaldi' | 'textgrid', input: string, modelOrLang: string, aliDir: string, opts: ImportOptions = {}): Promise<{ numUtts: number; failed: FailedUtt[] }> {
-  const { tm, lang } = await loadModelOrLang(modelOrLang);
+  if (opts.transitionIds && !opts.kaldi) throw new InputError('transition-id alignments need the Kaldi model that made them: give its tree and transition model (--kaldi-tree, --kaldi-model)');
+  if (opts.kaldi && format !== 'kaldi') throw new InputError('a Kaldi tree and transition model go with Kaldi alignments (format kaldi), not TextGrids');
+  const kaldi = opts.kaldi ? await loadKaldiModel(modelOrLang, opts.kaldi) : undefined;
+  const { tm, lang } = kaldi ?? (await loadModelOrLang(modelOrLang));
+  const modelName = opts.kaldi ? opts.kaldi.model : 'the transition model';
   const frameShiftMs = opts.frameShiftMs ?? 10;
   const frameLengthMs = opts.frameLengthMs ?? 25;
   const alis: UttAlignment[] = [];
@@ -193,11 +234,22 @@ export async function importAlignments(format: 'kaldi' | 'textgrid', input: stri
       throw new InputError(`${input}: not found; give ${expected}`);
     }
     // A binary int32-vector archive (`ali-to-pdf ... ark:pdf.ark`) or a gzipped one is read as such.
-    const pdfTable = isBinaryArchive(bytes) ? readInt32VectorTable(bytes, input) : parseKaldiPdfText(decodeTextFile(bytes, input, expected), input);
-    for (const [uttId, pdfIds] of pdfTable) {
+    const table = isBinaryArchive(bytes) ? readInt32VectorTable(bytes, input) : parseKaldiPdfText(decodeTextFile(bytes, input, expected), input);
+    for (const [uttId, ids] of table) {
+      let pdfIds = ids;
+      if (kaldi && opts.transitionIds) {
+        // Kaldi ali-to-pdf: each frame's transition id names the pdf it was emitted from.
+        const pdfOf = kaldi.pdfOfTransitionId;
+        const badTid = ids.findIndex((t) => !(t >= 1 && t < pdfOf.length));
+        if (badTid >= 0) {
+          failed.push({ uttId, reason: `frame ${badTid}: transition id ${ids[badTid]} outside [1, ${pdfOf.length - 1}] of ${modelName}; is the alignment from this model?` });
+          continue;
+        }
+        pdfIds = Int32Array.from(ids, (t) => pdfOf[t]);
+      }
       const bad = pdfIds.findIndex((p) => p < 0 || p >= tm.numPdfs);
       if (bad >= 0) {
-        failed.push({ uttId, reason: pdfIds[bad] < 0 ? `frame ${bad}: negative pdf id ${pdfIds[bad]}` : `frame ${bad}: pdf id ${pdfIds[bad]} >= ${tm.numPdfs} pdfs of the transition model` });
+        failed.push({ uttId, reason: pdfIds[bad] < 0 ? `frame ${bad}: negative pdf id ${pdfIds[bad]}` : `frame ${bad}: pdf id ${pdfIds[bad]} >= ${tm.numPdfs} pdfs of ${modelName}` });
         continue;
       }
       if (!checkLength(uttId, pdfIds.length)) continue;
@@ -235,6 +287,9 @@ export async function importAlignments(format: 'kaldi' | 'textgrid', input: stri
     const more = failed.length > 3 ? `\n  ... and ${failed.length - 3} more` : '';
     throw new InputError(`${input}: none of its ${failed.length} utterance${failed.length === 1 ? '' : 's'} could be imported, nothing written to ${aliDir}:\n${shown.join('\n')}${more}`);
   }
-  await writeAlignments(aliDir, alis, { numPdfs: tm.numPdfs, frameShiftMs, numUtts: 0, numFrames: 0, failed, source: `import-ali ${format} ${path.resolve(input)}` }, tm, lang);
+  const source = `import-ali ${format} ${path.resolve(input)}${opts.kaldi ? ` (Kaldi model ${path.resolve(opts.kaldi.tree)} ${path.resolve(opts.kaldi.model)})` : ''}`;
+  await writeAlignments(aliDir, alis, { numPdfs: tm.numPdfs, frameShiftMs, numUtts: 0, numFrames: 0, failed, source }, tm, lang);
+  // The imported tree in our text format too, for show-tree (the transition model carries it as well).
+  if (kaldi) await writeTree(path.join(aliDir, TREE_FILE), tm.tree!, lang.phones);
   return { numUtts: alis.length, failed };
 }

@@ -14,7 +14,7 @@ import { checkSamePhones } from './align.js';
 import { buildContextTransitionModel, gmmsFromStats } from './context-model.js';
 import { convertAlignment } from './convert-ali.js';
 import { buildTree, type BuildTreeOptions } from './decision-tree.js';
-import { loadGmmCorpus, makeGmmCorpus, type GmmCorpusItem } from './gmm-corpus.js';
+import { concatGmmCorpora, loadGmmCorpus, makeGmmCorpus, type GmmCorpusItem } from './gmm-corpus.js';
 import { defaultGmmFeatureTransform } from './gmm-feats.js';
 import { clusterPhones, questionSets, readExtraQuestions } from './phone-questions.js';
 import { globalMeanVar, trainMonoCore, writeTrainedModel, type TrainMonoOptions, type TrainMonoResult } from './train-mono.js';
@@ -31,6 +31,12 @@ export interface TrainTriOptions extends Omit<TrainMonoOptions, 'init' | 'label'
   tree?: Omit<BuildTreeOptions, 'numLeaves'>;
   /** Keep silence phones context-dependent too (Kaldi: leave them out of acc-tree-stats --ci-phones). */
   contextDependentSilence?: boolean;
+  /**
+   * More training sets with their alignments by the same model (e.g. the varied-words set, which
+   * gives the tree contexts the digits lack; train-mono --extra). LANG_DIR must have their words;
+   * their utterances count like DATA_DIR's for the tree statistics and every iteration.
+   */
+  extra?: { dataDir: string; featsDir: string; aliDir: string }[];
 }
 
 export interface TrainTriResult extends TrainMonoResult {
@@ -66,15 +72,32 @@ export async function trainTri(dataDir: string, featsDir: string, langDir: strin
   // The monophone system's feature pipeline (train-mono uses the same default transform).
   const transform = defaultGmmFeatureTransform(fi.config, fi.dim);
   const loaded = await loadGmmCorpus(dataDir, featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log });
-  const full = loaded.corpus;
+  // The alignments of DATA_DIR and of every extra set, one map (they must come from one model).
+  const alis = new Map(ali.alis);
+  const parts = [loaded.corpus];
+  for (const x of opts.extra ?? []) {
+    const xa = await readAlignments(x.aliDir);
+    if (xa.info.numPdfs !== ali.info.numPdfs || JSON.stringify(xa.transitionModel.phones) !== JSON.stringify(ali.transitionModel.phones) || xa.info.frameShiftMs !== ali.info.frameShiftMs) {
+      throw new InputError(`${x.aliDir}: not aligned with the model of ${aliDir}; align ${x.dataDir} with the same model`);
+    }
+    for (const [u, a] of xa.alis) {
+      if (alis.has(u)) throw new InputError(`${x.aliDir}: utterance ${u} is also in ${aliDir}; the extra sets must not share utterance ids`);
+      alis.set(u, a);
+    }
+    const e = await loadGmmCorpus(x.dataDir, x.featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log, expectInputDim: loaded.featsInfo.dim });
+    if (e.featsInfo.frameShiftMs !== ali.info.frameShiftMs) throw new InputError(`${x.featsDir}: frame shift ${e.featsInfo.frameShiftMs} ms but ${featsDir} has ${loaded.featsInfo.frameShiftMs} ms; extract both with the same feature config`);
+    log(`train-tri: extra set ${x.dataDir}: ${e.corpus.uttIds.length} utterances, ${e.corpus.totalFrames} frames, ${e.corpus.failed.length} left out`);
+    parts.push(e.corpus);
+  }
+  const full = parts.length > 1 ? concatGmmCorpora(parts) : loaded.corpus;
   // Keep the utterances the alignment covers with the same number of frames (Kaldi train_deltas
   // trains on the aligned utterances only).
   const failed: FailedUtt[] = [...full.failed];
   const items: GmmCorpusItem[] = [];
   full.uttIds.forEach((uttId, i) => {
-    const a = ali.alis.get(uttId);
-    if (!a) failed.push({ uttId, reason: `not in the alignment ${aliDir} (see ${aliDir}/failed)` });
-    else if (a.pdfIds.length !== full.numFrames[i]) failed.push({ uttId, reason: `${a.pdfIds.length} aligned frames in ${aliDir} but ${full.numFrames[i]} feature frames in ${featsDir}; align these features again` });
+    const a = alis.get(uttId);
+    if (!a) failed.push({ uttId, reason: `not in the alignment ${aliDir}${opts.extra?.length ? ' or those of the extra sets' : ''} (see its failed file)` });
+    else if (a.pdfIds.length !== full.numFrames[i]) failed.push({ uttId, reason: `${a.pdfIds.length} aligned frames but ${full.numFrames[i]} feature frames; align these features again` });
     else items.push({ uttId, numFrames: full.numFrames[i], slots: full.slots[i], feats: full.feats.subarray(full.offsets[i] * full.dim, (full.offsets[i] + full.numFrames[i]) * full.dim) });
   });
   if (items.length === 0) {
@@ -90,7 +113,7 @@ export async function trainTri(dataDir: string, featsDir: string, langDir: strin
   const ciPhones = new Set(opts.contextDependentSilence ? [] : silIds);
   const row = new Map(corpus.uttIds.map((u, i) => [u, i]));
   const stats = accumulateTriphoneStats(
-    corpus.uttIds.map((u) => ali.alis.get(u)!),
+    corpus.uttIds.map((u) => alis.get(u)!),
     monoTm,
     corpus.dim,
     (u) => {
@@ -119,7 +142,7 @@ export async function trainTri(dataDir: string, featsDir: string, langDir: strin
   const tids = new Int32Array(Math.max(1, corpus.totalFrames));
   const usable: number[] = [];
   corpus.uttIds.forEach((u, i) => {
-    const t = convertAlignment(ali.alis.get(u)!, monoTm, tm0, idx);
+    const t = convertAlignment(alis.get(u)!, monoTm, tm0, idx);
     if (!t) throw new InputError(`${aliDir}: utterance ${u}: its alignment does not follow the HMM topology of ${aliDir}/transition-model.json`);
     tids.set(t, corpus.offsets[i]);
     usable.push(i);
@@ -140,7 +163,15 @@ export async function trainTri(dataDir: string, featsDir: string, langDir: strin
     await runner.close();
   }
   const treeSummary = { numLeaves: built.tree.numPdfs, numQuestions: questions.length, numSplits: built.numSplits, numMerged: built.numMerged, treeGain: built.gain, alignment: path.resolve(aliDir) };
-  await writeTrainedModel(expDir, 'train-tri', res, { transform, featsInfo: loaded.featsInfo, lang, dataDir, lines, summary: { tree: treeSummary } });
+  await writeTrainedModel(expDir, 'train-tri', res, {
+    transform,
+    featsInfo: loaded.featsInfo,
+    lang,
+    dataDir,
+    lines,
+    summary: { tree: treeSummary },
+    ...(opts.extra?.length ? { extraTrainingSets: opts.extra.map((x) => path.resolve(x.dataDir)) } : {}),
+  });
   await writeTree(path.join(expDir, TREE_FILE), res.transitionModel.tree!, lang.phones);
   return { ...res, numLeaves: built.tree.numPdfs, numQuestions: questions.length, treeGain: built.gain };
 }

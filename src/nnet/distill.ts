@@ -6,15 +6,15 @@
 import { pathExists } from '../store/paths.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { checkFeatureMatch } from '../features/feature-match.js';
 import { readFeatsInfo } from '../store/feats-archive.js';
 import { InputError } from '../errors.js';
 import { readAlignments } from '../hmm/ali-archive.js';
-import { DEFAULT_MAX_MEMORY_FRAMES } from './frame-stream.js';
+import { concatFramePlans, createStreamingBatchSource, DEFAULT_MAX_MEMORY_FRAMES, loadShardWindow, planPdfCounts, splitFramePlan, streamFeatureStd, type FrameStreamPlan } from './frame-stream.js';
+import { aliPdfMismatch, checkTransferData, distillMemoryBudget, planTransferStream, targetFloatsPerFrame } from './distill-stream.js';
 import { createProgress } from '../jobs/progress.js';
 import { createJobRunner, defaultJobs, type JobRunner, type RunnerBackend } from '../jobs/runner.js';
 import { createAcousticForward, selectEngine } from './engine.js';
-import { concatFrameCorpora, corpusFrames, createBatchSource, loadFrameCorpus, splitCorpus, type FrameCorpus } from './batches.js';
+import { concatFrameCorpora, corpusFrames, createBatchSource, loadFrameCorpus, splitCorpus, type FrameCorpus, type FrameTargets } from './batches.js';
 import { AcousticForward, loadAcousticModel, type AcousticModel } from './ensemble.js';
 import { modelKind } from './model-kind.js';
 import { readDnnModelDir, writeDnnModelDir, MODEL_LANG_DIR, type DnnModel, type DnnModelMeta } from './model-dir.js';
@@ -24,7 +24,7 @@ import { computeTeacherTargets, localBatchTeacher, onlineTeacherSource, workerBa
 import { formatSoftTargets, TopKTargets, type SoftTargetMode } from './targets.js';
 import { readSoftTargetCache, writeSoftTargetCache } from './soft-target-cache.js';
 import { splicedDim, type SpliceContext } from './splice.js';
-import { trainModel, type EpochStats, type LossConfig, type TrainBatchSource, type TrainingSource } from './train.js';
+import { trainModel, type EpochStats, type LossConfig, type TrainingSource } from './train.js';
 import { featureStd, TransferNoise } from './transfer-noise.js';
 import { TransferWarp } from './transfer-warp.js';
 import { TransferMixup } from './transfer-mixup.js';
@@ -141,19 +141,11 @@ async function loadForTeacher(teacher: AcousticModel, featsDir: string, aliDir: 
   let alignments: Map<string, { pdfIds: Int32Array }> | undefined;
   if (aliDir) {
     const ali = await readAlignments(aliDir);
-    if (ali.info.numPdfs !== teacher.meta.numPdfs) {
-      throw new InputError(`${aliDir}: ${ali.info.numPdfs} pdfs but the teacher ${teacher.dir} has ${teacher.meta.numPdfs}; use the alignment the teacher was trained on`);
-    }
+    if (ali.info.numPdfs !== teacher.meta.numPdfs) throw aliPdfMismatch(aliDir, ali.info.numPdfs, teacher);
     alignments = ali.alis;
   }
   const loaded = await loadFrameCorpus(featsDir, { alignments, numPdfs: teacher.meta.numPdfs, normVars: teacher.meta.cmvn.normVars, aliDir: aliDir ?? undefined });
-  checkFeatureMatch({ role: 'teacher', source: teacher.dir, config: teacher.meta.features }, { role: 'features', source: featsDir, config: loaded.featureConfig }, { allowMismatch: allowFeatureMismatch });
-  if (loaded.cmvn.per !== teacher.meta.cmvn.per) {
-    throw new InputError(`${featsDir}: CMVN is '${loaded.cmvn.per}' here but the teacher ${teacher.dir} was trained with '${teacher.meta.cmvn.per}'; compute CMVN the same way`);
-  }
-  if (loaded.corpus.dim !== teacher.meta.featDim) {
-    throw new InputError(`${featsDir}: features of dim ${loaded.corpus.dim} but the teacher ${teacher.dir} expects ${teacher.meta.featDim}; extract them with the teacher's config`);
-  }
+  checkTransferData(teacher, featsDir, { featureConfig: loaded.featureConfig, cmvn: loaded.cmvn, dim: loaded.corpus.dim }, allowFeatureMismatch);
   return loaded.corpus;
 }
 
@@ -190,7 +182,9 @@ const SHARED_PASS_MIN_FRAMES = 50_000;
 /**
  * Distill TEACHER into a student model directory. The teacher runs once over the transfer set
  * (targets kept in memory, or read from / written to the top-K cache); the student then trains on
- * batches carrying those targets.
+ * batches carrying those targets. A transfer set over --max-memory-frames (distill-stream.ts)
+ * is streamed a window of shards at a time, and the teacher runs over each
+ * window as it is read, every epoch (perturbed frames: over each batch, as in memory).
  */
 export async function distill(o: DistillOptions): Promise<DistillResult> {
   checkDistillOptions(o);
@@ -200,33 +194,73 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   const teacher = await loadAcousticModel(o.teacherDir);
   const context = o.settings.context ?? teacher.meta.context;
   const allowMismatch = o.settings.allowFeatureMismatch ?? false;
-  // Distillation does not stream yet (issue 25): its soft targets are indexed over the whole
-  // transfer set. Say so rather than let --max-memory-frames pass silently.
-  const budget = o.settings.maxMemoryFrames ?? DEFAULT_MAX_MEMORY_FRAMES;
-  const featFrames = (await readFeatsInfo(o.featsDir)).numFrames;
-  if (featFrames > budget) process.stderr.write(`warning: distill: ${o.featsDir} has ${featFrames} frames, over --max-memory-frames ${budget}; distill holds the transfer set in memory (streaming covers train, ensemble and eval-frames)\n`);
-  let corpus = await loadForTeacher(teacher, o.featsDir, o.aliDir, allowMismatch);
-  let dev: FrameCorpus | undefined;
-  const devSpec = o.settings.dev;
-  if (devSpec && 'split' in devSpec) {
-    const s = splitCorpus(corpus, devSpec.split, o.seed);
-    corpus = s.train;
-    dev = s.heldOut;
-  } else if (devSpec) {
-    dev = await loadForTeacher(teacher, devSpec.featsDir, devSpec.aliDir, allowMismatch);
+  const extra = o.transferExtra ?? [];
+  const noise = o.transferNoise ?? 0;
+  const warp = o.transferWarp ?? 0;
+  const mixup = o.transferMixup ?? 0;
+  // Perturbed transfer frames: the teacher's targets are computed per batch, none are held per frame.
+  const perturbed = noise > 0 || warp > 0 || mixup > 0;
+  const withLogits = o.loss === 'logit-mse';
+  // The transfer set (extra directories included) is held in memory while its frames fit
+  // --max-memory-frames, else streamed a window of shards at a time (distill-stream.ts).
+  const featsInfo = await readFeatsInfo(o.featsDir);
+  let transferFrames = featsInfo.numFrames;
+  for (const dir of extra) transferFrames += (await readFeatsInfo(dir)).numFrames;
+  const targetFloats = targetFloatsPerFrame(o.softTargets, o.loss, teacher.meta.numPdfs, perturbed);
+  const memBudget = distillMemoryBudget(transferFrames, featsInfo.dim, targetFloats, o.settings.maxMemoryFrames ?? DEFAULT_MAX_MEMORY_FRAMES);
+  if (memBudget.streamed && o.cache) {
+    process.stderr.write(`warning: distill: the transfer set is streamed (over --max-memory-frames); the teacher's targets are computed per window, so the top-K cache ${o.cache} is neither read nor written\n`);
   }
+  // Held in memory (corpus) or streamed (plan); dev likewise (a streamed one only from --dev-split).
+  let corpus: FrameCorpus | undefined;
+  let plan: FrameStreamPlan | undefined;
+  let dev: FrameCorpus | undefined;
+  let devPlan: FrameStreamPlan | undefined;
   // Priors (for decoding) come from the labeled frames only; extra frames keep label -1, which
   // masks their hard-label term (tfjs/train-step.ts) and leaves them out of the accuracy figures.
-  const labeled = corpus;
-  const extra = o.transferExtra ?? [];
-  if (extra.length > 0) {
-    const parts = [corpus];
-    for (const dir of extra) parts.push(await loadForTeacher(teacher, dir, null, allowMismatch));
-    corpus = concatFrameCorpora(parts);
+  let labeledCounts: () => Float64Array;
+  const devSpec = o.settings.dev;
+  if (!memBudget.streamed) {
+    corpus = await loadForTeacher(teacher, o.featsDir, o.aliDir, allowMismatch);
+    if (devSpec && 'split' in devSpec) {
+      const s = splitCorpus(corpus, devSpec.split, o.seed);
+      corpus = s.train;
+      dev = s.heldOut;
+    } else if (devSpec) {
+      dev = await loadForTeacher(teacher, devSpec.featsDir, devSpec.aliDir, allowMismatch);
+    }
+    const labeled = corpus;
+    labeledCounts = () => countPdfs([{ pdfIds: labeled.labels }], labeled.numPdfs);
+    if (extra.length > 0) {
+      const parts = [corpus];
+      for (const dir of extra) parts.push(await loadForTeacher(teacher, dir, null, allowMismatch));
+      corpus = concatFrameCorpora(parts);
+    }
+  } else {
+    plan = await planTransferStream(teacher, o.featsDir, o.aliDir, allowMismatch);
+    if (devSpec && 'split' in devSpec) {
+      const s = splitFramePlan(plan, devSpec.split, o.seed);
+      plan = s.train;
+      // A held-out set over half the window budget is scored streamed (in corpus order); a smaller one is loaded.
+      if (s.heldOut.numFrames > memBudget.streamFrames / 2) devPlan = s.heldOut;
+      else dev = await loadShardWindow(s.heldOut, s.heldOut.shards);
+    } else if (devSpec) {
+      dev = await loadForTeacher(teacher, devSpec.featsDir, devSpec.aliDir, allowMismatch);
+    }
+    const labeled = plan;
+    labeledCounts = () => planPdfCounts(labeled);
+    if (extra.length > 0) {
+      const parts = [plan];
+      for (const dir of extra) parts.push(await planTransferStream(teacher, dir, null, allowMismatch));
+      plan = concatFramePlans(parts);
+    }
   }
+  const featDim = corpus ? corpus.dim : plan!.dim;
+  const numUtts = corpus ? corpus.uttIds.length : plan!.numUtts;
+  const numFrames = corpus ? corpusFrames(corpus) : plan!.numFrames;
   const teacherId = await teacherIdentity(teacher);
   const key = { temperature: o.temperature, teacherId, teacherDir: path.resolve(o.teacherDir), engine, k: o.softTargets.kind === 'top-k' ? o.softTargets.k : undefined };
-  const inputDim = splicedDim(corpus.dim, context);
+  const inputDim = splicedDim(featDim, context);
   // Checked before the teacher runs over the transfer set.
   let initialWeights: DnnModel['weights'] | undefined;
   if (o.initFrom) {
@@ -244,62 +278,72 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   }
   // Teacher and student on the engine --backend resolves to (auto: ONNX Runtime).
   const fwd = await createAcousticForward(teacher, o.settings.backend);
-  const numFrames = corpusFrames(corpus);
-  const noise = o.transferNoise ?? 0;
-  const warp = o.transferWarp ?? 0;
-  const mixup = o.transferMixup ?? 0;
   let cacheUsed = false;
   let train: TrainingSource;
   let runner: JobRunner | undefined;
-  let devSource: TrainBatchSource | undefined;
+  let devSource: TrainingSource | undefined;
   try {
-    const withLogits = o.loss === 'logit-mse';
     // The teacher's forward passes use the spare core(s): per batch with perturbed transfer frames
     // (the student's step and the teacher's passes then overlap), else shared with this thread in
-    // the one pass over the transfer set.
-    const perturbed = noise > 0 || warp > 0 || mixup > 0;
+    // the one pass over the transfer set (in memory) or over each window (streamed).
     const teacherJobs = o.teacherJobs ?? defaultJobs() - 1;
     const onePassFrames = numFrames + (dev ? corpusFrames(dev) : 0);
-    if (teacherJobs > 0 && (perturbed || o.teacherJobs !== undefined || onePassFrames >= SHARED_PASS_MIN_FRAMES)) {
+    if (teacherJobs > 0 && (perturbed || plan || o.teacherJobs !== undefined || onePassFrames >= SHARED_PASS_MIN_FRAMES)) {
       runner = createJobRunner({ jobs: teacherJobs, backend: o.runner ?? 'local', idleTimeoutMs: 60_000 });
     }
     const helper = runner ? workerBatchTeacher(runner, { teacherDir: key.teacherDir, teacherId, backend: o.settings.backend, temperature: o.temperature, withLogits }) : undefined;
+    // Streamed: the teacher's targets over each window when it is read, its frames in corpus order
+    // (the in-memory pass's chunks when the window is the whole set); an unlabeled set's labels are the teacher's choice.
+    const windowTargets =
+      (unlabeled: boolean) =>
+      async (c: FrameCorpus): Promise<FrameTargets> => {
+        const t = await computeTeacherTargets(fwd, c, { temperature: o.temperature, mode: o.softTargets, withSoft: o.loss === 'soft-ce', withLogits, helper });
+        if (unlabeled) c.labels = t.argmax;
+        return t.targets;
+      };
     let devTargets: TeacherTargets | undefined;
     if (dev) devTargets = await teacherTargets(fwd, dev, o, `teacher targets (dev)`, helper);
     // A held-out split of an unlabeled set has no labels either (newbob needs an accuracy to follow).
     if (o.aliDir === null && dev && devSpec && 'split' in devSpec) dev.labels = devTargets!.argmax;
     if (dev) devSource = createBatchSource(dev, { context, seed: o.seed, shuffle: false, targets: devTargets!.targets });
+    else if (devPlan) devSource = createStreamingBatchSource(devPlan, { context, seed: o.seed, maxMemoryFrames: memBudget.streamFrames, shuffle: false, windowTargets: windowTargets(o.aliDir === null) });
     if (perturbed) {
       // Targets change with the perturbation every epoch: the teacher runs on each batch as it is made.
       const batchTeacher = helper ?? localBatchTeacher(fwd, o.temperature, withLogits);
-      train = onlineTeacherSource(createBatchSource(corpus, { context, seed: o.seed }), batchTeacher, {
+      const perturb = [
+        ...(warp > 0 ? [new TransferWarp(warp, featDim, o.seed)] : []),
+        ...(mixup > 0 ? [new TransferMixup(mixup, o.seed)] : []),
+        ...(noise > 0 ? [new TransferNoise(noise, corpus ? featureStd(corpus) : await streamFeatureStd(plan!), o.seed, o.transferNoiseFrames ?? 1)] : []),
+      ];
+      // A streamed source applies the perturbations itself, batch k of epoch e with (e, k) as perturbedSource does.
+      const base = corpus ? createBatchSource(corpus, { context, seed: o.seed }) : createStreamingBatchSource(plan!, { context, seed: o.seed, maxMemoryFrames: memBudget.streamFrames, perturb });
+      train = onlineTeacherSource(base, batchTeacher, {
         inputDim: fwd.inputDim,
         numPdfs: fwd.numPdfs,
         withSoft: o.loss === 'soft-ce',
-        perturb: [
-          ...(warp > 0 ? [new TransferWarp(warp, corpus.dim, o.seed)] : []),
-          ...(mixup > 0 ? [new TransferMixup(mixup, o.seed)] : []),
-          ...(noise > 0 ? [new TransferNoise(noise, featureStd(corpus), o.seed, o.transferNoiseFrames ?? 1)] : []),
-        ],
+        perturb: corpus ? perturb : undefined,
         labelsFromTeacher: o.aliDir === null,
         lookahead: 2 * Math.max(1, teacherJobs),
       });
+    } else if (plan) {
+      train = createStreamingBatchSource(plan, { context, seed: o.seed, maxMemoryFrames: memBudget.streamFrames, windowTargets: windowTargets(o.aliDir === null) });
     } else {
+      const mem = corpus!;
       let trainTargets: TeacherTargets;
       if (o.cache && (await pathExists(o.cache))) {
-        const cached = await readSoftTargetCache(o.cache, corpus, key);
+        const cached = await readSoftTargetCache(o.cache, mem, key);
         // The cache holds soft targets; labels for an unlabeled set are the teacher's top pdf.
         const argmax = new Int32Array(cached.pdfIds.length / cached.k);
         for (let g = 0; g < argmax.length; g++) argmax[g] = cached.pdfIds[g * cached.k];
         trainTargets = { targets: cached, argmax };
         cacheUsed = true;
       } else {
-        trainTargets = await teacherTargets(fwd, corpus, o, `teacher targets T=${o.temperature}`, helper);
-        if (o.cache) await writeSoftTargetCache(o.cache, corpus, trainTargets.targets as TopKTargets, key);
+        trainTargets = await teacherTargets(fwd, mem, o, `teacher targets T=${o.temperature}`, helper);
+        if (o.cache) await writeSoftTargetCache(o.cache, mem, trainTargets.targets as TopKTargets, key);
       }
       // Unlabeled transfer set: the labels only feed the accuracy figures (W = 0), so use the teacher's choice.
-      if (o.aliDir === null) corpus.labels = trainTargets.argmax;
-      train = createBatchSource(corpus, { context, seed: o.seed, targets: trainTargets.targets });
+      if (o.aliDir === null) mem.labels = trainTargets.argmax;
+      train = createBatchSource(mem, { context, seed: o.seed, targets: trainTargets.targets });
       // The targets are in memory: the helper's core is free while the student trains.
       await runner?.close();
       runner = undefined;
@@ -330,7 +374,7 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
       seed: o.seed,
       // The perturbations change the batches, not their count: a resume must use the same.
       initialWeights,
-      dataKey: [o.initFrom ? `init ${path.resolve(o.initFrom)}` : '', warp > 0 ? `transfer-warp ${warp}` : '', mixup > 0 ? `transfer-mixup ${mixup}` : '', noise > 0 ? `transfer-noise ${noise}${(o.transferNoiseFrames ?? 1) < 1 ? ` of ${o.transferNoiseFrames} of the frames` : ''}` : '', ...extra.map((d) => `transfer-extra ${path.resolve(d)}`)].filter(Boolean).join(', ') || undefined,
+      dataKey: [o.initFrom ? `init ${path.resolve(o.initFrom)}` : '', memBudget.streamed ? `streamed ${memBudget.streamFrames}` : '', warp > 0 ? `transfer-warp ${warp}` : '', mixup > 0 ? `transfer-mixup ${mixup}` : '', noise > 0 ? `transfer-noise ${noise}${(o.transferNoiseFrames ?? 1) < 1 ? ` of ${o.transferNoiseFrames} of the frames` : ''}` : '', ...extra.map((d) => `transfer-extra ${path.resolve(d)}`)].filter(Boolean).join(', ') || undefined,
       outDir: o.studentDir,
       resume: o.resume,
       progress: { label: `distill ${path.basename(outputPathOf(o.studentDir))}`, quiet: o.quiet },
@@ -341,23 +385,23 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     await runner?.close();
   }
   const { weights, history } = trained;
-  const priors = o.aliDir ? logPriors(countPdfs([{ pdfIds: labeled.labels }], labeled.numPdfs)) : teacher.meta.priors;
+  const priors = o.aliDir ? logPriors(labeledCounts()) : teacher.meta.priors;
   const meta: DnnModelMeta = {
     type: 'dnn',
     arch: o.arch,
     context,
     inputDim,
     numPdfs: teacher.meta.numPdfs,
-    featDim: corpus.dim,
+    featDim,
     // What the student saw: the teacher's configuration unless --allow-feature-mismatch let another in.
-    features: (await readFeatsInfo(o.featsDir)).config,
+    features: featsInfo.config,
     frameShiftMs: teacher.meta.frameShiftMs,
     cmvn: teacher.meta.cmvn,
     priors,
     trainedOn: {
       feats: path.resolve(o.featsDir),
       ali: o.aliDir ? path.resolve(o.aliDir) : null,
-      numUtts: corpus.uttIds.length,
+      numUtts,
       numFrames,
       date: new Date().toISOString(),
       seed: o.seed,

@@ -4,9 +4,8 @@
 // are shuffled together (the shuffle buffer), and the next window is read while this one trains.
 // Utterances never straddle shards, so splicing context at utterance edges is exactly that of the
 // in-memory path (batches.ts). A corpus that fits in one window gives the in-memory batches.
-import * as path from 'node:path';
 import { InputError } from '../errors.js';
-import { readFeatsInfo, streamFeatsShard, type FeatsDirInfo } from '../store/feats-archive.js';
+import { readFeatsInfo, streamFeatsIndex, streamFeatsShard, type FeatsDirInfo } from '../store/feats-archive.js';
 import { makeRng, shuffleInPlace } from '../data/random.js';
 import { compareCLocale } from '../data/c-locale.js';
 import type { CmvnStats } from '../features/cmvn.js';
@@ -22,6 +21,7 @@ import {
   type AsyncBatchSource,
   type Batch,
   type FrameCorpus,
+  type FrameTargets,
   type InputPerturbation,
   type LoadCorpusOptions,
   type LoadedCmvn,
@@ -42,6 +42,8 @@ export interface StreamShard {
   numFrames: number[];
   /** Sum of numFrames. */
   frames: number;
+  /** The shard's own CMVN, when its plan was joined to another one's (concatFramePlans); else the plan's. */
+  norm?: { stats?: CmvnStats; normVars: boolean };
 }
 
 /** What streaming a FEATS_DIR needs, from one pass over it (planFrameStream): no features kept. */
@@ -61,7 +63,8 @@ export interface FrameStreamPlan {
 }
 
 /**
- * Read FEATS_DIR once, one record batch at a time, and keep only what streaming needs: which
+ * Read FEATS_DIR's index once (store/feats-archive.ts streamFeatsIndex: utterance ids and frame
+ * counts, no feature value), and keep only what streaming needs: which
  * utterances each shard holds and their frame counts, and which have a matching alignment (the
  * same skipping rules as loadFrameCorpus). Checks dims and totals against feats.json.
  */
@@ -71,34 +74,22 @@ export async function planFrameStream(featsDir: string, opts: LoadCorpusOptions)
   const normVars = opts.normVars ?? false;
   const skipped: { uttId: string; reason: string }[] = [];
   const labels = opts.alignments ? new Map<string, Int32Array>() : undefined;
-  const shards: StreamShard[] = [];
-  const seen = new Set<string>();
-  let allUtts = 0;
-  let allFrames = 0;
-  for (const name of info.shards) {
-    const file = path.join(featsDir, name);
-    const shard: StreamShard = { file, uttIds: [], numFrames: [], frames: 0 };
-    for await (const u of streamFeatsShard(file)) {
-      if (u.dim !== info.dim) throw new InputError(`${file}: utterance ${u.uttId} has dim ${u.dim} but feats.json says ${info.dim}; re-run asr-distill features`);
-      if (seen.has(u.uttId)) throw new InputError(`${file}: utterance ${u.uttId} appears in more than one shard; re-run asr-distill features`);
-      seen.add(u.uttId);
-      allUtts++;
-      allFrames += u.numFrames;
-      const pdfIds = matchAlignment(u.uttId, u.numFrames, opts, skipped);
-      if (pdfIds === null) continue;
-      if (pdfIds) {
-        checkLabels(u.uttId, pdfIds, opts.numPdfs);
-        labels!.set(u.uttId, pdfIds);
-      }
-      shard.uttIds.push(u.uttId);
-      shard.numFrames.push(u.numFrames);
-      shard.frames += u.numFrames;
+  const byFile = new Map<string, StreamShard>();
+  // Column-only (utterance ids and frame counts, no feature value read), with the checks against feats.json.
+  for await (const u of streamFeatsIndex(info, featsDir)) {
+    let shard = byFile.get(u.file);
+    if (!shard) byFile.set(u.file, (shard = { file: u.file, uttIds: [], numFrames: [], frames: 0 }));
+    const pdfIds = matchAlignment(u.uttId, u.numFrames, opts, skipped);
+    if (pdfIds === null) continue;
+    if (pdfIds) {
+      checkLabels(u.uttId, pdfIds, opts.numPdfs);
+      labels!.set(u.uttId, pdfIds);
     }
-    if (shard.uttIds.length > 0) shards.push(shard);
+    shard.uttIds.push(u.uttId);
+    shard.numFrames.push(u.numFrames);
+    shard.frames += u.numFrames;
   }
-  if (allUtts !== info.numUtts || allFrames !== info.numFrames) {
-    throw new InputError(`${path.join(featsDir, 'feats.json')}: says ${info.numUtts} utterances / ${info.numFrames} frames but the shards hold ${allUtts} / ${allFrames}; re-run asr-distill features`);
-  }
+  const shards = [...byFile.values()].filter((s) => s.uttIds.length > 0);
   const numUtts = shards.reduce((n, s) => n + s.uttIds.length, 0);
   if (numUtts === 0) throw noMatchingUtterances(featsDir, opts, skipped);
   return {
@@ -120,7 +111,7 @@ export async function planFrameStream(featsDir: string, opts: LoadCorpusOptions)
 function filterPlan(plan: FrameStreamPlan, keep: (uttId: string) => boolean): FrameStreamPlan {
   const shards: StreamShard[] = [];
   for (const s of plan.shards) {
-    const out: StreamShard = { file: s.file, uttIds: [], numFrames: [], frames: 0 };
+    const out: StreamShard = { file: s.file, uttIds: [], numFrames: [], frames: 0, ...(s.norm ? { norm: s.norm } : {}) };
     s.uttIds.forEach((id, i) => {
       if (!keep(id)) return;
       out.uttIds.push(id);
@@ -140,6 +131,36 @@ export function splitFramePlan(plan: FrameStreamPlan, fraction: number, seed: nu
   const ids = plan.shards.flatMap((s) => s.uttIds).sort(compareCLocale);
   const held = new Set([...heldOutIndices(ids.length, fraction, seed)].map((i) => ids[i]));
   return { train: filterPlan(plan, (id) => !held.has(id)), heldOut: filterPlan(plan, (id) => held.has(id)) };
+}
+
+/**
+ * Several plans as one, shards in order (e.g. a labeled transfer set plus unlabeled extra
+ * directories: their frames get label -1, as concatFrameCorpora gives them). Each joined shard
+ * keeps its own directory's CMVN; dims and pdf counts must agree, an utterance id may appear once.
+ */
+export function concatFramePlans(plans: FrameStreamPlan[]): FrameStreamPlan {
+  if (plans.length === 0) throw new Error('concatFramePlans: no plans');
+  if (plans.length === 1) return plans[0];
+  const first = plans[0];
+  const seen = new Set<string>();
+  for (const p of plans) {
+    if (p.dim !== first.dim) throw new InputError(`cannot join corpora with features of dim ${first.dim} and ${p.dim}; extract them with the same config`);
+    if (p.numPdfs !== first.numPdfs) throw new InputError(`cannot join corpora with ${first.numPdfs} and ${p.numPdfs} pdfs`);
+    for (const s of p.shards) {
+      for (const u of s.uttIds) {
+        if (seen.has(u)) throw new InputError(`utterance ${u} appears in two of the joined sets; give each set distinct utterance ids`);
+        seen.add(u);
+      }
+    }
+  }
+  const shards = plans.flatMap((p) => p.shards.map((s) => ({ ...s, norm: s.norm ?? { stats: p.cmvnStats, normVars: p.cmvn.normVars } })));
+  return {
+    ...first,
+    shards,
+    numUtts: plans.reduce((n, p) => n + p.numUtts, 0),
+    numFrames: plans.reduce((n, p) => n + p.numFrames, 0),
+    skipped: plans.flatMap((p) => p.skipped),
+  };
 }
 
 /** Pdf counts of a plan's labels (priors: priors.ts logPriors). */
@@ -170,13 +191,14 @@ export async function loadShardWindow(plan: FrameStreamPlan, shards: readonly St
   u = 0;
   for (const s of shards) {
     const wanted = new Set(s.uttIds);
+    const norm = s.norm ?? { stats: plan.cmvnStats, normVars: plan.cmvn.normVars };
     const first = u;
     for await (const f of streamFeatsShard(s.file)) {
       if (!wanted.has(f.uttId)) continue;
       if (f.uttId !== uttIds[u] || f.numFrames !== uttStart[u + 1] - uttStart[u]) {
         throw new InputError(`${s.file}: utterance ${f.uttId} is not where the first pass found ${uttIds[u] ?? 'the end'}; the shard changed during training, re-run`);
       }
-      feats.set(plan.cmvnStats ? applyCmvn(f, plan.cmvnStats, { normVars: plan.cmvn.normVars }) : f.data, uttStart[u] * plan.dim);
+      feats.set(norm.stats ? applyCmvn(f, norm.stats, { normVars: norm.normVars }) : f.data, uttStart[u] * plan.dim);
       const l = plan.labels?.get(f.uttId);
       if (l) labels.set(l, uttStart[u]);
       u++;
@@ -196,6 +218,12 @@ export interface StreamingSourceOptions {
   shuffle?: boolean;
   /** Applied to each batch's inputs in order, batch k of epoch e with (e, k) (input noise). */
   perturb?: readonly InputPerturbation[];
+  /**
+   * Per-frame targets of a window (distillation: the teacher's soft targets over the window's
+   * frames in corpus order), computed when the window is read, before its frames are shuffled;
+   * batches then carry `soft` / `teacherLogits`. The hook may also replace the window's labels.
+   */
+  windowTargets?: (window: FrameCorpus) => Promise<FrameTargets>;
 }
 
 /** A streamed batch source, with the count of feature frames it holds (for tests and benchmarks). */
@@ -242,12 +270,22 @@ export function createStreamingBatchSource(plan: FrameStreamPlan, opts: Streamin
     if (!shuffle || inOrder.length === 1) return inOrder;
     return group(shuffleInPlace(makeRng(opts.seed, `epoch-${epoch}-shards`), order));
   };
-  const load = async (idx: number[]): Promise<FrameCorpus> => {
+  interface Window {
+    c: FrameCorpus;
+    targets?: FrameTargets;
+  }
+  const load = async (idx: number[]): Promise<Window> => {
     const c = await loadShardWindow(plan, idx.map((i) => plan.shards[i]));
     memory.residentFrames += c.labels.length;
     memory.peakResidentFrames = Math.max(memory.peakResidentFrames, memory.residentFrames);
-    return c;
+    try {
+      return { c, targets: opts.windowTargets ? await opts.windowTargets(c) : undefined };
+    } catch (e) {
+      memory.residentFrames -= c.labels.length;
+      throw e;
+    }
   };
+  const numPdfs = plan.numPdfs;
   return {
     inputDim,
     numPdfs: plan.numPdfs,
@@ -257,20 +295,32 @@ export function createStreamingBatchSource(plan: FrameStreamPlan, opts: Streamin
     async *batches(epoch: number, batchSize: number): AsyncIterable<Batch> {
       if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
       const wins = windows(epoch);
+      const hooked = opts.windowTargets !== undefined;
       let x = new Float32Array(batchSize * inputDim);
       let labels = new Int32Array(batchSize);
+      // Allocated with the first window's targets (which of soft / logits they have).
+      let soft: Float32Array | undefined;
+      let logits: Float32Array | undefined;
+      const newTargetRows = (t: FrameTargets | undefined): void => {
+        soft = t?.hasSoft ? new Float32Array(batchSize * numPdfs) : undefined;
+        logits = t?.hasLogits ? new Float32Array(batchSize * numPdfs) : undefined;
+      };
       let fill = 0;
       let k = 0;
       const finish = (size: number): Batch => {
-        const b: Batch = { size, x: size === batchSize ? x : x.slice(0, size * inputDim), labels: size === batchSize ? labels : labels.slice(0, size) };
+        const full = size === batchSize;
+        const b: Batch = { size, x: full ? x : x.slice(0, size * inputDim), labels: full ? labels : labels.slice(0, size) };
+        if (soft) b.soft = full ? soft : soft.slice(0, size * numPdfs);
+        if (logits) b.teacherLogits = full ? logits : logits.slice(0, size * numPdfs);
         for (const p of opts.perturb ?? []) p.apply(b.x, size, inputDim, epoch, k);
         k++;
         return b;
       };
-      let next: Promise<FrameCorpus> | undefined = load(wins[0]);
+      let next: Promise<Window> | undefined = load(wins[0]);
       try {
         for (let w = 0; w < wins.length; w++) {
-          const c = await next!;
+          const { c, targets } = await next!;
+          if (hooked && w === 0) newTargetRows(targets);
           // Read the next window while this one trains (the read is mostly I/O in libuv's threads).
           next = w + 1 < wins.length ? load(wins[w + 1]) : undefined;
           // Keep the prefetch's rejection from being reported as unhandled before it is awaited.
@@ -285,12 +335,14 @@ export function createStreamingBatchSource(plan: FrameStreamPlan, opts: Streamin
               const take = Math.min(batchSize - fill, n - s);
               spliceFrames(c, frameUtt, order.subarray(s, s + take), take, opts.context, x.subarray(fill * inputDim));
               for (let i = 0; i < take; i++) labels[fill + i] = c.labels[order[s + i]];
+              targets?.fill(order.subarray(s, s + take), take, soft?.subarray(fill * numPdfs), logits?.subarray(fill * numPdfs));
               fill += take;
               s += take;
               if (fill === batchSize) {
                 yield finish(batchSize);
                 x = new Float32Array(batchSize * inputDim);
                 labels = new Int32Array(batchSize);
+                if (hooked) newTargetRows(targets);
                 fill = 0;
               }
             }
@@ -301,7 +353,7 @@ export function createStreamingBatchSource(plan: FrameStreamPlan, opts: Streamin
       } finally {
         // Stopped early (an error, or the consumer broke off): release the window being read.
         const pending = await next?.catch(() => undefined);
-        if (pending) memory.residentFrames -= pending.labels.length;
+        if (pending) memory.residentFrames -= pending.c.labels.length;
       }
       if (fill > 0) yield finish(fill);
     },

@@ -91,9 +91,10 @@ export interface OnlineTeacherOptions {
  * A training source whose batches carry the teacher's targets computed when the batch is made,
  * on the batch's (optionally perturbed) inputs. Needed when the inputs change every epoch (a
  * transfer set with noise); deterministic per (epoch, batch) like the base source, so resume is
- * exact, whether the teacher runs here or in workers.
+ * exact, whether the teacher runs here or in workers. The base may be streamed (frame-stream.ts:
+ * an AsyncBatchSource, which then applies the perturbations itself).
  */
-export function onlineTeacherSource(base: BatchSource, teacher: BatchTeacher, o: OnlineTeacherOptions): AsyncBatchSource {
+export function onlineTeacherSource(base: BatchSource | AsyncBatchSource, teacher: BatchTeacher, o: OnlineTeacherOptions): AsyncBatchSource {
   if (base.inputDim !== o.inputDim || base.numPdfs !== o.numPdfs) {
     throw new InputError(`teacher expects ${o.inputDim}-dim inputs and ${o.numPdfs} pdfs, the transfer set gives ${base.inputDim} and ${base.numPdfs}; distill with the teacher's --context`);
   }
@@ -103,30 +104,41 @@ export function onlineTeacherSource(base: BatchSource, teacher: BatchTeacher, o:
     numPdfs: base.numPdfs,
     numFrames: base.numFrames,
     async *batches(epoch: number, batchSize: number): AsyncIterable<Batch> {
-      const it = perturbedSource(base, o.perturb ?? []).batches(epoch, batchSize)[Symbol.iterator]();
-      const queue: Promise<Batch>[] = [];
-      const request = (): boolean => {
-        const r = it.next();
-        if (r.done) return false;
-        const b = r.value;
-        const p = teacher(b.x, b.size).then((t) => {
+      const raw = base.batches(epoch, batchSize);
+      let it: Iterator<Batch> | AsyncIterator<Batch>;
+      if (Symbol.asyncIterator in raw) {
+        if ((o.perturb ?? []).length > 0) throw new Error('onlineTeacherSource: a streamed base applies the perturbations itself (createStreamingBatchSource perturb)');
+        it = raw[Symbol.asyncIterator]();
+      } else {
+        // Generators start lazily: the unused `raw` never ran.
+        it = perturbedSource(base as BatchSource, o.perturb ?? []).batches(epoch, batchSize)[Symbol.iterator]();
+      }
+      // Each entry: the next batch with its targets, or undefined once the base is exhausted.
+      const queue: Promise<Batch | undefined>[] = [];
+      const request = (): void => {
+        const p = Promise.resolve(it.next()).then(async (r) => {
+          if (r.done) return undefined;
+          const b = r.value;
+          const t = await teacher(b.x, b.size);
           if (o.labelsFromTeacher) for (let i = 0; i < b.size; i++) b.labels[i] = rowArgmax(t.soft, i, base.numPdfs);
           return { ...b, soft: o.withSoft ? t.soft : undefined, teacherLogits: t.logits };
         });
         // A batch abandoned by a failing trainer must not surface as an unhandled rejection.
         p.catch(() => undefined);
         queue.push(p);
-        return true;
       };
       try {
-        for (let i = 0; i <= lookahead && request(); i++);
+        for (let i = 0; i <= lookahead; i++) request();
         while (queue.length > 0) {
           const b = await queue.shift()!;
+          if (b === undefined) break;
           request();
           yield b;
         }
       } finally {
         await Promise.allSettled(queue);
+        // A streamed base releases its windows (broken off early, or after its last batch).
+        await it.return?.();
       }
     },
   };

@@ -170,6 +170,42 @@ export function table1Bars(t: Table1): SystemScore[] {
   });
 }
 
+/** One point of a line chart of several series (e.g. recovered fraction against T, one series per loss). */
+export interface SeriesPoint {
+  series: string;
+  x: number;
+  y: number;
+}
+
+// Series of a line chart are not systems: distinct Okabe-Ito colours in order of first appearance
+// (systemColor's hash may give two series one colour).
+const SERIES_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000'];
+
+/**
+ * Vega-Lite spec: one line with points per series (distinct colours), x on a log scale when asked
+ * (temperatures 1 .. 20: the paper's points spread evenly), the x axis from the first point to the
+ * last with ticks at the points' values.
+ */
+export function seriesLineSpec(points: SeriesPoint[], o: { title: string; xTitle: string; yTitle: string; xLog?: boolean }): TopLevelSpec {
+  const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
+  const series = [...new Set(points.map((p) => p.series))];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: o.title,
+    width: 420,
+    height: 300,
+    background: 'white',
+    data: { values: points.map((p) => ({ system: p.series, x: p.x, y: p.y })) },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: o.xTitle, scale: { ...(o.xLog ? { type: 'log' } : {}), domain: [xs[0], xs[xs.length - 1]], nice: false }, axis: { values: xs } },
+      y: { field: 'y', type: 'quantitative', title: o.yTitle },
+      // Series names are descriptions ("logit matching (no T)"): room for them in the legend.
+      color: { field: 'system', type: 'nominal', title: null, scale: { domain: series, range: series.map((_, i) => SERIES_COLORS[i % SERIES_COLORS.length]) }, legend: { labelLimit: 320 } },
+    },
+  } as TopLevelSpec;
+}
+
 /** Render a Vega-Lite spec headless: SVG through Vega's renderer, PNG through resvg (no browser). */
 export async function renderSpec(spec: TopLevelSpec, scale = 2): Promise<{ svg: string; png: Uint8Array }> {
   const compiled = vegaLite.compile(spec).spec;

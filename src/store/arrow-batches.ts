@@ -111,3 +111,116 @@ export async function openArrowFileWriter(file: string): Promise<ArrowFileWriter
     abort,
   };
 }
+
+/** One column of a record batch read by readArrowColumns: its values, or a list column's offsets only. */
+export type ArrowColumnValues = { kind: 'utf8'; values: string[] } | { kind: 'int32'; values: Int32Array } | { kind: 'list-offsets'; offsets: Int32Array };
+
+/**
+ * Some columns of an Arrow IPC *file*, record batch by record batch, reading from disk only their
+ * buffers (the footer's record batch blocks, each batch's metadata, then the wanted buffers): a
+ * list column yields its offsets without its values, so a pass over utterance ids and frame counts
+ * of a feature shard reads a few bytes per utterance instead of its features. apache-arrow's
+ * readers load whole record batch bodies (no column projection), hence this reader; it handles the
+ * types asr-distill writes (utf8, int32, list; no nulls, no compression) and refuses others.
+ *
+ * @example for await (const b of readArrowColumns('feats.1.arrow', ['utt_id', 'num_frames'], 'feature shard', 're-run')) b.columns.get('utt_id')
+ */
+export async function* readArrowColumns(file: string, names: string[], what: string, hint: string): AsyncGenerator<{ numRows: number; columns: Map<string, ArrowColumnValues> }> {
+  const { Message, DataType } = await import('apache-arrow');
+  const { Footer } = await import('apache-arrow/ipc/metadata/file');
+  let handle: FileHandle;
+  try {
+    handle = await fs.open(file, 'r');
+  } catch (e) {
+    throw new InputError(`${file}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? e}); ${hint}`);
+  }
+  const bad = (why: string): InputError => new InputError(`${file}: not a readable Arrow ${what} (${why}); ${hint}`);
+  const read = async (position: number, length: number): Promise<Uint8Array> => {
+    const buf = new Uint8Array(new ArrayBuffer(length));
+    const { bytesRead } = await handle.read(buf, 0, length, position);
+    if (bytesRead !== length) throw bad(`${length} bytes expected at offset ${position}, ${bytesRead} there`);
+    return buf;
+  };
+  try {
+    // Arrow IPC file: ... footer, int32 footer length, "ARROW1" (columnar format spec, "IPC File Format").
+    const size = (await handle.stat()).size;
+    if (size < 16) throw bad('too short');
+    const tail = await read(size - 10, 10);
+    if (new TextDecoder().decode(tail.subarray(4)) !== 'ARROW1') throw bad('no ARROW1 trailer: not an Arrow IPC file');
+    const footerLength = new DataView(tail.buffer).getInt32(0, true);
+    if (!(footerLength > 0 && footerLength <= size - 10)) throw bad(`footer length ${footerLength}`);
+    const footer = Footer.decode(await read(size - 10 - footerLength, footerLength));
+    // Where each field's nodes and buffers start, in the depth-first order of a record batch's metadata.
+    const layout = new Map<string, { type: ArrowColumnValues['kind']; node: number; buffer: number }>();
+    let node = 0;
+    let buffer = 0;
+    const walk = (type: ArrowModule.DataType, name: string | undefined): void => {
+      if (DataType.isUtf8(type)) {
+        if (name) layout.set(name, { type: 'utf8', node, buffer });
+        node += 1;
+        buffer += 3; // validity, offsets, data
+      } else if (DataType.isInt(type) || DataType.isFloat(type)) {
+        if (name) {
+          if (!(DataType.isInt(type) && type.bitWidth === 32 && type.isSigned)) throw bad(`column ${name} is ${type}, not int32`);
+          layout.set(name, { type: 'int32', node, buffer });
+        }
+        node += 1;
+        buffer += 2; // validity, data
+      } else if (DataType.isList(type)) {
+        if (name) layout.set(name, { type: 'list-offsets', node, buffer });
+        node += 1;
+        buffer += 2; // validity, offsets
+        walk(type.children[0].type, undefined);
+      } else {
+        throw bad(`column type ${type} is not one this reader knows`);
+      }
+    };
+    for (const f of footer.schema.fields) walk(f.type, names.includes(f.name) ? f.name : undefined);
+    const missing = names.filter((n) => !layout.has(n));
+    if (missing.length > 0) throw bad(`missing column(s) ${missing.join(', ')}`);
+    for (const block of footer.recordBatches()) {
+      const offset = Number(block.offset);
+      const meta = await read(offset, block.metaDataLength);
+      const view = new DataView(meta.buffer);
+      // The encapsulated message: 0xFFFFFFFF continuation marker (absent before format 0.15), int32 length, flatbuffer.
+      const start = view.getInt32(0, true) === -1 ? 8 : 4;
+      const message = Message.decode(meta.subarray(start, start + view.getInt32(start - 4, true)));
+      if (!message.isRecordBatch()) throw bad('a footer block that is not a record batch');
+      if (message.compression) throw bad('compressed record batches');
+      const header = message.header();
+      const body = offset + block.metaDataLength;
+      const columns = new Map<string, ArrowColumnValues>();
+      for (const name of names) {
+        const l = layout.get(name)!;
+        const n = header.nodes[l.node];
+        if (!n) throw bad(`record batch without column ${name}`);
+        if (Number(n.nullCount) !== 0) throw bad(`nulls in column ${name}`);
+        const region = async (i: number): Promise<Uint8Array> => {
+          const r = header.buffers[l.buffer + i];
+          if (!r) throw bad(`record batch without buffer ${l.buffer + i}`);
+          return read(body + Number(r.offset), Number(r.length));
+        };
+        const rows = Number(n.length);
+        const int32s = async (i: number, count: number): Promise<Int32Array> => {
+          const b = await region(i);
+          if (b.byteLength < 4 * count) throw bad(`column ${name}: ${b.byteLength} bytes for ${count} values`);
+          return new Int32Array(b.buffer, 0, count);
+        };
+        if (l.type === 'int32') columns.set(name, { kind: 'int32', values: await int32s(1, rows) });
+        else if (l.type === 'list-offsets') columns.set(name, { kind: 'list-offsets', offsets: await int32s(1, rows + 1) });
+        else {
+          const offsets = await int32s(1, rows + 1);
+          const data = await region(2);
+          const dec = new TextDecoder();
+          columns.set(name, { kind: 'utf8', values: Array.from({ length: rows }, (_, i) => dec.decode(data.subarray(offsets[i], offsets[i + 1]))) });
+        }
+      }
+      yield { numRows: Number(header.length), columns };
+    }
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw bad((e as Error).message);
+  } finally {
+    await handle.close();
+  }
+}

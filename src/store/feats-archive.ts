@@ -10,7 +10,7 @@ import { InputError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { readJsonFile } from './json-file.js';
 import { configHash } from './checksum.js';
-import { readArrowBatches } from './arrow-batches.js';
+import { readArrowBatches, readArrowColumns, type ArrowColumnValues } from './arrow-batches.js';
 // Type-only (erased at run time): the archive stores the feature config it was made with.
 import type { FeatureConfig } from '../features/config.js';
 
@@ -203,23 +203,82 @@ export async function readFeatsInfo(dir: string): Promise<FeatsDirInfo> {
  * @example for await (const { utt } of streamFeatsDir(await readFeatsInfo(dir), dir)) stats.add(utt)
  */
 export async function* streamFeatsDir(info: FeatsDirInfo, dir: string): AsyncGenerator<{ file: string; utt: UttFeats }> {
-  const seen = new Set<string>();
-  let numFrames = 0;
+  const check = featsDirChecker(info, dir);
   for (const shard of info.shards) {
     const file = path.join(dir, shard);
     for await (const u of streamFeatsShard(file)) {
-      if (u.dim !== info.dim) throw new InputError(`${file}: utterance ${u.uttId} has dim ${u.dim} but feats.json says ${info.dim}; re-run asr-distill features`);
-      if (seen.has(u.uttId)) throw new InputError(`${file}: utterance ${u.uttId} appears in more than one shard; re-run asr-distill features`);
-      seen.add(u.uttId);
-      numFrames += u.numFrames;
+      check.add(file, u.uttId, u.dim, u.numFrames);
       yield { file, utt: u };
     }
   }
-  if (seen.size !== info.numUtts || numFrames !== info.numFrames) {
-    throw new InputError(
-      `${path.join(dir, FEATS_INFO_FILE)}: says ${info.numUtts} utterances / ${info.numFrames} frames but the shards hold ${seen.size} / ${numFrames}; re-run asr-distill features`,
-    );
+  check.finish();
+}
+
+/** The checks of a pass over a feature directory's utterances against feats.json: dims, no utterance twice, then the totals. */
+function featsDirChecker(info: FeatsDirInfo, dir: string): { add(file: string, uttId: string, dim: number, numFrames: number): void; finish(): void } {
+  const seen = new Set<string>();
+  let numFrames = 0;
+  return {
+    add(file, uttId, dim, n) {
+      if (dim !== info.dim) throw new InputError(`${file}: utterance ${uttId} has dim ${dim} but feats.json says ${info.dim}; re-run asr-distill features`);
+      if (seen.has(uttId)) throw new InputError(`${file}: utterance ${uttId} appears in more than one shard; re-run asr-distill features`);
+      seen.add(uttId);
+      numFrames += n;
+    },
+    finish() {
+      if (seen.size !== info.numUtts || numFrames !== info.numFrames) {
+        throw new InputError(
+          `${path.join(dir, FEATS_INFO_FILE)}: says ${info.numUtts} utterances / ${info.numFrames} frames but the shards hold ${seen.size} / ${numFrames}; re-run asr-distill features`,
+        );
+      }
+    },
+  };
+}
+
+/** Where an utterance of a feature directory is, and its size (streamFeatsIndex). */
+export interface UttFeatsIndex {
+  uttId: string;
+  speakerId: string;
+  numFrames: number;
+  /** The shard file holding its features. */
+  file: string;
+}
+
+/**
+ * Every utterance of a feature directory without its features: a column-only pass over the shards
+ * (store/arrow-batches.ts readArrowColumns reads the utt_id, speaker_id, num_frames and dim columns
+ * and the feats offsets, never the feature values), with streamFeatsDir's checks (dimension, each
+ * row's value count, no utterance twice, the totals of feats.json). For callers that only need to
+ * know where each utterance is (decode's main process hands the jobs their shard files).
+ *
+ * @example for await (const u of streamFeatsIndex(await readFeatsInfo(dir), dir)) where.set(u.uttId, u.file)
+ */
+export async function* streamFeatsIndex(info: FeatsDirInfo, dir: string): AsyncGenerator<UttFeatsIndex> {
+  const check = featsDirChecker(info, dir);
+  for (const shard of info.shards) {
+    const file = path.join(dir, shard);
+    for await (const b of readArrowColumns(file, ['utt_id', 'speaker_id', 'num_frames', 'dim', 'feats'], 'feature shard', 're-run asr-distill features')) {
+      const col = <K extends ArrowColumnValues['kind']>(name: string, kind: K): Extract<ArrowColumnValues, { kind: K }> => {
+        const c = b.columns.get(name)!;
+        if (c.kind !== kind) throw new InputError(`${file}: column ${name} is not ${kind}; not an asr-distill feature archive`);
+        return c as Extract<ArrowColumnValues, { kind: K }>;
+      };
+      const ids = col('utt_id', 'utf8').values;
+      const spks = col('speaker_id', 'utf8').values;
+      const frames = col('num_frames', 'int32').values;
+      const dims = col('dim', 'int32').values;
+      const offsets = col('feats', 'list-offsets').offsets;
+      for (let i = 0; i < b.numRows; i++) {
+        const uttId = ids[i];
+        if (offsets[i + 1] - offsets[i] !== frames[i] * dims[i]) {
+          throw new InputError(`${file}: utterance ${uttId} has ${offsets[i + 1] - offsets[i]} values but num_frames ${frames[i]} x dim ${dims[i]}; the archive is corrupt, re-run asr-distill features`);
+        }
+        check.add(file, uttId, dims[i], frames[i]);
+        yield { uttId, speakerId: spks[i], numFrames: frames[i], file };
+      }
+    }
   }
+  check.finish();
 }
 
 /**

@@ -13,7 +13,7 @@ import { encodeGraph } from '../decode/graph-io.js';
 import { readDnnModelDir, type DnnModelMeta } from '../nnet/model-dir.js';
 import { loadAcousticModel } from '../nnet/ensemble.js';
 import { describeFeatureDifferences, diffFeatureConfigs } from '../features/feature-match.js';
-import type { FbankConfig } from '../features/config.js';
+import type { FbankConfig, MeydaConfig } from '../features/config.js';
 import { MODEL_JSON } from '../nnet/tfjs/layers-model.js';
 import { withOutputDir } from '../store/output-dir.js';
 import { pathExists } from '../store/paths.js';
@@ -82,7 +82,7 @@ function webModel(name: string, modelJson: string, meta: DnnModelMeta, graph: st
  * Write the site for the DNN in `modelDir` (a student or any single network from `train`/`distill`)
  * to `outDir`; with `compare`, an ensemble (or another DNN) decoded beside it on files. The weights'
  * checksums are verified (readDnnModelDir) before they are copied. Refuses GMMs, an ensemble as the
- * main model and non-fbank front ends with an InputError saying what to do.
+ * main model and features computed by Kaldi (no front end in the page) with an InputError saying what to do.
  */
 export async function exportWeb(modelDir: string, outDir: string, options: ExportWebOptions = {}): Promise<ExportWebSummary> {
   const setup = await readModelSetup(modelDir);
@@ -90,8 +90,8 @@ export async function exportWeb(modelDir: string, outDir: string, options: Expor
     throw new InputError(`${modelDir}: export-web exports a single DNN (a student, or one model from train); this is ${setup.kind === 'gmm' ? 'a GMM' : 'an ensemble'} directory${setup.kind === 'ensemble' ? ' (give it with --compare beside a student)' : ''}`);
   }
   const features = setup.featureConfig;
-  if (features.type !== 'fbank') {
-    throw new InputError(`${modelDir}: the page computes Kaldi fbank features only; this model was trained on '${features.type}' features`);
+  if (features.type === 'kaldi') {
+    throw new InputError(`${modelDir}: this model was trained on features computed by Kaldi (import-feats), which the page cannot compute from audio; export a model trained on features asr-distill computes (asr-distill features: fbank or meyda)`);
   }
   const dnn = await readDnnModelDir(modelDir);
   const prior = dnn.meta.cmvn.per === 'none' ? { stats: null } : await cmvnPrior(dnn.meta.trainedOn.feats, dnn.meta.featDim, options.cmvnStats);
@@ -156,7 +156,7 @@ export async function exportWeb(modelDir: string, outDir: string, options: Expor
  * TF.js files, and its own graph when it differs from the student's (another transition model or
  * lexicon); the page decodes a file with both.
  */
-async function compareModel(dir: string, studentDir: string, features: FbankConfig, graphChoice: GraphChoice, studentGraph: Uint8Array) {
+async function compareModel(dir: string, studentDir: string, features: FbankConfig | MeydaConfig, graphChoice: GraphChoice, studentGraph: Uint8Array) {
   const setup = await readModelSetup(dir);
   if (setup.kind === 'gmm') throw new InputError(`--compare ${dir}: a GMM cannot run in the page; give an ensemble from asr-distill ensemble (or a DNN)`);
   const model = await loadAcousticModel(dir);

@@ -1,6 +1,6 @@
 // asr-web.json: what a page exported by `asr-distill export-web` needs to know to turn audio into
 // words with the shipped model and graph. Shared by the Node exporter and the browser code (pure types).
-import type { FbankConfig } from '../features/config.js';
+import type { FbankConfig, MeydaConfig } from '../features/config.js';
 import type { CmvnAccumulator } from '../features/cmvn-stats.js';
 import type { CombineRule } from '../nnet/posteriors.js';
 import type { SpliceContext } from '../nnet/splice.js';
@@ -45,8 +45,8 @@ export interface WebEnsemble extends WebModel {
 
 export interface WebManifest {
   format: typeof WEB_MANIFEST_FORMAT;
-  /** Front end of the model(s): Kaldi fbank (the only type the page computes). */
-  features: FbankConfig;
+  /** Front end of the model(s): Kaldi fbank or Meyda mel bands (the types the page computes: browser/front-end.ts). */
+  features: FbankConfig | MeydaConfig;
   /** Beam search settings (transcribe's defaults at export time). */
   search: { acousticScale: number; beam: number; maxActive: number; wordInsPenalty: number };
   /** Name of the grammar the graph was built from. */

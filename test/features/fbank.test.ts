@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FbankComputer, computeFbank } from '../../src/features/fbank.js';
+import { FbankComputer, computeFbank, hasExactFrameSums } from '../../src/features/fbank.js';
 import { defaultFbankConfig } from '../../src/features/config.js';
 import { FLT_EPSILON, copyFrame, makeWindow, processFrame } from '../../src/features/window.js';
 import { DirectRealDft } from '../../src/features/real-fft.js';
@@ -63,6 +63,43 @@ test('fused fast path equals the layered path (even and odd windows, with and wi
       assert.ok(maxDiff < 1e-5, `frameLengthMs ${frameLengthMs} snipEdges ${snipEdges}: ${maxDiff}`);
     }
   }
+});
+
+test('the WebAssembly fast path gives bit for bit the JavaScript features (chunked runs, edge frames, exact and inexact sums)', () => {
+  const ints = noise(40000, 11);
+  const fractional = Float32Array.from(ints, (v, i) => v / 3 + 0.001 * i);
+  const configs = [
+    defaultFbankConfig(),
+    defaultFbankConfig({ snipEdges: false }),
+    defaultFbankConfig({ frameLengthMs: 25.0625, snipEdges: false }),
+    defaultFbankConfig({ removeDcOffset: false, preemphasisCoefficient: 0 }),
+    defaultFbankConfig({ usePower: false, useLog: false, numMelBins: 23 }),
+    defaultFbankConfig({ sampleRate: 8000, frameShiftMs: 7 }),
+  ];
+  for (const config of configs) {
+    const wasm = new FbankComputer(config);
+    const js = new FbankComputer(config, 'x', { wasm: false });
+    for (const signal of [ints, fractional]) {
+      const a = wasm.compute(signal).data;
+      const b = js.compute(signal).data;
+      assert.equal(Buffer.compare(new Uint8Array(a.buffer), new Uint8Array(b.buffer)), 0, JSON.stringify(config));
+    }
+  }
+  // An utterance longer than one copied chunk (2^19 samples): frames across the chunk boundary.
+  const long = new Float32Array(530000);
+  long.set(ints, 490000);
+  long.set(ints.subarray(0, 30000), 10);
+  const config = defaultFbankConfig();
+  const [a, b] = [new FbankComputer(config).compute(long).data, new FbankComputer(config, 'x', { wasm: false }).compute(long).data];
+  assert.equal(Buffer.compare(new Uint8Array(a.buffer), new Uint8Array(b.buffer)), 0);
+});
+
+test('hasExactFrameSums: int32 samples and windows up to 2^21', () => {
+  assert.equal(hasExactFrameSums(Float32Array.of(0, -32768, 32767, 5), 400), true);
+  assert.equal(hasExactFrameSums(Float32Array.of(1, 2.5), 400), false);
+  assert.equal(hasExactFrameSums(Float32Array.of(1, 2 ** 32), 400), false);
+  assert.equal(hasExactFrameSums(Float32Array.of(1, NaN), 400), false);
+  assert.equal(hasExactFrameSums(Float32Array.of(1, 2), 2 ** 22), false);
 });
 
 test('useEnergy puts the raw log energy first (last with htkCompat) and energyFloor floors it', () => {

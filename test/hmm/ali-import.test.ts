@@ -1,10 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import { formatPdfText, readAlignments, writeAlignments, type UttAlignment } from '../../src/hmm/ali-archive.js';
 import { importAlignments, intervalsToAlignment, loadModelOrLang, parseKaldiPdfText, parseTextGrid } from '../../src/hmm/ali-import.js';
 import { buildTransitionModel } from '../../src/hmm/topology.js';
+import { readTree, TREE_FILE } from '../../src/hmm/tree-format.js';
+import { buildDecodingGraph } from '../../src/decode/graph.js';
+import { wordLoopGrammar } from '../../src/decode/grammar.js';
 import { makeLang, withTmp } from './helpers.js';
 
 const LONG = `File type = "ooTextFile"
@@ -175,5 +179,39 @@ test('binary garbage given to import-ali is not echoed raw: refused as not text,
     assert.throws(() => parseKaldiPdfText('u\x1b]0;owned\x07 0 \x1b[2J\n', 'ali.txt'), {
       message: "ali.txt line 1 (utt u\\x1b]0;owned\\x07): '\\x1b[2J' is not a pdf id; expected ali-to-pdf text output",
     });
+  });
+});
+
+test('import-ali with a Kaldi tree and transition model: transition ids and pdf ids become the same tied-state targets', async () => {
+  await withTmp(async (dir) => {
+    const lang = await makeLang(dir);
+    const fx = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'kaldi', 'tri');
+    const kaldi = { tree: path.join(fx, 'tree.txt'), model: path.join(fx, 'final.mdl.txt'), phones: path.join(fx, 'phones.txt') };
+    const tids = path.join(dir, 'ali.tid.txt');
+    await writeFile(tids, (await readFile(path.join(fx, 'ali.tid.txt'), 'utf8')) + 'bad 1 87\n');
+    const out = path.join(dir, 'ali-tid');
+    const r = await importAlignments('kaldi', tids, lang.dir, out, { kaldi, transitionIds: true });
+    assert.equal(r.numUtts, 3);
+    assert.deepEqual(r.failed, [{ uttId: 'bad', reason: `frame 1: transition id 87 outside [1, 86] of ${kaldi.model}; is the alignment from this model?` }]);
+    const got = await readAlignments(out);
+    assert.equal(got.transitionModel.numPdfs, 35);
+    assert.ok(got.transitionModel.tree, 'the alignment directory carries the Kaldi tree');
+    const expected = (await readFile(path.join(fx, 'ali.pdf.txt'), 'utf8')).trim().split('\n');
+    const phones = (await readFile(path.join(fx, 'ali.phones.txt'), 'utf8')).trim().split('\n');
+    for (const [i, line] of expected.entries()) {
+      const [utt, ...pdfs] = line.split(' ');
+      const a = got.alis.get(utt)!;
+      assert.deepEqual([...a.pdfIds], pdfs.map(Number), utt);
+      assert.deepEqual([...a.phoneIds].map((p) => lang.phones[p]), phones[i].split(' ').slice(1), utt);
+    }
+    // The same alignment as ali-to-pdf output gives the same targets; the tree is there for show-tree.
+    const out2 = path.join(dir, 'ali-pdf');
+    await importAlignments('kaldi', path.join(fx, 'ali.pdf.txt'), lang.dir, out2, { kaldi });
+    assert.deepEqual((await readAlignments(out2)).alis, got.alis);
+    assert.equal((await readTree(path.join(out2, TREE_FILE), lang.phones)).numPdfs, 35);
+    await assert.rejects(importAlignments('kaldi', tids, lang.dir, out2, { transitionIds: true }), { message: /^transition-id alignments need the Kaldi model that made them/ });
+    // The imported model expands a decoding graph by context: UW after T only (pdf 30, never 31), AH before N only (16, never 17).
+    const pdfs = new Set(buildDecodingGraph(wordLoopGrammar(['two', 'one']), lang, got.transitionModel).nodePdf);
+    assert.deepEqual([30, 31, 16, 17].map((p) => pdfs.has(p)), [true, false, true, false]);
   });
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { aliAccuracy } from '../../src/hmm/ali-accuracy.js';
 import { readAlignments } from '../../src/hmm/ali-archive.js';
@@ -72,5 +72,35 @@ test('train-tri refuses an alignment made with other phones', async () => {
     await trainMono(a.dataDir, a.featsDir, a.lang.dir, mono, { ...common, iters: 2, totalGauss: 50 });
     await alignData(a.dataDir, a.featsDir, a.lang.dir, mono, path.join(dir, 'ali'), { ...common, stateAccuracy: false });
     await assert.rejects(trainTri(b.dataDir, b.featsDir, b.lang.dir, path.join(dir, 'ali'), path.join(dir, 'tri'), { ...common, numLeaves: 50, totalGauss: 100 }), /phones.txt differs from .*ali\/lang\/phones.txt/);
+  });
+});
+
+test('train-tri --extra: another set and its alignment by the same model join the tree statistics and training', async () => {
+  await withTmp(async (dir) => {
+    const a = await writeFileCorpus(path.join(dir, 'a'), 6, 5, { uttTag: 'a' });
+    const b = await writeFileCorpus(path.join(dir, 'b'), 5, 6, { uttTag: 'b' });
+    const mono = path.join(dir, 'mono');
+    const common = { jobs: 1, backend: 'inline' as const, quiet: true };
+    await trainMono(a.dataDir, a.featsDir, a.lang.dir, mono, { ...common, iters: 2, totalGauss: 50 });
+    const aliA = path.join(dir, 'ali_a');
+    const aliB = path.join(dir, 'ali_b');
+    await alignData(a.dataDir, a.featsDir, a.lang.dir, mono, aliA, { ...common, stateAccuracy: false });
+    await alignData(b.dataDir, b.featsDir, a.lang.dir, mono, aliB, { ...common, stateAccuracy: false });
+    const nA = (await readAlignments(aliA)).alis.size;
+    const nB = (await readAlignments(aliB)).alis.size;
+    const lines: string[] = [];
+    const opts = { ...common, numLeaves: 30, totalGauss: 60, iters: 2, realignIters: [], tree: { thresh: 10, minLeafCount: 5 }, log: (l: string) => lines.push(l) };
+    const r = await trainTri(a.dataDir, a.featsDir, a.lang.dir, aliA, path.join(dir, 'tri'), { ...opts, extra: [{ dataDir: b.dataDir, featsDir: b.featsDir, aliDir: aliB }] });
+    assert.match(lines.join('\n'), new RegExp(`train-tri: ${nA + nB} utterances, `));
+    assert.ok(r.numLeaves > 0);
+    // The extra set's alignment must come from the model of ALI_DIR, and utterance ids must not repeat.
+    await assert.rejects(trainTri(a.dataDir, a.featsDir, a.lang.dir, aliA, path.join(dir, 'tri2'), { ...opts, extra: [{ dataDir: a.dataDir, featsDir: a.featsDir, aliDir: aliA }] }), /utterance .* is also in .*ali_a; the extra sets must not share utterance ids/);
+    const other = path.join(dir, 'ali_other');
+    await cp(aliB, other, { recursive: true });
+    const tmFile = path.join(other, 'transition-model.json');
+    const tm = JSON.parse(await readFile(tmFile, 'utf8'));
+    tm.phones[1].states[0].arcs[0].logProb -= 0.01;
+    await writeFile(tmFile, JSON.stringify(tm));
+    await assert.rejects(trainTri(a.dataDir, a.featsDir, a.lang.dir, aliA, path.join(dir, 'tri2'), { ...opts, extra: [{ dataDir: b.dataDir, featsDir: b.featsDir, aliDir: other }] }), /ali_other: not aligned with the model of .*ali_a; align .* with the same model/);
   });
 });

@@ -43,4 +43,43 @@ test('paper-tables.mjs: Table 4 rows with the relative change, Table 5 rows and 
   const none = writePaperTables(empty);
   assert.match(none, /Sec\. 5: not run/);
   assert.match(none, /Sec\. 6: not run/);
+  assert.match(none, /Sec\. 2\.1: not run/);
+  assert.match(none, /Sec\. 3: not run/);
+});
+
+test('paper-tables.mjs: sec. 2.1 recovered fractions by T, logit matching, hard weight, top-k, combine rule; sec. 3 word accuracy and bias shift; sec. 6 WER', async () => {
+  const { writePaperTables } = (await import(script)) as { writePaperTables: (dir: string, settings?: string) => string };
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'paper-tables-'));
+  const s21 = path.join(dir, 'sec21');
+  const scores = (accuracy: number) => ({ scores: { accuracy } });
+  await writeJson(path.join(s21, 'baseline-eval-test.json'), scores(0.8));
+  await writeJson(path.join(s21, 'ensemble-eval-test.json'), scores(0.84));
+  await writeJson(path.join(s21, 'ensemble-geometric-eval-test.json'), scores(0.85));
+  const students: [string, number][] = [['soft-T1', 0.81], ['soft-T2', 0.83], ['logit', 0.82], ['soft-T2-W0', 0.82], ['soft-T2-top3', 0.8], ['soft-T2-geometric', 0.84]];
+  for (const [d, a] of students) await writeJson(path.join(s21, d, 'eval-test.json'), scores(a));
+  await writeJson(path.join(s21, 'gradient-ratio.json'), { numFrames: 500, ratios: [{ temperature: 1, ratio: 0.05, cosine: 0.06 }, { temperature: 2, ratio: 0.1, cosine: 0.1 }] });
+  const s3 = path.join(dir, 'sec3');
+  await writeJson(path.join(s3, 'transfer/omitted.json'), { word: 'three', instances: 5, removedFrames: 100, keptFrames: 900, minLostFraction: 0.5, omittedPdfs: [3, 4], pdfFramesFull: [], pdfFramesKept: [] });
+  await writeJson(path.join(s3, 'student-no-three-fixed/bias-fix.json'), { shiftNats: 1.5, pdfs: [3, 4], dev: [{ shiftNats: 0, accuracy: 0.7 }, { shiftNats: 1.5, accuracy: 0.72 }] });
+  const word = (w: number, o: number) => ({ instances: 5, wordFrames: { numFrames: 40, accuracy: w }, otherFrames: { numFrames: 400, accuracy: o } });
+  await writeJson(path.join(s3, 'eval-word-soft-T2.json'), word(0.9, 0.8));
+  await writeJson(path.join(s3, 'eval-word-student-no-three.json'), word(0.3, 0.81));
+  await writeJson(path.join(s3, 'eval-word-student-no-three-fixed.json'), word(0.6, 0.8));
+  await writeJson(path.join(dir, 'sec6/baseline-eval-test.json'), scores(0.8));
+  await writeJson(path.join(dir, 'sec6-decode/baseline/test/decode.json'), { wer: { percent: 3.5, errors: 7, words: 200 } });
+  const md = writePaperTables(dir);
+  // (acc - 80) / (84 - 80): T = 1 25%, T = 2 75%, logit matching 50% on every row; geometric against its own ensemble: 4 / 5.
+  assert.match(md, /\| 1 \| 81\.00% \| 25\.0% \| 82\.00% \| 50\.0% \| 0\.0500 \| 0\.0600 \|/);
+  assert.match(md, /\| 2 \| 83\.00% \| 75\.0% \| 82\.00% \| 50\.0% \| 0\.1000 \| 0\.1000 \|/);
+  assert.match(md, /\| 0 \| 82\.00% \| 50\.0% \|\n\| 0\.5 \| 83\.00% \| 75\.0% \|/);
+  assert.match(md, /\| full \| 83\.00% \| 75\.0% \|\n\| top-3 \| 80\.00% \| 0\.0% \|/);
+  assert.match(md, /\| geometric \| 85\.00% \| 84\.00% \| 80\.0% \|/);
+  assert.match(md, /omitted pdfs \(those that lost at least 50% of their frames\): 3, 4\. Bias shift chosen on all dev frames: 1\.5 nats \(dev frame accuracy 70\.00% at 0, 72\.00% at the shift\)/);
+  assert.match(md, /\| student, transfer set with 'three' \| 40 \| 90\.00% \| 80\.00% \|/);
+  assert.match(md, /\| the same, omitted pdfs' biases \+ 1\.5 nats \(chosen on dev\) \| 40 \| 60\.00% \| 80\.00% \|/);
+  assert.match(md, /\| 100% \| baseline \(hard targets, newbob\) \| \| \| \| \| 80\.00% \| 3\.50% \[ 7 \/ 200 \] \|/);
+  const json = JSON.parse(await fs.readFile(path.join(dir, 'results.json'), 'utf8'));
+  assert.equal(json.sec21.byTemperature.length, 2);
+  assert.equal(json.sec3.rows.length, 3);
+  assert.doesNotMatch(md, /NaN|undefined/);
 });

@@ -38,12 +38,16 @@ function runAndKillDuringEnsemble(args: string[], env: NodeJS.ProcessEnv, exp: s
 
 test('recipes/digits/run.sh --size tiny runs end to end, resumes after a kill and writes a computed Table 1', { timeout: 480_000 }, async () => {
   const exp = mkdtempSync(path.join(os.tmpdir(), 'asr-recipe-'));
-  const args = ['recipes/digits/run.sh', '--size', 'tiny', '--members', '2', '--exp', exp, '--seed', '7'];
+  // --triphones true: the DNN stages train and decode on the tied states of a triphone GMM (train-tri,
+  // CD align, CD decoding), whose tree also learns from the varied-words set. Stage 2 tri costs
+  // 3 commands (align the words set, train-tri, align train) more than the monophone stage 2 alone.
+  const args = ['recipes/digits/run.sh', '--size', 'tiny', '--members', '2', '--exp', exp, '--seed', '7', '--triphones', 'true'];
   const env = { ...process.env, ASR_DISTILL_PROGRESS_SECONDS: '60' };
   const run = (...extra: string[]) => spawnSync('bash', [...args, ...extra], { cwd: root, encoding: 'utf8', env });
   // Killed in the middle of the ensemble: the re-run skips the finished stages and completes.
   const killed = await runAndKillDuringEnsemble(args, env, exp);
   assert.match(killed, /stage 2 \(mono\): done/);
+  assert.match(killed, /stage 2 \(tri\): done/);
   assert.doesNotMatch(killed, /stage 3 \(ensemble\): done/);
   const r = run();
   assert.equal(r.status, 0, `recipe failed:\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
@@ -58,6 +62,11 @@ test('recipes/digits/run.sh --size tiny runs end to end, resumes after a kill an
   assert.doesNotMatch(r.stdout, /eval student test: up to date/);
   const results = JSON.parse(readFileSync(path.join(exp, 'results.json'), 'utf8'));
   assert.equal(results.rows.length, 3);
+  const tri = JSON.parse(readFileSync(path.join(exp, 'tri', 'model.json'), 'utf8'));
+  assert.deepEqual(tri.extraTrainingSets.map((d: string) => path.basename(path.dirname(d))), ['tiny-seed7-words'], 'the tree learns from the varied-words set');
+  assert.equal(results.dnnNumPdfs, tri.numPdfs, 'the DNNs predict the tied states of the triphone GMM');
+  assert.ok(JSON.parse(readFileSync(path.join(exp, 'ali_train', 'transition-model.json'), 'utf8')).tree, 'the DNN targets are a CD alignment');
+  assert.equal(results.gmm, undefined, '--size tiny skips the GMM decodes (gmm_decode=false)');
   for (const row of results.rows) {
     for (const k of ['testFrameAccuracy', 'devFrameAccuracy', 'testWerPercent', 'params', 'flopsPerFrame']) {
       assert.ok(Number.isFinite(row[k]), `${row.system}.${k} = ${row[k]}`);

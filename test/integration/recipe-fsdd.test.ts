@@ -21,7 +21,8 @@ const speakersOf = (dataDir: string) =>
 
 test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table 1 per fold and averaged', { skip, timeout: 900_000 }, () => {
   const exp = mkdtempSync(path.join(os.tmpdir(), 'asr-fsdd-'));
-  const args = ['recipes/fsdd/run.sh', '--corpus', fsdd, '--size', 'tiny', '--members', '2', '--exp', exp];
+  // A handful of synthetic eSpeak digits in the training set and others in the transfer set only.
+  const args = ['recipes/fsdd/run.sh', '--corpus', fsdd, '--size', 'tiny', '--members', '2', '--exp', exp, '--synthetic-train', '3', '--synthetic-transfer', '3'];
   const env = { ...process.env, ASR_DISTILL_PROGRESS_SECONDS: '60' };
   const run = (...extra: string[]) => spawnSync('bash', [...args, ...extra], { cwd: root, encoding: 'utf8', env });
   // The re-runs use the CLI the first run built (ASR_DISTILL_NO_BUILD): they test the recipe's resume.
@@ -36,13 +37,27 @@ test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table
   const fold = path.join(exp, 'fold-jackson');
   assert.deepEqual(speakersOf(path.join(fold, 'data', 'test')), ['jackson']);
   assert.deepEqual(speakersOf(path.join(fold, 'data', 'dev')), ['lucas']);
-  assert.deepEqual(speakersOf(path.join(fold, 'data', 'train')), ['george']);
+  // The training set is the train speaker's recordings plus the synthetic voice's (resampled to 8 kHz);
+  // dev and test stay FSDD's.
+  assert.deepEqual(speakersOf(path.join(fold, 'data', 'train')), ['george', 'synth2-train01']);
+  const synthTrain = readFileSync(path.join(fold, 'data', 'train', 'text'), 'utf8').trim().split('\n').filter((l) => l.startsWith('synth2-train01-'));
+  assert.ok(synthTrain.length >= 1 && synthTrain.length <= 3 && synthTrain.every((l) => !/ oh$/.test(l)), synthTrain.join('; '));
+  assert.ok(existsSync(path.join(fold, 'ali_train')));
+  // The transfer-only set: its features joined the student's transfer set (both phases), and none of its
+  // utterances trained anything else.
+  const transferFeats = path.join(exp, 'synthetic', 'transfer-n3-seed1', 'feats');
+  assert.equal(JSON.parse(readFileSync(path.join(transferFeats, 'feats.json'), 'utf8')).config.sampleRate, 8000);
+  const teacher = JSON.parse(readFileSync(path.join(fold, 'student', 'asr-distill.json'), 'utf8')).trainedOn.teacher;
+  assert.deepEqual(teacher.transferExtra, [transferFeats]);
+  assert.doesNotMatch(readFileSync(path.join(fold, 'data', 'train', 'text'), 'utf8'), /^synth1-/m);
+  assert.equal(JSON.parse(readFileSync(path.join(exp, 'synthetic', 'train-n3-seed2', 'corpus', 'corpus.json'), 'utf8')).config.seed, 2);
   assert.match(readFileSync(path.join(fold, 'data', 'test', 'text'), 'utf8'), /^jackson_0_0 zero$/m);
   // 8 kHz features, Kaldi's default fbank (23 bins, 20 Hz to Nyquist); the lang has the ten digits from CMUdict.
   const featConfig = JSON.parse(readFileSync(path.join(fold, 'feats', 'train', 'feats.json'), 'utf8')).config;
   assert.deepEqual([featConfig.sampleRate, featConfig.numMelBins, featConfig.lowFreq, featConfig.highFreq], [8000, 23, 20, 0]);
   const lexWords = new Set(readFileSync(path.join(exp, 'lang', 'lexicon.txt'), 'utf8').trim().split('\n').map((l) => l.split(' ')[0]));
   assert.deepEqual([...lexWords].sort(), ['eight', 'five', 'four', 'nine', 'one', 'seven', 'six', 'three', 'two', 'zero']);
+  for (const s of ['synthetic-train-n3-seed2', 'synthetic-transfer-n3-seed1']) assert.ok(existsSync(path.join(exp, 'log', `0-${s}.log`)), s);
   // Decoding used the one-digit grammar: one word per test hypothesis at most.
   for (const line of readFileSync(path.join(fold, 'decode', 'student_test', 'hyp.txt'), 'utf8').trim().split('\n')) {
     assert.ok(line.split(' ').length <= 2, `one digit per utterance: ${line}`);

@@ -4,8 +4,10 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readAlignments } from '../../src/hmm/ali-archive.js';
-import { createBatchSource, frameUtterances, loadFrameCorpus, spliceFrames, splitCorpus, type Batch, type FrameCorpus } from '../../src/nnet/batches.js';
+import { concatFrameCorpora, createBatchSource, frameUtterances, loadFrameCorpus, spliceFrames, splitCorpus, type Batch, type FrameCorpus } from '../../src/nnet/batches.js';
+import { DenseTargets } from '../../src/nnet/targets.js';
 import {
+  concatFramePlans,
   createStreamingBatchSource,
   loadShardWindow,
   planFrameStream,
@@ -149,4 +151,60 @@ test('errors: no matching alignment; a bad budget', async () => {
     message: `${dirs.featsDir}: no utterance has both features and a matching alignment in ALI (12 skipped, e.g. utt0000: no alignment in ALI); check that ALI_DIR was aligned from these features`,
   });
   assert.throws(() => createStreamingBatchSource(plan, { context, seed: 1, maxMemoryFrames: 0 }), /--max-memory-frames 0: expected a positive number of frames/);
+});
+
+/**
+ * Stand-in for the teacher: targets that are a pure function of each frame's features (soft row p =
+ * feature p mod dim of the frame, logits its negation), so a row can be checked against its batch row.
+ */
+function featureTargets(c: FrameCorpus): DenseTargets {
+  const n = c.uttStart[c.uttIds.length];
+  const P = c.numPdfs;
+  const soft = new Float32Array(n * P);
+  for (let g = 0; g < n; g++) for (let p = 0; p < P; p++) soft[g * P + p] = c.feats[g * c.dim + (p % c.dim)];
+  return new DenseTargets(P, soft, soft.map((v) => -v));
+}
+
+test('window targets: one window gives the in-memory batches with their targets; small windows pair every row with its own frame', async () => {
+  let calls = 0;
+  const windowTargets = async (c: FrameCorpus): Promise<DenseTargets> => (calls++, featureTargets(c));
+  const whole = createStreamingBatchSource(plan, { context, seed: 3, maxMemoryFrames: 2 * dirs.numFrames, windowTargets });
+  const ref = createBatchSource(memory, { context, seed: 3, targets: featureTargets(memory) });
+  assert.deepEqual(await collect(whole, 1, 16), [...ref.batches(1, 16)]);
+  assert.equal(calls, 1);
+  const small = createStreamingBatchSource(plan, { context, seed: 5, maxMemoryFrames: 50, windowTargets });
+  const P = dirs.numPdfs;
+  const width = splicedDim(memory.dim, context);
+  const got = await collect(small, 0, 7);
+  assert.ok(calls >= 4, `${calls} windows`);
+  // The same frames and labels as without targets; each row's targets are those of its centre frame.
+  const plain = await collect(createStreamingBatchSource(plan, { context, seed: 5, maxMemoryFrames: 50 }), 0, 7);
+  assert.deepEqual(got.map((b) => [b.x, b.labels]), plain.map((b) => [b.x, b.labels]));
+  for (const b of got) {
+    assert.equal(b.soft!.length, b.size * P);
+    assert.equal(b.teacherLogits!.length, b.size * P);
+    for (let i = 0; i < b.size; i++) {
+      for (let p = 0; p < P; p++) {
+        const centre = b.x[i * width + context.left * memory.dim + (p % memory.dim)];
+        assert.equal(b.soft![i * P + p], centre);
+        assert.equal(b.teacherLogits![i * P + p], -centre);
+      }
+    }
+  }
+  assert.equal(small.memory.residentFrames, 0);
+  // A failing hook fails the epoch and releases what it held.
+  const failing = createStreamingBatchSource(plan, { context, seed: 5, maxMemoryFrames: 50, windowTargets: async () => Promise.reject(new Error('teacher failed')) });
+  await assert.rejects(collect(failing, 0, 7), /teacher failed/);
+  assert.equal(failing.memory.residentFrames, 0);
+});
+
+test('concatFramePlans: the windows of the joined plans are the joined corpora, each normalised with its own CMVN', async () => {
+  const extra = await writeSynthCorpusDirs(root, { name: 'extra', numUtts: 3, dim: 3, seed: 8, uttPrefix: 'x-', shards: 2 });
+  const extraPlan = await planFrameStream(extra.featsDir, { numPdfs: dirs.numPdfs });
+  const joined = concatFramePlans([plan, extraPlan]);
+  assert.equal(joined.numFrames, dirs.numFrames + extra.numFrames);
+  assert.equal(joined.shards.length, 8);
+  const extraMem = (await loadFrameCorpus(extra.featsDir, { numPdfs: dirs.numPdfs })).corpus;
+  assert.deepEqual(await loadShardWindow(joined, joined.shards), concatFrameCorpora([memory, extraMem]));
+  assert.throws(() => concatFramePlans([plan, plan]), { name: 'InputError', message: 'utterance utt0000 appears in two of the joined sets; give each set distinct utterance ids' });
 });

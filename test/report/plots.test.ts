@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderSpec, systemColor, systemsBarSpec, table1Bars, trainingCurvesSpec } from '../../src/report/plots.js';
+import { renderSpec, seriesLineSpec, systemColor, systemsBarSpec, table1Bars, trainingCurvesSpec } from '../../src/report/plots.js';
 import type { Table1 } from '../../src/report/table1.js';
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47];
@@ -74,4 +74,18 @@ test('table1Bars: WER bars carry the 95% intervals of the report, drawn as error
   assert.doesNotMatch(JSON.stringify(systemsBarSpec(bars.map(({ low: _l, high: _h, ...b }) => b))), /"errorbar"/);
   const { svg } = await renderSpec(systemsBarSpec(bars));
   assert.match(svg, /95% interval/);
+});
+
+test('seriesLineSpec: one line per series, log x with ticks at the points, renders to SVG', async () => {
+  const points = [1, 2, 20].flatMap((x) => [{ series: 'soft CE', x, y: x / 20 }, { series: 'logit matching', x, y: 0.5 }]);
+  const spec = seriesLineSpec(points, { title: 'recovered', xTitle: 'T', yTitle: 'fraction', xLog: true }) as unknown as {
+    encoding: { x: { scale: { type: string; domain: number[] }; axis: { values: number[] } }; color: { scale: { range: string[] } } };
+  };
+  assert.equal(spec.encoding.x.scale.type, 'log');
+  assert.deepEqual(spec.encoding.x.scale.domain, [1, 20]);
+  assert.equal(new Set(spec.encoding.color.scale.range).size, 2);
+  assert.deepEqual(spec.encoding.x.axis.values, [1, 2, 20]);
+  const { svg } = await renderSpec(seriesLineSpec(points, { title: 'recovered', xTitle: 'T', yTitle: 'fraction' }));
+  assert.match(svg, /logit matching/);
+  assert.match(svg, /soft CE/);
 });

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import {
-  decodeFeatsShard, encodeFeatsShard, readFeatsDir, readFeatsInfo, readFeatsShard, shardFileName, streamFeatsDir, streamFeatsOf, writeFeatsDir, writeFeatsInfo, writeFeatsShard,
+  decodeFeatsShard, encodeFeatsShard, readFeatsDir, readFeatsInfo, readFeatsShard, shardFileName, streamFeatsDir, streamFeatsIndex, streamFeatsOf, writeFeatsDir, writeFeatsInfo, writeFeatsShard,
   type UttFeats,
 } from '../../src/store/feats-archive.js';
 import { defaultFbankConfig } from '../../src/features/config.js';
@@ -144,6 +144,24 @@ test('streamFeatsDir yields every utterance with its shard file, and checks the 
     },
     { message: `${path.join(dir, 'feats.json')}: says 3 utterances / 10 frames but the shards hold 3 / 9; re-run asr-distill features` },
   );
+});
+
+test('streamFeatsIndex: where each utterance is and its size, without its features, with streamFeatsDir\'s checks', async () => {
+  const dir = tmp();
+  const recs = [utt('a1', 'a', 3, 2, 1), utt('a2', 'a', 4, 2, 2), utt('b1', 'b', 2, 2, 3)];
+  const info = await writeFeatsDir(dir, defaultFbankConfig(), 10, [recs.slice(0, 2), recs.slice(2)]);
+  const got = [];
+  for await (const u of streamFeatsIndex(info, dir)) got.push({ ...u, file: path.basename(u.file) });
+  assert.deepEqual(got, [
+    { uttId: 'a1', speakerId: 'a', numFrames: 3, file: 'feats.1.arrow' },
+    { uttId: 'a2', speakerId: 'a', numFrames: 4, file: 'feats.1.arrow' },
+    { uttId: 'b1', speakerId: 'b', numFrames: 2, file: 'feats.2.arrow' },
+  ]);
+  const drain = async (i: typeof info): Promise<void> => {
+    for await (const _ of streamFeatsIndex(i, dir)) void _;
+  };
+  await assert.rejects(drain({ ...info, numFrames: 10 }), { message: `${path.join(dir, 'feats.json')}: says 3 utterances / 10 frames but the shards hold 3 / 9; re-run asr-distill features` });
+  await assert.rejects(drain({ ...info, dim: 3 }), { message: `${path.join(dir, 'feats.1.arrow')}: utterance a1 has dim 2 but feats.json says 3; re-run asr-distill features` });
 });
 
 test('streamFeatsOf reads only the wanted utterances from their shards, and names one that is gone', async () => {

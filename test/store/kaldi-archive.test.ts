@@ -24,7 +24,9 @@ import {
 } from '../../src/store/kaldi-archive.js';
 import { kaldiCompress, kaldiQuantisationBound, randomMatrix } from './kaldi-encoders.js';
 
-const FIXTURE = path.join(import.meta.dirname, '../fixtures/kaldi/kaldiio-test.text.ark');
+// Kaldi-written (nnet3-compute ... ark,t:) and numpy-written text archives from the tract project (README there).
+const FIXTURE = path.join(import.meta.dirname, '../fixtures/kaldi/tract-delay1-output.text.ark');
+const FIXTURE_INPUT = path.join(import.meta.dirname, '../fixtures/kaldi/tract-delay1-input.text.ark');
 const bytesOf = (...parts: (string | number[] | Uint8Array)[]): Uint8Array =>
   new Uint8Array(Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p as Uint8Array)))));
 const int32le = (v: number): number[] => [...new Uint8Array(Int32Array.of(v).buffer)];
@@ -63,20 +65,24 @@ test('formatKaldiTextMatrix matches copy-feats ark,t output', () => {
   assert.equal(formatKaldiTextMatrix('empty', [], 0, 40), 'empty  [ ]\n');
 });
 
-test('a text archive written by Kaldi (kaldiio test fixture) is read, and written back byte for byte', async () => {
+test('a text archive written by Kaldi (tract test fixture) is read, and written back byte for byte', async () => {
   const bytes = await fs.readFile(FIXTURE);
-  const entries = readMatrixArchive(bytes, FIXTURE);
-  assert.deepEqual(entries.map((e) => e.key), ['test0', 'test1', 'test2']);
-  for (const e of entries) {
-    assert.equal(e.value.format, 'text');
-    assert.equal(e.value.numRows, 10);
-    assert.equal(e.value.numCols, 20);
-  }
-  assert.equal(entries[0].value.data[0], Math.fround(-0.9555095));
-  assert.equal(entries[1].value.data[1 * 20 + 12], Math.fround(0.0005893837));
-  assert.equal(entries[2].value.data[199], Math.fround(-0.907324));
-  const again = entries.map((e) => formatKaldiTextMatrix(e.key, e.value.data, e.value.numRows, e.value.numCols)).join('');
-  assert.equal(again, bytes.toString('latin1'));
+  const [out, ...rest] = readMatrixArchive(bytes, FIXTURE);
+  assert.equal(rest.length, 0);
+  assert.deepEqual([out.key, out.value.format, out.value.numRows, out.value.numCols], ['idx', 'text', 15, 10]);
+  assert.equal(out.value.data[0], Math.fround(-0.4634177));
+  assert.equal(out.value.data[2 * 10 + 2], Math.fround(-0.01349723));
+  assert.equal(out.value.data[149], Math.fround(0.2969847));
+  assert.equal(formatKaldiTextMatrix(out.key, out.value.data, 15, 10), bytes.toString('latin1'));
+  // Kaldi made it from the numpy-written input (one space before '[', no trailing spaces, no final
+  // newline) through a network whose output is Offset(input, 1), the last frame repeated at the
+  // end: so it is the input as float32, shifted by one frame, printed with precision 7.
+  const [input] = readMatrixArchive(await fs.readFile(FIXTURE_INPUT), FIXTURE_INPUT);
+  assert.deepEqual([input.key, input.value.numRows, input.value.numCols], ['idx', 15, 10]);
+  assert.equal(input.value.data[10], Math.fround(-0.46341768));
+  const shifted = new Float32Array(150);
+  for (let t = 0; t < 15; t++) shifted.set(input.value.data.subarray(Math.min(t + 1, 14) * 10, Math.min(t + 1, 14) * 10 + 10), t * 10);
+  assert.equal(formatKaldiTextMatrix('idx', shifted, 15, 10), bytes.toString('latin1'));
 });
 
 test('binary float matrix: exact bytes of MatrixBase::Write, and read back identical', () => {
@@ -165,7 +171,7 @@ test('CM decodes each column piecewise linearly between its percentiles (codes 0
 test('compressed matrices made by Kaldi\'s rules decode within the documented quantisation error', async () => {
   const fixture = readMatrixArchive(await fs.readFile(FIXTURE), FIXTURE)[0].value;
   const inputs = [
-    { name: 'kaldiio test0 (10 x 20)', m: fixture },
+    { name: 'tract nnet3-compute output (15 x 10)', m: fixture },
     { name: 'random 57 x 7', m: randomMatrix(57, 7, 3) },
     { name: 'constant 12 x 2', m: { numRows: 12, numCols: 2, data: new Float32Array(24).fill(-3.5) } },
     { name: '3 rows', m: randomMatrix(3, 4, 5) },

@@ -19,6 +19,7 @@ import * as esbuild from 'esbuild';
 import { refuseNodeBuiltins } from '../../src/web/bundle.js';
 import { readCmvn, writeCmvn } from '../../src/features/cmvn.js';
 import { globalCmvnStats } from '../../src/features/online-cmvn.js';
+import { configHash } from '../../src/store/checksum.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'export-web-'));
 let fixture: Promise<WebFixture> | undefined;
@@ -82,6 +83,14 @@ test('export-web refuses what the page cannot run, with messages naming the dire
   w[10] ^= 0xff;
   writeFileSync(path.join(damaged, 'weights.bin'), w);
   await assert.rejects(exportWeb(damaged, path.join(root, 'y')), { name: 'InputError', message: /sha256/ });
+  // Features computed by Kaldi (import-feats): the page has no front end for them (fbank and Meyda models export).
+  const kaldi = path.join(root, 'kaldi-feats');
+  cpSync(f.modelDir, kaldi, { recursive: true });
+  const meta = JSON.parse(readFileSync(path.join(kaldi, 'asr-distill.json'), 'utf8'));
+  meta.features = { type: 'kaldi', options: null, sampleRate: 16000, frameShiftMs: 10 };
+  meta.featuresHash = configHash(meta.features);
+  writeFileSync(path.join(kaldi, 'asr-distill.json'), JSON.stringify(meta));
+  await assert.rejects(exportWeb(kaldi, path.join(root, 'z')), { name: 'InputError', message: new RegExp(`^${kaldi}: this model was trained on features computed by Kaldi`) });
 });
 
 test('asr-distill export-web prints the page size; serve --help shows the command', async () => {

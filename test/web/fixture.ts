@@ -1,4 +1,4 @@
-// A tiny fbank DNN model directory (random weights over the oracle lang/transition model) and a
+// A tiny DNN model directory (fbank, or Meyda mel bands with `features`) (random weights over the oracle lang/transition model) and a
 // test WAV, for the export-web tests. Random weights still give a deterministic transcript, which
 // is what the page must reproduce.
 import { writeFileSync } from 'node:fs';
@@ -6,9 +6,9 @@ import * as path from 'node:path';
 import { writeDnnModelDir } from '../../src/nnet/model-dir.js';
 import { writeEnsembleManifest } from '../../src/nnet/ensemble.js';
 import { initDnnWeights } from '../../src/nnet/weights.js';
-import { defaultFbankConfig, featureDim } from '../../src/features/config.js';
+import { defaultFbankConfig, featureDim, frameShiftMsOf, type FbankConfig, type MeydaConfig } from '../../src/features/config.js';
 import { encodeWavPcm16 } from '../../src/data/wav.js';
-import { FbankComputer } from '../../src/features/fbank.js';
+import { makeFeatureComputer } from '../../src/features/compute.js';
 import { computeCmvnStats, writeCmvn } from '../../src/features/cmvn.js';
 import { makeRng, randNormal } from '../../src/data/random.js';
 import { makeOracleSetup, type OracleSetup } from '../decode/oracle-model.js';
@@ -26,9 +26,9 @@ export interface WebFixture {
   ensembleDir: string;
 }
 
-export async function makeWebFixture(root: string): Promise<WebFixture> {
+export async function makeWebFixture(root: string, opts: { features?: FbankConfig | MeydaConfig } = {}): Promise<WebFixture> {
   const setup = await makeOracleSetup(root, { numUtts: 1 });
-  const config = defaultFbankConfig();
+  const config = opts.features ?? defaultFbankConfig();
   const dim = featureDim(config);
   const context = { left: 2, right: 2 };
   const arch = { hidden: [{ units: 32 }, { units: 32 }], activation: 'relu' as const };
@@ -39,7 +39,7 @@ export async function makeWebFixture(root: string): Promise<WebFixture> {
   const writeModel = (dir: string, seed: number, ctx: typeof context) =>
     writeDnnModelDir(dir, {
       weights: initDnnWeights(arch, dim * (ctx.left + 1 + ctx.right), P, seed),
-      meta: { type: 'dnn', arch, context: ctx, inputDim: dim * (ctx.left + 1 + ctx.right), numPdfs: P, featDim: dim, features: config, frameShiftMs: 10, cmvn: { per: 'utterance', normVars: false }, priors, trainedOn: { feats: 'none', ali: null, numUtts: 0, numFrames: 0, date: '2026-01-01T00:00:00Z' } },
+      meta: { type: 'dnn', arch, context: ctx, inputDim: dim * (ctx.left + 1 + ctx.right), numPdfs: P, featDim: dim, features: config, frameShiftMs: frameShiftMsOf(config), cmvn: { per: 'utterance', normVars: false }, priors, trainedOn: { feats: 'none', ali: null, numUtts: 0, numFrames: 0, date: '2026-01-01T00:00:00Z' } },
       transitionModel: setup.tm,
       langDir: setup.langDir,
     });
@@ -57,7 +57,7 @@ export async function makeWebFixture(root: string): Promise<WebFixture> {
   writeFileSync(wav16, encodeWavPcm16(tone(48000, 16000), 16000));
   writeFileSync(wav8, encodeWavPcm16(tone(12000, 8000), 8000));
   const featsDir = path.join(root, 'feats');
-  const f16 = new FbankComputer(config).compute(tone(48000, 16000).map((v) => v * 32768));
+  const f16 = makeFeatureComputer(config).compute(tone(48000, 16000).map((v) => v * 32768));
   await writeCmvn(featsDir, computeCmvnStats([{ uttId: 'u1', speakerId: 's1', ...f16 }], 'speaker'));
   return { setup, modelDir, wav16, wav8, featsDir, ensembleDir };
 }

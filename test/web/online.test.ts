@@ -13,7 +13,9 @@ import { BeamSearch, type SearchResult } from '../../src/decode/beam-search.js';
 import { logitsToLogLikelihoods } from '../../src/decode/hybrid-scores.js';
 import { decodeWav } from '../../src/data/wav.js';
 import { resample } from '../../src/data/resample.js';
-import { FbankComputer } from '../../src/features/fbank.js';
+import { makeFeatureComputer } from '../../src/features/compute.js';
+import { loadFeatureConfig } from '../../src/features/config-file.js';
+import type { FbankConfig, MeydaConfig } from '../../src/features/config.js';
 import { OnlineCmvn } from '../../src/features/online-cmvn.js';
 import { spliceUtterance } from '../../src/nnet/splice.js';
 import { readDnnModelDir } from '../../src/nnet/model-dir.js';
@@ -22,17 +24,17 @@ import { selectBackend } from '../../src/nnet/tfjs/backend.js';
 import { makeRng } from '../../src/data/random.js';
 import { makeWebFixture } from './fixture.js';
 
-/** The whole-utterance chain with online CMVN, written out step by step (what OnlineRecognizer must equal). */
+/** The whole-utterance chain with online CMVN, written out step by step with Node's feature computer (what OnlineRecognizer must equal). */
 async function wholeUtterance(m: WebManifest, model: WebModel, graph: DecodingGraph, forward: ForwardLogits, samples: Float32Array, rate: number) {
   const x = rate === m.features.sampleRate ? samples : resample(samples, rate, m.features.sampleRate);
-  const feats = new FbankComputer(m.features).compute(Float32Array.from(x, (v) => v * 32768));
+  const feats = makeFeatureComputer(m.features).compute(Float32Array.from(x, (v) => v * 32768));
   const norm = new OnlineCmvn(model.featDim, model.cmvnPrior, { normVars: model.cmvn.normVars }).push(feats.data, feats.numFrames);
   const spliced = spliceUtterance(norm, feats.numFrames, model.featDim, model.context);
   const ll = logitsToLogLikelihoods(await forward(spliced, feats.numFrames), Float32Array.from(model.logPriors), model.numPdfs);
   return new BeamSearch(graph).decode(ll, feats.numFrames, m.search);
 }
 
-test('live decoding fed in chunks of any size gives the whole-utterance result with online CMVN (16 kHz, 8 and 44.1 kHz resampled, snipEdges on and off)', async () => {
+test('live decoding fed in chunks of any size gives the whole-utterance result with online CMVN (16 kHz, 8 and 44.1 kHz resampled, snipEdges on and off, Meyda mel bands)', async () => {
   const root = mkdtempSync(path.join(tmpdir(), 'web-online-'));
   const f = await makeWebFixture(root);
   const site = path.join(root, 'site');
@@ -50,7 +52,9 @@ test('live decoding fed in chunks of any size gives the whole-utterance result w
     { what: '16 kHz', samples: wav16.channels[0], rate: 16000, manifest: m },
     { what: '8 kHz', samples: wav8.channels[0], rate: 8000, manifest: m },
     { what: '44.1 kHz', samples: resample(wav16.channels[0], 16000, 44100), rate: 44100, manifest: m },
-    { what: 'snipEdges false', samples: wav16.channels[0], rate: 16000, manifest: { ...m, features: { ...m.features, snipEdges: false } } },
+    { what: 'snipEdges false', samples: wav16.channels[0], rate: 16000, manifest: { ...m, features: { ...(m.features as FbankConfig), snipEdges: false } } },
+    // 40 Meyda bands in place of the 40 fbank bins: the same network takes them (its weights are random anyway).
+    { what: 'meyda', samples: wav8.channels[0], rate: 8000, manifest: { ...m, features: (await loadFeatureConfig('features/meyda-mel40.json')) as MeydaConfig } },
   ];
   for (const c of cases) {
     const want = await wholeUtterance(c.manifest, m.student, graph, forward, c.samples, c.rate);

@@ -1,6 +1,6 @@
 // Open an exported site in headless Chromium (offline: only the local server is reachable) and
 // transcribe files through its file input. Used by test/web/page.test.ts and bench/web-page.bench.ts.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import * as path from 'node:path';
 import { serveStatic, type StaticServer } from '../../src/web/serve.js';
 
@@ -25,17 +25,25 @@ export interface OpenPage {
   close(): Promise<void>;
 }
 
+/** Headless Chromium at `executablePath` started with `browserArgs` (to open several pages in one: a launch takes seconds). */
+export function launchChromium(executablePath: string, browserArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath, args: ['--no-sandbox', ...browserArgs] });
+}
+
 /**
- * Serve `site` and open it (with `query`, e.g. `?backend=cpu`) in Chromium at `executablePath`
- * started with `browserArgs`;
+ * Serve `site` and open it (with `query`, e.g. `?backend=cpu`) in `browser` (a page of its own,
+ * closed by close()), or in a Chromium launched at that path with `browserArgs` (closed by close());
  * throws with the page's status when it fails to load.
  */
-export async function openPage(site: string, executablePath: string, query = '', browserArgs: string[] = []): Promise<OpenPage> {
+export async function openPage(site: string, browserOrPath: Browser | string, query = '', browserArgs: string[] = []): Promise<OpenPage> {
   const server = await serveStatic(site);
+  const own = typeof browserOrPath === 'string';
   let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
   try {
-    browser = await chromium.launch({ executablePath, args: ['--no-sandbox', ...browserArgs] });
-    const page = await browser.newPage();
+    browser = own ? await launchChromium(browserOrPath, browserArgs) : browserOrPath;
+    context = await browser.newContext();
+    const page = await context.newPage();
     const failed: string[] = [];
     page.on('requestfailed', (r) => failed.push(r.url()));
     await page.route('**/*', (route) => (route.request().url().startsWith(server.url) ? route.continue() : route.abort()));
@@ -45,6 +53,8 @@ export async function openPage(site: string, executablePath: string, query = '',
     const loadMs = performance.now() - t0;
     if ((await page.getAttribute('body', 'data-state')) !== 'ready') throw new Error(`the page did not load: ${await page.textContent('#status')}`);
     const b = browser;
+    const c = context;
+    const closeBrowser = () => (own ? b.close() : c.close());
     return {
       page,
       server,
@@ -68,12 +78,12 @@ export async function openPage(site: string, executablePath: string, query = '',
       downloadedBytes: () =>
         page.evaluate(() => (performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')) as PerformanceResourceTiming[]).reduce((n, e) => n + e.encodedBodySize, 0)),
       close: async () => {
-        await b.close();
+        await closeBrowser();
         await server.close();
       },
     };
   } catch (e) {
-    await browser?.close();
+    await (own ? browser?.close() : context?.close());
     await server.close();
     throw e;
   }

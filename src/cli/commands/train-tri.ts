@@ -1,10 +1,17 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { action, examples, finiteNumber, positiveInt, OVERWRITE_HELP } from '../command.js';
 import { withOutputDir } from '../../store/output-dir.js';
 import { trainTri } from '../../hmm/train-tri.js';
 import { addViterbiOptions, viterbiOptions, type ViterbiCliOptions } from '../viterbi-options.js';
 
 export const order = 45;
+
+/** commander parser for a repeatable `DATA_DIR:FEATS_DIR:ALI_DIR` triple. */
+function extraSet(value: string, previous: { dataDir: string; featsDir: string; aliDir: string }[]): { dataDir: string; featsDir: string; aliDir: string }[] {
+  const f = value.split(':');
+  if (f.length !== 3 || f.some((x) => x === '')) throw new InvalidArgumentError(`expected DATA_DIR:FEATS_DIR:ALI_DIR, got '${value}'`);
+  return [...previous, { dataDir: f[0], featsDir: f[1], aliDir: f[2] }];
+}
 
 export function register(program: Command): void {
   const cmd = program
@@ -30,6 +37,12 @@ export function register(program: Command): void {
     .option('--cluster-thresh <g>', 'tie leaves of one phone state whose merge loses less than this; -1: the smallest split gain (Kaldi --cluster-thresh)', finiteNumber, -1)
     .option('--context-dependent-silence', 'let the tree ask about the context of silence phones too (default: context-independent, Kaldi --ci-phones)')
     .option('--seed <s>', 'seed of the Gaussian splitting', positiveInt, 1)
+    .option(
+      '--extra <data-dir:feats-dir:ali-dir>',
+      'another training set with its features and its alignment by the same model (repeatable), e.g. the varied-words set: more contexts for the tree; LANG_DIR must have its words',
+      extraSet,
+      [],
+    )
     .option('--overwrite', OVERWRITE_HELP)
     .addHelpText(
       'after',
@@ -58,6 +71,7 @@ export function register(program: Command): void {
             clusterThresh: number;
             contextDependentSilence?: boolean;
             seed: number;
+            extra: { dataDir: string; featsDir: string; aliDir: string }[];
           },
         ) => {
           const res = await withOutputDir(expDir, { command: 'train-tri', overwrite: o.overwrite, resumable: o.cmd === 'slurm' }, (work) =>
@@ -67,6 +81,7 @@ export function register(program: Command): void {
               iters: o.iters,
               tree: { thresh: o.thresh, minLeafCount: o.minLeafCount, clusterThresh: o.clusterThresh },
               contextDependentSilence: o.contextDependentSilence,
+              ...(o.extra.length ? { extra: o.extra } : {}),
               ...viterbiOptions(o, work, 'train-tri'),
               seed: o.seed,
               log: (l) => process.stdout.write(`train-tri: ${l.replace(/^train-tri: /, '')}\n`),

@@ -111,7 +111,11 @@ export class OrtSession {
     return this.native.outputMetadata.map((m) => m.name);
   }
 
-  /** Run the graph; returns the requested outputs. */
+  /**
+   * Run the graph; returns the requested outputs. A pre-allocated output saves nothing:
+   * onnxruntime-node copies ORT's result into it and returns another copy (so large per-step
+   * results are best kept few: ort/train-step.ts fetches only the gradients).
+   */
   run(feeds: Record<string, OrtTensor>, fetches: Record<string, OrtTensor | null>): Record<string, OrtTensor> {
     if (this.disposed) throw new Error('OrtSession: used after dispose()');
     return this.native.run(feeds, fetches, {});

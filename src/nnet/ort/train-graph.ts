@@ -1,13 +1,13 @@
-// The training step of our ReLU MLP as one ONNX graph, op for op the hand-derived step of
-// tfjs/train-step.ts (TrainStep.step + lossAndGradient + tfjs/optimizer.ts + max-norm):
+// The loss and gradients of our ReLU MLP as one ONNX graph, op for op the hand-derived step of
+// tfjs/train-step.ts (TrainStep.step + lossAndGradient):
 //   forward   h_{l+1} = relu(h_l W_l + b_l) * dropout_l,  z = h_L W_L + b_L
 //   loss      distill-loss.ts: hard CE (masked rows), soft CE at T with T^2, or logit MSE; / M
 //   backward  dW = h^T g, db = colsum(g), dh = g W^T, g = dh * 1[h > 0] * 1/(1-rate)
-//   update    SGD (momentum) or Adam, then the weight average, then max-norm of hidden layers
-// Parameters and optimizer slots are graph inputs and their new values graph outputs, so the
-// caller keeps them in two sets of buffers and swaps (no copies). Names: W{l}, b{l} (l from 0),
-// slots `${param}_m`, `${param}_v` (Adam) or `${param}_vel` (momentum), `${param}_avg`; outputs
-// append `_new`.
+// The update (SGD, momentum or Adam, the weight average, max-norm) is not in the graph: it runs
+// in place on the caller's arrays (ort/update.ts), one pass per parameter instead of ~10 ONNX
+// elementwise ops with two copies of every output. Names: W{l}, b{l} (l from 0); the gradients
+// are the outputs `${param}_grad`; slots (ort/train-step.ts) `${param}_${suffix}` for
+// slotSuffixes.
 import { layerDropout, type ArchConfig } from '../arch.js';
 import type { LossConfig } from '../distill-loss.js';
 import type { OptimizerKind } from '../optimizer-state.js';
@@ -28,7 +28,7 @@ export interface StepGraphSpec {
 }
 
 /**
- * Adam's moments as the step graph keeps them, M = m / scales.m and V = v / scales.v
+ * Adam's moments as the ORT trainer keeps them (ort/update.ts), M = m / scales.m and V = v / scales.v
  * (optimizer-state.ts holds m and v, so checkpoints convert). `stepFactor` = (1 - beta1) / sqrt(1 - beta2).
  */
 export function adamSlotScales(beta1: number, beta2: number): { m: number; v: number; stepFactor: number } {
@@ -46,7 +46,8 @@ export function slotSuffixes(spec: Pick<StepGraphSpec, 'optimizer' | 'momentum' 
   return spec.averaging ? [...inner, 'avg'] : inner;
 }
 
-function paramDims(sizes: number[], name: string): number[] {
+/** The shape of parameter `name` (W{l}: [in, out]; b{l}: [out]) for layer sizes `sizes`. */
+export function paramDims(sizes: number[], name: string): number[] {
   const l = Number(name.slice(1));
   return name[0] === 'W' ? [sizes[l], sizes[l + 1]] : [sizes[l + 1]];
 }
@@ -106,13 +107,12 @@ export function evalGraphBytes(sizes: number[]): Uint8Array {
 }
 
 /**
- * The training-step graph. Inputs: x [M, in]; y, row_mask, m (hard term); q [M, P] (soft-ce) or
- * v [M, P] (logit-mse); drop{l} [M, units] for layers with dropout (dropout.ts dropoutMask values);
- * step_scale [] (SGD: -lr; Adam: -lr * sqrt(1 - beta2^t) / (1 - beta1^t) * adamSlotScales().stepFactor); avg_keep, avg_take []
- * with averaging; the parameters and slots. Outputs: loss [], pred [M] (int32) and every
- * parameter and slot with `_new`.
+ * The training-step graph (loss and gradients). Inputs: x [M, in]; y, row_mask, m (hard term);
+ * q [M, P] (soft-ce) or v [M, P] (logit-mse); drop{l} [M, units] for layers with dropout
+ * (dropout.ts dropoutMask values); the parameters. Outputs: loss [], pred [M] (int32) and the
+ * gradient of the loss for every parameter, `${param}_grad`.
  */
-export function stepGraphBytes(spec: StepGraphSpec): Uint8Array {
+export function stepGraphBytes(spec: Pick<StepGraphSpec, 'arch' | 'sizes' | 'loss'>): Uint8Array {
   const { sizes, loss: cfg, arch } = spec;
   const L = sizes.length - 1;
   const P = sizes[L];
@@ -126,15 +126,7 @@ export function stepGraphBytes(spec: StepGraphSpec): Uint8Array {
   if (softWeight !== 0 && cfg.kind === 'logit-mse') g.input('v', 'float', ['M', P]);
   const rates = arch.hidden.map((_, l) => layerDropout(arch, l));
   rates.forEach((r, l) => r > 0 && g.input(`drop${l}`, 'float', ['M', sizes[l + 1]]));
-  g.input('step_scale', 'float', []);
-  if (spec.averaging) {
-    g.input('avg_keep', 'float', []);
-    g.input('avg_take', 'float', []);
-  }
   paramInputs(g, sizes);
-  const params = paramNames(L);
-  const suffixes = slotSuffixes(spec);
-  for (const p of params) for (const s of suffixes) g.input(`${p}_${s}`, 'float', paramDims(sizes, p));
 
   const { hs, z } = forward(g, sizes, (l) => (rates[l] > 0 ? `drop${l}` : undefined));
   // Loss terms in lossAndGradient's order: 0 + hard + soft, then / M.
@@ -163,11 +155,10 @@ export function stepGraphBytes(spec: StepGraphSpec): Uint8Array {
   let grad = g.op('Div', [sum(dzs), 'm']);
 
   // Backward, last layer first.
-  const grads = new Map<string, string>();
   const axis0 = g.ints('axis0', [0]);
   for (let l = L - 1; l >= 0; l--) {
-    grads.set(`W${l}`, g.op('Gemm', [hs[l], grad], { transA: 1 }));
-    grads.set(`b${l}`, g.op('ReduceSum', [grad, axis0], { keepdims: 0 }));
+    g.node('Gemm', [hs[l], grad], [`W${l}_grad`], { transA: 1 });
+    g.node('ReduceSum', [grad, axis0], [`b${l}_grad`], { keepdims: 0 });
     if (l > 0) {
       const dh = g.op('Gemm', [grad, `W${l}`], { transB: 1 });
       // tfjs/dense.ts reluDropoutBackward: 1[h > 0] covers ReLU and the dropped units; times 1/keep.
@@ -177,41 +168,8 @@ export function stepGraphBytes(spec: StepGraphSpec): Uint8Array {
     }
   }
 
-  // Optimizer (tfjs/optimizer.ts), per parameter.
-  const f = (stem: string, v: number) => g.floats(stem, [v], []);
-  for (const p of params) {
-    const gr = grads.get(p)!;
-    // Without max-norm the update itself is the output (no copy through an Identity node).
-    const l = Number(p.slice(1));
-    const maxNorm = arch.maxNorm !== undefined && p[0] === 'W' && l < L - 1;
-    const updatedName = maxNorm ? g.unique(`${p}_updated`) : `${p}_new`;
-    let updated: string;
-    if (spec.optimizer === 'adam') {
-      // The moments are kept scaled, M = m / (1 - beta1) and V = v / (1 - beta2) (adamSlotScales),
-      // so M' = beta1 M + g and V' = beta2 V + g^2 need no multiply by (1 - beta): every
-      // elementwise op here is a pass over all weights (memory-bound), 10 instead of 12.
-      // m / (sqrt(v) + eps) = (1 - beta1) / sqrt(1 - beta2) * M / (sqrt(V) + eps / sqrt(1 - beta2)):
-      // the factor is in step_scale (OrtTrainStep.step), the epsilon scaled here.
-      const m = g.node('Add', [g.op('Mul', [`${p}_m`, f('beta1', spec.beta1)]), gr], [`${p}_m_new`]);
-      const v = g.node('Add', [g.op('Mul', [`${p}_v`, f('beta2', spec.beta2)]), g.op('Mul', [gr, gr])], [`${p}_v_new`]);
-      const ratio = g.op('Div', [m, g.op('Add', [g.op('Sqrt', [v]), f('epsilon_scaled', spec.epsilon / Math.sqrt(1 - spec.beta2))])]);
-      updated = g.node('Add', [p, g.op('Mul', ['step_scale', ratio])], [updatedName]);
-    } else if (spec.momentum > 0) {
-      const vel = g.node('Add', [g.op('Mul', [`${p}_vel`, f('momentum', spec.momentum)]), g.op('Mul', [gr, 'step_scale'])], [`${p}_vel_new`]);
-      updated = g.node('Add', [p, vel], [updatedName]);
-    } else {
-      updated = g.node('Add', [p, g.op('Mul', [gr, 'step_scale'])], [updatedName]);
-    }
-    // The average follows the update and precedes max-norm, as in TrainStep.step.
-    if (spec.averaging) g.node('Add', [g.op('Mul', [`${p}_avg`, 'avg_keep']), g.op('Mul', [updated, 'avg_take'])], [`${p}_avg_new`]);
-    if (maxNorm) {
-      // Srivastava et al. 2014 sec. 5.1: each unit's incoming weights (a column) to norm <= c.
-      const norms = g.op('Sqrt', [g.op('ReduceSum', [g.op('Mul', [updated, updated]), axis0], { keepdims: 0 })]);
-      const factor = g.op('Min', [g.op('Div', [f('max_norm', arch.maxNorm!), g.op('Add', [norms, f('norm_eps', 1e-7)])]), f('one', 1)]);
-      g.node('Mul', [updated, factor], [`${p}_new`]);
-    }
-    g.output(`${p}_new`, 'float', paramDims(sizes, p));
-    for (const s of suffixes) g.output(`${p}_${s}_new`, 'float', paramDims(sizes, p));
-  }
+  // The gradients are the outputs: the update runs outside the graph (ort/update.ts, one fused
+  // pass per parameter, in place).
+  for (const p of paramNames(L)) g.output(`${p}_grad`, 'float', paramDims(sizes, p));
   return g.toModelBytes();
 }

@@ -1,25 +1,28 @@
-// TrainStep's contract (tfjs/train-step.ts, trainer.ts Trainer) on ONNX Runtime: one session runs the whole step graph
-// (ort/train-graph.ts), another the evaluation graph. Parameters and optimizer slots live in two
-// sets of Float32Arrays: a step reads one set and writes the other through pre-allocated outputs,
-// and the sets swap when the loss is finite (a NaN/Inf step leaves the weights untouched, as
-// TrainStep does). Nothing is copied per step but the batch's targets.
+// TrainStep's contract (tfjs/train-step.ts, trainer.ts Trainer) on ONNX Runtime: one session runs the
+// step graph (ort/train-graph.ts: loss and gradients), another the evaluation graph. Parameters and
+// optimizer slots live in Float32Arrays that the graphs read without a copy; when the loss is
+// finite, ort/update.ts updates them in place from the gradients (a NaN/Inf step leaves the weights
+// untouched, as TrainStep does). Per step the only copies are the batch's targets and
+// onnxruntime-node's copy of each gradient into the ArrayBuffer it returns.
 import { layerDropout, layerSizes } from '../arch.js';
 import { dropoutMask, mixSeed } from '../dropout.js';
 import { checkDnnWeights, type DnnWeights } from '../weights.js';
 import { averageDecayAt, rescaledSlots, type OptimizerState } from '../optimizer-state.js';
 import { countCorrect, type StepResult, type TrainBatch, type TrainStepOptions } from '../trainer.js';
 import { floatTensor, OrtSession, type OrtTensor } from './session.js';
-import { adamSlotScales, evalGraphBytes, paramNames, slotSuffixes, stepGraphBytes, type StepGraphSpec } from './train-graph.js';
+import { adamSlotScales, evalGraphBytes, paramDims, paramNames, slotSuffixes, stepGraphBytes, type StepGraphSpec } from './train-graph.js';
+import { maxNormColumns, updateParam, type UpdateRule } from './update.js';
 
 /** Adam (Kingma & Ba 2015) defaults, as tfjs/optimizer.ts. */
 const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
 
-/** One set of buffers: per parameter its values and its slots (OptimizerState order). */
-interface StateSet {
+/** The trainer's state: per parameter its values and its slots (OptimizerState order). */
+interface State {
   params: Float32Array[];
   slots: Float32Array[][];
   paramTensors: OrtTensor[];
-  slotTensors: OrtTensor[][];
+  /** With averaging: the averages (each parameter's last slot) as tensors, for evaluate(). */
+  averageTensors: OrtTensor[];
 }
 
 /**
@@ -31,15 +34,14 @@ export class OrtTrainStep {
   private readonly names: string[];
   private readonly suffixes: string[];
   private readonly dims: number[][];
-  private cur: StateSet;
-  private next: StateSet;
+  private readonly cur: State;
   private updates = 0;
   private readonly template: DnnWeights;
   private readonly spec: StepGraphSpec;
   // Per-batch buffers, grown to the largest batch seen.
   private y = new Float32Array(0);
   private rowMask = new Float32Array(0);
-  private readonly scalar = { m: new Float32Array(1), stepScale: new Float32Array(1), keep: new Float32Array(1), take: new Float32Array(1) };
+  private readonly scalar = { m: new Float32Array(1) };
 
   private constructor(
     w: DnnWeights,
@@ -52,13 +54,9 @@ export class OrtTrainStep {
     this.sizes = spec.sizes;
     this.names = paramNames(this.sizes.length - 1);
     this.suffixes = slotSuffixes(spec);
-    this.dims = this.names.map((p) => {
-      const l = Number(p.slice(1));
-      return p[0] === 'W' ? [this.sizes[l], this.sizes[l + 1]] : [this.sizes[l + 1]];
-    });
+    this.dims = this.names.map((p) => paramDims(this.sizes, p));
     this.template = { arch: structuredClone(w.arch), inputDim: w.inputDim, numPdfs: w.numPdfs, layers: [] };
-    this.cur = this.newSet();
-    this.next = this.newSet();
+    this.cur = this.newState();
     this.setWeights(w);
     // Slots start at zero, the weight average at the initial weights (tfjs/optimizer.ts Averaged).
     if (spec.averaging) this.cur.slots.forEach((s, i) => s[s.length - 1].set(this.cur.params[i]));
@@ -87,15 +85,26 @@ export class OrtTrainStep {
     return new OrtTrainStep(w, opts, stepSession, evalSession, spec);
   }
 
-  private newSet(): StateSet {
+  private newState(): State {
     const params = this.dims.map((d) => new Float32Array(d.reduce((a, b) => a * b, 1)));
     const slots = params.map((p) => this.suffixes.map(() => new Float32Array(p.length)));
     return {
       params,
       slots,
       paramTensors: params.map((p, i) => floatTensor(p, this.dims[i])),
-      slotTensors: slots.map((s, i) => s.map((a) => floatTensor(a, this.dims[i]))),
+      averageTensors: this.spec.averaging ? slots.map((s, i) => floatTensor(s[s.length - 1], this.dims[i])) : [],
     };
+  }
+
+  /** The update rule of step t at `learningRate` (tfjs/optimizer.ts; Adam's bias correction folded into the step size). */
+  private rule(learningRate: number, t: number): UpdateRule {
+    const { beta1, beta2, epsilon } = this.spec;
+    if (this.spec.optimizer === 'adam') {
+      // Moments scaled as adamSlotScales: the factor in the step size, epsilon scaled to match.
+      const stepScale = (-(learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t)) * adamSlotScales(beta1, beta2).stepFactor;
+      return { kind: 'adam', beta1, beta2, epsilon: epsilon / Math.sqrt(1 - beta2), stepScale };
+    }
+    return this.spec.momentum > 0 ? { kind: 'momentum', momentum: this.spec.momentum, stepScale: -learningRate } : { kind: 'sgd', stepScale: -learningRate };
   }
 
   private checkBatch(batch: TrainBatch): void {
@@ -151,31 +160,26 @@ export class OrtTrainStep {
       const rate = layerDropout(arch, l);
       if (rate > 0) feeds[`drop${l}`] = floatTensor(dropoutMask(M, h.units, rate, mixSeed(dropoutSeed, l)), [M, h.units]);
     });
-    const t = this.updates + 1;
-    const { beta1, beta2 } = this.spec;
-    // tfjs/optimizer.ts: SGD adds -lr * g; Adam folds the bias correction into the step size.
-    this.scalar.stepScale[0] = this.spec.optimizer === 'adam' ? (-(learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t)) * adamSlotScales(beta1, beta2).stepFactor : -learningRate;
-    feeds.step_scale = floatTensor(this.scalar.stepScale, []);
-    if (this.spec.averaging) {
-      const d = averageDecayAt(this.opts.averageDecay!, t);
-      this.scalar.keep[0] = d;
-      this.scalar.take[0] = 1 - d;
-      feeds.avg_keep = floatTensor(this.scalar.keep, []);
-      feeds.avg_take = floatTensor(this.scalar.take, []);
-    }
     const fetches: Record<string, OrtTensor | null> = { loss: null, pred: null };
-    this.names.forEach((p, i) => {
-      fetches[`${p}_new`] = this.next.paramTensors[i];
-      this.suffixes.forEach((s, k) => {
-        feeds[`${p}_${s}`] = this.cur.slotTensors[i][k];
-        fetches[`${p}_${s}_new`] = this.next.slotTensors[i][k];
-      });
-    });
+    for (const p of this.names) fetches[`${p}_grad`] = null;
     const out = this.stepSession.run(feeds, fetches);
     const loss = (out.loss.data as Float32Array)[0];
     const { correct, labeled } = countCorrect(out.pred.data as Int32Array, batch);
     if (Number.isFinite(loss)) {
-      [this.cur, this.next] = [this.next, this.cur];
+      const t = this.updates + 1;
+      const rule = this.rule(learningRate, t);
+      const d = this.spec.averaging ? averageDecayAt(this.opts.averageDecay!, t) : 0;
+      const L = this.sizes.length - 1;
+      this.names.forEach((p, i) => {
+        const slots = this.cur.slots[i];
+        // The average is the last slot; the rule's own slots come first (slotSuffixes).
+        const ruleSlots = this.spec.averaging ? slots.slice(0, -1) : slots;
+        const average = this.spec.averaging ? { avg: slots[slots.length - 1], keep: d, take: 1 - d } : undefined;
+        updateParam(rule, this.cur.params[i], out[`${p}_grad`].data as Float32Array, ruleSlots, average);
+        // Max-norm of the hidden layers after the average (TrainStep.step's order).
+        const l = Number(p.slice(1));
+        if (arch.maxNorm !== undefined && p[0] === 'W' && l < L - 1) maxNormColumns(this.cur.params[i], this.sizes[l], this.sizes[l + 1], arch.maxNorm);
+      });
       this.updates = t;
     }
     return { loss, correct, labeled, frames: M };
@@ -185,7 +189,7 @@ export class OrtTrainStep {
   private modelParams(): { arrays: Float32Array[]; tensors: OrtTensor[] } {
     if (!this.spec.averaging) return { arrays: this.cur.params, tensors: this.cur.paramTensors };
     const last = this.suffixes.length - 1;
-    return { arrays: this.cur.slots.map((s) => s[last]), tensors: this.cur.slotTensors.map((s) => s[last]) };
+    return { arrays: this.cur.slots.map((s) => s[last]), tensors: this.cur.averageTensors };
   }
 
   /** Forward pass without dropout (averaged weights when averaging): hard-label CE and accuracy. */

@@ -4,15 +4,14 @@
 // beyond it), then transcribes WAV files dropped on the page or chosen with the file input.
 import * as tf from '@tensorflow/tfjs-core';
 import { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
-import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { decodeWav } from '../../data/wav.js';
 import { decodeGraph } from '../../decode/graph-io.js';
 import type { DecodingGraph } from '../../decode/graph.js';
 import { WEB_MANIFEST_FILE, WEB_MANIFEST_FORMAT, type WebEnsemble, type WebManifest, type WebModel } from '../manifest.js';
 import { Recognizer, dnnScores, ensembleScores, type ForwardLogits, type Recognition } from './recognizer.js';
-import { Endpointer, decoderEndpoint, type EndEvent } from './endpointer.js';
 import { OnlineRecognizer } from './online.js';
+import { LiveSession } from './live.js';
+import { pickFastestBackend, startBackend, type BackendChoice } from './backend.js';
 
 const $ = (id: string): HTMLElement => {
   const el = document.getElementById(id);
@@ -24,27 +23,6 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
   const r = await fetch(url);
   if (!r.ok) throw new Error(`${url}: HTTP ${r.status}; is the site complete (asr-distill export-web)?`);
   return new Uint8Array(await r.arrayBuffer());
-}
-
-/**
- * wasm (its .wasm files are in the site root) when it initialises, else the plain JS cpu backend;
- * `?backend=cpu` in the address forces cpu (to compare, or where wasm misbehaves).
- */
-async function chooseBackend(): Promise<string> {
-  const wanted = new URLSearchParams(location.search).get('backend');
-  if (wanted !== null && wanted !== 'wasm' && wanted !== 'cpu') throw new Error(`?backend=${wanted}: give wasm or cpu`);
-  setWasmPaths(new URL('./', location.href).href);
-  if (wanted === 'cpu') {
-    await tf.setBackend('cpu');
-    return 'cpu';
-  }
-  try {
-    if (await tf.setBackend('wasm')) return 'wasm';
-  } catch {
-    // fall through to cpu (e.g. WebAssembly disabled)
-  }
-  await tf.setBackend('cpu');
-  return 'cpu';
 }
 
 /**
@@ -86,6 +64,13 @@ async function loadCompare(manifest: WebManifest, e: WebEnsemble, studentGraph: 
   return new Recognizer(manifest, e, graph, ensembleScores(nets.map((n) => forwardOf(n, e.inputDim)), e.combine, e));
 }
 
+/** "wasm", or with an automatic choice "wasm (webgl 12.3 ms, wasm 4.5 ms per second of audio; WebGL renderer R)". */
+function describeBackend(c: BackendChoice): string {
+  const timed = Object.entries(c.timings).map(([b, ms]) => `${b} ${ms.toFixed(1)} ms`);
+  const why = [timed.length > 0 ? `${timed.join(', ')} per second of audio` : '', c.renderer ? `WebGL renderer ${c.renderer}` : ''].filter((x) => x);
+  return why.length > 0 ? `${c.backend} (${why.join('; ')})` : c.backend;
+}
+
 function formatBytes(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)} MB` : `${(n / 1e3).toFixed(1)} kB`;
 }
@@ -101,17 +86,31 @@ async function main(): Promise<void> {
   const status = $('status');
   const manifest = JSON.parse(new TextDecoder().decode(await fetchBytes(WEB_MANIFEST_FILE))) as WebManifest;
   if (manifest.format !== WEB_MANIFEST_FORMAT) throw new Error(`${WEB_MANIFEST_FILE}: format ${manifest.format}, expected ${WEB_MANIFEST_FORMAT}; export the model again`);
-  const backend = await chooseBackend();
+  const wanted = new URLSearchParams(location.search).get('backend') ?? 'auto';
+  let choice = await startBackend(wanted);
   const m = manifest.student;
   const [graphBytes, net] = await Promise.all([fetchBytes(m.graph), loadLogitsModel(m.modelJson)]);
   const graph = decodeGraph(graphBytes, m.graph);
-  const scores = dnnScores(forwardOf(net, m.inputDim), m);
+  const forward = forwardOf(net, m.inputDim);
+  if (wanted === 'auto') {
+    // One second of audio as the page sees it: a file's frames in one batch and a live step (1024
+    // samples at 48 kHz: 2 frames).
+    const file = new Float32Array(100 * m.inputDim);
+    const step = new Float32Array(2 * m.inputDim);
+    choice = await pickFastestBackend(async () => {
+      await forward(file, 100);
+      await forward(step, 2);
+    });
+  }
+  const scores = dnnScores(forward, m);
   const recognizer = new Recognizer(manifest, m, graph, scores);
   const online = new OnlineRecognizer(manifest, m, graph, scores, m.cmvnPrior);
   // Compile the backend's kernels now, so the first file's timing is the decoder's, not the warm-up's.
   tf.dispose(net.predict(tf.zeros([1, m.inputDim])) as tf.Tensor);
   const describe = (w: WebModel, what: string) => `${w.name}: ${what}${w.inputDim} inputs (${w.context.left}+1+${w.context.right} frames x ${w.featDim}), ${w.numPdfs} pdfs, ${formatBytes(w.bytes)}`;
-  $('model').textContent = `${describe(m, '')}; grammar ${manifest.grammar}; TF.js ${backend}`;
+  $('model').textContent = `${describe(m, '')}; grammar ${manifest.grammar}; TF.js ${describeBackend(choice)}`;
+  document.body.dataset.backend = choice.backend;
+  if (choice.choiceMs !== undefined) document.body.dataset.backendChoiceMs = String(choice.choiceMs);
   // The ensemble is fetched with the first file, so that the student's page opens with the student's bytes only.
   let compare: Promise<Recognizer> | undefined;
   const compareRecognizer = manifest.compare ? () => (compare ??= loadCompare(manifest, manifest.compare!, graph)) : undefined;
@@ -177,8 +176,6 @@ async function main(): Promise<void> {
   });
 }
 
-/** Seconds of audio kept before the detected start of speech (its onset is quieter than the threshold). */
-const PRE_ROLL_SEC = 0.3;
 /** Samples per chunk from the capture worklet: 1024 is 21 ms at 48 kHz, the granularity of the endpoint. */
 const CHUNK = 1024;
 
@@ -201,28 +198,20 @@ const CAPTURE_WORKLET = `registerProcessor('asr-capture', class extends AudioWor
 });`;
 
 /**
- * Live recognition from the microphone, decoded while it arrives (online.ts): the energy
- * endpointer finds the start of speech; from 0.3 s before it, every chunk of audio goes through
- * resampling, fbank, online CMVN, the network and the beam search at once, and the best path so far
- * is shown as the partial hypothesis. The utterance ends when the decoder's endpoint rule agrees
- * after 300 ms of silence (endpointer.ts decoderEndpoint), else after the energy endpointer's
- * 500 ms; only the last few frames are left to decode then. The page measures the time from the end
- * of speech (the last frame the energy endpointer took for speech) to the final transcript; the
- * capture time of sample s is t0 + s / rate, t0 the earliest arrival of any chunk minus its length
- * in time (a chunk can arrive late, never early).
+ * Live recognition from the microphone, decoded while it arrives (live.ts: energy endpointer,
+ * online recognizer, the decoder's endpoint rule after 300 ms of silence, else the energy rule's
+ * 500 ms). The page measures the time from the end of speech (the last frame the energy endpointer
+ * took for speech) to the final transcript; the capture time of sample s is t0 + s / rate, t0 the
+ * earliest arrival of any chunk minus its length in time (a chunk can arrive late, never early).
  */
 async function listen(online: OnlineRecognizer): Promise<void> {
   const stream = await navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 } });
   const ctx = new AudioContext();
   const rate = ctx.sampleRate;
-  const endpointer = new Endpointer(rate);
-  const frameShiftMs = online.manifest.features.frameShiftMs;
-  // Samples from absolute index `bufStart` on: the pre-roll between utterances, the unsent part during one.
-  let buf = new Float32Array(0);
-  let bufStart = 0;
-  /** Next sample to give the recognizer; -1 between utterances. */
-  let fed = -1;
+  const session = new LiveSession(online, rate);
   let utterance = 0;
+  /** Samples fed so far. */
+  let numSamples = 0;
   const show = (id: string, text: string) => ($(id).textContent = text);
   const result = $('result');
   $('status').textContent = 'listening: speak';
@@ -230,53 +219,27 @@ async function listen(online: OnlineRecognizer): Promise<void> {
 
   /** Capture time (performance.now) of sample 0: see above. */
   let t0 = Infinity;
-  const finishUtterance = async (end: EndEvent, rule: string) => {
-    if (end.sample > fed) await online.accept(buf.slice(fed - bufStart, end.sample - bufStart));
-    fed = -1;
-    const r = await online.finish();
-    const speechEndAt = t0 + (end.speechEnd / rate) * 1000;
-    const latencyMs = performance.now() - speechEndAt;
-    const name = `utterance ${++utterance}`;
-    show('transcript', r.words.join(' '));
-    show('partial', '');
-    show('stats', `${name}: ${online.audioSec.toFixed(2)} s decoded while it was spoken; final transcript ${latencyMs.toFixed(0)} ms after the end of speech (${rule})`);
-    result.dataset.liveWords = r.words.join(' ');
-    result.dataset.liveLatencyMs = String(latencyMs);
-    result.dataset.liveRule = rule;
-    document.body.dataset.state = 'heard';
-  };
-
+  const rules = { decoder: 'decoder: final state after 300 ms of silence', energy: 'energy: 500 ms of silence' };
   const handle = async (x: Float32Array, arrivedAt: number): Promise<void> => {
-    const grown = new Float32Array(buf.length + x.length);
-    grown.set(buf);
-    grown.set(x, buf.length);
-    buf = grown;
-    const chunkEnd = bufStart + buf.length;
-    t0 = Math.min(t0, arrivedAt - (chunkEnd / rate) * 1000);
-    for (const e of endpointer.feed(x)) {
+    numSamples += x.length;
+    t0 = Math.min(t0, arrivedAt - (numSamples / rate) * 1000);
+    for (const e of await session.feed(x)) {
       if (e.kind === 'start') {
-        fed = Math.max(bufStart, e.sample - Math.round(PRE_ROLL_SEC * rate));
-        online.start(rate);
         show('partial', '');
-      } else if (fed >= 0) {
-        await finishUtterance(e, 'energy: 500 ms of silence');
+      } else if (e.kind === 'partial') {
+        show('partial', `${e.words.join(' ')}...`);
+        result.dataset.partials = String(Number(result.dataset.partials ?? 0) + 1);
+      } else {
+        const latencyMs = performance.now() - (t0 + (e.speechEnd / rate) * 1000);
+        const words = e.result.words.join(' ');
+        show('transcript', words);
+        show('partial', '');
+        show('stats', `utterance ${++utterance}: ${e.audioSec.toFixed(2)} s decoded while it was spoken; final transcript ${latencyMs.toFixed(0)} ms after the end of speech (${rules[e.rule]})`);
+        result.dataset.liveWords = words;
+        result.dataset.liveLatencyMs = String(latencyMs);
+        result.dataset.liveRule = rules[e.rule];
+        document.body.dataset.state = 'heard';
       }
-    }
-    if (fed >= 0) {
-      await online.accept(buf.slice(fed - bufStart));
-      fed = chunkEnd;
-      const st = online.state();
-      show('partial', `${st.result.words.join(' ')}...`);
-      result.dataset.partials = String(Number(result.dataset.partials ?? 0) + 1);
-      if (decoderEndpoint(endpointer.silenceMs, { relativeCost: st.relativeCost, trailingMs: st.trailingFrames * frameShiftMs })) {
-        await finishUtterance(endpointer.end()!, 'decoder: final state after 300 ms of silence');
-      }
-    }
-    // Keep the pre-roll between utterances, nothing already fed during one.
-    const keepFrom = fed >= 0 ? fed : chunkEnd - Math.round(PRE_ROLL_SEC * rate);
-    if (keepFrom > bufStart) {
-      buf = buf.slice(keepFrom - bufStart);
-      bufStart = keepFrom;
     }
   };
 

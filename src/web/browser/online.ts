@@ -1,13 +1,11 @@
 // Incremental recognition of live audio (Kaldi online2's pipeline, in the page): samples go in as
-// the microphone delivers them; each step resamples, computes the fbank frames whose window is
-// complete, normalises them with online CMVN (features/online-cmvn.ts), splices the frames whose
+// the microphone delivers them; each step resamples, computes the feature frames (Kaldi fbank or
+// Meyda, front-end.ts) whose window is complete, normalises them with online CMVN (features/online-cmvn.ts), splices the frames whose
 // right context has arrived, runs the network on them and advances the beam search by those
 // frames. At the endpoint only the last few frames remain, so the final transcript is ready a few
 // milliseconds after it. The result equals the whole-utterance chain with online CMVN (resample,
-// fbank, OnlineCmvn, splice, network, search on all samples at once) for any chunking.
+// features, OnlineCmvn, splice, network, search on all samples at once) for any chunking.
 import { designResampleFilter, applyResampleFilter, resampledLength, type ResampleFilter } from '../../data/resample.js';
-import { FbankComputer } from '../../features/fbank.js';
-import { firstSampleOfFrame, windowShiftSamples, windowSizeSamples } from '../../features/window.js';
 import { OnlineCmvn } from '../../features/online-cmvn.js';
 import type { CmvnAccumulator } from '../../features/cmvn-stats.js';
 import { spliceFrameInto } from '../../nnet/splice.js';
@@ -15,6 +13,7 @@ import { BeamSearch, type SearchResult } from '../../decode/beam-search.js';
 import type { DecodingGraph } from '../../decode/graph.js';
 import type { WebManifest, WebModel } from '../manifest.js';
 import type { FrameScores } from './recognizer.js';
+import { makeFrontEnd, type FrontEnd } from './front-end.js';
 
 /** A growable Float32Array (the utterance so far; live utterances are seconds long). */
 class Buffer32 {
@@ -51,7 +50,7 @@ export interface DecoderState {
  */
 export class OnlineRecognizer {
   private readonly search: BeamSearch;
-  private readonly fbank: FbankComputer;
+  private readonly frontEnd: FrontEnd;
   private inputRate = 0;
   private filter: ResampleFilter | null = null;
   private readonly filters = new Map<number, ResampleFilter>();
@@ -75,7 +74,7 @@ export class OnlineRecognizer {
     private readonly prior: CmvnAccumulator | null,
   ) {
     this.search = new BeamSearch(graph);
-    this.fbank = new FbankComputer(manifest.features, `${model.name} feature config`);
+    this.frontEnd = makeFrontEnd(manifest.features, `${model.name} feature config`);
   }
 
   /** Begin an utterance of audio at `inputRate` Hz. */
@@ -125,7 +124,7 @@ export class OnlineRecognizer {
 
   private async step(final: boolean): Promise<void> {
     this.resampleNew(final);
-    this.fbankNew(final);
+    this.featuresNew(final);
     // Frames whose right context has arrived are spliced exactly as in the whole utterance; at the
     // end the rest repeat the last frame (splice.ts).
     const { context, featDim, inputDim } = this.model;
@@ -173,27 +172,13 @@ export class OnlineRecognizer {
     this.signal.append(add);
   }
 
-  /**
-   * Fbank frames whose window lies within the final samples (all frames at the end, with the
-   * reflected edge). With dither (not in our configs) the noise differs from the whole-utterance
-   * computation's, as each slice starts its noise stream afresh.
-   */
-  private fbankNew(final: boolean): void {
-    const c = this.manifest.features;
+  /** Feature frames whose window lies within the final samples (all frames at the end). */
+  private featuresNew(final: boolean): void {
     const sig = this.signal.view;
-    const shift = windowShiftSamples(c);
-    const size = windowSizeSamples(c);
-    let end = final ? this.fbank.numFrames(sig.length) : this.numFeats;
-    if (!final) while (firstSampleOfFrame(end, c) + size <= sig.length) end++;
-    if (final) end = Math.max(end, this.numFeats);
+    const end = this.frontEnd.readyFrames(sig.length, final, this.numFeats);
     const n = end - this.numFeats;
     if (n <= 0) return;
-    // From a whole frame shift at or before the first new frame's window: the frames of the slice
-    // are those of the signal, shifted (their windows do not reach before the slice unless it starts at 0).
-    const skip = Math.max(0, this.numFeats + Math.floor(firstSampleOfFrame(0, c) / shift));
-    const m = this.fbank.compute(sig.subarray(skip * shift), { ditherStream: 'live' });
-    const first = this.numFeats - skip;
-    const raw = m.data.subarray(first * m.dim, (first + n) * m.dim);
+    const raw = this.frontEnd.frames(sig, this.numFeats, end, 'live');
     this.feats.append(this.cmvn ? this.cmvn.push(raw, n) : raw);
     this.numFeats = end;
   }

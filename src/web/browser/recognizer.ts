@@ -1,8 +1,7 @@
 // The page's recognizer: the same chain as decode/transcribe.ts (resample, int16 scaling, Kaldi
-// fbank, CMVN over the file itself, splicing, hybrid scores, beam search), with the network's
-// forward pass supplied by the caller (TF.js in the page). Imports only browser-safe modules.
+// fbank or Meyda mel bands (front-end.ts), CMVN over the file itself, splicing, hybrid scores,
+// beam search), with the network's forward pass supplied by the caller (TF.js in the page). Imports only browser-safe modules.
 import { resample } from '../../data/resample.js';
-import { FbankComputer } from '../../features/fbank.js';
 import { applyCmvn, computeCmvnStats } from '../../features/cmvn-stats.js';
 import { spliceUtterance } from '../../nnet/splice.js';
 import { logitsToLogLikelihoods, posteriorsToLogLikelihoods } from '../../decode/hybrid-scores.js';
@@ -10,6 +9,7 @@ import { combinePosteriors, softmaxRows, type CombineRule } from '../../nnet/pos
 import { BeamSearch, type SearchResult } from '../../decode/beam-search.js';
 import type { DecodingGraph } from '../../decode/graph.js';
 import type { WebManifest, WebModel } from '../manifest.js';
+import { makeFrontEnd, type FrontEnd } from './front-end.js';
 
 /** The network's forward pass: spliced inputs [numFrames x inputDim] -> logits [numFrames x numPdfs]. */
 export type ForwardLogits = (x: Float32Array, numFrames: number) => Promise<Float32Array>;
@@ -50,7 +50,7 @@ export interface Recognition extends SearchResult {
 /** A model ready to decode: its graph, search and forward pass. */
 export class Recognizer {
   private readonly search: BeamSearch;
-  private readonly fbank: FbankComputer;
+  private readonly frontEnd: FrontEnd;
   constructor(
     readonly manifest: WebManifest,
     readonly model: WebModel,
@@ -58,7 +58,7 @@ export class Recognizer {
     private readonly scores: FrameScores,
   ) {
     this.search = new BeamSearch(graph);
-    this.fbank = new FbankComputer(manifest.features, `${model.name} feature config`);
+    this.frontEnd = makeFrontEnd(manifest.features, `${model.name} feature config`);
   }
 
   /** Words of `samples` (one channel, floats in [-1, 1) at `sampleRate`); `what` names the audio in errors. */
@@ -69,7 +69,7 @@ export class Recognizer {
     // Kaldi reads WAV samples as int16-scaled values.
     const signal = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) signal[i] = x[i] * 32768;
-    const m = this.fbank.compute(signal, { ditherStream: what });
+    const m = this.frontEnd.compute(signal, what);
     const { model } = this;
     let feats = m.data;
     if (model.cmvn.per !== 'none' && m.numFrames > 0) {

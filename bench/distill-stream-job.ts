@@ -1,0 +1,40 @@
+// Child process of bench/distill-stream.bench.ts: one `distill` run (the code behind `asr-distill
+// distill`) of TEACHER into a student on FEATS_DIR + ALI_DIR with a --max-memory-frames budget, in a
+// process of its own so that its peak RSS (getrusage ru_maxrss: with the teacher's worker thread)
+// is the distillation's alone. Prints one JSON line.
+//   node --import tsx bench/distill-stream-job.ts FEATS_DIR ALI_DIR TEACHER OUT_DIR MAX_MEMORY_FRAMES ARCH BACKEND
+import { distill } from '../src/nnet/distill.js';
+import { parseArch } from '../src/nnet/arch.js';
+import type { BackendName } from '../src/nnet/backend-name.js';
+
+const [featsDir, aliDir, teacherDir, studentDir, budget, arch, backend] = process.argv.slice(2);
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+const r = await distill({
+  featsDir,
+  aliDir,
+  teacherDir,
+  studentDir,
+  arch: parseArch(arch),
+  temperature: 2,
+  hardWeight: 0.5,
+  softTargets: { kind: 'full' },
+  loss: 'soft-ce',
+  seed: 1,
+  settings: { context: { left: 5, right: 5 }, epochs: 1, batchSize: 512, learningRate: 0.001, optimizer: 'adam', backend: backend as BackendName, maxMemoryFrames: Number(budget) },
+  quiet: true,
+});
+const cpu = process.cpuUsage(cpu0);
+const cpuSec = (cpu.user + cpu.system) / 1e6;
+process.stdout.write(
+  JSON.stringify({
+    frames: r.numFrames,
+    wallSec: +((performance.now() - t0) / 1000).toFixed(1),
+    cpuSec: +cpuSec.toFixed(1),
+    // The student's epoch (trainModel's own figure: streamed, it includes the teacher's passes over
+    // each window; in memory the one teacher pass comes before), and the whole run per CPU second.
+    epochFramesPerSec: Math.round(r.history[0].framesPerSec),
+    framesPerCpuSec: Math.round(r.numFrames / cpuSec),
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+  }) + '\n',
+);
