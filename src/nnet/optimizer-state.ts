@@ -31,7 +31,7 @@ export interface OptimizerState {
   slots: Float32Array[][];
   /**
    * slotScale[k]: slot k is held divided by this (the ORT engine keeps Adam's moments scaled,
-   * ort/train-graph.ts adamSlotScales); absent means 1. Kept as is in checkpoints, so an engine
+   * ort/update.ts adamSlotScales); absent means 1. Kept as is in checkpoints, so an engine
    * resumes its own state bit for bit; another engine converts (unscaledSlots).
    */
   slotScale?: number[];

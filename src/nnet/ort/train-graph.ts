@@ -27,14 +27,6 @@ export interface StepGraphSpec {
   loss: LossConfig;
 }
 
-/**
- * Adam's moments as the ORT trainer keeps them (ort/update.ts), M = m / scales.m and V = v / scales.v
- * (optimizer-state.ts holds m and v, so checkpoints convert). `stepFactor` = (1 - beta1) / sqrt(1 - beta2).
- */
-export function adamSlotScales(beta1: number, beta2: number): { m: number; v: number; stepFactor: number } {
-  return { m: 1 - beta1, v: 1 - beta2, stepFactor: (1 - beta1) / Math.sqrt(1 - beta2) };
-}
-
 /** Parameter names in optimizer order (W0, b0, W1, b1, ...: TrainStep.params()). */
 export function paramNames(numLayers: number): string[] {
   return Array.from({ length: numLayers }, (_, l) => [`W${l}`, `b${l}`]).flat();

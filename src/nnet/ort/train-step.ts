@@ -10,8 +10,8 @@ import { checkDnnWeights, type DnnWeights } from '../weights.js';
 import { averageDecayAt, rescaledSlots, type OptimizerState } from '../optimizer-state.js';
 import { countCorrect, type StepResult, type TrainBatch, type TrainStepOptions } from '../trainer.js';
 import { floatTensor, OrtSession, type OrtTensor } from './session.js';
-import { adamSlotScales, evalGraphBytes, paramDims, paramNames, slotSuffixes, stepGraphBytes, type StepGraphSpec } from './train-graph.js';
-import { maxNormColumns, updateParam, type UpdateRule } from './update.js';
+import { evalGraphBytes, paramDims, paramNames, slotSuffixes, stepGraphBytes, type StepGraphSpec } from './train-graph.js';
+import { adamSlotScales, maxNormColumns, updateParam, type UpdateRule } from './update.js';
 
 /** Adam (Kingma & Ba 2015) defaults, as tfjs/optimizer.ts. */
 const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };

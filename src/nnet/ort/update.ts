@@ -6,6 +6,14 @@
 // twice (into the caller's pre-allocated buffer and into a fresh ArrayBuffer it returns), so a
 // graph that outputs weights and slots moved ~4x the memory of this loop per step (bench/nnet-engines.ts).
 
+/**
+ * Adam's moments as the ORT trainer keeps them (updateParam's 'adam' rule), M = m / scales.m and V = v / scales.v
+ * (optimizer-state.ts holds m and v, so checkpoints convert). `stepFactor` = (1 - beta1) / sqrt(1 - beta2).
+ */
+export function adamSlotScales(beta1: number, beta2: number): { m: number; v: number; stepFactor: number } {
+  return { m: 1 - beta1, v: 1 - beta2, stepFactor: (1 - beta1) / Math.sqrt(1 - beta2) };
+}
+
 /** One update rule with its per-step constants (OrtTrainStep.step computes them). */
 export type UpdateRule =
   /** w += stepScale * g (stepScale = -lr). */
@@ -13,7 +21,7 @@ export type UpdateRule =
   /** Classic momentum: vel = momentum * vel + stepScale * g; w += vel. */
   | { kind: 'momentum'; momentum: number; stepScale: number }
   /**
-   * Adam with the moments kept scaled (train-graph.ts adamSlotScales): M = beta1 M + g,
+   * Adam with the moments kept scaled (adamSlotScales): M = beta1 M + g,
    * V = beta2 V + g^2, w += stepScale * M / (sqrt(V) + epsilon), epsilon and stepScale scaled.
    */
   | { kind: 'adam'; beta1: number; beta2: number; epsilon: number; stepScale: number };
