@@ -9,12 +9,17 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const WAT_FILE = path.join(root, 'src/features/fbank.wat');
 export const TS_FILE = path.join(root, 'src/features/fbank-wasm.ts');
 
-/** The .wat assembled (wabt, SIMD enabled), base64. */
-export async function assembleFbankWat() {
+/** A .wat file assembled (wabt, SIMD enabled), base64 (also used by build-update-wasm.mjs). */
+export async function assembleWat(watFile) {
   const wabt = await (await import('wabt')).default();
-  const module = wabt.parseWat(path.basename(WAT_FILE), readFileSync(WAT_FILE, 'utf8'), { simd: true });
+  const module = wabt.parseWat(path.basename(watFile), readFileSync(watFile, 'utf8'), { simd: true });
   module.validate();
   return Buffer.from(module.toBinary({}).buffer).toString('base64');
+}
+
+/** fbank.wat assembled, base64. */
+export async function assembleFbankWat() {
+  return assembleWat(WAT_FILE);
 }
 
 /** The generated TypeScript module holding `base64`. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # recipes/digits/paper.sh: the paper's experiments beyond Table 1 (Hinton, Vinyals & Dean 2015) on
-# the digits corpus: sec. 5 specialists (Table 4), sec. 6 soft targets as a regulariser (Table 5,
+# the digits corpus: sec. 5 specialists (Table 4, and Table 1's "generalist + specialists" row: the
+# specialists directory scored and decoded as one model), sec. 6 soft targets as a regulariser (Table 5,
 # 3% of the training utterances), sec. 2.1 (temperature vs logit matching, hard-label weight, top-k
 # targets, the ensemble's combine rule), sec. 3 (a word missing from the transfer set, bias fix).
 # Runs run.sh's stages 0-4 first (corpus .. ensemble, baseline), then its own stages in $exp/paper;
@@ -10,7 +11,7 @@
 #        [--spec-num K] [--spec-cover N] [--spec-epochs N] [--spec-tops 1,3] [--sec6-fractions 0.03,0.1,0.3]
 #        [--sec6-epochs N] [--sec6-hard-weight W] [--sec21-temperatures 1,2,5,10,20] [--sec21-hard-weights 0,0.1,0.9]
 #        [--sec21-top-ks 10,3] [--sec21-geometric true] [--sec3-word three] [--sec3-min-lost 0.5]
-#        [--sec6-wer true] [--sections 2.1,3,5,6] [--jobs J] [--stage N] [--stop-stage N]
+#        [--sec6-wer true] [--spec-wer true] [--plots true] [--sections 2.1,3,5,6] [--jobs J] [--stage N] [--stop-stage N]
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -53,8 +54,13 @@ sec3_min_lost=0.5
 # models for the test WER.
 sections=2.1,3,5,6
 sec6_wer=true
+# Whether Table 1's "generalist + specialists" row is measured (eval-frames and decode of the
+# specialists directory, stage 5); default: --sec6-wer's value (both are the recipe's decodes).
+spec_wer=
+# Whether the report stage draws the plots (each costs about a CPU second: vega + resvg).
+plots=true
 recipe=digits-paper
-help_lines=13
+help_lines=14
 
 . "$root/recipes/lib/parse_options.sh"
 # shellcheck source=/dev/null
@@ -64,6 +70,7 @@ help_lines=13
 # The paper's sec. 6 models train longer than the recipe's members: with 3% of the data, hard
 # targets overfit after a few epochs, and that is what the curves must show.
 sec6_epochs=${sec6_epochs:-$((3 * epochs))}
+spec_wer=${spec_wer:-$sec6_wer}
 require_int sec6_epochs "$sec6_epochs" 1
 
 base_exp=$exp
@@ -86,6 +93,14 @@ stage_specialists() {
   for t in ${spec_tops//,/ }; do
     to_file "$pexp/specialists/eval-test-top$t.json" asr eval-specialists "$pexp/specialists" "$feats/test" "$base_exp/ali_test" --top "$t" --json
   done
+}
+
+stage_table1() {
+  # Table 1's "generalist + specialists" row: the specialists directory as one model in eval-frames
+  # and decode (eq. 5's combination, the generalist's top 3 pdfs picking the active specialists,
+  # divided by the generalist's priors), beside run.sh's baseline and ensemble scores.
+  to_file "$pexp/specialists/eval-frames-test.json" asr eval-frames "$pexp/specialists" "$feats/test" "$base_exp/ali_test" --json
+  decode_model "$pexp/specialists" "$pexp/specialists-decode"
 }
 
 stage_sec6() {
@@ -121,10 +136,12 @@ stage_sec6() {
 }
 
 # decode_model MODEL OUT: the acoustic scale picked on dev (run.sh's sweep), then test decoded with
-# it: OUT/dev, OUT/test (decode.json has the WER). Skipped once OUT/test/decode.json is newer than MODEL.
+# it: OUT/dev, OUT/test (decode.json has the WER). Skipped once OUT/test/decode.json is newer than
+# MODEL's metadata (a DNN's asr-distill.json, a specialists directory's specialists.json).
 decode_model() {
-  local model=$1 out=$2 scale
-  if [ "$out/test/decode.json" -nt "$model/asr-distill.json" ]; then return 0; fi
+  local model=$1 out=$2 scale stamp=$1/asr-distill.json
+  [ -f "$stamp" ] || stamp=$model/specialists.json
+  if [ "$out/test/decode.json" -nt "$stamp" ]; then return 0; fi
   asr decode "$model" "$corpus/dev" "$out/dev" --feats "$feats/dev" --acoustic-scale "$scale_sweep" --jobs "$jobs" --overwrite > /dev/null
   scale=$(json_field "$out/dev/decode.json" acousticScale)
   asr decode "$model" "$corpus/test" "$out/test" --feats "$feats/test" --acoustic-scale "$scale" --jobs "$jobs" --overwrite > /dev/null
@@ -210,7 +227,7 @@ stage_sec3() {
 }
 
 stage_report() {
-  node "$here/local/paper-tables.mjs" "$pexp" "size=$size seed=$seed members=$members spec_num=$spec_num spec_cover=$spec_cover spec_epochs=$spec_epochs sec6_epochs=$sec6_epochs sec6_hard_weight=$sec6_hard_weight sec21_temperatures=$sec21_temperatures sec21_base_t=$sec21_base_t sec3_word=$sec3_word sec3_min_lost=$sec3_min_lost sections=$sections"
+  PAPER_PLOTS=$plots node "$here/local/paper-tables.mjs" "$pexp" "size=$size seed=$seed members=$members spec_num=$spec_num spec_cover=$spec_cover spec_epochs=$spec_epochs sec6_epochs=$sec6_epochs sec6_hard_weight=$sec6_hard_weight sec21_temperatures=$sec21_temperatures sec21_base_t=$sec21_base_t sec3_word=$sec3_word sec3_min_lost=$sec3_min_lost sections=$sections"
 }
 
 build_cli
@@ -223,5 +240,6 @@ if section 5; then run_stage 1 specialists stage_specialists; fi
 if section 6; then run_stage 2 sec6 stage_sec6; fi
 if section 2.1; then run_stage 3 sec21 stage_sec21; fi
 if section 3; then run_stage 4 sec3 stage_sec3; fi
+if section 5 && [ "$spec_wer" = true ]; then run_stage 5 table1 stage_table1; fi
 run_stage 9 report stage_report
 log "all stages done; report: $pexp/RESULTS.md"

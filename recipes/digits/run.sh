@@ -30,10 +30,12 @@ sweep_temperature=
 # one such distill took 85 s at --size small (600 utterances, 6 epochs), so about 4 x 7/6 of that
 # (~6.5 min) at the default size.
 paper_student=false
-# DNN targets on tied triphone states: train-tri (--num-leaves tied states, 4 Gaussians per state)
-# from the monophone alignment, the DNNs then train on its alignments; GMM WERs in the report.
+# DNN targets on tied triphone states: train-tri (--num-leaves tied states; tri_gauss Gaussians,
+# tri_iters iterations from the size config, else 4 per state and mono_iters) from the monophone
+# alignment, the DNNs then train on its alignments; GMM WERs in the report.
 triphones=false
 num_leaves=200
+num_leaves_opt=
 jobs=2
 stage=0
 stop_stage=100
@@ -48,6 +50,7 @@ case $triphones in true | false) ;; *) echo "run.sh: --triphones must be true or
 
 # shellcheck source=/dev/null
 . "$here/conf/$size.sh" || { echo "run.sh: unknown --size $size (tiny|small|default)" >&2; exit 2; }
+num_leaves=${num_leaves_opt:-$num_leaves}
 # shellcheck source=cmd.sh
 . "$here/cmd.sh"
 # shellcheck source=../lib/stages.sh
@@ -116,7 +119,7 @@ stage_tri() {
   # digits alone most phones occur in one or two contexts. The DNNs still see only the digits.
   asr align "$words/train" "$feats/words" "$words_lang" "$exp/mono" "$exp/mono_ali_words" --jobs "$jobs" --no-state-accuracy
   asr train-tri "$corpus/train" "$feats/train" "$words_lang" "$exp/mono_ali_train" "$exp/tri" --num-leaves "$num_leaves" \
-    --num-gauss $((4 * num_leaves)) --iters "${tri_iters:-$mono_iters}" --jobs "$jobs" \
+    --num-gauss "${tri_gauss:-$((4 * num_leaves))}" --iters "${tri_iters:-$mono_iters}" --jobs "$jobs" \
     --extra "$words/train:$feats/words:$exp/mono_ali_words"
   asr align "$corpus/train" "$feats/train" "$lang" "$exp/tri" "$exp/ali_train" --jobs "$jobs" --no-state-accuracy
   for s in dev test; do asr align "$corpus/$s" "$feats/$s" "$lang" "$exp/tri" "$exp/ali_$s" --jobs "$jobs"; done

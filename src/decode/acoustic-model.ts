@@ -3,11 +3,11 @@ import { readJsonFile } from '../store/json-file.js';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { readTransitionModel, TRANSITION_MODEL_FILE, type TransitionModel } from '../hmm/transition-model.js';
-import { ENSEMBLE_FILE, loadAcousticModel, readEnsembleManifest } from '../nnet/ensemble.js';
-import { modelKind } from '../nnet/model-kind.js';
+import { ENSEMBLE_FILE, readEnsembleManifest } from '../nnet/ensemble.js';
+import { modelKind, SPECIALISTS_FILE } from '../nnet/model-kind.js';
 import { MODEL_LANG_DIR, MODEL_META_FILE, readDnnModelMeta, type DnnModelMeta } from '../nnet/model-dir.js';
 import type { BackendName } from '../nnet/backend-name.js';
-import { createAcousticForward } from '../nnet/engine.js';
+import { createModelForward } from '../nnet/specialists-forward.js';
 import { spliceUtterance } from '../nnet/splice.js';
 import { checkFiniteOutputs } from '../nnet/non-finite.js';
 import type { FeatureConfig } from '../features/config.js';
@@ -20,7 +20,7 @@ import { logitsToLogLikelihoods, posteriorsToLogLikelihoods } from './hybrid-sco
 export { logitsToLogLikelihoods, posteriorsToLogLikelihoods };
 
 /** What kind of acoustic model a directory holds. */
-export type ModelKind = 'dnn' | 'ensemble' | 'gmm';
+export type ModelKind = 'dnn' | 'ensemble' | 'gmm' | 'specialists';
 
 /** Feature normalisation the model was trained with (Kaldi apply-cmvn); `none` = raw features. */
 export interface ModelCmvn {
@@ -74,6 +74,12 @@ export async function readModelSetup(dir: string): Promise<ModelSetup> {
     const langDir = (await pathExists(path.join(dir, MODEL_LANG_DIR))) ? path.join(dir, MODEL_LANG_DIR) : path.join(first, MODEL_LANG_DIR);
     return setupFromDnnMeta('ensemble', dir, first, meta, await readTransitionModel(tmFile), langDir);
   }
+  if (kind === 'specialists') {
+    // A generalist + specialists decodes with the generalist's HMMs, features and CMVN.
+    const manifest = await readJsonFile<{ generalist?: string }>(path.join(dir, SPECIALISTS_FILE), { missing: `${path.join(dir, SPECIALISTS_FILE)}: missing or not valid JSON; train specialists with asr-distill train-specialists` });
+    if (typeof manifest.generalist !== 'string') throw new InputError(`${path.join(dir, SPECIALISTS_FILE)}: no "generalist" directory named; retrain with asr-distill train-specialists`);
+    return { ...(await readModelSetup(path.resolve(dir, manifest.generalist))), kind: 'specialists', dir };
+  }
   if (kind === 'dnn') {
     const meta = await readDnnModelMeta(dir);
     return setupFromDnnMeta('dnn', dir, dir, meta, await readTransitionModel(path.join(dir, TRANSITION_MODEL_FILE)), path.join(dir, MODEL_LANG_DIR));
@@ -118,15 +124,16 @@ export interface DnnScorer extends FrameScorer {
 }
 
 /**
- * Load the weights of a DNN or ensemble directory for scoring on the engine `backend` resolves
+ * Load the weights of a DNN, ensemble or specialists directory for scoring on the engine `backend` resolves
  * to (nnet/engine.ts: ONNX Runtime or a TensorFlow.js backend): splice the context, forward pass
  * (ensemble members' posteriors combined by the manifest's rule, arithmetic = average), then log
  * posterior - log prior. `scoreUtterance` stops with an InputError naming the model and the
  * utterance when a score is NaN or infinite (damaged weights or NaN features).
  */
 export async function loadDnnScorer(dir: string, backend: BackendName = 'auto'): Promise<DnnScorer> {
-  const model = await loadAcousticModel(dir);
-  const forward = await createAcousticForward(model, backend);
+  // A specialists directory: one "member", eq. 5's q; its logits are log q, divided by the generalist's priors.
+  const forward = await createModelForward(dir, backend);
+  const { model } = forward;
   const { meta } = model;
   const logPriors = Float32Array.from(meta.priors);
   const single = model.members.length === 1;

@@ -190,14 +190,20 @@ export async function writeAlignments(dir: string, alis: UttAlignment[], info: A
     }
   }
   const numFrames = sorted.reduce((n, a) => n + a.pdfIds.length, 0);
-  const full: AliInfo = { ...info, numUtts: sorted.length, numFrames };
   await fs.mkdir(dir, { recursive: true });
   await writeFileAtomic(path.join(dir, ALI_ARROW_FILE), encodeAlignments(sorted));
+  await finishAliDir(dir, { ...info, numUtts: sorted.length, numFrames }, transitionModel, langDir);
+}
+
+/**
+ * The files of ALI_DIR besides ali.arrow (already written, e.g. by ali-writer.ts): the transition
+ * model, lang/, failed, then ali.json last (its presence marks a complete directory).
+ */
+export async function finishAliDir(dir: string, info: AliInfo, transitionModel: TransitionModel, langDir: LangDir): Promise<void> {
   await writeTransitionModel(path.join(dir, TRANSITION_MODEL_FILE), transitionModel);
   await copyLangDir(langDir.dir, dir);
-  await writeFileAtomic(path.join(dir, ALI_FAILED_FILE), full.failed.map((f) => `${f.uttId} ${f.reason}\n`).join(''));
-  // ali.json last: its presence marks a complete directory.
-  await writeFileAtomic(path.join(dir, ALI_JSON_FILE), JSON.stringify(full, null, 1) + '\n');
+  await writeFileAtomic(path.join(dir, ALI_FAILED_FILE), info.failed.map((f) => `${f.uttId} ${f.reason}\n`).join(''));
+  await writeFileAtomic(path.join(dir, ALI_JSON_FILE), JSON.stringify(info, null, 1) + '\n');
 }
 
 /**

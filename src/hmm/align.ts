@@ -8,14 +8,16 @@ import { InputError } from '../errors.js';
 import { createJobRunner } from '../jobs/runner.js';
 import { createProgress } from '../jobs/progress.js';
 import { readLangDir, type LangDir } from '../lang/lang-dir.js';
-import { writeAlignments, type AliInfo, type UttAlignment } from './ali-archive.js';
+import { ALI_ARROW_FILE, finishAliDir, type AliInfo, type UttAlignment } from './ali-archive.js';
+import { openAliWriter } from './ali-writer.js';
+import { closeRows, openRows } from './corpus-rows.js';
+import { makeDirs } from '../store/paths.js';
 import { DEFAULT_BOUNDARY_REFINE, refineBoundaries, type BoundaryRefineOptions } from './boundary-refine.js';
-import { loadGmmCorpus, type GmmCorpus } from './gmm-corpus.js';
+import { loadGmmCorpus, newCorpusTids, uttGmmFeats, withCorpusTids, withGmmScratch } from './gmm-corpus.js';
 import { lifterCoeffs } from './gmm-feats.js';
 import { readGmmModel } from './gmm-model.js';
 import { runPass, type ViterbiPassOptions } from './shard-pass.js';
-import type { TransitionModel } from './transition-model.js';
-import { buildTransitionIndex } from './transitions.js';
+import { buildTransitionIndex, type TransitionIndex } from './transitions.js';
 import { compareCLocale } from '../data/c-locale.js';
 
 export interface AlignOptions extends ViterbiPassOptions {
@@ -39,23 +41,15 @@ export interface AlignSummary {
   seconds: number;
 }
 
-/** Per-utterance pdf and phone labels from transition ids of the shared alignment buffer. */
-export function alignmentsFromTids(corpus: GmmCorpus, tids: Int32Array, tm: TransitionModel, skip: Set<string>): UttAlignment[] {
-  const idx = buildTransitionIndex(tm);
-  const out: UttAlignment[] = [];
-  corpus.uttIds.forEach((uttId, i) => {
-    if (skip.has(uttId)) return;
-    const n = corpus.numFrames[i];
-    const pdfIds = new Int32Array(n);
-    const phoneIds = new Int32Array(n);
-    for (let t = 0; t < n; t++) {
-      const tid = tids[corpus.offsets[i] + t];
-      pdfIds[t] = idx.tidPdf[tid];
-      phoneIds[t] = idx.tidPhone[tid];
-    }
-    out.push({ uttId, pdfIds, phoneIds });
-  });
-  return out;
+/** An utterance's pdf and phone labels from its transition ids. */
+export function uttAlignmentFromTids(uttId: string, tids: Int32Array, idx: Pick<TransitionIndex, 'tidPdf' | 'tidPhone'>): UttAlignment {
+  const pdfIds = new Int32Array(tids.length);
+  const phoneIds = new Int32Array(tids.length);
+  for (let t = 0; t < tids.length; t++) {
+    pdfIds[t] = idx.tidPdf[tids[t]];
+    phoneIds[t] = idx.tidPhone[tids[t]];
+  }
+  return { uttId, pdfIds, phoneIds };
 }
 
 /** Refuse a lang directory whose phones differ from the model's (the pdf ids would not mean the same). */
@@ -80,38 +74,38 @@ export async function alignData(dataDir: string, featsDir: string, langDir: stri
     { role: 'features', source: featsDir, config: (await readFeatsInfo(featsDir)).config },
     { allowMismatch: opts.allowFeatureMismatch },
   );
-  const { corpus, featsInfo } = await loadGmmCorpus(dataDir, featsDir, lang, model.info.featureTransform, {
-    silProb: opts.graph?.silProb,
-    note: opts.log,
-    expectInputDim: model.info.inputDim,
-  });
-  if (featsInfo.frameShiftMs !== model.info.frameShiftMs) {
-    throw new InputError(`${featsDir}: frame shift ${featsInfo.frameShiftMs} ms but the model in ${modelDir} was trained at ${model.info.frameShiftMs} ms`);
-  }
-  const tids = new Int32Array(new SharedArrayBuffer(Math.max(1, corpus.totalFrames) * 4));
-  const runner = createJobRunner({ jobs: opts.jobs, backend: opts.backend });
-  const progress = createProgress({ label: `align ${path.basename(dataDir)}`, total: corpus.uttIds.length, unit: 'utts', quiet: opts.quiet });
-  const stateAccuracy = opts.stateAccuracy ?? true;
-  let r;
-  try {
-    r = await runPass(runner, corpus, corpus.uttIds.map((_, i) => i), model.gmm, model.transitionModel, tids, {
-      mode: 'viterbi',
-      accumulate: false,
-      stateAccuracy,
-      beam: opts.beam,
-      retryBeam: opts.retryBeam,
-      acousticScale: opts.acousticScale,
-      graph: opts.graph,
-      progress,
+  return withGmmScratch(aliDir, opts.maxMemoryFrames, async (storage) => {
+    const { corpus, featsInfo } = await loadGmmCorpus(dataDir, featsDir, lang, model.info.featureTransform, {
+      silProb: opts.graph?.silProb,
+      note: opts.log,
+      expectInputDim: model.info.inputDim,
+      storage,
     });
-  } finally {
-    progress.stop();
-    await runner.close();
-  }
-  const failed = [...corpus.failed, ...r.failed].sort((a, b) => compareCLocale(a.uttId, b.uttId));
-  let alis = alignmentsFromTids(corpus, tids, model.transitionModel, new Set(r.failed.map((f) => f.uttId)));
-  const refine = opts.refine ?? DEFAULT_BOUNDARY_REFINE;
-  if (refine.windowFrames > 0) {
+    if (featsInfo.frameShiftMs !== model.info.frameShiftMs) {
+      throw new InputError(`${featsDir}: frame shift ${featsInfo.frameShiftMs} ms but the model in ${modelDir} was trained at ${model.info.frameShiftMs} ms`);
+    }
+    const tids = await newCorpusTids(corpus);
+    const runner = createJobRunner({ jobs: opts.jobs, backend: opts.backend });
+    const progress = createProgress({ label: `align ${path.basename(dataDir)}`, total: corpus.uttIds.length, unit: 'utts', quiet: opts.quiet });
+    const stateAccuracy = opts.stateAccuracy ?? true;
+    let r;
+    try {
+      r = await runPass(runner, corpus, corpus.uttIds.map((_, i) => i), model.gmm, model.transitionModel, tids, {
+        mode: 'viterbi',
+        accumulate: false,
+        stateAccuracy,
+        beam: opts.beam,
+        retryBeam: opts.retryBeam,
+        acousticScale: opts.acousticScale,
+        graph: opts.graph,
+        progress,
+      });
+    } finally {
+      progress.stop();
+      await runner.close();
+    }
+    const failed = [...corpus.failed, ...r.failed].sort((a, b) => compareCLocale(a.uttId, b.uttId));
+    const refine = opts.refine ?? DEFAULT_BOUNDARY_REFINE;
     // Compare the static part (the first dim / (deltaOrder + 1) columns of the GMM features), with
     // the cepstral lifter undone: unliftered cepstra are the DCT of the log-mel spectrum, so their
     // distance is a smoothed log-spectral distance (the lifter would overweight the middle cepstra).
@@ -119,29 +113,47 @@ export async function alignData(dataDir: string, featsDir: string, langDir: stri
     const staticDims = Math.floor(corpus.dim / (tr.deltaOrder + 1));
     const lift = tr.type === 'mfcc' ? lifterCoeffs(staticDims, tr.cepstralLifter) : new Float64Array(staticDims).fill(1);
     const dimWeights = lift.map((w) => 1 / w);
-    const row = new Map(corpus.uttIds.map((u, i) => [u, i]));
-    alis = alis.map((a) => {
-      const i = row.get(a.uttId)!;
-      const feats = corpus.feats.subarray(corpus.offsets[i] * corpus.dim, (corpus.offsets[i] + corpus.numFrames[i]) * corpus.dim);
-      return refineBoundaries(a, model.transitionModel, feats, corpus.dim, dimWeights, refine);
-    });
-  }
-  const avgLogLike = r.numFrames > 0 ? r.totLogLike / r.numFrames : NaN;
-  const gmmStateAccuracy = stateAccuracy && r.numFrames > 0 ? r.stateCorrect / r.numFrames : undefined;
-  const info: AliInfo = {
-    numPdfs: model.transitionModel.numPdfs,
-    frameShiftMs: featsInfo.frameShiftMs,
-    numUtts: alis.length,
-    numFrames: r.numFrames,
-    failed,
-    source: `align ${path.resolve(modelDir)} ${path.resolve(dataDir)}`,
-    refine,
-    avgLogLike,
-    ...(gmmStateAccuracy !== undefined ? { gmmStateAccuracy } : {}),
-  };
-  // LANG_DIR, not the model's copy: the transcripts were compiled with it (same phones, checked
-  // above), and a model trained with extra words (train-mono --extra, data/lang/digits-words)
-  // should not hand that vocabulary and grammar on to the alignment and the DNNs.
-  await writeAlignments(aliDir, alis, info, model.transitionModel, lang);
-  return { numUtts: alis.length, numFrames: r.numFrames, failed, retried: r.retried, avgLogLike, ...(gmmStateAccuracy !== undefined ? { gmmStateAccuracy } : {}), seconds: (performance.now() - t0) / 1000 };
+    // ali.arrow utterance by utterance (the corpus order is the data dir's C-locale order): the
+    // alignment is never in memory whole (ali-writer.ts writes writeAlignments's bytes).
+    const skip = new Set(r.failed.map((f) => f.uttId));
+    const idx = buildTransitionIndex(model.transitionModel);
+    await makeDirs(aliDir);
+    const writer = await openAliWriter(path.join(aliDir, ALI_ARROW_FILE));
+    const featRows = corpus.featsFile && refine.windowFrames > 0 ? openRows(corpus.featsFile) : undefined;
+    let written;
+    try {
+      await withCorpusTids(tids, async (read) => {
+        for (let i = 0; i < corpus.uttIds.length; i++) {
+          if (skip.has(corpus.uttIds[i])) continue;
+          let a = uttAlignmentFromTids(corpus.uttIds[i], read(corpus.offsets[i], corpus.numFrames[i]), idx);
+          if (refine.windowFrames > 0) a = refineBoundaries(a, model.transitionModel, uttGmmFeats(corpus, i, featRows), corpus.dim, dimWeights, refine);
+          await writer.add(a);
+        }
+      });
+      written = await writer.close();
+    } catch (e) {
+      await writer.abort();
+      throw e;
+    } finally {
+      if (featRows) closeRows(featRows);
+    }
+    const avgLogLike = r.numFrames > 0 ? r.totLogLike / r.numFrames : NaN;
+    const gmmStateAccuracy = stateAccuracy && r.numFrames > 0 ? r.stateCorrect / r.numFrames : undefined;
+    const info: AliInfo = {
+      numPdfs: model.transitionModel.numPdfs,
+      frameShiftMs: featsInfo.frameShiftMs,
+      numUtts: written.numUtts,
+      numFrames: written.numFrames,
+      failed,
+      source: `align ${path.resolve(modelDir)} ${path.resolve(dataDir)}`,
+      refine,
+      avgLogLike,
+      ...(gmmStateAccuracy !== undefined ? { gmmStateAccuracy } : {}),
+    };
+    // LANG_DIR, not the model's copy: the transcripts were compiled with it (same phones, checked
+    // above), and a model trained with extra words (train-mono --extra, data/lang/digits-words)
+    // should not hand that vocabulary and grammar on to the alignment and the DNNs.
+    await finishAliDir(aliDir, info, model.transitionModel, lang);
+    return { numUtts: written.numUtts, numFrames: r.numFrames, failed, retried: r.retried, avgLogLike, ...(gmmStateAccuracy !== undefined ? { gmmStateAccuracy } : {}), seconds: (performance.now() - t0) / 1000 };
+  });
 }

@@ -1,9 +1,12 @@
 // Job functions run by the job runner (src/jobs/runner.ts) over shards of utterances: align
 // (equal, Viterbi, or keep the given alignment) and accumulate GMM and transition statistics
 // (Kaldi gmm-align-compiled | gmm-acc-stats-ali, one JOB per shard). Features and alignments live in
-// SharedArrayBuffers, so a job receives them without copying; each job writes only its own
+// SharedArrayBuffers, so a job receives them without copying, or for a corpus over the memory
+// budget in scratch files the job reads and writes utterance by utterance (corpus-rows.ts: a job
+// holds one utterance, as a Kaldi job reads its own split); each job writes only its own
 // utterances' frames of the alignment and returns summable statistics.
 import type { JobContext } from '../jobs/runner.js';
+import { closeRows, openRows, readFloatRows, readIntRows, writeIntRows, type RowsFile } from './corpus-rows.js';
 import { buildAlignGraph, type AlignGraphOptions, type PhoneSlot } from './align-graph.js';
 import { refineTransitionIds, type BoundaryRefineOptions } from './boundary-refine.js';
 import { equalAlignment, flatStartPhones } from './equal-align.js';
@@ -23,10 +26,14 @@ export interface ShardUtt {
 export interface ShardInput {
   gmm: GmmSet;
   tm: TransitionModel;
-  /** Shared features [totalFrames x dim] and shared transition-id alignment [totalFrames]. */
+  /** Shared features [totalFrames x dim] and shared transition-id alignment [totalFrames] (empty when in files). */
   feats: Float32Array;
   dim: number;
   tids: Int32Array;
+  /** The features in a scratch file instead of `feats` (a spilled corpus, gmm-corpus.ts). */
+  featsFile?: string;
+  /** The alignment in a scratch file of int32 instead of `tids`. */
+  tidsFile?: string;
   utts: ShardUtt[];
   /** `equal`: flat start; `viterbi`: re-align; `fixed`: use `tids` as they are. */
   mode: 'equal' | 'viterbi' | 'fixed';
@@ -62,8 +69,20 @@ export function processShard(input: ShardInput, ctx?: JobContext): ShardResult {
   const stats = input.accumulate ? newGmmStats(gmm) : undefined;
   const transCounts = input.accumulate ? new Float64Array(idx.numTids) : undefined;
   const res: ShardResult = { failed: [], retried: [], numFrames: 0, totLogLike: 0, stateCorrect: 0 };
-  input.utts.forEach((u, k) => {
-    const uf = feats.subarray(u.offset * dim, (u.offset + u.numFrames) * dim);
+  const featRows = input.featsFile ? openRows(input.featsFile) : undefined;
+  let tidRows: RowsFile | undefined;
+  try {
+    tidRows = input.tidsFile ? openRows(input.tidsFile, 'r+') : undefined;
+    input.utts.forEach((u, k) => processUtt(u, k, featRows ? readFloatRows(featRows, u.offset, u.numFrames, dim) : feats.subarray(u.offset * dim, (u.offset + u.numFrames) * dim)));
+  } finally {
+    if (featRows) closeRows(featRows);
+    if (tidRows) closeRows(tidRows);
+  }
+  if (stats) res.stats = stats;
+  if (transCounts) res.transCounts = transCounts;
+  return res;
+
+  function processUtt(u: ShardUtt, k: number, uf: Float32Array): void {
     let ali: Int32Array | null = null;
     if (input.mode === 'equal') {
       ali = equalAlignment(flatStartPhones(u.slots), tm, idx, u.numFrames);
@@ -84,10 +103,13 @@ export function processShard(input: ShardInput, ctx?: JobContext): ShardResult {
         }
       }
     } else {
-      ali = tids.subarray(u.offset, u.offset + u.numFrames);
+      ali = tidRows ? readIntRows(tidRows, u.offset, u.numFrames) : tids.subarray(u.offset, u.offset + u.numFrames);
     }
     if (ali) {
-      if (input.mode !== 'fixed') tids.set(ali, u.offset);
+      if (input.mode !== 'fixed') {
+        if (tidRows) writeIntRows(tidRows, u.offset, ali);
+        else tids.set(ali, u.offset);
+      }
       for (let t = 0; t < u.numFrames; t++) {
         const pdf = idx.tidPdf[ali[t]];
         const ll = stats ? accumulateFrame(stats, sc, pdf, uf, t * dim, post) : pdfLogLikelihood(sc, pdf, uf, t * dim, post);
@@ -109,8 +131,5 @@ export function processShard(input: ShardInput, ctx?: JobContext): ShardResult {
       res.numFrames += u.numFrames;
     }
     if (ctx && (k % 10 === 9 || k === input.utts.length - 1)) ctx.report({ done: k + 1 });
-  });
-  if (stats) res.stats = stats;
-  if (transCounts) res.transCounts = transCounts;
-  return res;
+  }
 }

@@ -6,7 +6,7 @@ import { siblingModuleUrl } from '../jobs/module-url.js';
 import type { Progress } from '../jobs/progress.js';
 import type { AlignGraphOptions } from './align-graph.js';
 import { addGmmStats, newGmmStats, type GmmSet } from './gmm.js';
-import type { GmmCorpus } from './gmm-corpus.js';
+import type { CorpusTids, GmmCorpus } from './gmm-corpus.js';
 import { shardByFrames } from './gmm-corpus.js';
 import type { ShardInput, ShardResult } from './hmm-worker.js';
 import type { TransitionModel } from './transition-model.js';
@@ -35,17 +35,24 @@ export interface ViterbiPassOptions {
   retryBeam?: number;
   acousticScale?: number;
   graph?: AlignGraphOptions;
+  /**
+   * A corpus of more frames than this is kept in scratch files in the output directory and read
+   * utterance by utterance by the jobs, not held in memory (gmm-corpus.ts; default
+   * DEFAULT_GMM_MEMORY_FRAMES). The results are the same either way.
+   */
+  maxMemoryFrames?: number;
 }
 
 /** A pass's totals have the same shape as one shard's result (runPass sums the shards). */
 export type PassResult = ShardResult;
 
 /**
- * Run one pass over the utterances `which` (indices into `corpus`). `tids` is the shared
- * transition-id alignment ([totalFrames], on a SharedArrayBuffer): read in `fixed` mode, written
- * for every utterance aligned in the other modes.
+ * Run one pass over the utterances `which` (indices into `corpus`). `tids` is the corpus's
+ * transition-id alignment ([totalFrames], on a SharedArrayBuffer or in a scratch file for a spilled
+ * corpus): read in `fixed` mode, written for every utterance aligned in the other modes. The shards
+ * and the order of summing do not depend on where the features are, so both give the same numbers.
  */
-export async function runPass(runner: JobRunner, corpus: GmmCorpus, which: number[], gmm: GmmSet, tm: TransitionModel, tids: Int32Array, opts: PassOptions): Promise<PassResult> {
+export async function runPass(runner: JobRunner, corpus: GmmCorpus, which: number[], gmm: GmmSet, tm: TransitionModel, tids: CorpusTids, opts: PassOptions): Promise<PassResult> {
   const frames = Int32Array.from(which.map((i) => corpus.numFrames[i]));
   const shards = shardByFrames(frames, runner.jobs * (opts.shardsPerJob ?? 2)).map((s) => s.map((k) => which[k]));
   const module = siblingModuleUrl(import.meta.url, 'hmm-worker');
@@ -57,7 +64,9 @@ export async function runPass(runner: JobRunner, corpus: GmmCorpus, which: numbe
       tm,
       feats: corpus.feats,
       dim: corpus.dim,
-      tids,
+      tids: tids instanceof Int32Array ? tids : new Int32Array(0),
+      ...(corpus.featsFile ? { featsFile: corpus.featsFile } : {}),
+      ...(tids instanceof Int32Array ? {} : { tidsFile: tids.file }),
       utts: s.map((i) => ({ uttId: corpus.uttIds[i], offset: corpus.offsets[i], numFrames: corpus.numFrames[i], slots: corpus.slots[i] })),
       mode: opts.mode,
       accumulate: opts.accumulate,

@@ -13,7 +13,7 @@ import { readLangDir, type LangDir } from '../lang/lang-dir.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { FailedUtt } from './ali-archive.js';
 import { estimateGmms, initGmmSet, mixUp, numComponents, pdfOccupancy, type GmmSet } from './gmm.js';
-import { concatGmmCorpora, loadGmmCorpus, type GmmCorpus } from './gmm-corpus.js';
+import { concatGmmCorpora, forEachUttGmmFeats, withGmmScratch, loadGmmCorpus, newCorpusTids, withCorpusTids, type CorpusTids, type GmmCorpus, type GmmCorpusStorage } from './gmm-corpus.js';
 import { defaultGmmFeatureTransform, lifterCoeffs, type GmmFeatureTransform } from './gmm-feats.js';
 import { DEFAULT_BOUNDARY_REFINE, type BoundaryRefineOptions } from './boundary-refine.js';
 import { writeGmmModel, type GmmModelInfo } from './gmm-model.js';
@@ -47,7 +47,7 @@ export interface TrainMonoOptions extends ViterbiPassOptions {
    * Start from these GMMs and this alignment (transition ids over the corpus; `usable`: the
    * utterances it covers) instead of a flat start: iteration 0 accumulates on it (train-tri).
    */
-  init?: { gmm: GmmSet; tids: Int32Array; usable: number[] };
+  init?: { gmm: GmmSet; tids: CorpusTids; usable: number[] };
   /** Progress label (default `train-mono`). */
   label?: string;
   /** Called with each log line (iteration summaries, notes). */
@@ -72,8 +72,8 @@ export interface TrainMonoResult {
   iterations: IterationStats[];
   /** Utterances not used by the final iterations (input problems, or failed at the last alignment). */
   failed: FailedUtt[];
-  /** The last alignment, as transition ids per frame of the corpus. */
-  tids: Int32Array;
+  /** The last alignment, as transition ids per frame of the corpus (a scratch file for a spilled corpus). */
+  tids: CorpusTids;
 }
 
 /** Kaldi train_mono.sh realign_iters, limited to `iters`. */
@@ -86,13 +86,33 @@ export function defaultRealignIters(iters: number): number[] {
 export function globalMeanVar(feats: Float32Array, numFrames: number, dim: number): { mean: Float64Array; variance: Float64Array } {
   const mean = new Float64Array(dim);
   const variance = new Float64Array(dim);
+  addFrameSums(mean, variance, feats, numFrames, dim);
+  return finishMeanVar(mean, variance, numFrames);
+}
+
+/**
+ * globalMeanVar of a corpus's features, utterance by utterance (a spilled corpus is never in
+ * memory whole); the frames are summed in the same order, so the numbers are the same.
+ */
+export function corpusMeanVar(corpus: GmmCorpus): { mean: Float64Array; variance: Float64Array } {
+  const mean = new Float64Array(corpus.dim);
+  const variance = new Float64Array(corpus.dim);
+  forEachUttGmmFeats(corpus, (f, i) => addFrameSums(mean, variance, f, corpus.numFrames[i], corpus.dim));
+  return finishMeanVar(mean, variance, corpus.totalFrames);
+}
+
+function addFrameSums(sum: Float64Array, sumSq: Float64Array, feats: Float32Array, numFrames: number, dim: number): void {
   for (let t = 0; t < numFrames; t++) {
     for (let d = 0; d < dim; d++) {
       const x = feats[t * dim + d];
-      mean[d] += x;
-      variance[d] += x * x;
+      sum[d] += x;
+      sumSq[d] += x * x;
     }
   }
+}
+
+function finishMeanVar(mean: Float64Array, variance: Float64Array, numFrames: number): { mean: Float64Array; variance: Float64Array } {
+  const dim = mean.length;
   for (let d = 0; d < dim; d++) {
     mean[d] /= Math.max(1, numFrames);
     variance[d] = Math.max(variance[d] / Math.max(1, numFrames) - mean[d] * mean[d], 1e-10);
@@ -109,7 +129,7 @@ export async function trainMonoCore(corpus: GmmCorpus, tm0: TransitionModel, run
   const realign = new Set(opts.realignIters ?? defaultRealignIters(iters));
   const log = opts.log ?? (() => {});
   const rng = makeRng(opts.seed ?? 1, 'mixup');
-  const { mean, variance } = globalMeanVar(corpus.feats, corpus.totalFrames, corpus.dim);
+  const { mean, variance } = corpusMeanVar(corpus);
   const varFloor = variance.map((v) => v * (opts.varFloorFactor ?? 0.01));
   let gmm = opts.init?.gmm ?? initGmmSet(tm0.numPdfs, mean, variance);
   let tm = tm0;
@@ -118,8 +138,10 @@ export async function trainMonoCore(corpus: GmmCorpus, tm0: TransitionModel, run
   const maxIterInc = Math.max(1, Math.floor(iters * 0.75));
   let numGauss = tm.numPdfs;
   const incGauss = Math.max(0, Math.floor((totalGauss - numGauss) / maxIterInc));
-  const tids = new Int32Array(new SharedArrayBuffer(Math.max(1, corpus.totalFrames) * 4));
-  if (opts.init) tids.set(opts.init.tids.subarray(0, corpus.totalFrames));
+  // train-tri's converted alignment in a scratch file is used in place; a shared one is copied (the caller keeps it).
+  const init = opts.init?.tids;
+  const tids = init && !(init instanceof Int32Array) ? init : await newCorpusTids(corpus);
+  if (init instanceof Int32Array) await withCorpusTids(tids, (_, write) => write(0, init.subarray(0, corpus.totalFrames)));
   const all = corpus.uttIds.map((_, i) => i);
   let usable = opts.init?.usable ?? all;
   let lastFailed: FailedUtt[] = [];
@@ -232,42 +254,44 @@ export async function trainMono(
   const lang = await readLangDir(langDir);
   const fi = await readFeatsInfo(featsDir);
   const transform: GmmFeatureTransform = { ...defaultGmmFeatureTransform(fi.config, fi.dim), ...opts.featureTransform };
-  const main = await loadGmmCorpus(dataDir, featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log });
-  const featsInfo = main.featsInfo;
-  const parts = [main.corpus];
-  for (const x of opts.extra ?? []) {
-    const e = await loadGmmCorpus(x.dataDir, x.featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log, expectInputDim: featsInfo.dim });
-    if (e.featsInfo.frameShiftMs !== featsInfo.frameShiftMs) {
-      throw new InputError(`${x.featsDir}: frame shift ${e.featsInfo.frameShiftMs} ms but ${featsDir} has ${featsInfo.frameShiftMs} ms; extract both with the same feature config`);
+  return withGmmScratch(modelDir, opts.maxMemoryFrames, async (storage) => {
+    const main = await loadGmmCorpus(dataDir, featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log, storage });
+    const featsInfo = main.featsInfo;
+    const parts = [main.corpus];
+    for (const x of opts.extra ?? []) {
+      const e = await loadGmmCorpus(x.dataDir, x.featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log, expectInputDim: featsInfo.dim, storage });
+      if (e.featsInfo.frameShiftMs !== featsInfo.frameShiftMs) {
+        throw new InputError(`${x.featsDir}: frame shift ${e.featsInfo.frameShiftMs} ms but ${featsDir} has ${featsInfo.frameShiftMs} ms; extract both with the same feature config`);
+      }
+      log(`train-mono: extra set ${x.dataDir}: ${e.corpus.uttIds.length} utterances, ${e.corpus.totalFrames} frames, ${e.corpus.failed.length} left out`);
+      parts.push(e.corpus);
     }
-    log(`train-mono: extra set ${x.dataDir}: ${e.corpus.uttIds.length} utterances, ${e.corpus.totalFrames} frames, ${e.corpus.failed.length} left out`);
-    parts.push(e.corpus);
-  }
-  const corpus = parts.length > 1 ? concatGmmCorpora(parts) : main.corpus;
-  log(`train-mono: ${corpus.uttIds.length} utterances, ${corpus.totalFrames} frames (${((corpus.totalFrames * featsInfo.frameShiftMs) / 3.6e6).toFixed(2)} h), ${corpus.failed.length} left out, feature dim ${corpus.dim}`);
-  for (const f of corpus.failed) log(`  left out ${f.uttId}: ${f.reason}`);
-  if (corpus.uttIds.length === 0) {
-    throw new InputError(`${dataDir}: no utterance can be used for training (${corpus.failed.length} left out; first: ${corpus.failed[0]?.uttId ?? '-'}: ${corpus.failed[0]?.reason ?? 'empty data dir'})`);
-  }
-  const tm0 = buildTransitionModel(lang.phones, lang.silencePhones, opts.topology ?? defaultTopology());
-  const runner = createJobRunner({ jobs: opts.jobs, backend: opts.backend });
-  let res: TrainMonoResult;
-  try {
-    const rt: BoundaryRefineOptions & { dimWeights?: number[] } = opts.refineInTraining ?? DEFAULT_BOUNDARY_REFINE;
-    const staticDims = Math.floor(corpus.dim / (transform.deltaOrder + 1));
-    const lift = transform.type === 'mfcc' ? lifterCoeffs(staticDims, transform.cepstralLifter) : new Float64Array(staticDims).fill(1);
-    const refineInTraining = { ...rt, dimWeights: rt.dimWeights ?? Array.from(lift, (w) => 1 / w) };
-    res = await trainMonoCore(corpus, tm0, runner, { ...opts, log, refineInTraining });
-  } finally {
-    await runner.close();
-  }
-  await writeTrainedModel(modelDir, 'train-mono', res, {
-    transform,
-    featsInfo,
-    lang,
-    dataDir,
-    lines,
-    ...(opts.extra?.length ? { extraTrainingSets: opts.extra.map((x) => path.resolve(x.dataDir)) } : {}),
+    const corpus = parts.length > 1 ? await concatGmmCorpora(parts, storage) : main.corpus;
+    log(`train-mono: ${corpus.uttIds.length} utterances, ${corpus.totalFrames} frames (${((corpus.totalFrames * featsInfo.frameShiftMs) / 3.6e6).toFixed(2)} h), ${corpus.failed.length} left out, feature dim ${corpus.dim}`);
+    for (const f of corpus.failed) log(`  left out ${f.uttId}: ${f.reason}`);
+    if (corpus.uttIds.length === 0) {
+      throw new InputError(`${dataDir}: no utterance can be used for training (${corpus.failed.length} left out; first: ${corpus.failed[0]?.uttId ?? '-'}: ${corpus.failed[0]?.reason ?? 'empty data dir'})`);
+    }
+    const tm0 = buildTransitionModel(lang.phones, lang.silencePhones, opts.topology ?? defaultTopology());
+    const runner = createJobRunner({ jobs: opts.jobs, backend: opts.backend });
+    let res: TrainMonoResult;
+    try {
+      const rt: BoundaryRefineOptions & { dimWeights?: number[] } = opts.refineInTraining ?? DEFAULT_BOUNDARY_REFINE;
+      const staticDims = Math.floor(corpus.dim / (transform.deltaOrder + 1));
+      const lift = transform.type === 'mfcc' ? lifterCoeffs(staticDims, transform.cepstralLifter) : new Float64Array(staticDims).fill(1);
+      const refineInTraining = { ...rt, dimWeights: rt.dimWeights ?? Array.from(lift, (w) => 1 / w) };
+      res = await trainMonoCore(corpus, tm0, runner, { ...opts, log, refineInTraining });
+    } finally {
+      await runner.close();
+    }
+    await writeTrainedModel(modelDir, 'train-mono', res, {
+      transform,
+      featsInfo,
+      lang,
+      dataDir,
+      lines,
+      ...(opts.extra?.length ? { extraTrainingSets: opts.extra.map((x) => path.resolve(x.dataDir)) } : {}),
+    });
+    return res;
   });
-  return res;
 }

@@ -14,10 +14,11 @@ import { checkSamePhones } from './align.js';
 import { buildContextTransitionModel, gmmsFromStats } from './context-model.js';
 import { convertAlignment } from './convert-ali.js';
 import { buildTree, type BuildTreeOptions } from './decision-tree.js';
-import { concatGmmCorpora, loadGmmCorpus, makeGmmCorpus, type GmmCorpusItem } from './gmm-corpus.js';
+import { closeRows, openRows } from './corpus-rows.js';
+import { gatherGmmCorpus, loadGmmCorpus, newCorpusTids, uttGmmFeats, withCorpusTids, withGmmScratch, type CorpusTids } from './gmm-corpus.js';
 import { defaultGmmFeatureTransform } from './gmm-feats.js';
 import { clusterPhones, questionSets, readExtraQuestions } from './phone-questions.js';
-import { globalMeanVar, trainMonoCore, writeTrainedModel, type TrainMonoOptions, type TrainMonoResult } from './train-mono.js';
+import { corpusMeanVar, trainMonoCore, writeTrainedModel, type TrainMonoOptions, type TrainMonoResult } from './train-mono.js';
 import { buildTransitionIndex } from './transitions.js';
 import { TREE_FILE, writeTree } from './tree-format.js';
 import { accumulateTriphoneStats, phoneStateStats } from './triphone-stats.js';
@@ -45,6 +46,9 @@ export interface TrainTriResult extends TrainMonoResult {
   treeGain: number;
 }
 
+/** Mixup allocation exponent of train-tri (Kaldi train_deltas.sh power=0.25). */
+export const TRI_MIXUP_POWER = 0.25;
+
 /** Kaldi train_deltas.sh realign_iters "10 20 30", below `iters`. */
 export function defaultTriRealignIters(iters: number): number[] {
   return [10, 20, 30].filter((x) => x < iters);
@@ -71,107 +75,117 @@ export async function trainTri(dataDir: string, featsDir: string, langDir: strin
   }
   // The monophone system's feature pipeline (train-mono uses the same default transform).
   const transform = defaultGmmFeatureTransform(fi.config, fi.dim);
-  const loaded = await loadGmmCorpus(dataDir, featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log });
-  // The alignments of DATA_DIR and of every extra set, one map (they must come from one model).
-  const alis = new Map(ali.alis);
-  const parts = [loaded.corpus];
-  for (const x of opts.extra ?? []) {
-    const xa = await readAlignments(x.aliDir);
-    if (xa.info.numPdfs !== ali.info.numPdfs || JSON.stringify(xa.transitionModel.phones) !== JSON.stringify(ali.transitionModel.phones) || xa.info.frameShiftMs !== ali.info.frameShiftMs) {
-      throw new InputError(`${x.aliDir}: not aligned with the model of ${aliDir}; align ${x.dataDir} with the same model`);
+  return withGmmScratch(expDir, opts.maxMemoryFrames, async (storage) => {
+    const loaded = await loadGmmCorpus(dataDir, featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log, storage });
+    // The alignments of DATA_DIR and of every extra set, one map (they must come from one model).
+    const alis = new Map(ali.alis);
+    const parts = [loaded.corpus];
+    for (const x of opts.extra ?? []) {
+      const xa = await readAlignments(x.aliDir);
+      if (xa.info.numPdfs !== ali.info.numPdfs || JSON.stringify(xa.transitionModel.phones) !== JSON.stringify(ali.transitionModel.phones) || xa.info.frameShiftMs !== ali.info.frameShiftMs) {
+        throw new InputError(`${x.aliDir}: not aligned with the model of ${aliDir}; align ${x.dataDir} with the same model`);
+      }
+      for (const [u, a] of xa.alis) {
+        if (alis.has(u)) throw new InputError(`${x.aliDir}: utterance ${u} is also in ${aliDir}; the extra sets must not share utterance ids`);
+        alis.set(u, a);
+      }
+      const e = await loadGmmCorpus(x.dataDir, x.featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log, expectInputDim: loaded.featsInfo.dim, storage });
+      if (e.featsInfo.frameShiftMs !== ali.info.frameShiftMs) throw new InputError(`${x.featsDir}: frame shift ${e.featsInfo.frameShiftMs} ms but ${featsDir} has ${loaded.featsInfo.frameShiftMs} ms; extract both with the same feature config`);
+      log(`train-tri: extra set ${x.dataDir}: ${e.corpus.uttIds.length} utterances, ${e.corpus.totalFrames} frames, ${e.corpus.failed.length} left out`);
+      parts.push(e.corpus);
     }
-    for (const [u, a] of xa.alis) {
-      if (alis.has(u)) throw new InputError(`${x.aliDir}: utterance ${u} is also in ${aliDir}; the extra sets must not share utterance ids`);
-      alis.set(u, a);
-    }
-    const e = await loadGmmCorpus(x.dataDir, x.featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log, expectInputDim: loaded.featsInfo.dim });
-    if (e.featsInfo.frameShiftMs !== ali.info.frameShiftMs) throw new InputError(`${x.featsDir}: frame shift ${e.featsInfo.frameShiftMs} ms but ${featsDir} has ${loaded.featsInfo.frameShiftMs} ms; extract both with the same feature config`);
-    log(`train-tri: extra set ${x.dataDir}: ${e.corpus.uttIds.length} utterances, ${e.corpus.totalFrames} frames, ${e.corpus.failed.length} left out`);
-    parts.push(e.corpus);
-  }
-  const full = parts.length > 1 ? concatGmmCorpora(parts) : loaded.corpus;
-  // Keep the utterances the alignment covers with the same number of frames (Kaldi train_deltas
-  // trains on the aligned utterances only).
-  const failed: FailedUtt[] = [...full.failed];
-  const items: GmmCorpusItem[] = [];
-  full.uttIds.forEach((uttId, i) => {
-    const a = alis.get(uttId);
-    if (!a) failed.push({ uttId, reason: `not in the alignment ${aliDir}${opts.extra?.length ? ' or those of the extra sets' : ''} (see its failed file)` });
-    else if (a.pdfIds.length !== full.numFrames[i]) failed.push({ uttId, reason: `${a.pdfIds.length} aligned frames but ${full.numFrames[i]} feature frames; align these features again` });
-    else items.push({ uttId, numFrames: full.numFrames[i], slots: full.slots[i], feats: full.feats.subarray(full.offsets[i] * full.dim, (full.offsets[i] + full.numFrames[i]) * full.dim) });
-  });
-  if (items.length === 0) {
-    throw new InputError(`${aliDir}: none of the utterances of ${dataDir} can be used (${failed.length} left out; first: ${failed[0]?.uttId ?? '-'}: ${failed[0]?.reason ?? 'empty data dir'})`);
-  }
-  const corpus = makeGmmCorpus(items, full.dim, failed);
-  log(`train-tri: ${corpus.uttIds.length} utterances, ${corpus.totalFrames} frames, ${failed.length} left out, feature dim ${corpus.dim}`);
-  for (const f of failed) log(`  left out ${f.uttId}: ${f.reason}`);
-
-  // Tree statistics, questions, tree (Kaldi acc-tree-stats, cluster-phones, build-tree).
-  const monoTm = ali.transitionModel;
-  const silIds = [...lang.silencePhones].map((p) => lang.phoneIds.get(p)!).filter((p) => p !== undefined);
-  const ciPhones = new Set(opts.contextDependentSilence ? [] : silIds);
-  const row = new Map(corpus.uttIds.map((u, i) => [u, i]));
-  const stats = accumulateTriphoneStats(
-    corpus.uttIds.map((u) => alis.get(u)!),
-    monoTm,
-    corpus.dim,
-    (u) => {
-      const i = row.get(u)!;
-      return corpus.feats.subarray(corpus.offsets[i] * corpus.dim, (corpus.offsets[i] + corpus.numFrames[i]) * corpus.dim);
-    },
-    ciPhones,
-  );
-  const numStates = (p: number) => monoTm.phones[p]?.states.length ?? 0;
-  // Kaldi cluster-phones --pdf-class-list=1: the phones' middle state of a 3-state HMM.
-  const clusters = clusterPhones(phoneStateStats(stats, (p) => Math.min(1, numStates(p) - 1)));
-  const extra = await readExtraQuestions(lang);
-  const questions = questionSets(clusters, silIds, extra);
-  const built = buildTree(stats, questions, lang.phones.length, numStates, { ...opts.tree, numLeaves: opts.numLeaves });
-  log(
-    `train-tri: ${stats.entries.length} contexts seen; ${questions.length} questions (${clusters.length} from clustering, ${extra.length} extra); ` +
-      `tree: ${built.numSplits} splits, ${built.numMerged} leaves tied by clustering, ${built.tree.numPdfs} tied states; ` +
-      `log-likelihood gain per frame ${(built.gain / Math.max(1, corpus.totalFrames)).toFixed(4)}`,
-  );
-  const tm0 = buildContextTransitionModel(monoTm, built.tree);
-  const { mean, variance } = globalMeanVar(corpus.feats, corpus.totalFrames, corpus.dim);
-  const varFloor = variance.map((v) => v * (opts.varFloorFactor ?? 0.01));
-  const gmm0 = gmmsFromStats(built.pdfStats, varFloor, { mean, variance });
-  // The alignment in transition ids of the new model (Kaldi convert-ali).
-  const idx = buildTransitionIndex(tm0);
-  const tids = new Int32Array(Math.max(1, corpus.totalFrames));
-  const usable: number[] = [];
-  corpus.uttIds.forEach((u, i) => {
-    const t = convertAlignment(alis.get(u)!, monoTm, tm0, idx);
-    if (!t) throw new InputError(`${aliDir}: utterance ${u}: its alignment does not follow the HMM topology of ${aliDir}/transition-model.json`);
-    tids.set(t, corpus.offsets[i]);
-    usable.push(i);
-  });
-  const iters = opts.iters ?? 35;
-  const runner = createJobRunner({ jobs: opts.jobs, backend: opts.backend });
-  let res: TrainMonoResult;
-  try {
-    res = await trainMonoCore(corpus, tm0, runner, {
-      ...opts,
-      iters,
-      realignIters: opts.realignIters ?? defaultTriRealignIters(iters),
-      init: { gmm: gmm0, tids, usable },
-      label: 'train-tri',
-      log,
+    // Keep the utterances the alignment covers with the same number of frames (Kaldi train_deltas
+    // trains on the aligned utterances only).
+    const failed: FailedUtt[] = parts.flatMap((c) => c.failed);
+    const keep = parts.map((c) => {
+      const rows: number[] = [];
+      c.uttIds.forEach((uttId, i) => {
+        const a = alis.get(uttId);
+        if (!a) failed.push({ uttId, reason: `not in the alignment ${aliDir}${opts.extra?.length ? ' or those of the extra sets' : ''} (see its failed file)` });
+        else if (a.pdfIds.length !== c.numFrames[i]) failed.push({ uttId, reason: `${a.pdfIds.length} aligned frames but ${c.numFrames[i]} feature frames; align these features again` });
+        else rows.push(i);
+      });
+      return { corpus: c, rows };
     });
-  } finally {
-    await runner.close();
-  }
-  const treeSummary = { numLeaves: built.tree.numPdfs, numQuestions: questions.length, numSplits: built.numSplits, numMerged: built.numMerged, treeGain: built.gain, alignment: path.resolve(aliDir) };
-  await writeTrainedModel(expDir, 'train-tri', res, {
-    transform,
-    featsInfo: loaded.featsInfo,
-    lang,
-    dataDir,
-    lines,
-    summary: { tree: treeSummary },
-    ...(opts.extra?.length ? { extraTrainingSets: opts.extra.map((x) => path.resolve(x.dataDir)) } : {}),
+    if (keep.every((k) => k.rows.length === 0)) {
+      throw new InputError(`${aliDir}: none of the utterances of ${dataDir} can be used (${failed.length} left out; first: ${failed[0]?.uttId ?? '-'}: ${failed[0]?.reason ?? 'empty data dir'})`);
+    }
+    const corpus = await gatherGmmCorpus(keep, failed, storage);
+    log(`train-tri: ${corpus.uttIds.length} utterances, ${corpus.totalFrames} frames, ${failed.length} left out, feature dim ${corpus.dim}`);
+    for (const f of failed) log(`  left out ${f.uttId}: ${f.reason}`);
+
+    // Tree statistics, questions, tree (Kaldi acc-tree-stats, cluster-phones, build-tree).
+    const monoTm = ali.transitionModel;
+    const silIds = [...lang.silencePhones].map((p) => lang.phoneIds.get(p)!).filter((p) => p !== undefined);
+    const ciPhones = new Set(opts.contextDependentSilence ? [] : silIds);
+    const row = new Map(corpus.uttIds.map((u, i) => [u, i]));
+    const featRows = corpus.featsFile ? openRows(corpus.featsFile) : undefined;
+    let stats;
+    try {
+      stats = accumulateTriphoneStats(
+        corpus.uttIds.map((u) => alis.get(u)!),
+        monoTm,
+        corpus.dim,
+        (u) => uttGmmFeats(corpus, row.get(u)!, featRows),
+        ciPhones,
+      );
+    } finally {
+      if (featRows) closeRows(featRows);
+    }
+    const numStates = (p: number) => monoTm.phones[p]?.states.length ?? 0;
+    // Kaldi cluster-phones --pdf-class-list=1: the phones' middle state of a 3-state HMM.
+    const clusters = clusterPhones(phoneStateStats(stats, (p) => Math.min(1, numStates(p) - 1)));
+    const extra = await readExtraQuestions(lang);
+    const questions = questionSets(clusters, silIds, extra);
+    const built = buildTree(stats, questions, lang.phones.length, numStates, { ...opts.tree, numLeaves: opts.numLeaves });
+    log(
+      `train-tri: ${stats.entries.length} contexts seen; ${questions.length} questions (${clusters.length} from clustering, ${extra.length} extra); ` +
+        `tree: ${built.numSplits} splits, ${built.numMerged} leaves tied by clustering, ${built.tree.numPdfs} tied states; ` +
+        `log-likelihood gain per frame ${(built.gain / Math.max(1, corpus.totalFrames)).toFixed(4)}`,
+    );
+    const tm0 = buildContextTransitionModel(monoTm, built.tree);
+    const { mean, variance } = corpusMeanVar(corpus);
+    const varFloor = variance.map((v) => v * (opts.varFloorFactor ?? 0.01));
+    const gmm0 = gmmsFromStats(built.pdfStats, varFloor, { mean, variance });
+    // The alignment in transition ids of the new model (Kaldi convert-ali).
+    const idx = buildTransitionIndex(tm0);
+    const tids: CorpusTids = corpus.featsFile ? await newCorpusTids(corpus) : new Int32Array(Math.max(1, corpus.totalFrames));
+    const usable: number[] = [];
+    await withCorpusTids(tids, (_, write) =>
+      corpus.uttIds.forEach((u, i) => {
+        const t = convertAlignment(alis.get(u)!, monoTm, tm0, idx);
+        if (!t) throw new InputError(`${aliDir}: utterance ${u}: its alignment does not follow the HMM topology of ${aliDir}/transition-model.json`);
+        write(corpus.offsets[i], t);
+        usable.push(i);
+      }),
+    );
+    const iters = opts.iters ?? 35;
+    const runner = createJobRunner({ jobs: opts.jobs, backend: opts.backend });
+    let res: TrainMonoResult;
+    try {
+      res = await trainMonoCore(corpus, tm0, runner, {
+        ...opts,
+        iters,
+        realignIters: opts.realignIters ?? defaultTriRealignIters(iters),
+        power: opts.power ?? TRI_MIXUP_POWER,
+        init: { gmm: gmm0, tids, usable },
+        label: 'train-tri',
+        log,
+      });
+    } finally {
+      await runner.close();
+    }
+    const treeSummary = { numLeaves: built.tree.numPdfs, numQuestions: questions.length, numSplits: built.numSplits, numMerged: built.numMerged, treeGain: built.gain, alignment: path.resolve(aliDir) };
+    await writeTrainedModel(expDir, 'train-tri', res, {
+      transform,
+      featsInfo: loaded.featsInfo,
+      lang,
+      dataDir,
+      lines,
+      summary: { tree: treeSummary },
+      ...(opts.extra?.length ? { extraTrainingSets: opts.extra.map((x) => path.resolve(x.dataDir)) } : {}),
+    });
+    await writeTree(path.join(expDir, TREE_FILE), res.transitionModel.tree!, lang.phones);
+    return { ...res, numLeaves: built.tree.numPdfs, numQuestions: questions.length, treeGain: built.gain };
   });
-  await writeTree(path.join(expDir, TREE_FILE), res.transitionModel.tree!, lang.phones);
-  return { ...res, numLeaves: built.tree.numPdfs, numQuestions: questions.length, treeGain: built.gain };
 }

@@ -22,7 +22,7 @@ import { describeArch, layerSizes, type ArchConfig } from './arch.js';
 import { countPdfs, logPriors } from './priors.js';
 import { computeTeacherTargets, localBatchTeacher, onlineTeacherSource, workerBatchTeacher, teacherIdentity, type TeacherTargets, type BatchTeacher } from './teachers.js';
 import { formatSoftTargets, TopKTargets, type SoftTargetMode } from './targets.js';
-import { readSoftTargetCache, writeSoftTargetCache } from './soft-target-cache.js';
+import { cachedWindowTargets, readSoftTargetCache, topKArgmax, writeSoftTargetCache } from './soft-target-cache.js';
 import { splicedDim, type SpliceContext } from './splice.js';
 import { trainModel, type EpochStats, type LossConfig, type TrainingSource } from './train.js';
 import { featureStd, TransferNoise } from './transfer-noise.js';
@@ -184,7 +184,8 @@ const SHARED_PASS_MIN_FRAMES = 50_000;
  * (targets kept in memory, or read from / written to the top-K cache); the student then trains on
  * batches carrying those targets. A transfer set over --max-memory-frames (distill-stream.ts)
  * is streamed a window of shards at a time, and the teacher runs over each
- * window as it is read, every epoch (perturbed frames: over each batch, as in memory).
+ * window as it is read, every epoch (perturbed frames: over each batch, as in memory), or, with
+ * --cache (top-K), once per shard: the cache is then a directory of per-shard files.
  */
 export async function distill(o: DistillOptions): Promise<DistillResult> {
   checkDistillOptions(o);
@@ -208,8 +209,12 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
   for (const dir of extra) transferFrames += (await readFeatsInfo(dir)).numFrames;
   const targetFloats = targetFloatsPerFrame(o.softTargets, o.loss, teacher.meta.numPdfs, perturbed);
   const memBudget = distillMemoryBudget(transferFrames, featsInfo.dim, targetFloats, o.settings.maxMemoryFrames ?? DEFAULT_MAX_MEMORY_FRAMES);
-  if (memBudget.streamed && o.cache) {
-    process.stderr.write(`warning: distill: the transfer set is streamed (over --max-memory-frames); the teacher's targets are computed per window, so the top-K cache ${o.cache} is neither read nor written\n`);
+  if (memBudget.streamed && o.cache && (perturbed || o.loss !== 'soft-ce')) {
+    process.stderr.write(`warning: distill: the transfer set is streamed (over --max-memory-frames) with ${perturbed ? 'perturbed transfer frames' : `--loss ${o.loss}`}; the teacher's targets are not top-K soft targets kept per shard, so the cache ${o.cache} is neither read nor written\n`);
+  }
+  // A streamed set's cache is a directory of per-shard files (soft-target-cache.ts cachedWindowTargets).
+  if (memBudget.streamed && o.cache && (await pathExists(o.cache)) && !(await fs.stat(o.cache)).isDirectory()) {
+    throw new InputError(`--cache ${o.cache}: a file (the cache of a transfer set held in memory), but this transfer set is streamed (over --max-memory-frames) and keeps its cache in a directory, one file per shard; give another --cache path, or delete ${o.cache}`);
   }
   // Held in memory (corpus) or streamed (plan); dev likewise (a streamed one only from --dev-split).
   let corpus: FrameCorpus | undefined;
@@ -326,16 +331,33 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
         lookahead: 2 * Math.max(1, teacherJobs),
       });
     } else if (plan) {
-      train = createStreamingBatchSource(plan, { context, seed: o.seed, maxMemoryFrames: memBudget.streamFrames, windowTargets: windowTargets(o.aliDir === null) });
+      let trainTargets = windowTargets(o.aliDir === null);
+      if (o.cache && o.loss === 'soft-ce') {
+        // The teacher runs over each shard once (the first epoch), later epochs and runs read CACHE/shard-N.arrow.
+        const shardOf = new Map<string, number>();
+        plan.shards.forEach((s, n) => s.uttIds.forEach((u) => shardOf.set(u, n)));
+        const cached = cachedWindowTargets(
+          o.cache,
+          shardOf,
+          key,
+          async (c) => (await computeTeacherTargets(fwd, c, { temperature: o.temperature, mode: o.softTargets, withSoft: true, withLogits: false, helper })).targets as TopKTargets,
+          () => (cacheUsed = true),
+        );
+        trainTargets = async (c) => {
+          const t = await cached(c);
+          // As in memory with a cache: an unlabeled set's labels are the teacher's top pdf.
+          if (o.aliDir === null) c.labels = topKArgmax(t);
+          return t;
+        };
+      }
+      train = createStreamingBatchSource(plan, { context, seed: o.seed, maxMemoryFrames: memBudget.streamFrames, windowTargets: trainTargets });
     } else {
       const mem = corpus!;
       let trainTargets: TeacherTargets;
       if (o.cache && (await pathExists(o.cache))) {
         const cached = await readSoftTargetCache(o.cache, mem, key);
         // The cache holds soft targets; labels for an unlabeled set are the teacher's top pdf.
-        const argmax = new Int32Array(cached.pdfIds.length / cached.k);
-        for (let g = 0; g < argmax.length; g++) argmax[g] = cached.pdfIds[g * cached.k];
-        trainTargets = { targets: cached, argmax };
+        trainTargets = { targets: cached, argmax: topKArgmax(cached) };
         cacheUsed = true;
       } else {
         trainTargets = await teacherTargets(fwd, mem, o, `teacher targets T=${o.temperature}`, helper);

@@ -6,11 +6,11 @@ import { InputError } from '../errors.js';
 import { readAlignments } from '../hmm/ali-archive.js';
 import { createProgress } from '../jobs/progress.js';
 import { DEFAULT_BACKEND, type BackendName } from './backend-name.js';
-import { createAcousticForward } from './engine.js';
+import { createModelForward } from './specialists-forward.js';
 import { splicedChunks, loadFrameCorpus, corpusFrames, type FrameCorpus, type LoadedCmvn } from './batches.js';
 import { DEFAULT_MAX_MEMORY_FRAMES, loadShardWindow, planFrameStream, type StreamShard } from './frame-stream.js';
 import { readFeatsInfo } from '../store/feats-archive.js';
-import { AcousticForward, loadAcousticModel, type AcousticModel } from './ensemble.js';
+import { AcousticForward, type AcousticModel } from './ensemble.js';
 import { combinePosteriors, rowArgmax } from './posteriors.js';
 import { checkFiniteOutputs, firstNonFinite } from './non-finite.js';
 
@@ -209,24 +209,26 @@ async function evalStreamed(fwd: AcousticForward, featsDir: string, aliDir: stri
   return evalResult(st, fwd);
 }
 
-/** eval-frames: load MODEL|ENSEMBLE, FEATS_DIR and ALI_DIR, and score. */
+/** eval-frames: load MODEL|ENSEMBLE|SPECIALISTS, FEATS_DIR and ALI_DIR, and score (a specialists directory: the generalist's top DEFAULT_TOP_N pdfs pick the active specialists). */
 export async function evalFramesDir(
   modelDir: string,
   featsDir: string,
   aliDir: string,
   opts: { backend?: BackendName; quiet?: boolean; allowFeatureMismatch?: boolean; maxMemoryFrames?: number } = {},
 ): Promise<EvalResult> {
-  const model = await loadAcousticModel(modelDir);
   const maxMemoryFrames = opts.maxMemoryFrames ?? DEFAULT_MAX_MEMORY_FRAMES;
-  const total = (await readFeatsInfo(featsDir)).numFrames;
-  const corpus = total > maxMemoryFrames ? undefined : await loadEvalCorpus(model, featsDir, aliDir, { allowFeatureMismatch: opts.allowFeatureMismatch });
-  const fwd = await createAcousticForward(model, opts.backend ?? DEFAULT_BACKEND);
-  const bar = createProgress({ label: 'eval-frames', total: corpus ? corpusFrames(corpus) : total, unit: 'frames', quiet: opts.quiet });
+  // A specialists directory scores as one model: the generalist's inputs, eq. 5's combination.
+  // The model is opened first so that a wrong model directory is the error named, as before.
+  const fwd = await createModelForward(modelDir, opts.backend ?? DEFAULT_BACKEND);
+  let bar: ReturnType<typeof createProgress> | undefined;
   try {
-    const onFrames = (n: number): void => bar.increment(n);
+    const total = (await readFeatsInfo(featsDir)).numFrames;
+    const corpus = total > maxMemoryFrames ? undefined : await loadEvalCorpus(fwd.model, featsDir, aliDir, { allowFeatureMismatch: opts.allowFeatureMismatch });
+    bar = createProgress({ label: 'eval-frames', total: corpus ? corpusFrames(corpus) : total, unit: 'frames', quiet: opts.quiet });
+    const onFrames = (n: number): void => bar?.increment(n);
     return corpus ? evalFrames(fwd, corpus, { onFrames }) : await evalStreamed(fwd, featsDir, aliDir, maxMemoryFrames, { allowFeatureMismatch: opts.allowFeatureMismatch, onFrames });
   } finally {
-    bar.stop();
+    bar?.stop();
     fwd.dispose();
   }
 }

@@ -1,12 +1,15 @@
 // The on-disk soft-target cache: top-K teacher targets of a transfer set in an Arrow file that records
 // everything that changes its bytes (in the schema metadata: temperature, teacher identity, engine, K;
 // per utterance: a hash of the teacher's input features, CMVN applied), so a cache is reused only for
-// the same computation.
+// the same computation. A streamed transfer set's cache is a directory of such files, one per feature
+// shard (cachedWindowTargets).
 import { createHash } from 'node:crypto';
+import * as path from 'node:path';
 import { Field, Float32, Int32, List, Schema, Table, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type Vector } from 'apache-arrow';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { readArrowBatches } from '../store/arrow-batches.js';
+import { makeDirs, pathExists } from '../store/paths.js';
 import { corpusFrames, type FrameCorpus } from './batches.js';
 import { TopKTargets } from './targets.js';
 
@@ -158,4 +161,87 @@ export async function readSoftTargetCache(file: string, corpus: FrameCorpus, key
   const missing = found.indexOf(0);
   if (missing >= 0) throw new InputError(`${file}: no soft targets for utterance ${corpus.uttIds[missing]}; the cache was computed on other data, delete it to recompute`);
   return new TopKTargets(corpus.numPdfs, k, pdfIds, probs);
+}
+
+/** Each frame's top pdf (the first of its K): the labels of an unlabeled transfer set read from a cache. */
+export function topKArgmax(t: TopKTargets): Int32Array {
+  const argmax = new Int32Array(t.pdfIds.length / t.k);
+  for (let g = 0; g < argmax.length; g++) argmax[g] = t.pdfIds[g * t.k];
+  return argmax;
+}
+
+/** Utterances `a .. b` of `c` as a corpus of their own (views of its arrays, no copy). */
+function subCorpus(c: FrameCorpus, a: number, b: number): FrameCorpus {
+  const f0 = c.uttStart[a];
+  const f1 = c.uttStart[b];
+  return {
+    dim: c.dim,
+    numPdfs: c.numPdfs,
+    uttIds: c.uttIds.slice(a, b),
+    uttStart: c.uttStart.slice(a, b + 1).map((s) => s - f0),
+    feats: c.feats.subarray(f0 * c.dim, f1 * c.dim),
+    labels: c.labels.subarray(f0, f1),
+  };
+}
+
+/** The file of shard `n` of a streamed cache directory. */
+export function shardCacheFile(dir: string, n: number): string {
+  return path.join(dir, `shard-${n}.arrow`);
+}
+
+/**
+ * The top-K cache of a streamed transfer set (distill over --max-memory-frames): CACHE is a
+ * directory with one cache file per feature shard of the stream (`shard-N.arrow`, N the shard's
+ * place in the plan; each written and checked as writeSoftTargetCache / readSoftTargetCache do for
+ * a whole set). A window (whole shards, frame-stream.ts) whose shards are all cached is read; else
+ * the teacher runs over the window (`compute`) and the missing shards are written. So the teacher
+ * runs over each shard once, in the first epoch, and not in later epochs or runs. `shardOf` maps
+ * each utterance of the stream to its shard's place; `onRead` is told when a window came from the cache.
+ *
+ * @example const hook = cachedWindowTargets('exp/cache.d', shardOf, key, (c) => teacherTopK(c)); const t = await hook(window)
+ */
+export function cachedWindowTargets(
+  dir: string,
+  shardOf: Map<string, number>,
+  key: SoftTargetCacheKey,
+  compute: (window: FrameCorpus) => Promise<TopKTargets>,
+  onRead?: () => void,
+): (window: FrameCorpus) => Promise<TopKTargets> {
+  return async (c) => {
+    // The window's shards: runs of consecutive utterances of one shard.
+    const parts: { n: number; a: number; b: number }[] = [];
+    c.uttIds.forEach((id, u) => {
+      const n = shardOf.get(id);
+      if (n === undefined) throw new Error(`cachedWindowTargets: utterance ${id} is not in the stream plan`);
+      const last = parts[parts.length - 1];
+      if (last && last.n === n) last.b = u + 1;
+      else parts.push({ n, a: u, b: u + 1 });
+    });
+    await makeDirs(dir);
+    const present = await Promise.all(parts.map((p) => pathExists(shardCacheFile(dir, p.n))));
+    if (present.every(Boolean)) {
+      const read = [];
+      for (const p of parts) read.push(await readSoftTargetCache(shardCacheFile(dir, p.n), subCorpus(c, p.a, p.b), key));
+      const k = read[0]?.k ?? Math.min(key.k ?? c.numPdfs, c.numPdfs);
+      const frames = c.uttStart[c.uttIds.length];
+      const pdfIds = new Int32Array(frames * k);
+      const probs = new Float32Array(frames * k);
+      read.forEach((t, i) => {
+        if (t.k !== k) throw new InputError(`${shardCacheFile(dir, parts[i].n)}: keeps the top ${t.k} pdfs per frame, the other shards ${k}; delete ${dir} to recompute`);
+        pdfIds.set(t.pdfIds, c.uttStart[parts[i].a] * k);
+        probs.set(t.probs, c.uttStart[parts[i].a] * k);
+      });
+      onRead?.();
+      return new TopKTargets(c.numPdfs, k, pdfIds, probs);
+    }
+    const t = await compute(c);
+    for (let i = 0; i < parts.length; i++) {
+      if (present[i]) continue;
+      const p = parts[i];
+      const f0 = c.uttStart[p.a] * t.k;
+      const f1 = c.uttStart[p.b] * t.k;
+      await writeSoftTargetCache(shardCacheFile(dir, p.n), subCorpus(c, p.a, p.b), new TopKTargets(t.numPdfs, t.k, t.pdfIds.subarray(f0, f1), t.probs.subarray(f0, f1)), key);
+    }
+    return t;
+  };
 }

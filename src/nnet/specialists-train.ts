@@ -17,11 +17,12 @@ import { createAcousticForward, selectEngine } from './engine.js';
 import { loadEvalCorpus } from './eval.js';
 import { saveDnn } from './tfjs/layers-model.js';
 import { countPdfs, logPriors } from './priors.js';
+import { SPECIALISTS_FILE } from './model-kind.js';
 import { clusterPdfsByCovariance, dustbinLabels, fitDustbinUnit, type ClusterMatrix, dustbinMap, shiftDustbinLogit, specialistInitWeights, specialistTrainingSet } from './specialists.js';
 import { CHECKPOINT_DIR, trainModel, type EpochStats } from './train.js';
 
-/** The manifest of a specialists directory. */
-export const SPECIALISTS_FILE = 'specialists.json';
+/** The manifest of a specialists directory (its name lives with the other model probes). */
+export { SPECIALISTS_FILE };
 
 /** One trained specialist in specialists.json. */
 export interface SpecialistEntry {

@@ -89,7 +89,7 @@ export async function phasedTrainingCurve(dir: string, system: string, seen = ne
   return [...before, ...own.map((p) => ({ ...p, epoch: p.epoch + offset, phase: (last?.phase ?? 0) + 1, phaseLabel }))];
 }
 
-interface EvalJson {
+export interface EvalJson {
   scores: { accuracy: number; crossEntropy: number };
   members?: { dir: string; scores: { accuracy: number } }[];
   /** Per-utterance counts (eval-frames since they were added; older JSON lacks them). */
@@ -101,7 +101,7 @@ interface EvalJson {
  * undefined when an eval JSON predates them; an error when the systems were scored on different
  * utterances (the comparison would not be paired).
  */
-function testCountsOf(baseline: EvalJson, ensemble: EvalJson, student: EvalJson, file: string): RecoveryCounts | undefined {
+export function testCountsOf(baseline: EvalJson, ensemble: EvalJson, student: EvalJson, file: string): RecoveryCounts | undefined {
   const [b, e, s] = [baseline.utterances, ensemble.utterances, student.utterances];
   if (!b || !e || !s) return undefined;
   const same = (u: UtteranceCounts) => u.uttIds.length === b.uttIds.length && u.uttIds.every((id, i) => id === b.uttIds[i] && u.numFrames[i] === b.numFrames[i]);

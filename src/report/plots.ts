@@ -117,9 +117,10 @@ export function trainingCurvesSpec(points: CurvePoint[], title = 'Held-out frame
 
 /**
  * Vega-Lite spec: one bar chart per metric, bars per system in its systemColor, values labelled,
- * and an error bar where a row has its 95% interval (low, high).
+ * and an error bar where a row has its 95% interval (low, high). Panels in the metrics' order
+ * (sorted by name unless `o.panelsInOrder`: then as the rows first name them, e.g. 3%, 10%, 30%).
  */
-export function systemsBarSpec(rows: SystemScore[], title = 'Systems compared'): TopLevelSpec {
+export function systemsBarSpec(rows: SystemScore[], title = 'Systems compared', o: { panelsInOrder?: boolean } = {}): TopLevelSpec {
   const hasInterval = (r: SystemScore) => r.low !== undefined && r.high !== undefined;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -127,7 +128,7 @@ export function systemsBarSpec(rows: SystemScore[], title = 'Systems compared'):
     background: 'white',
     // The label sits above the error bar when there is one.
     data: { values: rows.map((r) => ({ ...r, labelAt: hasInterval(r) ? Math.max(r.value, r.high as number) : r.value })) },
-    facet: { column: { field: 'metric', type: 'nominal', title: null } },
+    facet: { column: { field: 'metric', type: 'nominal', title: null, ...(o.panelsInOrder ? { sort: [...new Set(rows.map((r) => r.metric))] } : {}) } },
     spec: {
       width: 240,
       height: 260,

@@ -87,7 +87,7 @@ function webModel(name: string, modelJson: string, meta: DnnModelMeta, graph: st
 export async function exportWeb(modelDir: string, outDir: string, options: ExportWebOptions = {}): Promise<ExportWebSummary> {
   const setup = await readModelSetup(modelDir);
   if (setup.kind !== 'dnn') {
-    throw new InputError(`${modelDir}: export-web exports a single DNN (a student, or one model from train); this is ${setup.kind === 'gmm' ? 'a GMM' : 'an ensemble'} directory${setup.kind === 'ensemble' ? ' (give it with --compare beside a student)' : ''}`);
+    throw new InputError(`${modelDir}: export-web exports a single DNN (a student, or one model from train); this is ${{ gmm: 'a GMM', ensemble: 'an ensemble', specialists: 'a generalist + specialists' }[setup.kind]} directory${setup.kind === 'ensemble' ? ' (give it with --compare beside a student)' : ''}`);
   }
   const features = setup.featureConfig;
   if (features.type === 'kaldi') {

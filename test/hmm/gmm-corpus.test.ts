@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { rm } from 'node:fs/promises';
-import { concatGmmCorpora, loadCmvn, loadGmmCorpus, makeGmmCorpus, shardByFrames } from '../../src/hmm/gmm-corpus.js';
+import { concatGmmCorpora, gatherGmmCorpus, loadCmvn, loadGmmCorpus, makeGmmCorpus, newCorpusTids, shardByFrames, uttGmmFeats, withCorpusTids } from '../../src/hmm/gmm-corpus.js';
 import { defaultGmmFeatureTransform } from '../../src/hmm/gmm-feats.js';
+import { corpusMeanVar, globalMeanVar } from '../../src/hmm/train-mono.js';
 import { readFeatsDir } from '../../src/store/feats-archive.js';
 import { withTmp } from './helpers.js';
 import { writeFileCorpus } from './file-corpus.js';
@@ -26,7 +27,7 @@ test('makeGmmCorpus packs features into shared memory; shardByFrames balances fr
   assert.deepEqual(shardByFrames(Int32Array.of(5), 4), [[0]]);
 });
 
-test('concatGmmCorpora joins corpora in order with their failures; refuses duplicate ids and mixed dims', () => {
+test('concatGmmCorpora joins corpora in order with their failures, in memory or spilled to a scratch file; refuses duplicate ids and mixed dims', async () => {
   const slot = [{ phones: [1], optional: false }] as never;
   const a = makeGmmCorpus([{ uttId: 'a1', feats: Float32Array.of(1, 2, 3, 4), numFrames: 2, slots: slot }], 2, [{ uttId: 'a9', reason: 'no features' }]);
   const b = makeGmmCorpus(
@@ -37,7 +38,7 @@ test('concatGmmCorpora joins corpora in order with their failures; refuses dupli
     2,
     [{ uttId: 'b9', reason: 'OOV' }],
   );
-  const c = concatGmmCorpora([a, b]);
+  const c = await concatGmmCorpora([a, b]);
   assert.deepEqual(c.uttIds, ['a1', 'b1', 'b2']);
   assert.deepEqual(Array.from(c.feats), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   assert.deepEqual(Array.from(c.offsets), [0, 2, 3]);
@@ -46,9 +47,30 @@ test('concatGmmCorpora joins corpora in order with their failures; refuses dupli
   assert.ok(c.feats.buffer instanceof SharedArrayBuffer);
   assert.equal(c.slots[0], slot);
   assert.deepEqual(c.failed.map((f) => f.uttId), ['a9', 'b9']);
-  assert.throws(() => concatGmmCorpora([a, a]), { message: 'utterance a1 is in two of the training sets; utterance ids must be unique across them' });
+  await assert.rejects(() => concatGmmCorpora([a, a]), { message: 'utterance a1 is in two of the training sets; utterance ids must be unique across them' });
   const d3 = makeGmmCorpus([{ uttId: 'c1', feats: Float32Array.of(1, 2, 3), numFrames: 1, slots: [] }], 3);
-  assert.throws(() => concatGmmCorpora([a, d3]), { message: 'cannot train on feature sets of dims 2 and 3 together; extract every set with the same feature config' });
+  await assert.rejects(() => concatGmmCorpora([a, d3]), { message: 'cannot train on feature sets of dims 2 and 3 together; extract every set with the same feature config' });
+  await withTmp(async (dir) => {
+    // Over a budget of 4 frames: the 5 frames go to a scratch file, read back utterance by utterance.
+    const s = await concatGmmCorpora([a, b], { scratchDir: path.join(dir, 'scratch'), maxMemoryFrames: 4 });
+    assert.equal(s.feats.length, 0);
+    assert.ok(s.featsFile?.startsWith(path.join(dir, 'scratch')));
+    assert.deepEqual([0, 1, 2].map((i) => Array.from(uttGmmFeats(s, i))), [[1, 2, 3, 4], [5, 6], [7, 8, 9, 10]]);
+    assert.deepEqual(Array.from(s.offsets), [0, 2, 3]);
+    // Statistics read utterance by utterance are those of the corpus in memory.
+    assert.deepEqual(corpusMeanVar(s), globalMeanVar(c.feats, c.totalFrames, 2));
+    assert.deepEqual(corpusMeanVar(c), globalMeanVar(c.feats, c.totalFrames, 2));
+    // From a spilled part, a subset stays spilled; in memory again under the budget only when no part is spilled.
+    const sub = await gatherGmmCorpus([{ corpus: s, rows: [2] }], [], { scratchDir: path.join(dir, 'scratch') });
+    assert.deepEqual(Array.from(uttGmmFeats(sub, 0)), [7, 8, 9, 10]);
+    const tids = await newCorpusTids(s);
+    assert.ok(!(tids instanceof Int32Array));
+    await withCorpusTids(tids, (read, write) => {
+      write(2, Int32Array.of(5, 6));
+      assert.deepEqual(Array.from(read(0, 5)), [0, 0, 5, 6, 0]);
+    });
+    assert.ok((await newCorpusTids(c)) instanceof Int32Array);
+  });
 });
 
 test('loadGmmCorpus lists unusable utterances; loadCmvn falls back to computed statistics with a note', async () => {

@@ -42,7 +42,7 @@ test('flat-start training on a synthetic corpus: likelihood rises and the alignm
   let n = 0;
   s.corpus.uttIds.forEach((_, i) => {
     for (let t = 0; t < s.corpus.numFrames[i]; t++, n++) {
-      const tid = r.tids[s.corpus.offsets[i] + t];
+      const tid = (r.tids as Int32Array)[s.corpus.offsets[i] + t];
       if (idx.tidPdf[tid] === s.truePdfs[i][t]) ok++;
       if (idx.tidPhone[tid] === s.truePhones[i][t]) okPhone++;
     }

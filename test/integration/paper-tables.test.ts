@@ -83,3 +83,75 @@ test('paper-tables.mjs: sec. 2.1 recovered fractions by T, logit matching, hard 
   assert.equal(json.sec3.rows.length, 3);
   assert.doesNotMatch(md, /NaN|undefined/);
 });
+
+test("paper-tables.mjs: Table 1 with generalist + specialists (frame accuracy, WER, recovered with its bootstrap interval); sec. 2.1 rows' intervals", async () => {
+  const { writePaperTables } = (await import(script)) as { writePaperTables: (dir: string, settings?: string, lib?: unknown) => string };
+  const { bootstrapRecoveredFraction } = await import('../../src/score/bootstrap.js');
+  // report/collect.ts's testCountsOf (tested with the report) pairs the three systems' counts; here
+  // its result on matching utterances, without loading the report's model readers (tfjs, seconds).
+  type Counts = { utterances: { numFrames: number[]; correct: number[] } };
+  const testCountsOf = (b: Counts, e: Counts, s: Counts) => ({ numFrames: b.utterances.numFrames, baselineCorrect: b.utterances.correct, ensembleCorrect: e.utterances.correct, studentCorrect: s.utterances.correct });
+  const lib = { bootstrapRecoveredFraction, testCountsOf };
+  const base = await fs.mkdtemp(path.join(os.tmpdir(), 'paper-tables-'));
+  const dir = path.join(base, 'paper');
+  // Four test utterances of 100 frames; correct frames per utterance of each system.
+  const evalOf = (correct: number[]) => ({
+    scores: { accuracy: correct.reduce((a, c) => a + c, 0) / 400, crossEntropy: 1 },
+    utterances: { uttIds: ['u1', 'u2', 'u3', 'u4'], numFrames: [100, 100, 100, 100], correct },
+  });
+  const [b, e, s] = [evalOf([80, 78, 82, 80]), evalOf([84, 83, 85, 84]), evalOf([82, 80, 84, 82])];
+  await writeJson(path.join(base, 'eval/baseline_test.json'), b);
+  await writeJson(path.join(base, 'eval/ensemble_test.json'), e);
+  await writeJson(path.join(base, 'decode/baseline_test/decode.json'), { wer: { percent: 3.5, errors: 7, words: 200 } });
+  await writeJson(path.join(base, 'decode/ensemble_test/decode.json'), { wer: { percent: 3, errors: 6, words: 200 } });
+  await writeJson(path.join(dir, 'specialists/specialists.json'), { specialists: [{}, {}, {}], cover: 1, numClusters: 3, clusterMatrix: 'correlation', clusterFrames: 500 });
+  await writeJson(path.join(dir, 'specialists/eval-frames-test.json'), s);
+  await writeJson(path.join(dir, 'specialists-decode/test/decode.json'), { wer: { percent: 2.5, errors: 5, words: 200 } });
+  await writeJson(path.join(dir, 'sec21/baseline-eval-test.json'), b);
+  await writeJson(path.join(dir, 'sec21/ensemble-eval-test.json'), e);
+  await writeJson(path.join(dir, 'sec21/soft-T2/eval-test.json'), s);
+  const md = writePaperTables(dir, '', lib);
+  const counts = { numFrames: [100, 100, 100, 100], baselineCorrect: b.utterances.correct, ensembleCorrect: e.utterances.correct, studentCorrect: s.utterances.correct };
+  const iv = bootstrapRecoveredFraction(counts, { seed: 1 });
+  const cell = `${(100 * iv.recovered).toFixed(1)}% \\[${(100 * iv.low).toFixed(0)}%, ${(100 * iv.high).toFixed(0)}%\\]`;
+  assert.match(md, /\| baseline \(the generalist\) \| 80\.00% \| 3\.50% \[ 7 \/ 200 \] \|/);
+  assert.match(md, /\| ensemble \| 84\.00% \| 3\.00% \[ 6 \/ 200 \] \|/);
+  assert.match(md, /\| generalist \+ specialists \(3\) \| 82\.00% \| 2\.50% \[ 5 \/ 200 \] \|/);
+  assert.match(md, new RegExp(`recovered by generalist \\+ specialists: ${cell} \\(95% interval`));
+  assert.match(md, new RegExp(`\\| 2 \\| 82\\.00% \\| ${cell} \\|`));
+  const json = JSON.parse(await fs.readFile(path.join(dir, 'results.json'), 'utf8'));
+  assert.ok(Math.abs(json.table1.recovered - 0.5) < 1e-9);
+  assert.deepEqual(json.sec21.byTemperature[0].recoveredInterval, JSON.parse(JSON.stringify(iv)));
+  // Without the library (no build): the same tables, no intervals.
+  assert.match(writePaperTables(dir, ''), /\| 2 \| 82\.00% \| 50\.0% \|/);
+});
+
+test('paper-tables.mjs paperPlotSpecs: sec. 5 coverage curve beside the paper, sec. 6 bars per fraction in order and hard-vs-soft epoch curves', async () => {
+  const { paperPlotSpecs } = (await import(script)) as { paperPlotSpecs: (results: unknown, plots: unknown) => { specs: { name: string; spec: { args: unknown[] } }[]; missing: string[] } };
+  // The plot functions stubbed (their specs are tested in test/report/plots.test.ts): what each gets.
+  const plots = { seriesLineSpec: (...args: unknown[]) => ({ args }), systemsBarSpec: (...args: unknown[]) => ({ args }) };
+  const row = (percent: number, kind: string, testAccuracy: number, devAcc: number[]) => ({ percent, kind, testAccuracy, devAcc });
+  const results = {
+    sec21: null,
+    specialists: { evals: [{ topN: 1, coverage: [{ covering: 0, frames: 5, generalistCorrect: 0, combinedCorrect: 1 }, { covering: 1, frames: 10, generalistCorrect: 8, combinedCorrect: 9 }] }] },
+    sec6: { baselineTestAccuracy: 0.8, rows: [row(3, 'hard', 0.5, [0.4, 0.5]), row(3, 'hard-early', 0.52, [0.4]), row(3, 'soft', 0.6, [0.45, 0.6]), row(10, 'soft', 0.7, [0.6])] },
+  };
+  const { specs, missing } = paperPlotSpecs(results, plots);
+  assert.deepEqual(missing, ['no sec. 2.1 plot: no temperature points']);
+  assert.deepEqual(specs.map((s) => s.name), ['sec5-coverage', 'sec6-bars', 'sec6-curves']);
+  const [coverage, bars, curves] = specs.map((s) => s.spec.args);
+  const cov = coverage[0] as { series: string; x: number; y: number }[];
+  assert.deepEqual(cov[0], { series: 'here, top 1', x: 1, y: 12.5 }, 'covering 0 (no generalist-correct frame) has no relative change');
+  assert.deepEqual(cov.filter((p) => p.series.startsWith('paper')).map((p) => [p.x, p.y]).slice(-2), [[9, 16.6], [10, 14.1]]);
+  assert.deepEqual(bars[0], [
+    { system: 'hard targets', metric: '3% of the training data', value: 50 },
+    { system: 'hard + early stopping', metric: '3% of the training data', value: 52 },
+    { system: 'soft targets', metric: '3% of the training data', value: 60 },
+    { system: 'baseline, all the data', metric: '3% of the training data', value: 80 },
+    { system: 'soft targets', metric: '10% of the training data', value: 70 },
+    { system: 'baseline, all the data', metric: '10% of the training data', value: 80 },
+  ]);
+  assert.deepEqual(bars[2], { panelsInOrder: true });
+  assert.deepEqual((curves[0] as { series: string }[]).map((p) => p.series), ['3% hard targets', '3% hard targets', '3% soft targets', '3% soft targets', '10% soft targets']);
+  assert.deepEqual(paperPlotSpecs({ sec21: null, specialists: null, sec6: null }, plots).specs, []);
+});

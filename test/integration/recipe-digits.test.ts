@@ -41,7 +41,9 @@ test('recipes/digits/run.sh --size tiny runs end to end, resumes after a kill an
   // --triphones true: the DNN stages train and decode on the tied states of a triphone GMM (train-tri,
   // CD align, CD decoding), whose tree also learns from the varied-words set. Stage 2 tri costs
   // 3 commands (align the words set, train-tri, align train) more than the monophone stage 2 alone.
-  const args = ['recipes/digits/run.sh', '--size', 'tiny', '--members', '2', '--exp', exp, '--seed', '7', '--triphones', 'true'];
+  // --jobs 1: on the suite's shared cores a second worker per command only adds its start-up CPU
+  // (tfjs, the graph); the recipe's parallel paths are tested in test/jobs and test/slurm.
+  const args = ['recipes/digits/run.sh', '--size', 'tiny', '--members', '2', '--exp', exp, '--seed', '7', '--triphones', 'true', '--jobs', '1'];
   const env = { ...process.env, ASR_DISTILL_PROGRESS_SECONDS: '60' };
   const run = (...extra: string[]) => spawnSync('bash', [...args, ...extra], { cwd: root, encoding: 'utf8', env });
   // Killed in the middle of the ensemble: the re-run skips the finished stages and completes.

@@ -22,7 +22,7 @@ const speakersOf = (dataDir: string) =>
 test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table 1 per fold and averaged', { skip, timeout: 900_000 }, () => {
   const exp = mkdtempSync(path.join(os.tmpdir(), 'asr-fsdd-'));
   // A handful of synthetic eSpeak digits in the training set and others in the transfer set only.
-  const args = ['recipes/fsdd/run.sh', '--corpus', fsdd, '--size', 'tiny', '--members', '2', '--exp', exp, '--synthetic-train', '3', '--synthetic-transfer', '3'];
+  const args = ['recipes/fsdd/run.sh', '--corpus', fsdd, '--size', 'tiny', '--members', '2', '--exp', exp, '--synthetic-train', '3', '--synthetic-transfer', '3', '--jobs', '1'];
   const env = { ...process.env, ASR_DISTILL_PROGRESS_SECONDS: '60' };
   const run = (...extra: string[]) => spawnSync('bash', [...args, ...extra], { cwd: root, encoding: 'utf8', env });
   // The re-runs use the CLI the first run built (ASR_DISTILL_NO_BUILD): they test the recipe's resume.

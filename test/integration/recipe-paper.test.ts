@@ -1,7 +1,8 @@
 // recipes/digits/paper.sh at --size tiny (issue 26): run.sh's stages 0-4, then specialists (sec. 5)
 // and soft targets as a regulariser (sec. 6), and the report with both tables, every number computed.
-// Sec. 2.1 and 3 (--sections) and sec. 6's decodes (--sec6-wer) are left out: a dozen more trainings
-// and decodes would add minutes; their tables are tested in paper-tables.test.ts, their library code
+// Sec. 2.1 and 3 (--sections), sec. 6's decodes (--sec6-wer, and with it Table 1's specialists row)
+// and the plots (--plots: seconds; their specs in test/report/plots.test.ts) are left out: a dozen
+// more trainings and decodes would add minutes; their tables are tested in paper-tables.test.ts, their library code
 // in test/nnet/omitted-word.test.ts and test/hmm/word-segments.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 test('recipes/digits/paper.sh --size tiny: Table 4 and Table 5 analogues in RESULTS.md and results.json; a re-run skips every stage', { timeout: 900_000 }, () => {
   const exp = mkdtempSync(path.join(os.tmpdir(), 'asr-paper-'));
   // Corpus seed 8: recipe-digits.test.ts, which may run beside it, makes data/digits/generated/tiny-seed7.
-  const args = ['recipes/digits/paper.sh', '--size', 'tiny', '--members', '2', '--exp', exp, '--seed', '8', '--spec-num', '3', '--spec-cover', '1', '--spec-epochs', '1', '--spec-tops', '2', '--sec6-fractions', '0.1', '--sections', '5,6', '--sec6-wer', 'false'];
+  const args = ['recipes/digits/paper.sh', '--size', 'tiny', '--members', '2', '--exp', exp, '--seed', '8', '--spec-num', '3', '--spec-cover', '1', '--spec-epochs', '1', '--spec-tops', '2', '--sec6-fractions', '0.1', '--sections', '5,6', '--sec6-wer', 'false', '--plots', 'false', '--jobs', '1'];
   const env = { ...process.env, ASR_DISTILL_PROGRESS_SECONDS: '60' };
   const run = (...extra: string[]) => spawnSync('bash', [...args, ...extra], { cwd: root, encoding: 'utf8', env });
   const r = run();

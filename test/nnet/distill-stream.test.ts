@@ -100,3 +100,25 @@ test('streamed distill: deterministic for a seed, the in-memory priors and count
   assert.ok(un.history[0].devAcc! > 0, `dev acc ${un.history[0].devAcc}`);
   assert.ok(un.history[0].trainAcc > 0, `train acc ${un.history[0].trainAcc}`);
 });
+
+test('streamed distill with --cache: a directory of per-shard top-K files, the teacher once per shard, the same student when rerun from it', async () => {
+  const budget = { ...settings, maxMemoryFrames: 60 };
+  const cache = path.join(root, 'topk.d');
+  const topk = { softTargets: { kind: 'top-k' as const, k: 2 }, cache };
+  const a = await distill(student('cache-a', { settings: budget, ...topk }));
+  // Epoch 1 computes and writes every shard (each its own window here), epoch 2 reads them.
+  assert.equal(a.cacheUsed, true);
+  assert.deepEqual((await fs.readdir(cache)).sort(), ['shard-0.arrow', 'shard-1.arrow', 'shard-2.arrow', 'shard-3.arrow', 'shard-4.arrow']);
+  const written = await fs.readFile(path.join(cache, 'shard-0.arrow'));
+  const b = await distill(student('cache-b', { settings: budget, ...topk }));
+  assert.equal(b.cacheUsed, true);
+  assert.deepEqual(await weights(path.join(root, 'cache-b')), await weights(path.join(root, 'cache-a')));
+  assert.deepEqual(b.history.map((h) => h.trainLoss), a.history.map((h) => h.trainLoss));
+  assert.ok((await fs.readFile(path.join(cache, 'shard-0.arrow'))).equals(written), 'a cached shard is not rewritten');
+  // Another temperature is refused with the single-file cache's message.
+  await assert.rejects(() => distill(student('cache-t3', { settings: budget, ...topk, temperature: 3 })), /shard-\d\.arrow: computed at temperature 2, not 3; delete it to recompute/);
+  // A single-file cache (from a transfer set in memory) is not taken for a directory.
+  const file = path.join(root, 'topk.arrow');
+  await fs.writeFile(file, 'x');
+  await assert.rejects(() => distill(student('cache-file', { settings: budget, ...topk, cache: file })), /a file \(the cache of a transfer set held in memory\), but this transfer set is streamed/);
+});

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ENSEMBLE_FILE, MODEL_META_FILE, modelKind } from '../../src/nnet/model-kind.js';
+import { ENSEMBLE_FILE, MODEL_META_FILE, modelKind, SPECIALISTS_FILE } from '../../src/nnet/model-kind.js';
 import { GMM_JSON_FILE } from '../../src/hmm/gmm-model.js';
 
 test('modelKind tells an ensemble, a DNN and a GMM directory by their marker files, ensemble first', async () => {
@@ -18,6 +18,7 @@ test('modelKind tells an ensemble, a DNN and a GMM directory by their marker fil
     assert.equal(await modelKind(await dir('ens', [ENSEMBLE_FILE])), 'ensemble');
     assert.equal(await modelKind(await dir('dnn', [MODEL_META_FILE, 'model.json'])), 'dnn');
     assert.equal(await modelKind(await dir('gmm', [GMM_JSON_FILE, 'model.json'])), 'gmm');
+    assert.equal(await modelKind(await dir('spec', [SPECIALISTS_FILE])), 'specialists');
     assert.equal(await modelKind(await dir('both', [MODEL_META_FILE, ENSEMBLE_FILE])), 'ensemble');
     assert.equal(await modelKind(await dir('empty', ['model.json'])), undefined);
     assert.equal(await modelKind(path.join(root, 'missing')), undefined);

@@ -4,7 +4,11 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { modelPosteriors, SPECIALISTS_FILE, specialistClusters, trainSpecialists, type SpecialistsManifest } from '../../src/nnet/specialists-train.js';
-import { combineChunk, evalSpecialistsDir, formatSpecialistsEval, loadSpecialists } from '../../src/nnet/specialists-infer.js';
+import { evalSpecialistsDir, formatSpecialistsEval } from '../../src/nnet/specialists-infer.js';
+import { combineChunk, createModelForward, DEFAULT_TOP_N, loadSpecialists } from '../../src/nnet/specialists-forward.js';
+import { loadDnnScorer, readModelSetup } from '../../src/decode/acoustic-model.js';
+import { readFeatsDir } from '../../src/store/feats-archive.js';
+import { spliceUtterance } from '../../src/nnet/splice.js';
 import { trainDnnDir, type TrainSettings } from '../../src/nnet/train-worker.js';
 import { evalFramesDir } from '../../src/nnet/eval.js';
 import { loadAcousticModel } from '../../src/nnet/ensemble.js';
@@ -90,6 +94,31 @@ for (const backend of ['cpu', 'ort'] as const) {
     const r1 = await evalSpecialistsDir(out, dev.featsDir, dev.aliDir, { topN: 1, steps: 50, backend });
     assert.equal(r1.meanActive, 1);
     assert.equal(r1.coverage.reduce((a, c) => a + c.frames, 0), dev.numFrames);
+
+    // eval-frames and decode take the specialists directory as one model (top DEFAULT_TOP_N, 200 steps).
+    const r3 = await evalSpecialistsDir(out, dev.featsDir, dev.aliDir, { topN: DEFAULT_TOP_N, backend });
+    const efs = await evalFramesDir(out, dev.featsDir, dev.aliDir, { backend, quiet: true });
+    assert.equal(efs.dir, out);
+    assert.equal(efs.scores.correct, r3.combinedCorrect, "eval-frames scores eq. 5's combination");
+    assert.ok(Math.abs(efs.scores.crossEntropy - r3.combinedCrossEntropy) < 1e-4);
+    const setupOf = await readModelSetup(out);
+    assert.equal(setupOf.kind, 'specialists');
+    assert.equal(setupOf.featDim, (await readModelSetup(generalist)).featDim);
+    // decode's scores: log q - log prior of the generalist (a hybrid model's scaled likelihoods).
+    const utt = [...(await readFeatsDir(dev.featsDir)).utts.values()][0];
+    const scorer = await loadDnnScorer(out, backend);
+    const fwd = await createModelForward(out, backend);
+    try {
+      const ll = scorer.logLikelihoods(utt.data, utt.numFrames);
+      const meta = fwd.model.meta;
+      const q = fwd.posteriors(spliceUtterance(utt.data, utt.numFrames, meta.featDim, meta.context), utt.numFrames);
+      assert.deepEqual(meta.priors, g.meta.priors);
+      for (let i = 0; i < q.length; i++) assert.ok(Math.abs(ll[i] - (Math.log(Math.max(q[i], 1e-30)) - g.meta.priors[i % g.meta.numPdfs])) < 1e-3, `frame ${Math.floor(i / g.meta.numPdfs)} pdf ${i % g.meta.numPdfs}`);
+      assert.throws(() => fwd.posteriors(new Float32Array(meta.inputDim), 1, 2), { name: 'InputError', message: /temperature 2 are not defined/ });
+    } finally {
+      scorer.dispose();
+      fwd.dispose();
+    }
   });
 }
 

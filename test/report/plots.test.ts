@@ -30,6 +30,11 @@ test('the system bar chart labels every bar with its value', async () => {
   );
   assert.match(svg, />3\.50</);
   assert.match(svg, />2\.25</);
+  // Panels sorted by name, or in the rows' order when asked (paper.sh's 3%, 10%, 30%).
+  const rows = ['3%', '10%'].map((metric) => ({ system: 'soft', metric, value: 1 }));
+  const facet = (s: object) => (s as { facet: { column: { sort?: string[] } } }).facet.column;
+  assert.equal(facet(systemsBarSpec(rows)).sort, undefined);
+  assert.deepEqual(facet(systemsBarSpec(rows, 't', { panelsInOrder: true })).sort, ['3%', '10%']);
 });
 
 test('systemColor: one fixed colour per system, the same in the curves and the bars', async () => {

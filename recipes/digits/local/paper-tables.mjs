@@ -1,9 +1,15 @@
 #!/usr/bin/env node
-// recipes/digits/local/paper-tables.mjs PAPER_EXP [SETTINGS]: the tables of paper.sh, beside the
-// paper's numbers (Hinton, Vinyals & Dean 2015, Tables 4 and 5, sec. 2.1 and 3), into
-// PAPER_EXP/RESULTS.md and PAPER_EXP/results.json, and the plot of sec. 2.1 (recovered fraction
-// against T for both losses) into PAPER_EXP/sec21-recovered.{svg,png}. Reads what the stages wrote:
-// specialists/eval-test-top*.json (eval-specialists --json), sec6/<model>-<pct>/{eval-test.json,
+// recipes/digits/local/paper-tables.mjs PAPER_EXP [SETTINGS] (env PAPER_PLOTS=false: no plots): the tables of paper.sh, beside the
+// paper's numbers (Hinton, Vinyals & Dean 2015, Tables 1 with the specialists, 4 and 5, sec. 2.1
+// and 3), into PAPER_EXP/RESULTS.md and PAPER_EXP/results.json, and the plots: sec. 2.1 (recovered
+// fraction against T for both losses) into PAPER_EXP/sec21-recovered.{svg,png}, sec. 5 (Table 4's
+// relative change by coverage, beside the paper's) into sec5-coverage.{svg,png}, sec. 6 (test frame
+// accuracy bars per fraction; dev accuracy per epoch) into PAPER_EXP/sec6-bars.{svg,png} and
+// sec6-curves.{svg,png}. Recovered fractions carry the paired bootstrap interval of run.sh's Table 1
+// (dist/score/bootstrap.js, dist/report/collect.js: one home). Reads what the stages wrote:
+// ../eval/{baseline,ensemble}_test.json and ../decode/{baseline,ensemble}_test/decode.json (run.sh),
+// specialists/eval-frames-test.json (eval-frames of the specialists directory),
+// specialists-decode/test/decode.json, specialists/eval-test-top*.json (eval-specialists --json), sec6/<model>-<pct>/{eval-test.json,
 // train.log.jsonl}, sec6/baseline-eval-test.json, sec6-decode/<model>/test/decode.json,
 // sec21/<model>/eval-test.json, sec21/*-eval-test.json, sec21/gradient-ratio.json and
 // sec3/{transfer/omitted.json,eval-word-*.json,*-fixed/bias-fix.json}. A missing part is left out
@@ -28,7 +34,68 @@ const readJsonIf = (f) => (existsSync(f) ? readJson(f) : undefined);
 const pctOf = (a) => (a === undefined ? '-' : `${(100 * a).toFixed(2)}%`);
 /** The share of the ensemble's gain over the baseline a student recovers (Table 1's "recovered"). */
 const recovered = (acc, base, ens) => (ens > base ? (acc - base) / (ens - base) : undefined);
-const recoveredCell = (r) => (r === undefined ? '-' : `${(100 * r).toFixed(1)}%`);
+const recoveredCell = (r, interval) => (r === undefined ? '-' : `${(100 * r).toFixed(1)}%${interval ? ` [${(100 * interval.low).toFixed(0)}%, ${(100 * interval.high).toFixed(0)}%]` : ''}`);
+
+/**
+ * The 95% interval of a recovered fraction: run.sh's paired bootstrap over the test utterances
+ * (`lib`: bootstrapRecoveredFraction of dist/score/bootstrap.js and testCountsOf of
+ * dist/report/collect.js, seed 1 as Table 1), from three eval-frames JSONs; undefined without
+ * `lib`, per-utterance counts or an ensemble gain.
+ */
+function recoveredInterval(lib, baseline, ensemble, student, file) {
+  if (!lib || !baseline || !ensemble || !student || !(ensemble.scores.accuracy > baseline.scores.accuracy)) return undefined;
+  const counts = lib.testCountsOf(baseline, ensemble, student, file);
+  return counts ? lib.bootstrapRecoveredFraction(counts, { seed: 1 }) : undefined;
+}
+
+/**
+ * The bootstrap's functions from the toolkit's build (paper.sh builds it) when PAPER_EXP has a
+ * recovered fraction to bound (sec21/, specialists/eval-frames-test.json): loading the build's
+ * model readers costs seconds. Undefined, and the intervals left out, otherwise.
+ */
+export async function loadBootstrapLib(dir) {
+  if (!existsSync(path.join(dir, 'sec21')) && !existsSync(path.join(dir, 'specialists', 'eval-frames-test.json'))) return undefined;
+  const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist');
+  const [b, c] = [path.join(dist, 'score/bootstrap.js'), path.join(dist, 'report/collect.js')];
+  if (!existsSync(b) || !existsSync(c)) return undefined;
+  const [{ bootstrapRecoveredFraction }, { testCountsOf }] = await Promise.all([import(pathToFileURL(b).href), import(pathToFileURL(c).href)]);
+  return { bootstrapRecoveredFraction, testCountsOf };
+}
+
+/**
+ * Table 1 with "generalist + specialists" (sec. 5): the specialists directory scored by eval-frames
+ * and decoded as one model, beside run.sh's baseline (the generalist) and ensemble on the same test
+ * set; the recovered fraction of the ensemble's gain with its bootstrap interval.
+ */
+export function table1Tables(dir, lib) {
+  const base = path.dirname(dir);
+  const spec = readJsonIf(path.join(dir, 'specialists', 'eval-frames-test.json'));
+  if (!spec) return { json: undefined, md: ['Table 1 with generalist + specialists: not run (no specialists/eval-frames-test.json).'] };
+  const manifest = readJsonIf(path.join(dir, 'specialists', 'specialists.json'));
+  const systems = [
+    { system: 'baseline (the generalist)', eval: readJsonIf(path.join(base, 'eval', 'baseline_test.json')), decode: readJsonIf(path.join(base, 'decode', 'baseline_test', 'decode.json')) },
+    { system: 'ensemble', eval: readJsonIf(path.join(base, 'eval', 'ensemble_test.json')), decode: readJsonIf(path.join(base, 'decode', 'ensemble_test', 'decode.json')) },
+    { system: `generalist + specialists (${manifest?.specialists.length ?? '?'})`, eval: spec, decode: readJsonIf(path.join(dir, 'specialists-decode', 'test', 'decode.json')) },
+  ];
+  const [b, e] = systems;
+  const werCell = (w) => (w ? `${w.percent.toFixed(2)}% [ ${w.errors} / ${w.words} ]` : '-');
+  const rec = b.eval && e.eval ? recovered(spec.scores.accuracy, b.eval.scores.accuracy, e.eval.scores.accuracy) : undefined;
+  const interval = recoveredInterval(lib, b.eval, e.eval, spec, path.join(dir, 'specialists', 'eval-frames-test.json'));
+  const rows = systems.map((s) => ({ system: s.system, testAccuracy: s.eval?.scores.accuracy, testWer: s.decode?.wer, acousticScale: s.decode?.acousticScale }));
+  const md = [
+    '### Table 1 with generalist + specialists (sec. 5)',
+    '',
+    "The specialists directory as one model (eval-frames, decode: eq. 5's combination of the generalist and the active specialists, the generalist's top 3 pdfs picking them, divided by the generalist's priors), beside run.sh's baseline and ensemble; test WER at the acoustic scale picked on dev.",
+    '',
+    '| system | test frame accuracy | test WER |',
+    '| --- | --- | --- |',
+    ...rows.map((r) => `| ${r.system} | ${pctOf(r.testAccuracy)} | ${werCell(r.testWer)} |`),
+    '',
+    `- Fraction of the ensemble's gain recovered by generalist + specialists: ${recoveredCell(rec, interval)}${interval ? ` (95% interval, paired bootstrap over the test utterances, ${interval.replications} resamples)` : ''}.`,
+    '- Paper (JFT, sec. 5): 61 specialists raised top-1 accuracy from 25.0% to 26.1% (4.4% relative); the specialists were not distilled into one model there.',
+  ];
+  return { json: { rows, recovered: rec, recoveredInterval: interval }, md };
+}
 const pct = (x, n) => (n > 0 ? `${((100 * x) / n).toFixed(2)}%` : '-');
 /** The paper's "relative accuracy change": correct frames after over before, signed; '-' when none were correct before. */
 const relative = (after, before) => (before > 0 ? `${after >= before ? '+' : ''}${(100 * (after / before - 1)).toFixed(1)}%` : '-');
@@ -98,18 +165,28 @@ export function sec6Tables(dir) {
  * matching (no T: one student), by hard-label weight, by top-k targets and by combine rule, and the
  * measured ratio of the two gradients.
  */
-export function sec21Tables(dir) {
+export function sec21Tables(dir, lib) {
   const sdir = path.join(dir, 'sec21');
-  const base = readJsonIf(path.join(sdir, 'baseline-eval-test.json'))?.scores.accuracy;
-  const ens = readJsonIf(path.join(sdir, 'ensemble-eval-test.json'))?.scores.accuracy;
+  const baseEval = readJsonIf(path.join(sdir, 'baseline-eval-test.json'));
+  const ensEval = readJsonIf(path.join(sdir, 'ensemble-eval-test.json'));
+  const [base, ens] = [baseEval?.scores.accuracy, ensEval?.scores.accuracy];
   if (!existsSync(sdir) || base === undefined || ens === undefined) return { json: undefined, md: ['Sec. 2.1: not run (no sec21/ with the baseline and ensemble scores).'] };
-  const geoEns = readJsonIf(path.join(sdir, 'ensemble-geometric-eval-test.json'))?.scores.accuracy;
+  const geoEval = readJsonIf(path.join(sdir, 'ensemble-geometric-eval-test.json'));
+  const geoEns = geoEval?.scores.accuracy;
   const models = new Map();
+  const evals = new Map();
   for (const d of readdirSync(sdir)) {
     const e = readJsonIf(path.join(sdir, d, 'eval-test.json'));
     if (e) models.set(d, e.scores.accuracy);
+    if (e) evals.set(d, e);
   }
-  const row = (name, acc, ensAcc = ens) => ({ model: name, testAccuracy: acc, recovered: recovered(acc, base, ensAcc) });
+  // The geometric student's gain is measured against the geometric ensemble's.
+  const row = (name, acc, ensAcc = ens) => ({
+    model: name,
+    testAccuracy: acc,
+    recovered: recovered(acc, base, ensAcc),
+    recoveredInterval: recoveredInterval(lib, baseEval, ensAcc === ens ? ensEval : geoEval, evals.get(name), path.join(sdir, name, 'eval-test.json')),
+  });
   const temps = [...models.keys()].map((d) => /^soft-T([\d.]+)$/.exec(d)?.[1]).filter(Boolean).map(Number).sort((a, b) => a - b);
   const others = [...models.keys()].map((d) => /^soft-T([\d.]+)-(W[\d.]+|top\d+|geometric)$/.exec(d)).filter(Boolean);
   const baseT = others.length ? Number(others[0][1]) : 2;
@@ -130,17 +207,17 @@ export function sec21Tables(dir) {
   const md = [
     '### Sec. 2.1: temperature, logit matching, hard-label weight, top-k targets, combine rule',
     '',
-    `Students in the paper's setup (distill --setup paper: the training frames as they are, hard-label weight 0.5 unless said), the recipe's student shape and schedule; test frame accuracy, and the recovered fraction of the ensemble's gain (baseline ${pctOf(base)}, ensemble ${pctOf(ens)}: a gap of ${(100 * (ens - base)).toFixed(2)} points, so one point of accuracy is ${(100 / (100 * (ens - base))).toFixed(0)}% of recovery).`,
+    `Students in the paper's setup (distill --setup paper: the training frames as they are, hard-label weight 0.5 unless said), the recipe's student shape and schedule; test frame accuracy, and the recovered fraction of the ensemble's gain (baseline ${pctOf(base)}, ensemble ${pctOf(ens)}: a gap of ${(100 * (ens - base)).toFixed(2)} points, so one point of accuracy is ${(100 / (100 * (ens - base))).toFixed(0)}% of recovery). Recovered fractions in brackets: 95% interval, run.sh's paired bootstrap over the test utterances (10000 resamples).`,
     '',
     '| T | soft-target CE: test acc | recovered | logit matching (no T): test acc | recovered | gradient ratio on dev | cosine |',
     '| --- | --- | --- | --- | --- | --- | --- |',
-    ...byT.map((r) => `| ${r.temperature} | ${pctOf(r.testAccuracy)} | ${recoveredCell(r.recovered)} | ${pctOf(logit?.testAccuracy)} | ${recoveredCell(logit?.recovered)} | ${r.gradientRatio ? r.gradientRatio.ratio.toFixed(4) : '-'} | ${r.gradientRatio ? r.gradientRatio.cosine.toFixed(4) : '-'} |`),
+    ...byT.map((r) => `| ${r.temperature} | ${pctOf(r.testAccuracy)} | ${recoveredCell(r.recovered, r.recoveredInterval)} | ${pctOf(logit?.testAccuracy)} | ${recoveredCell(logit?.recovered, logit?.recoveredInterval)} | ${r.gradientRatio ? r.gradientRatio.ratio.toFixed(4) : '-'} | ${r.gradientRatio ? r.gradientRatio.cosine.toFixed(4) : '-'} |`),
     '',
     `Gradient ratio: <T^2 g_soft, g_logit> / <g_logit, g_logit> on ${ratios ? ratios.numFrames : '-'} dev frames, the T = ${baseT} student's logits (asr-distill gradient-ratio); sec. 2.1 derives that it approaches 1 as T grows.`,
-    ...(byW.length ? ['', `Hard-label weight at T = ${baseT}:`, '', '| hard-label weight | test acc | recovered |', '| --- | --- | --- |', ...byW.map((r) => `| ${r.hardWeight} | ${pctOf(r.testAccuracy)} | ${recoveredCell(r.recovered)} |`)] : []),
-    ...(byTop.length > 1 ? ['', `Soft targets kept per frame at T = ${baseT} (distill --soft-targets; top-k renormalised):`, '', '| soft targets | test acc | recovered |', '| --- | --- | --- |', ...byTop.map((r) => `| ${r.softTargets} | ${pctOf(r.testAccuracy)} | ${recoveredCell(r.recovered)} |`)] : []),
+    ...(byW.length ? ['', `Hard-label weight at T = ${baseT}:`, '', '| hard-label weight | test acc | recovered |', '| --- | --- | --- |', ...byW.map((r) => `| ${r.hardWeight} | ${pctOf(r.testAccuracy)} | ${recoveredCell(r.recovered, r.recoveredInterval)} |`)] : []),
+    ...(byTop.length > 1 ? ['', `Soft targets kept per frame at T = ${baseT} (distill --soft-targets; top-k renormalised):`, '', '| soft targets | test acc | recovered |', '| --- | --- | --- |', ...byTop.map((r) => `| ${r.softTargets} | ${pctOf(r.testAccuracy)} | ${recoveredCell(r.recovered, r.recoveredInterval)} |`)] : []),
     ...(byCombine.length > 1
-      ? ['', `The same members combined two ways, the soft targets at T = ${baseT} following the rule:`, '', "| ensemble combine rule | ensemble test acc | student test acc | recovered (of that ensemble's gain) |", '| --- | --- | --- | --- |', ...byCombine.map((r) => `| ${r.combine} | ${pctOf(r.ensembleAccuracy)} | ${pctOf(r.testAccuracy)} | ${recoveredCell(r.recovered)} |`)]
+      ? ['', `The same members combined two ways, the soft targets at T = ${baseT} following the rule:`, '', "| ensemble combine rule | ensemble test acc | student test acc | recovered (of that ensemble's gain) |", '| --- | --- | --- | --- |', ...byCombine.map((r) => `| ${r.combine} | ${pctOf(r.ensembleAccuracy)} | ${pctOf(r.testAccuracy)} | ${recoveredCell(r.recovered, r.recoveredInterval)} |`)]
       : []),
     '',
     "Paper (speech, sec. 4): T in {1, 2, 5, 10} tried, hard-label weight 0.5; no per-T numbers published. MNIST (sec. 3): T >= 8 for a 300-unit student, 2.5-4 for 30 units.",
@@ -182,32 +259,85 @@ export function sec3Tables(dir) {
   return { json: { omitted: { ...omitted, pdfFramesFull: undefined, pdfFramesKept: undefined }, biasFix: fix, rows }, md };
 }
 
-/** The plot of sec. 2.1 (recovered fraction vs T, both losses) through the toolkit's report plots (dist/report/plots.js, built by paper.sh); left out, and said so, without a build. */
-export async function writePaperPlots(dir, results) {
+/** The sec. 6 model names of the plots (short: bar labels). */
+const SEC6_SYSTEMS = { hard: 'hard targets', 'hard-early': 'hard + early stopping', soft: 'soft targets' };
+
+/**
+ * The plots' Vega-Lite specs from results.json's parts, built with the toolkit's report plot
+ * functions (`plots`: seriesLineSpec, systemsBarSpec of src/report/plots.ts): sec. 2.1 (recovered
+ * fraction vs T, both losses); sec. 5 (relative accuracy change by coverage, beside the paper's);
+ * sec. 6 bars (test frame accuracy of hard / hard + early stopping / soft at each fraction, beside
+ * the full-data baseline) and curves (dev accuracy per epoch, hard targets vs soft, early stopping
+ * left out: its epochs are hard's first ones). A part without data is said so in `missing`.
+ */
+export function paperPlotSpecs(results, plots) {
+  const specs = [];
+  const missing = [];
   const sec21 = results.sec21;
-  if (!sec21 || sec21.byTemperature.length === 0) return 'no sec. 2.1 plot: no temperature points';
-  const plotsJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/report/plots.js');
-  if (!existsSync(plotsJs)) return `no sec. 2.1 plot: ${plotsJs} is missing (npm run build)`;
-  const { renderSpec, seriesLineSpec } = await import(pathToFileURL(plotsJs).href);
-  const points = sec21.byTemperature.filter((r) => r.recovered !== undefined).map((r) => ({ series: 'soft-target CE', x: r.temperature, y: 100 * r.recovered }));
-  if (sec21.logitMatching?.recovered !== undefined) for (const r of sec21.byTemperature) points.push({ series: 'logit matching (no T)', x: r.temperature, y: 100 * sec21.logitMatching.recovered });
-  for (const r of sec21.byTemperature) if (r.gradientRatio) points.push({ series: 'gradient ratio x 100 (dev)', x: r.temperature, y: 100 * r.gradientRatio.ratio });
-  const { svg, png } = await renderSpec(seriesLineSpec(points, { title: "Sec. 2.1: recovered fraction of the ensemble's gain against T", xTitle: 'temperature T', yTitle: 'recovered (%) / gradient ratio (x 100)', xLog: true }));
-  writeFileSync(path.join(dir, 'sec21-recovered.svg'), svg);
-  writeFileSync(path.join(dir, 'sec21-recovered.png'), png);
-  return `plot: ${path.join(dir, 'sec21-recovered.png')}`;
+  if (!sec21 || sec21.byTemperature.length === 0) missing.push('no sec. 2.1 plot: no temperature points');
+  else {
+    const points = sec21.byTemperature.filter((r) => r.recovered !== undefined).map((r) => ({ series: 'soft-target CE', x: r.temperature, y: 100 * r.recovered }));
+    if (sec21.logitMatching?.recovered !== undefined) for (const r of sec21.byTemperature) points.push({ series: 'logit matching (no T)', x: r.temperature, y: 100 * sec21.logitMatching.recovered });
+    for (const r of sec21.byTemperature) if (r.gradientRatio) points.push({ series: 'gradient ratio x 100 (dev)', x: r.temperature, y: 100 * r.gradientRatio.ratio });
+    specs.push({ name: 'sec21-recovered', spec: plots.seriesLineSpec(points, { title: "Sec. 2.1: recovered fraction of the ensemble's gain against T", xTitle: 'temperature T', yTitle: 'recovered (%) / gradient ratio (x 100)', xLog: true }) });
+  }
+  const spec = results.specialists;
+  if (!spec || spec.evals.length === 0) missing.push('no sec. 5 plot: no eval-specialists scores');
+  else {
+    // Table 4 as a curve: relative accuracy change by coverage, ours per --top beside the paper's.
+    const points = spec.evals.flatMap((r) => r.coverage.filter((c) => c.generalistCorrect > 0).map((c) => ({ series: `here, top ${r.topN}`, x: c.covering, y: 100 * (c.combinedCorrect / c.generalistCorrect - 1) })));
+    for (const [k, v] of PAPER_TABLE4) points.push({ series: 'paper (JFT, 61 specialists)', x: Number.parseInt(k, 10), y: Number.parseFloat(v) });
+    specs.push({ name: 'sec5-coverage', spec: plots.seriesLineSpec(points, { title: 'Sec. 5 (Table 4): accuracy change by specialists covering the correct class', xTitle: 'active specialists covering the correct class (paper: 10 = 10 or more)', yTitle: 'relative accuracy change (%)' }) });
+  }
+  const sec6 = results.sec6;
+  if (!sec6 || sec6.rows.length === 0) missing.push('no sec. 6 plots: no sec. 6 models');
+  else {
+    // One panel per fraction (systemsBarSpec's facets, in the fractions' order), the full-data baseline in each for scale.
+    const bars = [];
+    for (const f of [...new Set(sec6.rows.map((r) => r.percent))]) {
+      const metric = `${f}% of the training data`;
+      for (const r of sec6.rows.filter((x) => x.percent === f)) bars.push({ system: SEC6_SYSTEMS[r.kind], metric, value: 100 * r.testAccuracy });
+      if (sec6.baselineTestAccuracy !== undefined) bars.push({ system: 'baseline, all the data', metric, value: 100 * sec6.baselineTestAccuracy });
+    }
+    specs.push({ name: 'sec6-bars', spec: plots.systemsBarSpec(bars, 'Sec. 6: test frame accuracy (%), hard vs soft targets on a subset', { panelsInOrder: true }) });
+    const curves = sec6.rows.filter((r) => r.kind !== 'hard-early').flatMap((r) => r.devAcc.map((a, i) => ({ series: `${r.percent}% ${SEC6_SYSTEMS[r.kind]}`, x: i + 1, y: 100 * a })));
+    specs.push({ name: 'sec6-curves', spec: plots.seriesLineSpec(curves, { title: 'Sec. 6: dev frame accuracy per epoch, hard vs soft targets', xTitle: 'epoch', yTitle: 'dev frame accuracy (%)' }) });
+  }
+  return { specs, missing };
 }
 
-/** RESULTS.md + results.json of PAPER_EXP. */
-export function writePaperTables(dir, settings = '') {
+/** The plots (paperPlotSpecs) rendered through dist/report/plots.js (built by paper.sh) into PAPER_EXP/<name>.{svg,png}; left out, and said so, without a build. */
+export async function writePaperPlots(dir, results) {
+  const plotsJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist/report/plots.js');
+  if (!existsSync(plotsJs)) return `no plots: ${plotsJs} is missing (npm run build)`;
+  const plots = await import(pathToFileURL(plotsJs).href);
+  const { specs, missing } = paperPlotSpecs(results, plots);
+  const said = [...missing];
+  for (const { name, spec } of specs) {
+    const { svg, png } = await plots.renderSpec(spec);
+    writeFileSync(path.join(dir, `${name}.svg`), svg);
+    writeFileSync(path.join(dir, `${name}.png`), png);
+    said.push(`plot: ${path.join(dir, `${name}.png`)}`);
+  }
+  return said.join('\n');
+}
+
+/**
+ * RESULTS.md + results.json of PAPER_EXP; `lib` (loadBootstrapLib) adds the recovered fractions'
+ * bootstrap intervals; `plots` false leaves the plots' links out.
+ */
+export function writePaperTables(dir, settings = '', lib = undefined, plots = true) {
+  const table1 = table1Tables(dir, lib);
   const spec = specialistTables(dir);
   const sec6 = sec6Tables(dir);
-  const sec21 = sec21Tables(dir);
+  const sec21 = sec21Tables(dir, lib);
   const sec3 = sec3Tables(dir);
-  const md = ['# Paper experiments on the digits corpus (recipes/digits/paper.sh)', '', `Settings: ${settings}`, '', ...sec21.md, '', ...sec3.md, '', ...spec.md, '', ...sec6.md, ''];
-  if (sec21.json) md.push('![recovered fraction against T](sec21-recovered.png)', '');
+  const md = ['# Paper experiments on the digits corpus (recipes/digits/paper.sh)', '', `Settings: ${settings}`, '', ...table1.md, '', ...sec21.md, '', ...sec3.md, '', ...spec.md, '', ...sec6.md, ''];
+  if (plots && spec.json) md.push('![sec. 5: accuracy change by coverage](sec5-coverage.png)', '');
+  if (plots && sec6.json) md.push('![sec. 6: test frame accuracy per fraction](sec6-bars.png)', '', '![sec. 6: dev accuracy per epoch](sec6-curves.png)', '');
+  if (plots && sec21.json) md.push('![recovered fraction against T](sec21-recovered.png)', '');
   writeFileSync(path.join(dir, 'RESULTS.md'), md.join('\n'));
-  writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ settings, sec21: sec21.json ?? null, sec3: sec3.json ?? null, specialists: spec.json ?? null, sec6: sec6.json ?? null }, null, 1) + '\n');
+  writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ settings, table1: table1.json ?? null, sec21: sec21.json ?? null, sec3: sec3.json ?? null, specialists: spec.json ?? null, sec6: sec6.json ?? null }, null, 1) + '\n');
   return md.join('\n');
 }
 
@@ -216,6 +346,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     console.error('usage: paper-tables.mjs PAPER_EXP [SETTINGS]');
     process.exit(2);
   }
-  process.stdout.write(writePaperTables(process.argv[2], process.argv[3] ?? ''));
-  process.stdout.write((await writePaperPlots(process.argv[2], readJson(path.join(process.argv[2], 'results.json')))) + '\n');
+  // PAPER_PLOTS=false (paper.sh --plots false): the tables alone.
+  const plots = process.env.PAPER_PLOTS !== 'false';
+  process.stdout.write(writePaperTables(process.argv[2], process.argv[3] ?? '', await loadBootstrapLib(process.argv[2]), plots));
+  if (plots) process.stdout.write((await writePaperPlots(process.argv[2], readJson(path.join(process.argv[2], 'results.json')))) + '\n');
 }

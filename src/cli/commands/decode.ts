@@ -60,7 +60,7 @@ export function register(program: Command): void {
   // --silence-prob: the old name of --sil-prob (one name across align, train-mono, train-tri, decode).
   addHiddenAlias(program.command('decode'), '--silence-prob <p>', 'silProb', probability)
     .description('Decode a data directory with a DNN, ensemble or GMM model and a grammar or n-gram LM; writes hyp.txt, CTM, WER and RTF')
-    .argument('<model-dir>', 'model directory (DNN, ensemble manifest, or GMM from train-mono); its lang/ and transition model define the HMMs')
+    .argument('<model-dir>', 'model directory (DNN, ensemble manifest, specialists directory from train-specialists, or GMM from train-mono); its lang/ and transition model define the HMMs')
     .argument('<data-dir>', 'Kaldi data directory (wav.scp, utt2spk, optional text for WER)')
     .argument('<out-dir>', 'output directory')
     .option('--grammar <file.jsgf>', "JSGF grammar (default: the model's lang/grammar.jsgf)")

@@ -47,7 +47,7 @@ export function register(program: Command): void {
         .default(DEFAULT_SOFT_TARGETS, formatSoftTargets(DEFAULT_SOFT_TARGETS)),
     )
     .option('--loss <kind>', 'soft-ce: T^2 CE(teacher_T, student_T) + W CE; logit-mse: Caruana-style logit matching + W CE', oneOf('soft-ce', 'logit-mse'), DEFAULT_DISTILL_LOSS)
-    .option('--cache <file>', 'with top-k: keep the teacher targets in this Arrow file (reused when T and teacher match)')
+    .option('--cache <file>', 'with top-k: keep the teacher targets in this Arrow file (reused when T and teacher match); a directory of per-shard files when the transfer set is streamed')
     .option(
       '--transfer-noise <R>',
       "add Gaussian noise of R x each feature's standard deviation to every transfer frame, fresh each epoch, and compute the " +

@@ -11,7 +11,7 @@ export function register(program: Command): void {
   program
     .command('eval-frames')
     .description('Frame accuracy and average cross-entropy of a DNN or an ensemble (and of each member) against alignments')
-    .argument('<model>', 'model directory (train/distill) or ensemble directory')
+    .argument('<model>', 'model directory (train/distill), ensemble directory, or specialists directory (train-specialists: its generalist combined with the specialists, sec. 5.3)')
     .argument('<feats-dir>', 'features to score')
     .argument('<ali-dir>', 'their alignments (the reference states)')
     .option('--json', 'print the scores as JSON')

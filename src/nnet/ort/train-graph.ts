@@ -5,12 +5,11 @@
 //   backward  dW = h^T g, db = colsum(g), dh = g W^T, g = dh * 1[h > 0] * 1/(1-rate)
 // The update (SGD, momentum or Adam, the weight average, max-norm) is not in the graph: it runs
 // in place on the caller's arrays (ort/update.ts), one pass per parameter instead of ~10 ONNX
-// elementwise ops with two copies of every output. Names: W{l}, b{l} (l from 0); the gradients
-// are the outputs `${param}_grad`; slots (ort/train-step.ts) `${param}_${suffix}` for
-// slotSuffixes.
+// elementwise ops with two copies of every output; so the optimizer's settings are not part of
+// StepGraphSpec (they are update.ts's UpdateSpec). Names: W{l}, b{l} (l from 0); the gradients are the
+// outputs `${param}_grad`.
 import { layerDropout, type ArchConfig } from '../arch.js';
 import type { LossConfig } from '../distill-loss.js';
-import type { OptimizerKind } from '../optimizer-state.js';
 import { OnnxGraph, onnxType } from './onnx-graph.js';
 
 /** What a step graph is built for (fixed for the life of a trainer). */
@@ -18,24 +17,12 @@ export interface StepGraphSpec {
   arch: ArchConfig;
   /** Layer sizes from input to output (arch.ts layerSizes). */
   sizes: number[];
-  optimizer: OptimizerKind;
-  momentum: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  averaging: boolean;
   loss: LossConfig;
 }
 
 /** Parameter names in optimizer order (W0, b0, W1, b1, ...: TrainStep.params()). */
 export function paramNames(numLayers: number): string[] {
   return Array.from({ length: numLayers }, (_, l) => [`W${l}`, `b${l}`]).flat();
-}
-
-/** Slot suffixes per parameter, in OptimizerState order (the average last). */
-export function slotSuffixes(spec: Pick<StepGraphSpec, 'optimizer' | 'momentum' | 'averaging'>): string[] {
-  const inner = spec.optimizer === 'adam' ? ['m', 'v'] : spec.momentum > 0 ? ['vel'] : [];
-  return spec.averaging ? [...inner, 'avg'] : inner;
 }
 
 /** The shape of parameter `name` (W{l}: [in, out]; b{l}: [out]) for layer sizes `sizes`. */
@@ -104,7 +91,7 @@ export function evalGraphBytes(sizes: number[]): Uint8Array {
  * (dropout.ts dropoutMask values); the parameters. Outputs: loss [], pred [M] (int32) and the
  * gradient of the loss for every parameter, `${param}_grad`.
  */
-export function stepGraphBytes(spec: Pick<StepGraphSpec, 'arch' | 'sizes' | 'loss'>): Uint8Array {
+export function stepGraphBytes(spec: StepGraphSpec): Uint8Array {
   const { sizes, loss: cfg, arch } = spec;
   const L = sizes.length - 1;
   const P = sizes[L];

@@ -2,7 +2,8 @@
 // step graph (ort/train-graph.ts: loss and gradients), another the evaluation graph. Parameters and
 // optimizer slots live in Float32Arrays that the graphs read without a copy; when the loss is
 // finite, ort/update.ts updates them in place from the gradients (a NaN/Inf step leaves the weights
-// untouched, as TrainStep does). Per step the only copies are the batch's targets and
+// untouched, as TrainStep does): in WebAssembly SIMD (WasmUpdater, whose memory holds the arrays)
+// where available, else in JavaScript. Per step the only copies are the batch's targets and
 // onnxruntime-node's copy of each gradient into the ArrayBuffer it returns.
 import { layerDropout, layerSizes } from '../arch.js';
 import { dropoutMask, mixSeed } from '../dropout.js';
@@ -10,8 +11,8 @@ import { checkDnnWeights, type DnnWeights } from '../weights.js';
 import { averageDecayAt, rescaledSlots, type OptimizerState } from '../optimizer-state.js';
 import { countCorrect, type StepResult, type TrainBatch, type TrainStepOptions } from '../trainer.js';
 import { floatTensor, OrtSession, type OrtTensor } from './session.js';
-import { evalGraphBytes, paramDims, paramNames, slotSuffixes, stepGraphBytes, type StepGraphSpec } from './train-graph.js';
-import { adamSlotScales, maxNormColumns, updateParam, type UpdateRule } from './update.js';
+import { evalGraphBytes, paramDims, paramNames, stepGraphBytes } from './train-graph.js';
+import { adamSlotScales, maxNormColumns, slotSuffixes, updateParam, WasmUpdater, type UpdateRule, type UpdateSpec } from './update.js';
 
 /** Adam (Kingma & Ba 2015) defaults, as tfjs/optimizer.ts. */
 const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
@@ -35,9 +36,11 @@ export class OrtTrainStep {
   private readonly suffixes: string[];
   private readonly dims: number[][];
   private readonly cur: State;
+  /** The SIMD update whose memory holds cur's params and slots; null: updateParam in JavaScript. */
+  private readonly updater: WasmUpdater | null;
   private updates = 0;
   private readonly template: DnnWeights;
-  private readonly spec: StepGraphSpec;
+  private readonly spec: UpdateSpec;
   // Per-batch buffers, grown to the largest batch seen.
   private y = new Float32Array(0);
   private rowMask = new Float32Array(0);
@@ -48,14 +51,18 @@ export class OrtTrainStep {
     readonly opts: TrainStepOptions,
     private readonly stepSession: OrtSession,
     private readonly evalSession: OrtSession,
-    spec: StepGraphSpec,
+    sizes: number[],
+    spec: UpdateSpec,
   ) {
     this.spec = spec;
-    this.sizes = spec.sizes;
+    this.sizes = sizes;
     this.names = paramNames(this.sizes.length - 1);
     this.suffixes = slotSuffixes(spec);
     this.dims = this.names.map((p) => paramDims(this.sizes, p));
     this.template = { arch: structuredClone(w.arch), inputDim: w.inputDim, numPdfs: w.numPdfs, layers: [] };
+    const lengths = this.dims.map((d) => d.reduce((a, b) => a * b, 1));
+    const padded = lengths.reduce((a, n) => a + ((n + 3) & ~3), 0);
+    this.updater = WasmUpdater.create(padded * (1 + this.suffixes.length), Math.max(...lengths));
     this.cur = this.newState();
     this.setWeights(w);
     // Slots start at zero, the weight average at the initial weights (tfjs/optimizer.ts Averaged).
@@ -68,26 +75,25 @@ export class OrtTrainStep {
     if (opts.averageDecay !== undefined && !(opts.averageDecay > 0 && opts.averageDecay < 1)) {
       throw new Error(`averageDecay must be between 0 and 1, got ${opts.averageDecay}`);
     }
-    const spec: StepGraphSpec = {
-      arch: w.arch,
-      sizes: layerSizes(w.arch, w.inputDim, w.numPdfs),
+    const sizes = layerSizes(w.arch, w.inputDim, w.numPdfs);
+    const spec: UpdateSpec = {
       optimizer: opts.optimizer,
       momentum: opts.optimizer === 'sgd' ? (opts.momentum ?? 0.9) : 0,
       ...ADAM,
       averaging: opts.averageDecay !== undefined,
-      loss: opts.loss,
     };
-    const stepSession = await OrtSession.create(stepGraphBytes(spec));
-    const evalSession = await OrtSession.create(evalGraphBytes(spec.sizes)).catch((e) => {
+    const stepSession = await OrtSession.create(stepGraphBytes({ arch: w.arch, sizes, loss: opts.loss }));
+    const evalSession = await OrtSession.create(evalGraphBytes(sizes)).catch((e) => {
       stepSession.dispose();
       throw e;
     });
-    return new OrtTrainStep(w, opts, stepSession, evalSession, spec);
+    return new OrtTrainStep(w, opts, stepSession, evalSession, sizes, spec);
   }
 
   private newState(): State {
-    const params = this.dims.map((d) => new Float32Array(d.reduce((a, b) => a * b, 1)));
-    const slots = params.map((p) => this.suffixes.map(() => new Float32Array(p.length)));
+    const alloc = (n: number) => (this.updater ? this.updater.f32(n) : new Float32Array(n));
+    const params = this.dims.map((d) => alloc(d.reduce((a, b) => a * b, 1)));
+    const slots = params.map((p) => this.suffixes.map(() => alloc(p.length)));
     return {
       params,
       slots,
@@ -175,7 +181,9 @@ export class OrtTrainStep {
         // The average is the last slot; the rule's own slots come first (slotSuffixes).
         const ruleSlots = this.spec.averaging ? slots.slice(0, -1) : slots;
         const average = this.spec.averaging ? { avg: slots[slots.length - 1], keep: d, take: 1 - d } : undefined;
-        updateParam(rule, this.cur.params[i], out[`${p}_grad`].data as Float32Array, ruleSlots, average);
+        const grad = out[`${p}_grad`].data as Float32Array;
+        if (this.updater) this.updater.updateParam(rule, this.cur.params[i], grad, ruleSlots, average);
+        else updateParam(rule, this.cur.params[i], grad, ruleSlots, average);
         // Max-norm of the hidden layers after the average (TrainStep.step's order).
         const l = Number(p.slice(1));
         if (arch.maxNorm !== undefined && p[0] === 'W' && l < L - 1) maxNormColumns(this.cur.params[i], this.sizes[l], this.sizes[l + 1], arch.maxNorm);
