@@ -7,7 +7,6 @@ import { ENSEMBLE_FILE, readEnsembleManifest } from '../nnet/ensemble.js';
 import { modelKind, SPECIALISTS_FILE } from '../nnet/model-kind.js';
 import { MODEL_LANG_DIR, MODEL_META_FILE, readDnnModelMeta, type DnnModelMeta } from '../nnet/model-dir.js';
 import type { BackendName } from '../nnet/backend-name.js';
-import { createModelForward } from '../nnet/specialists-forward.js';
 import { spliceUtterance } from '../nnet/splice.js';
 import { checkFiniteOutputs } from '../nnet/non-finite.js';
 import type { FeatureConfig } from '../features/config.js';
@@ -132,6 +131,9 @@ export interface DnnScorer extends FrameScorer {
  */
 export async function loadDnnScorer(dir: string, backend: BackendName = 'auto'): Promise<DnnScorer> {
   // A specialists directory: one "member", eq. 5's q; its logits are log q, divided by the generalist's priors.
+  // Imported here: the engines (TensorFlow.js, ONNX Runtime) are needed only where the weights are
+  // loaded (decode's jobs), not by readModelSetup in decode's main thread (~0.7 CPU s of start-up).
+  const { createModelForward } = await import('../nnet/specialists-forward.js');
   const forward = await createModelForward(dir, backend);
   const { model } = forward;
   const { meta } = model;

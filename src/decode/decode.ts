@@ -210,7 +210,8 @@ export async function decodeDataDir(modelDir: string, dataDir: string, outDir: s
     } satisfies DecodeShardInput,
   }));
   const progress = createProgress({ label: 'decode', total: utts.length, unit: 'utts', quiet: options.quiet });
-  const runner = createJobRunner({ jobs: shards.length, backend: options.runner });
+  // One shard: decoded in this thread (no worker loading the modules again; byte-identical outputs, test/decode/decode.test.ts).
+  const runner = createJobRunner({ jobs: shards.length, backend: options.runner, inThreadWhenSingle: true });
   let results: UttDecodeResult[];
   try {
     let done = 0;

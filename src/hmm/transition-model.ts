@@ -1,7 +1,9 @@
 import { InputError } from '../errors.js';
 import { readJsonFile } from '../store/json-file.js';
 import { writeFileAtomic } from '../store/atomic.js';
-import { nodePdfs, treeWellFormed, type ContextTree } from './decision-tree.js';
+// context-tree.ts, not decision-tree.ts: the tree-growing code pulls in apache-arrow (ali-archive), ~0.2 CPU s
+// of start-up for every command that only reads a transition model (decode's main thread).
+import { nodePdfs, treeWellFormed, type ContextTree } from './context-tree.js';
 
 /**
  * The HMM structure shared by the aligner (hmm/), the DNN trainer (nnet/: number of pdfs) and the

@@ -61,6 +61,15 @@ export interface RunnerOptions {
    * (a loaded model) and come in a stream with pauses between (an epoch's end) want it longer.
    */
   idleTimeoutMs?: number;
+  /**
+   * With `jobs: 1` on the local backend, run the jobs in this thread as `inline` does instead of in
+   * a worker thread. A worker loads the job's modules a second time (for decode ~1 CPU s: the
+   * engines, the graph code, apache-arrow) for no parallelism. Results, errors (the same rethrow)
+   * and progress reports are those of a worker; what differs is that the job shares this thread's
+   * heap and event loop, so a command opts in only when its jobs keep no global state that the
+   * caller also uses (a tfjs backend the caller set, say).
+   */
+  inThreadWhenSingle?: boolean;
 }
 
 function rethrow(jobIndex: number, spec: JobSpec, r: WorkerResult): never {
@@ -138,10 +147,11 @@ export function defaultJobs(): number {
   return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
 
-/** Create the job runner. `--jobs 1` still uses a worker unless `backend: 'inline'`. */
+/** Create the job runner. `--jobs 1` still uses a worker unless `backend: 'inline'` or `inThreadWhenSingle`. */
 export function createJobRunner(options: RunnerOptions = {}): JobRunner {
   const jobs = Math.max(1, options.jobs ?? defaultJobs());
   const b = options.backend;
   if (typeof b === 'object') return new SlurmRunner(jobs, b);
-  return b === 'inline' ? new InlineRunner() : new LocalRunner(jobs, options.idleTimeoutMs);
+  if (b === 'inline' || (options.inThreadWhenSingle && jobs === 1 && (b ?? 'local') === 'local')) return new InlineRunner();
+  return new LocalRunner(jobs, options.idleTimeoutMs);
 }

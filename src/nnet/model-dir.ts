@@ -15,7 +15,6 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { configHash, type FileChecksum } from '../store/checksum.js';
 import { readTransitionModel, TRANSITION_MODEL_FILE, writeTransitionModel, type TransitionModel } from '../hmm/transition-model.js';
 import { validateArch, type ArchConfig } from './arch.js';
-import { loadDnn, saveDnn } from './tfjs/layers-model.js';
 import { type DnnWeights } from './weights.js';
 import type { SpliceContext } from './splice.js';
 
@@ -91,6 +90,7 @@ export async function writeDnnModelDir(dir: string, c: DnnModelContents): Promis
   checkMeta(c.meta, c.weights, path.join(dir, MODEL_META_FILE));
   await fs.mkdir(dir, { recursive: true });
   await fs.rm(path.join(dir, MODEL_META_FILE), { force: true });
+  const { saveDnn } = await import('./tfjs/layers-model.js');
   const weightsFiles = await saveDnn(dir, c.weights);
   await writeTransitionModel(path.join(dir, TRANSITION_MODEL_FILE), c.transitionModel);
   if (c.langDir) await copyLangDir(c.langDir, dir);
@@ -158,6 +158,9 @@ export interface DnnModel {
  */
 export async function readDnnModelDir(dir: string): Promise<DnnModel> {
   const meta = await readDnnModelMeta(dir);
+  // Loaded here, not at the top: TensorFlow.js costs ~0.6 CPU s to import, and readers of the metadata
+  // only (decode's main thread, model-kind probes) never need it.
+  const { loadDnn } = await import('./tfjs/layers-model.js');
   const weights = await loadDnn(dir, meta.weightsFiles ? { files: meta.weightsFiles, recordedIn: path.join(dir, MODEL_META_FILE) } : undefined);
   checkMeta(meta, weights, path.join(dir, MODEL_META_FILE));
   const transitionModel = await readTransitionModel(path.join(dir, TRANSITION_MODEL_FILE));

@@ -5,7 +5,7 @@
 // (a training epoch on the wasm backend, a Viterbi pass) that blocks the event loop past its stale
 // threshold makes the lock look abandoned to a second run and "compromised" (an exception) to the
 // first. A pid does neither: the lock is stale exactly when its process is gone.
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { InputError } from '../errors.js';
@@ -119,9 +119,23 @@ function isRunning(owner: LockOwner): boolean {
   if (owner.hostname !== os.hostname()) return true; // cannot tell: assume it is alive
   try {
     process.kill(owner.pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+  return !isZombie(owner.pid);
+}
+
+/**
+ * A killed process stays a zombie (signal 0 still reaches it) until its parent or init reaps it,
+ * which took 1.3-1.9 s in a container here: a rerun right after a kill saw the lock as held.
+ * Linux `/proc/PID/stat` state `Z`; elsewhere (no /proc) not known, so not a zombie.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -36,6 +36,10 @@ test('decodeDataDir with an oracle DNN returns the reference words exactly (defa
   const json = JSON.parse(readFileSync(path.join(out, 'decode.json'), 'utf8'));
   assert.equal(json.wer.errors, 0);
   assert.equal(json.numUtts, 8);
+  // One job runs in this thread (inThreadWhenSingle), not in a worker: the same bytes as the 2 workers.
+  const one = await decodeDataDir(s.modelDir, s.dataDir, path.join(s.root, 'out-1'), { featsDir: s.featsDir, jobs: 1, quiet: true, backend: 'cpu' });
+  assert.equal(one.jobs, 1);
+  for (const f of ['hyp.txt', 'ctm', 'scores.txt', 'wer.txt', 'wer_details.txt']) assert.deepEqual(readFileSync(path.join(s.root, 'out-1', f)), readFileSync(path.join(out, f)), f);
 });
 
 test('decodeDataDir: sweep keeps the best scale and writes per-scale files; --lm decodes too; errors name the problem', async () => {

@@ -7,6 +7,12 @@ export async function square(input: { x: number }, ctx: JobContext): Promise<num
   return input.x * input.x;
 }
 
+/** Whether the job ran in the caller's thread (the inline runner, or inThreadWhenSingle). */
+export async function inMainThread(): Promise<boolean> {
+  const { isMainThread } = await import('node:worker_threads');
+  return isMainThread;
+}
+
 export async function failInput(input: { utt: string }): Promise<never> {
   throw new InputError(`utt ${input.utt}: bad audio`);
 }

@@ -45,6 +45,17 @@ for (const backend of ['local', 'inline'] as const) {
   });
 }
 
+test('inThreadWhenSingle: one local job at a time runs in this thread, two in worker threads', async () => {
+  for (const [jobs, expected] of [[1, true], [2, false]] as const) {
+    const runner = createJobRunner({ jobs, inThreadWhenSingle: true });
+    try {
+      assert.deepEqual(await runner.run([{ module: mod, fn: 'inMainThread', input: {} }]), [expected], `jobs ${jobs}`);
+    } finally {
+      await runner.close();
+    }
+  }
+});
+
 test('defaultJobs is at least one', () => {
   assert.ok(defaultJobs() >= 1);
 });

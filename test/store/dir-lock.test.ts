@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { acquireDirLock, readLockOwner } from '../../src/store/dir-lock.js';
@@ -49,6 +49,23 @@ test('a stale lock of a dead process is taken over; an unreadable one once it is
   const lock2 = await acquireDirLock(lockFile, { command: 'train', target: 'exp/dnn' });
   await lock2.release();
   assert.deepEqual(await fs.readdir(dir), []);
+});
+
+test('a lock of a killed process not yet reaped (a zombie) is taken over (Linux /proc)', { skip: process.platform !== 'linux' }, async () => {
+  const dir = await tmpdir();
+  const lockFile = path.join(dir, '.dnn.lock');
+  // `sleep 0` exits under a parent (`sleep 2`, exec'ed) that never waits for it: a zombie for 2 s.
+  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 2'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+    for (let i = 0; i < 100 && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 10));
+    await fs.writeFile(lockFile, JSON.stringify({ pid, hostname: os.hostname(), command: 'ensemble', startedAt: '2026-01-01T00:00:00Z', token: 'old' }));
+    const lock = await acquireDirLock(lockFile, { command: 'ensemble', target: 'exp/ensemble' });
+    assert.equal(((await readLockOwner(lockFile)) as { pid: number }).pid, process.pid);
+    await lock.release();
+  } finally {
+    parent.kill();
+  }
 });
 
 test('a lock held on another host is never taken over (its pid cannot be checked)', async () => {
