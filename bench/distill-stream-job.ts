@@ -5,6 +5,7 @@
 //   node --import tsx bench/distill-stream-job.ts FEATS_DIR ALI_DIR TEACHER OUT_DIR MAX_MEMORY_FRAMES ARCH BACKEND
 import { distill } from '../src/nnet/distill.js';
 import { parseArch } from '../src/nnet/arch.js';
+import { printStreamJobResult } from './stream-job.js';
 import type { BackendName } from '../src/nnet/backend-name.js';
 
 const [featsDir, aliDir, teacherDir, studentDir, budget, arch, backend] = process.argv.slice(2);
@@ -24,17 +25,6 @@ const r = await distill({
   settings: { context: { left: 5, right: 5 }, epochs: 1, batchSize: 512, learningRate: 0.001, optimizer: 'adam', backend: backend as BackendName, maxMemoryFrames: Number(budget) },
   quiet: true,
 });
-const cpu = process.cpuUsage(cpu0);
-const cpuSec = (cpu.user + cpu.system) / 1e6;
-process.stdout.write(
-  JSON.stringify({
-    frames: r.numFrames,
-    wallSec: +((performance.now() - t0) / 1000).toFixed(1),
-    cpuSec: +cpuSec.toFixed(1),
-    // The student's epoch (trainModel's own figure: streamed, it includes the teacher's passes over
-    // each window; in memory the one teacher pass comes before), and the whole run per CPU second.
-    epochFramesPerSec: Math.round(r.history[0].framesPerSec),
-    framesPerCpuSec: Math.round(r.numFrames / cpuSec),
-    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-  }) + '\n',
-);
+// The student's epoch figure includes, streamed, the teacher's passes over each window (in memory
+// the one teacher pass comes before).
+printStreamJobResult(r, t0, cpu0);

@@ -9,33 +9,22 @@
 //    (--max-memory-frames below its size) and compares frames per CPU second: with one epoch both
 //    run the teacher once over every frame (streamed, it runs again each further epoch).
 // ASR_DISTILL_BENCH_HOURS sets the big archive's hours (default 20).
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { readLangDir } from '../src/lang/lang-dir.js';
 import { DEFAULT_MAX_MEMORY_FRAMES } from '../src/nnet/frame-stream.js';
 import { namedTransitionModel, writeRandomModel } from '../test/nnet/pipeline-fixtures.js';
 import { writeArchive } from './frame-stream.bench.js';
+import { runStreamJob, type StreamJobResult } from './stream-job.js';
 
-const run$ = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
-interface JobResult {
-  frames: number;
-  wallSec: number;
-  cpuSec: number;
-  epochFramesPerSec: number;
-  framesPerCpuSec: number;
-  peakRssMB: number;
-}
+type JobResult = StreamJobResult;
 
-async function distillChild(dirs: { featsDir: string; aliDir: string }, teacher: string, outDir: string, budget: number, arch: string, backend: string): Promise<JobResult> {
-  const args = [path.join(HERE, 'distill-stream-job.ts'), dirs.featsDir, dirs.aliDir, teacher, outDir, String(budget), arch, backend];
-  const { stdout } = await run$(process.execPath, ['--import', 'tsx', ...args], { maxBuffer: 1 << 24 });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as JobResult;
+function distillChild(dirs: { featsDir: string; aliDir: string }, teacher: string, outDir: string, budget: number, arch: string, backend: string): Promise<JobResult> {
+  return runStreamJob(path.join(HERE, 'distill-stream-job.ts'), [dirs.featsDir, dirs.aliDir, teacher, outDir, String(budget), arch, backend]);
 }
 
 export async function run(): Promise<Record<string, unknown>> {

@@ -4,6 +4,7 @@
 //   node --import tsx bench/frame-stream-job.ts FEATS_DIR ALI_DIR OUT_DIR MAX_MEMORY_FRAMES ARCH BACKEND
 import { trainDnnDir } from '../src/nnet/train-worker.js';
 import { parseArch } from '../src/nnet/arch.js';
+import { printStreamJobResult } from './stream-job.js';
 import type { BackendName } from '../src/nnet/backend-name.js';
 
 const [featsDir, aliDir, outDir, budget, arch, backend] = process.argv.slice(2);
@@ -19,17 +20,4 @@ const r = await trainDnnDir({
   resume: false,
   label: 'bench',
 });
-const cpu = process.cpuUsage(cpu0);
-const cpuSec = (cpu.user + cpu.system) / 1e6;
-process.stdout.write(
-  JSON.stringify({
-    engine: r.backend,
-    frames: r.numFrames,
-    wallSec: +((performance.now() - t0) / 1000).toFixed(1),
-    cpuSec: +cpuSec.toFixed(1),
-    // Training epoch only (trainModel's own figure), and over the whole run per CPU second (load-independent).
-    epochFramesPerSec: Math.round(r.history[0].framesPerSec),
-    framesPerCpuSec: Math.round(r.numFrames / cpuSec),
-    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-  }) + '\n',
-);
+printStreamJobResult(r, t0, cpu0, { engine: r.backend });

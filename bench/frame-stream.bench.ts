@@ -8,11 +8,9 @@
 //    (--max-memory-frames below its size) and compares frames per CPU second (the machine is
 //    shared, so wall-clock rates move with the load; CPU seconds much less).
 // ASR_DISTILL_BENCH_HOURS sets the big archive's hours (default 20).
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { defaultFbankConfig } from '../src/features/config.js';
 import { writeFeatsInfo, writeFeatsShard, shardFileName, type UttFeats } from '../src/store/feats-archive.js';
@@ -21,8 +19,8 @@ import { readLangDir, writeLangDir } from '../src/lang/lang-dir.js';
 import { DEFAULT_SHARD_FRAMES } from '../src/features/extract.js';
 import { DEFAULT_MAX_MEMORY_FRAMES } from '../src/nnet/frame-stream.js';
 import { namedTransitionModel } from '../test/nnet/pipeline-fixtures.js';
+import { runStreamJob, type StreamJobResult } from './stream-job.js';
 
-const run$ = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DIM = 40;
 const UTT_FRAMES = 300;
@@ -73,21 +71,10 @@ export async function writeArchive(root: string, name: string, frames: number, s
   return { featsDir, aliDir };
 }
 
-interface JobResult {
-  engine: string;
-  frames: number;
-  wallSec: number;
-  cpuSec: number;
-  epochFramesPerSec: number;
-  framesPerCpuSec: number;
-  peakRssMB: number;
-}
+type JobResult = StreamJobResult & { engine: string };
 
-async function trainChild(dirs: { featsDir: string; aliDir: string }, outDir: string, budget: number, arch: string, backend: string): Promise<JobResult> {
-  const { stdout } = await run$(process.execPath, ['--import', 'tsx', path.join(HERE, 'frame-stream-job.ts'), dirs.featsDir, dirs.aliDir, outDir, String(budget), arch, backend], {
-    maxBuffer: 1 << 24,
-  });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as JobResult;
+function trainChild(dirs: { featsDir: string; aliDir: string }, outDir: string, budget: number, arch: string, backend: string): Promise<JobResult> {
+  return runStreamJob(path.join(HERE, 'frame-stream-job.ts'), [dirs.featsDir, dirs.aliDir, outDir, String(budget), arch, backend]) as Promise<JobResult>;
 }
 
 export async function run(): Promise<Record<string, unknown>> {
