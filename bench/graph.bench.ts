@@ -10,7 +10,7 @@ import { wordLoopGrammar } from '../src/decode/grammar.js';
 import { buildContextTransitionModel } from '../src/hmm/context-model.js';
 import type { ContextTree, TreeNode } from '../src/hmm/context-tree.js';
 import { buildTransitionModel } from '../src/hmm/topology.js';
-import type { LangDir } from '../src/lang/lang-dir.js';
+import { memoryLang } from '../test/hmm/synthetic.js';
 import { makeRng, randInt } from '../src/data/random.js';
 
 const ARPABET = 'AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W Y Z ZH'.split(' ');
@@ -28,17 +28,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const lexicon = new Map<string, string[][]>();
   for (let w = 0; w < numWords; w++) lexicon.set(`w${w}`, [Array.from({ length: randInt(rng, 2, 6) }, () => ARPABET[randInt(rng, 0, ARPABET.length - 1)])]);
   const phones = ['<eps>', 'SIL', 'SPN', ...ARPABET];
-  const words = ['<eps>', ...[...lexicon.keys()].sort()];
-  const lang: LangDir = {
-    dir: 'bench',
-    phones,
-    phoneIds: new Map(phones.map((p, i) => [p, i])),
-    silencePhones: new Set(['SIL', 'SPN']),
-    optionalSilence: 'SIL',
-    words,
-    wordIds: new Map(words.map((w, i) => [w, i])),
-    lexicon,
-  };
+  const lang = memoryLang('bench', phones, ['<eps>', ...[...lexicon.keys()].sort()], lexicon);
   const mono = buildTransitionModel(phones, lang.silencePhones);
   let pdf = 0;
   // A chain of one-phone questions: each context phone (and the edge) leads to its own tied state.

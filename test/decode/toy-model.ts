@@ -6,6 +6,7 @@ import { pdfMap } from '../../src/hmm/transition-model.js';
 import { makeRng, randInt, type Rng } from '../../src/data/random.js';
 import { treePdf, type ContextTree, type TreeNode } from '../../src/hmm/context-tree.js';
 import { buildContextTransitionModel } from '../../src/hmm/context-model.js';
+import { memoryLang } from '../hmm/synthetic.js';
 
 export const TOY_LEXICON: [string, string[]][] = [
   ['eight', ['EY', 'T']],
@@ -28,17 +29,7 @@ export function toyLang(): LangDir {
   for (const [w, p] of TOY_LEXICON) lexicon.set(w, [...(lexicon.get(w) ?? []), p]);
   const nonsil = [...new Set(TOY_LEXICON.flatMap(([, p]) => p))].sort();
   const phones = ['<eps>', 'SIL', 'SPN', ...nonsil];
-  const words = ['<eps>', ...[...lexicon.keys()].sort()];
-  return {
-    dir: 'toy-lang',
-    phones,
-    phoneIds: new Map(phones.map((p, i) => [p, i])),
-    silencePhones: new Set(['SIL', 'SPN']),
-    optionalSilence: 'SIL',
-    words,
-    wordIds: new Map(words.map((w, i) => [w, i])),
-    lexicon,
-  };
+  return memoryLang('toy-lang', phones, ['<eps>', ...[...lexicon.keys()].sort()], lexicon);
 }
 
 /** 3-state left-to-right HMMs (self-loop 0.6), 5 states for SIL, one pdf per state. */

@@ -8,6 +8,20 @@ import { makeGmmCorpus, type GmmCorpus } from '../../src/hmm/gmm-corpus.js';
 import { buildTransitionModel } from '../../src/hmm/topology.js';
 import type { TransitionModel } from '../../src/hmm/transition-model.js';
 
+/** A LangDir in memory (no files) from its phone and word lists (ids = positions) and lexicon; SIL and SPN are the silence phones. */
+export function memoryLang(dir: string, phones: string[], words: string[], lexicon: Map<string, string[][]>): LangDir {
+  return {
+    dir,
+    phones,
+    phoneIds: new Map(phones.map((p, i) => [p, i])),
+    silencePhones: new Set(['SIL', 'SPN']),
+    optionalSilence: 'SIL',
+    words,
+    wordIds: new Map(words.map((w, i) => [w, i])),
+    lexicon,
+  };
+}
+
 /** An in-memory lang (no files) for the core tests. */
 export function syntheticLang(): LangDir {
   const phones = ['<eps>', 'SIL', 'SPN', 'AA', 'B', 'K', 'IY', 'S'];
@@ -17,17 +31,7 @@ export function syntheticLang(): LangDir {
     ['bis', [['B', 'IY', 'S'], ['B', 'IY']]],
     ['saa', [['S', 'AA']]],
   ]);
-  const words = ['<eps>', ...lexicon.keys()];
-  return {
-    dir: '/nonexistent/synthetic-lang',
-    phones,
-    phoneIds: new Map(phones.map((p, i) => [p, i])),
-    silencePhones: new Set(['SIL', 'SPN']),
-    optionalSilence: 'SIL',
-    words,
-    wordIds: new Map(words.map((w, i) => [w, i])),
-    lexicon,
-  };
+  return memoryLang('/nonexistent/synthetic-lang', phones, ['<eps>', ...lexicon.keys()], lexicon);
 }
 
 export interface SyntheticCorpus {
