@@ -24,9 +24,10 @@ export function printStreamJobResult(r: { numFrames: number; history: { framesPe
     frames: r.numFrames,
     wallSec: +((performance.now() - t0) / 1000).toFixed(1),
     cpuSec: +cpuSec.toFixed(1),
-    // The training epoch (trainModel's own figure), and the whole run per CPU second (load-independent).
+    // The first training epoch (trainModel's own figure), and the whole run per CPU second
+    // (load-independent; frames trained over all epochs).
     epochFramesPerSec: Math.round(r.history[0].framesPerSec),
-    framesPerCpuSec: Math.round(r.numFrames / cpuSec),
+    framesPerCpuSec: Math.round((r.numFrames * r.history.length) / cpuSec),
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   process.stdout.write(JSON.stringify({ ...head, ...result }) + '\n');

@@ -8,7 +8,8 @@
 # writes $exp/paper/RESULTS.md and results.json.
 #
 #   bash recipes/digits/paper.sh [--size tiny|small|default] [--seed S] [--members N] [--exp DIR]
-#        [--spec-num K] [--spec-cover N] [--spec-epochs N] [--spec-tops 1,3] [--sec6-fractions 0.03,0.1,0.3]
+#        [--spec-num K] [--spec-cover N] [--spec-epochs N] [--spec-tops 1,3] [--spec-targets hard,soft]
+#        [--spec-temperature T] [--spec-hard-weight W] [--spec-top N] [--sec6-fractions 0.03,0.1,0.3]
 #        [--sec6-epochs N] [--sec6-hard-weight W] [--sec21-temperatures 1,2,5,10,20] [--sec21-hard-weights 0,0.1,0.9]
 #        [--sec21-top-ks 10,3] [--sec21-geometric true] [--sec3-word three] [--sec3-min-lost 0.5]
 #        [--sec6-wer true] [--spec-wer true] [--plots true] [--sections 2.1,3,5,6] [--jobs J] [--stage N] [--stop-stage N]
@@ -31,6 +32,15 @@ spec_num=8
 spec_cover=2
 spec_epochs=2
 spec_tops=1,3
+# What the specialists learn: hard (the alignment's labels, the paper's sec. 5; $pexp/specialists)
+# and/or soft (the ensemble's soft targets at spec_temperature summed onto each specialist's pdfs
+# and dustbin, plus the hard labels with weight spec_hard_weight, as distill; sec. 6's last
+# paragraph; $pexp/specialists-soft). Table 1's row: the generalist's top spec_top pdfs pick the
+# active specialists in eval-frames and decode.
+spec_targets=hard
+spec_temperature=2
+spec_hard_weight=0.5
+spec_top=3
 # Sec. 6: fractions of the training utterances (speaker-balanced, seeded), epochs of each model
 # (the same for hard and soft targets), and the hard-label weight of the soft-target model (0: soft
 # targets alone, as the paper's "soft targets" row).
@@ -60,7 +70,7 @@ spec_wer=
 # Whether the report stage draws the plots (each costs about a CPU second: vega + resvg).
 plots=true
 recipe=digits-paper
-help_lines=14
+help_lines=15
 
 . "$root/recipes/lib/parse_options.sh"
 # shellcheck source=/dev/null
@@ -72,6 +82,10 @@ help_lines=14
 sec6_epochs=${sec6_epochs:-$((3 * epochs))}
 spec_wer=${spec_wer:-$sec6_wer}
 require_int sec6_epochs "$sec6_epochs" 1
+require_int spec_top "$spec_top" 1
+for t in ${spec_targets//,/ }; do
+  case $t in hard|soft) ;; *) echo "paper.sh: --spec-targets $spec_targets: expected hard, soft or hard,soft" >&2; exit 2 ;; esac
+done
 
 base_exp=$exp
 corpus=data/digits/generated/$size-seed$seed
@@ -85,22 +99,35 @@ stage_base() {
   bash "$here/run.sh" --size "$size" --seed "$seed" --members "$members" --exp "$base_exp" --jobs "$jobs" --stop-stage 4
 }
 
+# spec_dir hard|soft: the specialists directory of those targets.
+spec_dir() { if [ "$1" = soft ]; then echo "$pexp/specialists-soft"; else echo "$pexp/specialists"; fi; }
+
 stage_specialists() {
-  # Sec. 5: specialists from the baseline (the generalist), clusters from its predictions on dev.
-  asr train-specialists "$base_exp/baseline" "$feats/train" "$base_exp/ali_train" "$pexp/specialists" --num "$spec_num" \
-    --cover "$spec_cover" --cluster-on "$feats/dev,$base_exp/ali_dev" --epochs "$spec_epochs" --batch "$batch" --seed "$seed" --overwrite
-  local t
-  for t in ${spec_tops//,/ }; do
-    to_file "$pexp/specialists/eval-test-top$t.json" asr eval-specialists "$pexp/specialists" "$feats/test" "$base_exp/ali_test" --top "$t" --json
+  # Sec. 5: specialists from the baseline (the generalist), clusters from its predictions on dev
+  # (the same clusters for both targets: the same seed), then Table 4 per --spec-tops.
+  local kind d t soft
+  for kind in ${spec_targets//,/ }; do
+    d=$(spec_dir "$kind")
+    soft=()
+    [ "$kind" = hard ] || soft=(--teacher "$base_exp/ensemble" --temperature "$spec_temperature" --hard-weight "$spec_hard_weight")
+    asr train-specialists "$base_exp/baseline" "$feats/train" "$base_exp/ali_train" "$d" --num "$spec_num" \
+      --cover "$spec_cover" --cluster-on "$feats/dev,$base_exp/ali_dev" --epochs "$spec_epochs" --batch "$batch" --seed "$seed" "${soft[@]}" --overwrite
+    for t in ${spec_tops//,/ }; do
+      to_file "$d/eval-test-top$t.json" asr eval-specialists "$d" "$feats/test" "$base_exp/ali_test" --top "$t" --json
+    done
   done
 }
 
 stage_table1() {
-  # Table 1's "generalist + specialists" row: the specialists directory as one model in eval-frames
-  # and decode (eq. 5's combination, the generalist's top 3 pdfs picking the active specialists,
-  # divided by the generalist's priors), beside run.sh's baseline and ensemble scores.
-  to_file "$pexp/specialists/eval-frames-test.json" asr eval-frames "$pexp/specialists" "$feats/test" "$base_exp/ali_test" --json
-  decode_model "$pexp/specialists" "$pexp/specialists-decode"
+  # Table 1's "generalist + specialists" rows: each specialists directory as one model in eval-frames
+  # and decode (eq. 5's combination, the generalist's top --spec-top pdfs picking the active
+  # specialists, divided by the generalist's priors), beside run.sh's baseline and ensemble scores.
+  local kind d
+  for kind in ${spec_targets//,/ }; do
+    d=$(spec_dir "$kind")
+    to_file "$d/eval-frames-test.json" asr eval-frames "$d" "$feats/test" "$base_exp/ali_test" --top "$spec_top" --json
+    decode_model "$d" "$d-decode" --top "$spec_top"
+  done
 }
 
 stage_sec6() {
@@ -135,16 +162,17 @@ stage_sec6() {
   fi
 }
 
-# decode_model MODEL OUT: the acoustic scale picked on dev (run.sh's sweep), then test decoded with
-# it: OUT/dev, OUT/test (decode.json has the WER). Skipped once OUT/test/decode.json is newer than
-# MODEL's metadata (a DNN's asr-distill.json, a specialists directory's specialists.json).
+# decode_model MODEL OUT [DECODE_OPTIONS...]: the acoustic scale picked on dev (run.sh's sweep), then
+# test decoded with it: OUT/dev, OUT/test (decode.json has the WER). Skipped once OUT/test/decode.json
+# is newer than MODEL's metadata (a DNN's asr-distill.json, a specialists directory's specialists.json).
 decode_model() {
   local model=$1 out=$2 scale stamp=$1/asr-distill.json
+  shift 2
   [ -f "$stamp" ] || stamp=$model/specialists.json
   if [ "$out/test/decode.json" -nt "$stamp" ]; then return 0; fi
-  asr decode "$model" "$corpus/dev" "$out/dev" --feats "$feats/dev" --acoustic-scale "$scale_sweep" --jobs "$jobs" --overwrite > /dev/null
+  asr decode "$model" "$corpus/dev" "$out/dev" --feats "$feats/dev" --acoustic-scale "$scale_sweep" --jobs "$jobs" "$@" --overwrite > /dev/null
   scale=$(json_field "$out/dev/decode.json" acousticScale)
-  asr decode "$model" "$corpus/test" "$out/test" --feats "$feats/test" --acoustic-scale "$scale" --jobs "$jobs" --overwrite > /dev/null
+  asr decode "$model" "$corpus/test" "$out/test" --feats "$feats/test" --acoustic-scale "$scale" --jobs "$jobs" "$@" --overwrite > /dev/null
 }
 
 # sec6_decode_all: test WER of every sec. 6 model (the paper reports frame accuracy only; WER is
@@ -227,7 +255,7 @@ stage_sec3() {
 }
 
 stage_report() {
-  PAPER_PLOTS=$plots node "$here/local/paper-tables.mjs" "$pexp" "size=$size seed=$seed members=$members spec_num=$spec_num spec_cover=$spec_cover spec_epochs=$spec_epochs sec6_epochs=$sec6_epochs sec6_hard_weight=$sec6_hard_weight sec21_temperatures=$sec21_temperatures sec21_base_t=$sec21_base_t sec3_word=$sec3_word sec3_min_lost=$sec3_min_lost sections=$sections"
+  PAPER_PLOTS=$plots node "$here/local/paper-tables.mjs" "$pexp" "size=$size seed=$seed members=$members spec_num=$spec_num spec_cover=$spec_cover spec_epochs=$spec_epochs spec_targets=$spec_targets spec_temperature=$spec_temperature spec_hard_weight=$spec_hard_weight spec_top=$spec_top sec6_epochs=$sec6_epochs sec6_hard_weight=$sec6_hard_weight sec21_temperatures=$sec21_temperatures sec21_base_t=$sec21_base_t sec3_word=$sec3_word sec3_min_lost=$sec3_min_lost sections=$sections"
 }
 
 build_cli

@@ -32,8 +32,10 @@ sweep_temperature=
 paper_student=false
 # DNN targets on tied triphone states: train-tri (--num-leaves tied states; tri_gauss Gaussians,
 # tri_iters iterations from the size config, else 4 per state and mono_iters) from the monophone
-# alignment, the DNNs then train on its alignments; GMM WERs in the report.
+# alignment, the DNNs then train on its alignments; GMM WERs in the report. The size config chooses
+# (default: true; tiny, small: false); the option wins.
 triphones=false
+triphones_opt=
 num_leaves=200
 num_leaves_opt=
 jobs=2
@@ -46,11 +48,12 @@ help_lines=10
 . "$root/recipes/lib/parse_options.sh"
 sweep=$sweep_temperature
 case $paper_student in true | false) ;; *) echo "run.sh: --paper-student must be true or false, got '$paper_student'" >&2; exit 2 ;; esac
-case $triphones in true | false) ;; *) echo "run.sh: --triphones must be true or false, got '$triphones'" >&2; exit 2 ;; esac
 
 # shellcheck source=/dev/null
 . "$here/conf/$size.sh" || { echo "run.sh: unknown --size $size (tiny|small|default)" >&2; exit 2; }
 num_leaves=${num_leaves_opt:-$num_leaves}
+triphones=${triphones_opt:-$triphones}
+case $triphones in true | false) ;; *) echo "run.sh: --triphones must be true or false, got '$triphones'" >&2; exit 2 ;; esac
 # shellcheck source=cmd.sh
 . "$here/cmd.sh"
 # shellcheck source=../lib/stages.sh
@@ -73,6 +76,16 @@ feats=$exp/feats
 data=$corpus # decode: $data/dev, $data/test (lib/score.sh)
 
 build_cli
+# An experiment made before tied states were the default (or with --triphones false) has its DNN
+# stages marked done on monophone targets: refuse to mix them with a triphone alignment.
+if [ ! -f "$exp/.done/settings" ] && [ -f "$exp/.done/3-ensemble" ] &&
+  [ "$([ -f "$exp/.done/2-tri" ] && echo true || echo false)" != "$triphones" ]; then
+  echo "run.sh: $exp holds an experiment whose DNNs were trained with triphones=$([ "$triphones" = true ] && echo false || echo true)" >&2
+  echo "(made before tied states were the default size's targets); this run asks for triphones=$triphones." >&2
+  echo "Give another --exp DIR, remove $exp to start it again, or add --triphones $([ "$triphones" = true ] && echo false || echo true)." >&2
+  exit 2
+fi
+same_settings "size=$size seed=$seed triphones=$triphones num_leaves=$([ "$triphones" = true ] && echo "$num_leaves" || echo -)"
 
 stage_corpus() {
   asr make-corpus digits "$corpus" --train-utts "$train_utts" --dev-utts "$dev_utts" --test-utts "$test_utts" \

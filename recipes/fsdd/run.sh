@@ -8,6 +8,7 @@
 #   bash recipes/fsdd/run.sh --corpus DIR [--test-speaker S] [--size tiny|default] [--members N]
 #        [--grammar one-digit|digit-loop] [--temperature T] [--hard-weight W] [--paper-student true|false]
 #        [--dev-set holdout|speaker] [--norm-vars true|false] [--synthetic-train N] [--synthetic-transfer N]
+#        [--choose-student none|dev] [--student-candidates "NAME ..."]
 #        [--seed S] [--jobs J] [--stage N] [--stop-stage N] [--exp DIR]
 # --dev-set holdout (default size): dev is every tenth recording of the non-test speakers, which
 # all train (4 of this 5-speaker copy, as the issue's hand run); speaker (tiny): the next speaker
@@ -21,6 +22,11 @@
 # --size default also uses --synthetic-train 1000 (all five folds: every system's WER on the unseen
 # speakers falls, the student's most; recipes/fsdd/RESULTS.md); 0 turns it off.
 # DIR holds FSDD's recordings/ (git clone https://github.com/Jakobovski/free-spoken-digit-dataset).
+# --choose-student dev (needs --dev-set speaker): per fold, distill every --student-candidates
+# configuration (the size config's list: noise<R> = transfer noise R, one phase; noise<R>+clean<N> = then
+# N clean epochs; paper = distill --setup paper) and keep as the fold's student the one with the
+# highest frame accuracy on the dev speaker, unseen in training and never the test speaker; every
+# candidate's numbers and the choice: the fold's RESULTS.md ($exp/fold-<speaker>/student-choice.json).
 # Stages: 0 prepare (data dir, lang, grammars); per fold 1 features, 2 mono, 3 ensemble, 4 baseline,
 # 5 distill, 6 eval, 7 decode, 8 report; 9 the folds' average.
 set -euo pipefail
@@ -47,12 +53,15 @@ norm_vars_opt=
 paper_student=false
 synthetic_train_opt=
 synthetic_transfer_opt=
+choose_student=none
+student_candidates_opt=
+student_choice=  # --choose-student dev: the fold's chosen candidate
 jobs=2
 stage=0
 stop_stage=100
 exp=exp/fsdd
 recipe=fsdd
-help_lines=24
+help_lines=31
 
 . "$root/recipes/lib/parse_options.sh"
 [ -n "$corpus" ] || { echo "run.sh: --corpus DIR is required (a directory holding FSDD's recordings/)" >&2; exit 2; }
@@ -79,6 +88,17 @@ case "$dev_set" in holdout | speaker) ;; *) echo "run.sh: --dev-set must be hold
 norm_vars=${norm_vars_opt:-${norm_vars:-false}}
 case $norm_vars in true | false) ;; *) echo "run.sh: --norm-vars must be true or false, got '$norm_vars'" >&2; exit 2 ;; esac
 resolve_nnet_options
+case $choose_student in none | dev) ;; *) echo "run.sh: --choose-student must be none or dev, got '$choose_student'" >&2; exit 2 ;; esac
+student_candidates=${student_candidates_opt:-${student_candidates:-}}
+if [ "$choose_student" = dev ]; then
+  # A held-out dev set is of the training speakers: it would choose for them, not for an unseen one.
+  [ "$dev_set" = speaker ] || { echo "run.sh: --choose-student dev needs --dev-set speaker (an unseen dev speaker to choose on)" >&2; exit 2; }
+  [ -n "$student_candidates" ] || { echo "run.sh: --choose-student dev needs --student-candidates (none in conf/$size.sh)" >&2; exit 2; }
+  for c in $student_candidates; do
+    [[ $c =~ ^(paper|noise[0-9.]+(\+clean[0-9]+)?)$ ]] || { echo "run.sh: --student-candidates: '$c' is not paper, noise<R> or noise<R>+clean<N>" >&2; exit 2; }
+  done
+  distill_stage=stage_distill_choose  # lib/nnet.sh's stage 5
+fi
 synthetic_train=${synthetic_train_opt:-${synthetic_train:-0}}
 require_int synthetic_train "$synthetic_train" 0
 synthetic_transfer=${synthetic_transfer_opt:-${synthetic_transfer:-0}}
@@ -136,8 +156,58 @@ stage_split() { # the fold's data dirs: speaker subsets of the corpus
   stage_features
 }
 
+# candidate_settings NAME: set the student globals (lib/nnet.sh) to candidate NAME's (--student-candidates).
+candidate_settings() {
+  case $1 in
+    paper) transfer_noise=0 student_clean_epochs=0 ;;
+    *+clean*) transfer_noise=${1%%+*} transfer_noise=${transfer_noise#noise} student_clean_epochs=${1##*+clean} ;;
+    *) transfer_noise=${1#noise} student_clean_epochs=0 ;;
+  esac
+}
+
+# Stage 5 with --choose-student dev: every candidate in $exp/candidates/<name>, scored on the dev
+# speaker (and test, for the record only), the best on dev copied to $exp/student; then lib/nnet.sh's
+# stage_distill, which keeps that student and adds what else is asked (--paper-student).
+stage_distill_choose() {
+  start_background_scoring
+  local c out r pid
+  for c in $student_candidates; do
+    out=$exp/candidates/$c
+    if [ "$c" = paper ]; then distill_paper_student "$out"; continue; fi
+    candidate_settings "$c"
+    # noise<R>+clean<N> starts from noise<R>'s model when that is a candidate too (the same command and seed).
+    r=$exp/candidates/noise$transfer_noise
+    if [ "$student_clean_epochs" -gt 0 ] && [ -f "$r/asr-distill.json" ] && [ ! -e "$out-noisy" ]; then cp -r "$r" "$out-noisy"; fi
+    distill_student "$out" "$temperature"
+  done
+  # eval-frames is one thread: dev and test side by side with two jobs, as stage_eval (lib/score.sh).
+  for c in $student_candidates; do
+    pid=
+    if [ "$jobs" -ge 2 ]; then eval_one "candidates/$c" dev & pid=$!; else eval_one "candidates/$c" dev; fi
+    eval_one "candidates/$c" test
+    [ -z "$pid" ] || wait "$pid"
+  done
+  student_choice=$(node "$here/local/choose_student.mjs" "$exp" $student_candidates)
+  log "student chosen on dev ($dev_spk): $student_choice"
+  cat "$exp/student-choice.md"
+  rm -rf "$exp/student" "$exp/student-noisy" "$exp/student.tmp"
+  cp -r "$exp/candidates/$student_choice" "$exp/student.tmp"
+  [ ! -d "$exp/candidates/$student_choice-noisy" ] || cp -r "$exp/candidates/$student_choice-noisy" "$exp/student-noisy"
+  mv "$exp/student.tmp" "$exp/student"
+  if [ "$paper_student" = true ] && [ -f "$exp/candidates/paper/asr-distill.json" ] && [ ! -e "$exp/student-paper" ]; then
+    cp -r "$exp/candidates/paper" "$exp/student-paper"
+  fi
+  candidate_settings "$student_choice"  # for what stage_distill adds (--sweep)
+  stage_distill
+}
+
 stage_report() {
-  report "corpus=FSDD,test_speaker=$test_spk,dev_speaker=$dev_spk,train_speakers=${train_spks//,/ },size=$size,members=$members,grammar=$grammar,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,student_clean_epochs=$student_clean_epochs,dev_set=$dev_set,norm_vars=$norm_vars,transfer_noise=$transfer_noise,average_decay=${average_decay:-none},mono_gauss=$mono_gauss,features=$feat_config,paper_student=$paper_student,synthetic_train=$synthetic_train,synthetic_transfer=$synthetic_transfer"
+  if [ "$choose_student" = dev ]; then
+    student_choice=$(json_field "$exp/student-choice.json" chosen)
+    candidate_settings "$student_choice"  # the report's settings are the chosen student's
+  fi
+  report "corpus=FSDD,test_speaker=$test_spk,dev_speaker=$dev_spk,train_speakers=${train_spks//,/ },size=$size,members=$members,grammar=$grammar,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,student_clean_epochs=$student_clean_epochs,dev_set=$dev_set,norm_vars=$norm_vars,transfer_noise=$transfer_noise,average_decay=${average_decay:-none},mono_gauss=$mono_gauss,features=$feat_config,paper_student=$paper_student,synthetic_train=$synthetic_train,synthetic_transfer=$synthetic_transfer${student_choice:+,student_choice=$student_choice}"
+  if [ "$choose_student" = dev ]; then tee -a "$exp/RESULTS.md" < "$exp/student-choice.md"; fi
 }
 
 stage_average() {

@@ -10,7 +10,9 @@
 #   transfer_noise student_newbob student_min_epochs student_clean_epochs student_clean_lr sweep
 #   transfer_extra (a features dir of unlabelled frames for the student's transfer set, both phases);
 #   paper_student (true: also $exp/student-paper, distill --setup paper);
-#   a recipe whose option overrides a size config's value passes it as NAME_opt (parse_options.sh).
+#   a recipe whose option overrides a size config's value passes it as NAME_opt (parse_options.sh);
+#   distill_stage (the function stage 5 runs, default stage_distill: a recipe may run its own that
+#   leaves a chosen $exp/student and then calls stage_distill, e.g. recipes/fsdd --choose-student dev).
 # Call resolve_nnet_options once after the options and size config are read.
 
 resolve_nnet_options() {
@@ -55,6 +57,8 @@ stage_baseline() {
 
 distill_student() { # distill_student OUT_DIR TEMPERATURE
   local out=$1 first=$1
+  # A complete student (asr-distill.json is written last) is kept: a resumed stage, or one a recipe chose.
+  [ ! -f "$out/asr-distill.json" ] || return 0
   # Both phases: the same teacher, targets (T, W), student shape, batches and seed.
   local common=(--arch "$student_arch" --context "$context" --dev "$feats/dev,$exp/ali_dev" --temperature "$2"
     --hard-weight "$hard_weight" ${average_decay:+--average-decay "$average_decay"} --batch "$batch"
@@ -82,9 +86,10 @@ distill_student() { # distill_student OUT_DIR TEMPERATURE
 # The published setup (Hinton et al. 2015 sec. 4; distill --setup paper): soft targets at T on the
 # training frames as they are plus the hard labels, one phase with the first phase's schedule, so
 # the report shows what the recipe's additions (noisy transfer frames, the clean phase) add.
-distill_paper_student() {
-  [ ! -f "$exp/student-paper/asr-distill.json" ] || return 0
-  asr distill "$feats/train" "$exp/ali_train" "$exp/ensemble" "$exp/student-paper" --setup paper --arch "$student_arch" --context "$context" \
+distill_paper_student() { # distill_paper_student [OUT_DIR, default $exp/student-paper]
+  local out=${1:-$exp/student-paper}
+  [ ! -f "$out/asr-distill.json" ] || return 0
+  asr distill "$feats/train" "$exp/ali_train" "$exp/ensemble" "$out" --setup paper --arch "$student_arch" --context "$context" \
     --dev "$feats/dev,$exp/ali_dev" --temperature "$temperature" --hard-weight "$hard_weight" ${average_decay:+--average-decay "$average_decay"} \
     --batch "$batch" --optimizer "$optimizer" --seed $((seed + 200)) --resume --epochs "$student_epochs" --lr "$lr" \
     ${student_newbob:+--newbob-gains "$student_newbob"} ${student_min_epochs:+--newbob-min-epochs "$student_min_epochs"}
@@ -104,7 +109,7 @@ stage_distill() {
 run_nnet_stages() {
   run_stage 3 ensemble stage_ensemble
   run_stage 4 baseline stage_baseline
-  run_stage 5 distill stage_distill
+  run_stage 5 distill "${distill_stage:-stage_distill}"
   run_stage 6 eval stage_eval
   run_stage 7 decode stage_decode
   run_stage 8 report stage_report

@@ -33,6 +33,23 @@ run_stage() {
   touch "$marker"
 }
 
+# same_settings "KEY=VALUE ...": the settings an experiment's finished stages depend on (corpus
+# size and seed, the kind of alignment targets), kept in $exp/.done/settings by the first run. A
+# later run into the same $exp with other settings would skip the stages already marked done and
+# mix the two experiments' outputs, so it is refused with what to do instead.
+same_settings() {
+  local file="$exp/.done/settings"
+  mkdir -p "$exp/.done"
+  if [ ! -f "$file" ]; then echo "$1" > "$file"; return 0; fi
+  local before; before=$(cat "$file")
+  [ "$before" = "$1" ] && return 0
+  echo "$(basename "$0"): $exp holds an experiment made with other settings:" >&2
+  echo "  there:    $before" >&2
+  echo "  this run: $1" >&2
+  echo "Give another --exp DIR, or remove $exp to start it again." >&2
+  exit 2
+}
+
 # The CLI is compiled by `npm ci` (prepare); rebuilt when a file of src/ or a tsconfig is newer than
 # the last build, so edits to src/ are picked up. A no-op `tsc --incremental` still costs ~5 CPU s per
 # call (a recipe test calls this up to four times), and recipes run side by side (the tests) build one

@@ -51,15 +51,17 @@ function firstInvalidUtf8(b: Uint8Array): number {
  * (bytes that are not UTF-8, which would otherwise all decode to U+FFFD and make different words
  * equal) with an InputError naming the file, the byte offset, and what was `expected`.
  *
+ * `byteOffset` is where `bytes` starts in the file (a line of a streamed file), for the message.
+ *
  * @example decodeTextFile(await fs.readFile('text'), 'text', "Kaldi text: 'uttid word ...' per line")
  */
-export function decodeTextFile(bytes: Uint8Array, file: string, expected: string): string {
+export function decodeTextFile(bytes: Uint8Array, file: string, expected: string, byteOffset = 0): string {
   const nul = bytes.indexOf(0);
   const bad = nul >= 0 ? nul : isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
-  if (nul >= 0) throw new InputError(`${file}: not a text file (byte ${nul} is a NUL byte: binary data?); expected ${expected}`);
+  if (nul >= 0) throw new InputError(`${file}: not a text file (byte ${byteOffset + nul} is a NUL byte: binary data?); expected ${expected}`);
   if (bad >= 0) {
     throw new InputError(
-      `${file}: not UTF-8 text (byte ${bad} is 0x${bytes[bad]!.toString(16).padStart(2, '0')}): binary data, or another encoding ` +
+      `${file}: not UTF-8 text (byte ${byteOffset + bad} is 0x${bytes[bad]!.toString(16).padStart(2, '0')}): binary data, or another encoding ` +
         `(convert it, e.g. iconv -f latin1 -t utf-8); expected ${expected}`,
     );
   }
@@ -74,4 +76,29 @@ export function bomMessage(file: string): string {
 /** Whether decoded text starts with a UTF-8 byte order mark. */
 export function hasBom(text: string): boolean {
   return text.charCodeAt(0) === 0xfeff;
+}
+
+/**
+ * The lines of a text file arriving in chunks (a read stream), each decoded and checked as
+ * decodeTextFile does (byte positions in messages are the file's): one line and one chunk in
+ * memory, so a file of any size. Lines are split at `\n` like `text.split('\n')` (a `\r` stays).
+ *
+ * @example for await (const line of readTextLines(createReadStream('ali.txt'), 'ali.txt', 'ali-to-pdf text')) ...
+ */
+export async function* readTextLines(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, file: string, expected: string): AsyncGenerator<string> {
+  // The pieces of the line not ended yet (joined once, when its newline comes: no quadratic copying).
+  let pending: Uint8Array[] = [];
+  let base = 0;
+  for await (const chunk of chunks) {
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+      const line = pending.length > 0 ? Buffer.concat([...pending, chunk.subarray(start, nl)]) : chunk.subarray(start, nl);
+      yield decodeTextFile(line, file, expected, base);
+      base += line.length + 1;
+      pending = [];
+      start = nl + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  }
+  yield decodeTextFile(Buffer.concat(pending), file, expected, base);
 }

@@ -7,6 +7,8 @@ import { ENSEMBLE_FILE, readEnsembleManifest } from '../nnet/ensemble.js';
 import { modelKind, SPECIALISTS_FILE } from '../nnet/model-kind.js';
 import { MODEL_LANG_DIR, MODEL_META_FILE, readDnnModelMeta, type DnnModelMeta } from '../nnet/model-dir.js';
 import type { BackendName } from '../nnet/backend-name.js';
+import type { SpecialistInferenceOptions } from '../nnet/specialists-forward.js';
+import { checkSpecialistTop } from '../nnet/specialists.js';
 import { spliceUtterance } from '../nnet/splice.js';
 import { checkFiniteOutputs } from '../nnet/non-finite.js';
 import type { FeatureConfig } from '../features/config.js';
@@ -129,12 +131,12 @@ export interface DnnScorer extends FrameScorer {
  * posterior - log prior. `scoreUtterance` stops with an InputError naming the model and the
  * utterance when a score is NaN or infinite (damaged weights or NaN features).
  */
-export async function loadDnnScorer(dir: string, backend: BackendName = 'auto'): Promise<DnnScorer> {
+export async function loadDnnScorer(dir: string, backend: BackendName = 'auto', specialists: SpecialistInferenceOptions = {}): Promise<DnnScorer> {
   // A specialists directory: one "member", eq. 5's q; its logits are log q, divided by the generalist's priors.
   // Imported here: the engines (TensorFlow.js, ONNX Runtime) are needed only where the weights are
   // loaded (decode's jobs), not by readModelSetup in decode's main thread (~0.7 CPU s of start-up).
   const { createModelForward } = await import('../nnet/specialists-forward.js');
-  const forward = await createModelForward(dir, backend);
+  const forward = await createModelForward(dir, backend, specialists);
   const { model } = forward;
   const { meta } = model;
   const logPriors = Float32Array.from(meta.priors);
@@ -167,11 +169,13 @@ export async function loadDnnScorer(dir: string, backend: BackendName = 'auto'):
 }
 
 /**
- * Load any decodable model directory: DNN or ensemble (see loadDnnScorer), or the GMM from
- * train-mono (log p(x | pdf) of its diagonal GMMs on its own MFCC + deltas features; no priors).
+ * Load any decodable model directory: DNN, ensemble or specialists directory (see loadDnnScorer;
+ * `specialists` its inference options), or the GMM from train-mono (log p(x | pdf) of its
+ * diagonal GMMs on its own MFCC + deltas features; no priors).
  */
-export async function loadFrameScorer(dir: string, backend: BackendName = 'auto'): Promise<FrameScorer> {
-  if ((await modelKind(dir)) !== 'gmm') return loadDnnScorer(dir, backend);
+export async function loadFrameScorer(dir: string, backend: BackendName = 'auto', specialists: SpecialistInferenceOptions = {}): Promise<FrameScorer> {
+  if ((await modelKind(dir)) !== 'gmm') return loadDnnScorer(dir, backend, specialists);
+  checkSpecialistTop(dir, 'gmm', specialists.topN);
   const gmm = await readGmmModel(dir);
   return {
     numPdfs: gmm.info.numPdfs,

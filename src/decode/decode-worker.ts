@@ -8,6 +8,7 @@ import type { FeatureConfig } from '../features/config.js';
 import { computeCmvnStats, type CmvnStats } from '../features/cmvn.js';
 import { streamFeatsOf, type UttFeats } from '../store/feats-archive.js';
 import type { BackendName } from '../nnet/backend-name.js';
+import type { SpecialistInferenceOptions } from '../nnet/specialists-forward.js';
 import { readLangDir } from '../lang/lang-dir.js';
 import { readTransitionModel } from '../hmm/transition-model.js';
 import { loadFrameScorer, type ModelCmvn } from './acoustic-model.js';
@@ -28,6 +29,8 @@ export interface ShardUtt {
 export interface DecodeShardInput {
   modelDir: string;
   backend: BackendName;
+  /** A specialists directory's inference options (`--top`); absent: the defaults. */
+  specialists?: SpecialistInferenceOptions;
   langDir: string;
   transitionModelFile: string;
   grammar: GrammarSource;
@@ -70,7 +73,7 @@ export interface DecodeProgress {
 export async function decodeShard(input: DecodeShardInput, ctx: JobContext): Promise<UttDecodeResult[]> {
   const [lang, tm, grammar] = await Promise.all([readLangDir(input.langDir), readTransitionModel(input.transitionModelFile), loadGrammar(input.grammar)]);
   const search = new BeamSearch(buildDecodingGraph(grammar, lang, tm, { ...input.graph, grammarName: input.grammar.file }));
-  const scorer = await loadFrameScorer(input.modelDir, input.backend);
+  const scorer = await loadFrameScorer(input.modelDir, input.backend, input.specialists);
   try {
     const featureMs = new Map<string, number>();
     const computer = input.utts.some((u) => !u.feats && !u.stored) ? makeFeatureComputer(input.featureConfig, `${input.modelDir} feature config`) : null;

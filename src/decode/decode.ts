@@ -19,6 +19,8 @@ import { formatDetails, werToJson } from '../score/details.js';
 import { DEFAULT_BACKEND, type BackendName } from '../nnet/backend-name.js';
 import { TRANSITION_MODEL_FILE } from '../hmm/transition-model.js';
 import { readModelSetup, type ModelSetup } from './acoustic-model.js';
+import { checkSpecialistTop, DEFAULT_TOP_N } from '../nnet/specialists.js';
+import type { SpecialistInferenceOptions } from '../nnet/specialists-forward.js';
 import { defaultGrammarSource, loadGrammar, type GrammarSource } from './grammar-source.js';
 import { buildDecodingGraph } from './graph.js';
 import type { DecodeProgress, DecodeShardInput, ShardUtt, UttDecodeResult } from './decode-worker.js';
@@ -63,6 +65,8 @@ export interface DecodeOptions {
   jobs?: number;
   runner?: RunnerBackend;
   backend?: BackendName;
+  /** A specialists directory's inference options (`topN`: the generalist's top N pdfs pick the active specialists); `topN` for another model is an InputError. */
+  specialists?: SpecialistInferenceOptions;
   /** No progress output. */
   quiet?: boolean;
 }
@@ -150,6 +154,8 @@ export async function decodeDataDir(modelDir: string, dataDir: string, outDir: s
   const wall0 = performance.now();
   if (options.grammar && options.lm) throw new InputError('give either --grammar or --lm, not both');
   const setup = await readModelSetup(modelDir);
+  // Before any worker starts: --top on a model without specialists.
+  checkSpecialistTop(modelDir, setup.kind, options.specialists?.topN);
   const lang = await readLangDir(setup.langDir);
   const grammarSource: GrammarSource = options.lm ? { kind: 'arpa', file: options.lm } : options.grammar ? { kind: 'jsgf', file: options.grammar } : defaultGrammarSource(setup.langDir);
   const graphOptions = { silenceProb: options.silenceProb ?? DECODE_DEFAULTS.silenceProb, selfLoopScale: options.selfLoopScale ?? DECODE_DEFAULTS.selfLoopScale };
@@ -197,6 +203,7 @@ export async function decodeDataDir(modelDir: string, dataDir: string, outDir: s
     input: {
       modelDir,
       backend: options.backend ?? DEFAULT_BACKEND,
+      specialists: options.specialists,
       langDir: setup.langDir,
       transitionModelFile: tmFile,
       grammar: grammarSource,
@@ -290,7 +297,13 @@ export async function decodeDataDir(modelDir: string, dataDir: string, outDir: s
         model: modelDir,
         data: dataDir,
         feats: options.featsDir ?? null,
-        options: { beam: options.beam ?? DECODE_DEFAULTS.beam, maxActive: options.maxActive ?? DECODE_DEFAULTS.maxActive, wordInsPenalty: options.wordInsPenalty ?? DECODE_DEFAULTS.wordInsPenalty, ...graphOptions },
+        options: {
+          beam: options.beam ?? DECODE_DEFAULTS.beam,
+          maxActive: options.maxActive ?? DECODE_DEFAULTS.maxActive,
+          wordInsPenalty: options.wordInsPenalty ?? DECODE_DEFAULTS.wordInsPenalty,
+          ...graphOptions,
+          ...(setup.kind === 'specialists' ? { top: options.specialists?.topN ?? DEFAULT_TOP_N } : {}),
+        },
         wer: chosen.wer ? { percent: chosen.wer.wer, errors: chosen.wer.errors, words: chosen.wer.numWords, ins: chosen.wer.ins, del: chosen.wer.del, sub: chosen.wer.sub } : null,
         sweep: scaleResults.map((s) => ({ acousticScale: s.acousticScale, wer: s.wer ? s.wer.wer : null, errors: s.wer?.errors ?? null })),
       },

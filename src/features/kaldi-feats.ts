@@ -7,20 +7,26 @@ import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { compareCLocale } from '../data/c-locale.js';
 import { decodeTextFile, printable } from '../data/text-input.js';
-import { writeFileAtomic } from '../store/atomic.js';
-import { readFeatsDir, writeFeatsDir, writeFeatsInfo, type FeatsDirInfo, type UttFeats } from '../store/feats-archive.js';
+import { writeFileAtomic, writeFileAtomicWith } from '../store/atomic.js';
+import { configHash } from '../store/checksum.js';
+import { readFeatsInfo, shardFileName, streamFeatsDir, streamFeatsIndex, writeFeatsShard, writeFeatsInfo, type FeatsDirInfo, type UttFeats } from '../store/feats-archive.js';
 import {
+  arkMatrixRefs,
+  binaryMatrixBytes,
   encodeArchive,
   encodeBinaryMatrix,
   formatScp,
-  readMatrixArchive,
-  readScpMatrices,
+  readMatrixRefs,
+  scpMatrixRefs,
+  streamMatrixArchive,
   type KaldiMatrix,
   type KaldiMatrixFormat,
 } from '../store/kaldi-archive.js';
 import { applyCmvn, readCmvn } from './cmvn.js';
-import { BAD_UTTS_FILE } from './extract.js';
+import { BAD_UTTS_FILE, DEFAULT_SHARD_FRAMES } from './extract.js';
 import { defaultFbankConfig, parseFeatureConfig, WINDOW_TYPES, type FbankConfig, type KaldiFeatureConfig } from './config.js';
+
+const textEncoder = new TextEncoder();
 
 /**
  * Kaldi's compute-fbank-feats defaults (FrameExtractionOptions, MelBanksOptions, FbankOptions)
@@ -134,7 +140,7 @@ export interface KaldiFeatsInput {
 export async function resolveKaldiFeatsInput(input: string): Promise<KaldiFeatsInput> {
   const spec = /^(ark|scp)(,[a-z]+)*:(.*)$/.exec(input);
   if (spec) {
-    if (spec[3] === '-' || spec[3].endsWith('|')) throw new InputError(`${input}: reading from stdin or a command is not supported; give the archive or scp file`);
+    if (spec[3] === '-' || spec[3].endsWith('|')) throw new InputError(`${input}: reading from stdin or a command is not supported; give the archive or scp file (a gzipped .ark is unpacked as it is read: give the .gz itself, not 'gunzip -c ...|')`);
     return { kind: spec[1] as 'ark' | 'scp', file: spec[3] };
   }
   const stat = await fs.stat(input).catch(() => null);
@@ -175,6 +181,38 @@ export interface ImportKaldiFeatsOptions {
   fbankConf?: string;
   /** Any other Kaldi feature config (mfcc.conf ...): its options are recorded as they are. */
   conf?: string;
+  /** Frames per Arrow shard at most (a shard ends after the utterance that reaches it; default DEFAULT_SHARD_FRAMES, as `features`). */
+  shardFrames?: number;
+}
+
+/**
+ * The matrices of a Kaldi feature input in C-locale order of their keys, one at a time: an scp's
+ * or an uncompressed ark's entries are located first (an ark by one pass over it) and read by
+ * offset, so no archive is read whole (no 2 GiB ceiling, one utterance in memory). A gzipped ark
+ * cannot be read at offsets: it is read in one pass through zlib (streamMatrixArchive), so its
+ * keys must already be in C-locale order, as Kaldi writes a data dir's archives. A key twice is an error.
+ */
+async function* sortedKaldiMatrices(src: { kind: 'scp' | 'ark'; file: string }): AsyncGenerator<{ key: string; value: KaldiMatrix }> {
+  const refs = src.kind === 'scp' ? await scpMatrixRefs(src.file) : await arkMatrixRefs(src.file);
+  if (refs) {
+    refs.sort((a, b) => compareCLocale(a.key, b.key));
+    for (let i = 1; i < refs.length; i++) if (refs[i].key === refs[i - 1].key) throw new InputError(`${src.file}: utterance ${refs[i].key} appears twice`);
+    yield* readMatrixRefs(refs);
+    return;
+  }
+  let last: string | undefined;
+  for await (const e of streamMatrixArchive(src.file)) {
+    const order = last === undefined ? 1 : compareCLocale(e.key, last);
+    if (order === 0) throw new InputError(`${src.file}: utterance ${e.key} appears twice`);
+    if (order < 0) {
+      throw new InputError(
+        `${src.file}: utterance ${e.key} comes after ${last}; a gzipped archive is read in one pass, so its utterances must be in C-locale order (as Kaldi writes them): ` +
+          `gunzip it (an uncompressed archive is read in any order) or sort it first`,
+      );
+    }
+    last = e.key;
+    yield e;
+  }
 }
 
 export interface ImportKaldiFeatsSummary {
@@ -187,7 +225,8 @@ export interface ImportKaldiFeatsSummary {
 
 /**
  * `asr-distill import-feats INPUT FEATS_DIR`: read Kaldi features (see resolveKaldiFeatsInput)
- * into an Arrow feature directory (one shard, utterances in C-locale order). feats.json records
+ * into an Arrow feature directory (shards of at most about `shardFrames` frames, utterances in
+ * C-locale order; read one utterance at a time, so an archive of any size). feats.json records
  * the config (`fbank` from --fbank-conf, else `kaldi` with the --conf options or `options: null`
  * = unknown) and `source: import-feats <abs input>`.
  */
@@ -198,55 +237,62 @@ export async function importKaldiFeats(input: string, featsDir: string, opts: Im
   if (opts.fbankConf) config = kaldiFbankConfig(await readKaldiConf(opts.fbankConf), opts.fbankConf);
   else config = kaldiFeatureConfig(opts.conf ? await readKaldiConf(opts.conf) : null);
 
-  let entries: { key: string; value: KaldiMatrix }[];
-  if (src.kind === 'scp') entries = await readScpMatrices(src.file);
-  else {
-    let bytes: Uint8Array;
-    try {
-      bytes = await fs.readFile(src.file);
-    } catch (e) {
-      throw new InputError(`${src.file}: cannot read the archive (${(e as NodeJS.ErrnoException).code ?? e})`);
-    }
-    entries = readMatrixArchive(bytes, src.file);
-  }
-  if (entries.length === 0) throw new InputError(`${src.file}: no utterances in it; is it a Kaldi feature archive?`);
-
   const utt2spkFile = opts.utt2spk ?? src.utt2spk;
   const utt2spk = utt2spkFile ? await readUtt2spk(utt2spkFile) : undefined;
   const formats: ImportKaldiFeatsSummary['formats'] = {};
   const skipped: ImportKaldiFeatsSummary['skipped'] = [];
-  const utts: UttFeats[] = [];
-  const seen = new Set<string>();
+  const shardFrames = opts.shardFrames ?? DEFAULT_SHARD_FRAMES;
+  // Utterances stream through one shard's worth of records: written when it reaches shardFrames.
+  const shards: string[] = [];
+  let shard: UttFeats[] = [];
+  let shardFramesNow = 0;
+  const flush = async () => {
+    if (shard.length === 0) return;
+    const name = shardFileName(shards.length + 1);
+    await writeFeatsShard(path.join(featsDir, name), shard);
+    shards.push(name);
+    shard = [];
+    shardFramesNow = 0;
+  };
+  let entries = 0;
+  let numUtts = 0;
+  let numFrames = 0;
   let dim = -1;
-  for (const { key, value: m } of entries) {
-    if (seen.has(key)) throw new InputError(`${src.file}: utterance ${key} appears twice`);
-    seen.add(key);
+  let firstUtt = '';
+  for await (const { key, value: m } of sortedKaldiMatrices(src)) {
+    entries++;
     formats[m.format] = (formats[m.format] ?? 0) + 1;
     if (m.numRows === 0) {
       skipped.push({ uttId: key, reason: 'no frames' });
       continue;
     }
-    if (dim < 0) dim = m.numCols;
-    else if (m.numCols !== dim) throw new InputError(`${src.file}: utterance ${key} has dimension ${m.numCols} but ${utts[0].uttId} has ${dim}; all utterances need the same feature type`);
+    if (dim < 0) {
+      dim = m.numCols;
+      firstUtt = key;
+      if (config.type === 'fbank') {
+        const want = config.numMelBins + (config.useEnergy ? 1 : 0);
+        if (want !== dim) throw new InputError(`${opts.fbankConf}: describes ${want}-dimensional fbank features but ${src.file} has dimension ${dim}; is it the config these features were made with?`);
+      }
+    } else if (m.numCols !== dim) throw new InputError(`${src.file}: utterance ${key} has dimension ${m.numCols} but ${firstUtt} has ${dim}; all utterances need the same feature type`);
     const speakerId = utt2spk ? utt2spk.get(key) : key;
     if (speakerId === undefined) throw new InputError(`${utt2spkFile}: utterance ${key} of ${src.file} is not in it; every utterance needs a speaker`);
     for (let i = 0; i < m.data.length; i++) {
       if (!Number.isFinite(m.data[i])) throw new InputError(`${src.file}: utterance ${key} frame ${Math.floor(i / m.numCols)} has a non-finite value (${m.data[i]}); fix the features in Kaldi first`);
     }
-    utts.push({ uttId: key, speakerId, numFrames: m.numRows, dim: m.numCols, data: m.data });
+    shard.push({ uttId: key, speakerId, numFrames: m.numRows, dim: m.numCols, data: m.data });
+    numUtts++;
+    numFrames += m.numRows;
+    shardFramesNow += m.numRows;
+    if (shardFramesNow >= shardFrames) await flush();
   }
-  if (utts.length === 0) throw new InputError(`${src.file}: every utterance has 0 frames; nothing to import`);
-  if (config.type === 'fbank') {
-    const want = config.numMelBins + (config.useEnergy ? 1 : 0);
-    if (want !== dim) throw new InputError(`${opts.fbankConf}: describes ${want}-dimensional fbank features but ${src.file} has dimension ${dim}; is it the config these features were made with?`);
-  }
-  utts.sort((a, b) => compareCLocale(a.uttId, b.uttId));
+  if (entries === 0) throw new InputError(`${src.file}: no utterances in it; is it a Kaldi feature archive?`);
+  if (numUtts === 0) throw new InputError(`${src.file}: every utterance has 0 frames; nothing to import`);
+  await flush();
   // Skipped utterances are listed where `features --skip-bad` lists its bad ones.
   if (skipped.length > 0) await writeFileAtomic(path.join(featsDir, BAD_UTTS_FILE), skipped.map((k) => `${k.uttId} ${k.reason}\n`).join(''));
-  const info = await writeFeatsDir(featsDir, config, config.frameShiftMs, [utts]);
-  const withSource: FeatsDirInfo = { ...info, source: `import-feats ${path.resolve(src.file)}` };
-  await writeFeatsInfo(featsDir, withSource);
-  return { info: withSource, formats, skipped };
+  const info: FeatsDirInfo = { config, configHash: configHash(config), dim, numUtts, numFrames, frameShiftMs: config.frameShiftMs, shards, source: `import-feats ${path.resolve(src.file)}` };
+  await writeFeatsInfo(featsDir, info);
+  return { info, formats, skipped };
 }
 
 /** Read and parse a Kaldi config file (parseKaldiConf). */
@@ -284,17 +330,55 @@ export function encodeFeatsArchive(utts: UttFeats[], transform?: (u: UttFeats) =
 /**
  * `asr-distill export-feats FEATS_DIR ARK`: write the features as a binary Kaldi archive of float
  * matrices (`FM`) and an scp pointing into it with absolute paths (as Kaldi's make_fbank.sh
- * writes feats.scp), so `copy-feats scp:feats.scp ark,t:-` or kaldiio read them.
+ * writes feats.scp), so `copy-feats scp:feats.scp ark,t:-` or kaldiio read them. Utterances are in
+ * C-locale order (the bytes of encodeFeatsArchive), written one at a time: a column-only pass over
+ * the shards (streamFeatsIndex) places every utterance in the archive (a float matrix's size
+ * follows from its frames and dim), then the shards are streamed record batch by record batch and
+ * each utterance is written at its place. Memory is one record batch plus a few numbers per
+ * utterance, whatever the corpus size; shards in any order (split-feats, combine) need no sort pass.
+ * Both files appear only when complete (written beside their final path, then renamed).
  */
 export async function exportKaldiFeats(featsDir: string, arkFile: string, opts: ExportKaldiFeatsOptions = {}): Promise<{ numUtts: number; numFrames: number; dim: number; scp: string }> {
   if (opts.normVars && !opts.cmvn) throw new InputError('--norm-vars needs --cmvn');
-  const { info, utts } = await readFeatsDir(featsDir);
-  const cmvn = opts.cmvn ? await readCmvn(featsDir) : undefined;
-  const { bytes, offsets, keys } = encodeFeatsArchive([...utts.values()], cmvn ? (u) => applyCmvn(u, cmvn, { normVars: opts.normVars }) : undefined);
   const scp = opts.scp ?? arkFile.replace(/\.ark$/, '') + '.scp';
   if (path.resolve(scp) === path.resolve(arkFile)) throw new InputError(`${arkFile}: the scp would overwrite the archive; give --scp`);
-  // writeFileAtomic makes the directories (makeDirs: no recursive mkdir, which hangs under /proc).
-  await writeFileAtomic(arkFile, bytes);
-  await writeFileAtomic(scp, formatScp(keys, path.resolve(arkFile), offsets));
+  const info = await readFeatsInfo(featsDir);
+  const cmvn = opts.cmvn ? await readCmvn(featsDir) : undefined;
+  const index: { uttId: string; numFrames: number }[] = [];
+  for await (const u of streamFeatsIndex(info, featsDir)) index.push({ uttId: u.uttId, numFrames: u.numFrames });
+  index.sort((a, b) => compareCLocale(a.uttId, b.uttId));
+  // Where each utterance's `key ` starts in the archive, and its object (for the scp).
+  const place = new Map<string, { start: number; object: number; end: number }>();
+  let pos = 0;
+  for (const u of index) {
+    const object = pos + textEncoder.encode(`${u.uttId} `).length;
+    const end = object + binaryMatrixBytes(u.numFrames, info.dim);
+    place.set(u.uttId, { start: pos, object, end });
+    pos = end;
+  }
+  // writeFileAtomic(With) make the directories (makeDirs: no recursive mkdir, which hangs under /proc).
+  await writeFileAtomicWith(arkFile, async (fh) => {
+    let written = 0;
+    for await (const { utt: u } of streamFeatsDir(info, featsDir)) {
+      const at = place.get(u.uttId);
+      const data = cmvn ? applyCmvn(u, cmvn, { normVars: opts.normVars }) : u.data;
+      const { bytes } = encodeArchive([{ key: u.uttId, value: data }], (d) => encodeBinaryMatrix(d, u.numFrames, u.dim));
+      if (!at || at.end - at.start !== bytes.length) {
+        throw new InputError(`${featsDir}: utterance ${u.uttId} changed while the archive was written (its shard is not what the first pass read); run export-feats again`);
+      }
+      await fh.write(bytes, 0, bytes.length, at.start);
+      written++;
+    }
+    if (written !== index.length) throw new InputError(`${featsDir}: the shards changed while the archive was written; run export-feats again`);
+  });
+  await writeFileAtomic(scp, scpLines(index.map((u) => u.uttId), path.resolve(arkFile), place));
   return { numUtts: info.numUtts, numFrames: info.numFrames, dim: info.dim, scp };
+}
+
+/** The scp of exportKaldiFeats in chunks of lines (formatScp's lines; never the whole text in one string). */
+async function* scpLines(keys: string[], arkFile: string, place: Map<string, { object: number }>): AsyncGenerator<Uint8Array> {
+  for (let i = 0; i < keys.length; i += 4096) {
+    const chunk = keys.slice(i, i + 4096);
+    yield textEncoder.encode(formatScp(chunk, arkFile, chunk.map((k) => place.get(k)!.object)));
+  }
 }

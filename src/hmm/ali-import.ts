@@ -3,11 +3,13 @@
 // transition model that made them (converted to our model: kaldi-transition-model.ts), and Praat
 // TextGrid phone tiers (the Montreal Forced Aligner's output). TextGrid phones are turned into HMM states by sharing each phone's frames
 // equally among its states (as a flat start would).
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { parseSymbolTable, readLangDir, type LangDir } from '../lang/lang-dir.js';
-import { writeAlignments, type FailedUtt, type UttAlignment } from './ali-archive.js';
+import { ALI_ARROW_FILE, finishAliDir, type FailedUtt, type UttAlignment } from './ali-archive.js';
+import { openAliSorter } from './ali-sorter.js';
+import { openAliWriter } from './ali-writer.js';
 import { normalizePhone } from './ali-accuracy.js';
 import { treePdf } from './decision-tree.js';
 import { buildTransitionModel, defaultTopology } from './topology.js';
@@ -16,8 +18,10 @@ import { kaldiToTransitionModel, kaldiTransitionIdTables, parseKaldiTransitionMo
 import { parseKaldiTree } from './kaldi-tree.js';
 import { TREE_FILE, writeTree } from './tree-format.js';
 import { compareCLocale } from '../data/c-locale.js';
-import { decodeTextFile, printable } from '../data/text-input.js';
-import { isBinaryArchive, readInt32VectorTable } from '../store/kaldi-archive.js';
+import { printable, readTextLines } from '../data/text-input.js';
+import { isBinaryArchiveFile, streamInt32VectorArchive } from '../store/kaldi-archive.js';
+import { tempPathFor } from '../store/atomic.js';
+import { makeDirs } from '../store/paths.js';
 
 /** One tier of a TextGrid: intervals (IntervalTier) with their labels. */
 export interface TextGridTier {
@@ -32,18 +36,50 @@ export function parseKaldiPdfText(text: string, file: string): Map<string, Int32
   const out = new Map<string, Int32Array>();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const f = lines[i].trim().split(/\s+/).filter((x) => x.length > 0);
-    if (f.length === 0) continue;
-    if (f.length < 2) throw new InputError(`${file} line ${i + 1}: utterance ${printable(f[0])} has no frames; expected 'uttid pdf1 pdf2 ...' (ali-to-pdf text output)`);
-    const ids = new Int32Array(f.length - 1);
-    for (let k = 1; k < f.length; k++) {
-      if (!/^\d+$/.test(f[k])) throw new InputError(`${file} line ${i + 1} (utt ${printable(f[0])}): '${printable(f[k])}' is not a pdf id; expected ali-to-pdf text output`);
-      ids[k - 1] = Number(f[k]);
-    }
-    if (out.has(f[0])) throw new InputError(`${file} line ${i + 1}: utterance ${printable(f[0])} appears twice`);
-    out.set(f[0], ids);
+    const e = parseKaldiPdfLine(lines[i], i + 1, file);
+    if (!e) continue;
+    if (out.has(e.uttId)) throw new InputError(duplicateLine(file, e.uttId, i + 1));
+    out.set(e.uttId, e.ids);
   }
   return out;
+}
+
+/** One line of `ali-to-pdf ... ark,t:-` text (line number `lineNo` of `file`, for errors); null for a blank line. */
+export function parseKaldiPdfLine(line: string, lineNo: number, file: string): { uttId: string; ids: Int32Array } | null {
+  const f = line.trim().split(/\s+/).filter((x) => x.length > 0);
+  if (f.length === 0) return null;
+  if (f.length < 2) throw new InputError(`${file} line ${lineNo}: utterance ${printable(f[0])} has no frames; expected 'uttid pdf1 pdf2 ...' (ali-to-pdf text output)`);
+  const ids = new Int32Array(f.length - 1);
+  for (let k = 1; k < f.length; k++) {
+    if (!/^\d+$/.test(f[k])) throw new InputError(`${file} line ${lineNo} (utt ${printable(f[0])}): '${printable(f[k])}' is not a pdf id; expected ali-to-pdf text output`);
+    ids[k - 1] = Number(f[k]);
+  }
+  return { uttId: f[0], ids };
+}
+
+const duplicateLine = (file: string, uttId: string, lineNo: number): string => `${file} line ${lineNo}: utterance ${printable(uttId)} appears twice`;
+
+/**
+ * The utterances of a Kaldi alignment file in its order, one at a time: an int32-vector archive
+ * (`ali-to-pdf ... ark:pdf.ark`, `ali.*.gz`, binary or text inside the gzip) read sequentially
+ * through zlib, or `ali-to-pdf ... ark,t:-` text line by line (`lineNo` set). Any size, bounded memory.
+ */
+async function* readKaldiIdTable(input: string, expected: string): AsyncGenerator<{ uttId: string; ids: Int32Array; lineNo?: number }> {
+  let binary: boolean;
+  try {
+    binary = await isBinaryArchiveFile(input);
+  } catch {
+    throw new InputError(`${input}: not found; give ${expected}`);
+  }
+  if (binary) {
+    for await (const e of streamInt32VectorArchive(input)) yield { uttId: e.key, ids: e.value };
+    return;
+  }
+  let lineNo = 0;
+  for await (const line of readTextLines(createReadStream(input, { highWaterMark: 1 << 16 }), input, expected)) {
+    const e = parseKaldiPdfLine(line, ++lineNo, input);
+    if (e) yield { ...e, lineNo };
+  }
 }
 
 /**
@@ -211,7 +247,6 @@ export async function importAlignments(format: 'kaldi' | 'textgrid', input: stri
   const modelName = opts.kaldi ? opts.kaldi.model : 'the transition model';
   const frameShiftMs = opts.frameShiftMs ?? 10;
   const frameLengthMs = opts.frameLengthMs ?? 25;
-  const alis: UttAlignment[] = [];
   const failed: FailedUtt[] = [];
   const checkLength = (uttId: string, n: number): boolean => {
     const want = opts.numFrames?.get(uttId);
@@ -225,71 +260,109 @@ export async function importAlignments(format: 'kaldi' | 'textgrid', input: stri
     }
     return true;
   };
-  if (format === 'kaldi') {
-    const expected = `the text output of 'ali-to-pdf final.mdl ark:"gunzip -c ali.*.gz|" ark,t:-'`;
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(input);
-    } catch {
-      throw new InputError(`${input}: not found; give ${expected}`);
-    }
-    // A binary int32-vector archive (`ali-to-pdf ... ark:pdf.ark`) or a gzipped one is read as such.
-    const table = isBinaryArchive(bytes) ? readInt32VectorTable(bytes, input) : parseKaldiPdfText(decodeTextFile(bytes, input, expected), input);
-    for (const [uttId, ids] of table) {
-      let pdfIds = ids;
-      if (kaldi && opts.transitionIds) {
-        // Kaldi ali-to-pdf: each frame's transition id names the pdf it was emitted from.
-        const pdfOf = kaldi.pdfOfTransitionId;
-        const badTid = ids.findIndex((t) => !(t >= 1 && t < pdfOf.length));
-        if (badTid >= 0) {
-          failed.push({ uttId, reason: `frame ${badTid}: transition id ${ids[badTid]} outside [1, ${pdfOf.length - 1}] of ${modelName}; is the alignment from this model?` });
+  // Utterances come in the input's order and leave in C-locale order through a scratch file beside
+  // ALI_DIR (ali-sorter.ts): one utterance in memory, whatever the size of the input.
+  const scratch = tempPathFor(`${path.resolve(aliDir)}.import-ali`);
+  await makeDirs(path.dirname(scratch));
+  const sorter = openAliSorter(scratch);
+  try {
+    let twice = (uttId: string, _tag: number): string => `${input}: two TextGrids for utterance ${printable(uttId)}`;
+    if (format === 'kaldi') {
+      const expected = `the text output of 'ali-to-pdf final.mdl ark:"gunzip -c ali.*.gz|" ark,t:-'`;
+      twice = (uttId, lineNo) => (lineNo > 0 ? duplicateLine(input, uttId, lineNo) : `${input}: key ${uttId} appears twice`);
+      for await (const { uttId, ids, lineNo } of readKaldiIdTable(input, expected)) {
+        const fail = (reason: string) => {
+          failed.push({ uttId, reason });
+          sorter.add(uttId, null, lineNo);
+        };
+        // Plain loops: this runs for every frame of a corpus (hundreds of millions for 1000 hours).
+        let pdfIds = ids;
+        if (kaldi && opts.transitionIds) {
+          // Kaldi ali-to-pdf: each frame's transition id names the pdf it was emitted from.
+          const pdfOf = kaldi.pdfOfTransitionId;
+          pdfIds = new Int32Array(ids.length);
+          let badTid = -1;
+          for (let t = 0; t < ids.length && badTid < 0; t++) {
+            if (ids[t] >= 1 && ids[t] < pdfOf.length) pdfIds[t] = pdfOf[ids[t]];
+            else badTid = t;
+          }
+          if (badTid >= 0) {
+            fail(`frame ${badTid}: transition id ${ids[badTid]} outside [1, ${pdfOf.length - 1}] of ${modelName}; is the alignment from this model?`);
+            continue;
+          }
+        }
+        const phoneIds = new Int32Array(pdfIds.length);
+        let bad = -1;
+        for (let t = 0; t < pdfIds.length && bad < 0; t++) {
+          const p = pdfIds[t];
+          if (p >= 0 && p < tm.numPdfs) phoneIds[t] = tm.pdfToState[p][0];
+          else bad = t;
+        }
+        if (bad >= 0) {
+          fail(pdfIds[bad] < 0 ? `frame ${bad}: negative pdf id ${pdfIds[bad]}` : `frame ${bad}: pdf id ${pdfIds[bad]} >= ${tm.numPdfs} pdfs of ${modelName}`);
           continue;
         }
-        pdfIds = Int32Array.from(ids, (t) => pdfOf[t]);
+        if (!checkLength(uttId, pdfIds.length)) {
+          sorter.add(uttId, null, lineNo);
+          continue;
+        }
+        sorter.add(uttId, { uttId, pdfIds, phoneIds }, lineNo);
       }
-      const bad = pdfIds.findIndex((p) => p < 0 || p >= tm.numPdfs);
-      if (bad >= 0) {
-        failed.push({ uttId, reason: pdfIds[bad] < 0 ? `frame ${bad}: negative pdf id ${pdfIds[bad]}` : `frame ${bad}: pdf id ${pdfIds[bad]} >= ${tm.numPdfs} pdfs of ${modelName}` });
-        continue;
+    } else {
+      const stat = await fs.stat(input).catch(() => null);
+      if (!stat) throw new InputError(`${input}: not found; give a TextGrid file or a directory of <uttid>.TextGrid files`);
+      const files = stat.isDirectory()
+        ? (await fs.readdir(input)).filter((f) => /\.textgrid$/i.test(f)).sort(compareCLocale).map((f) => path.join(input, f))
+        : [input];
+      if (files.length === 0) throw new InputError(`${input}: no .TextGrid files`);
+      for (const file of files) {
+        const uttId = path.basename(file).replace(/\.textgrid$/i, '');
+        const tiers = parseTextGrid(await fs.readFile(file, 'utf8'), file);
+        const tier = opts.tier ? tiers.find((t) => t.name === opts.tier) : tiers.find((t) => /^phones?$/i.test(t.name)) ?? tiers.find((t) => /phone/i.test(t.name));
+        if (!tier) throw new InputError(`${file}: no phone tier${opts.tier ? ` named '${opts.tier}'` : ''} (tiers: ${tiers.map((t) => printable(t.name)).join(', ')}); choose one with --tier`);
+        if (tier.intervals.length === 0) {
+          failed.push({ uttId, reason: `${file}: the phone tier is empty` });
+          sorter.add(uttId, null);
+          continue;
+        }
+        const end = tier.intervals[tier.intervals.length - 1].xmax;
+        // Frames that fit entirely in the audio (Kaldi snip-edges): floor((dur - length) / shift) + 1.
+        const n = opts.numFrames?.get(uttId) ?? Math.max(0, Math.floor((end * 1000 - frameLengthMs) / frameShiftMs + 1e-6) + 1);
+        if (!checkLength(uttId, Math.max(0, Math.floor((end * 1000 - frameLengthMs) / frameShiftMs + 1e-6) + 1))) {
+          sorter.add(uttId, null);
+          continue;
+        }
+        const a = intervalsToAlignment(uttId, tier.intervals, n, tm, lang, { frameShiftMs, frameLengthMs });
+        if ('reason' in a) {
+          failed.push({ uttId, reason: `${file}: ${a.reason}` });
+          sorter.add(uttId, null);
+        } else sorter.add(uttId, a);
       }
-      if (!checkLength(uttId, pdfIds.length)) continue;
-      alis.push({ uttId, pdfIds, phoneIds: Int32Array.from(pdfIds, (p) => tm.pdfToState[p][0]) });
     }
-  } else {
-    const stat = await fs.stat(input).catch(() => null);
-    if (!stat) throw new InputError(`${input}: not found; give a TextGrid file or a directory of <uttid>.TextGrid files`);
-    const files = stat.isDirectory()
-      ? (await fs.readdir(input)).filter((f) => /\.textgrid$/i.test(f)).sort(compareCLocale).map((f) => path.join(input, f))
-      : [input];
-    if (files.length === 0) throw new InputError(`${input}: no .TextGrid files`);
-    for (const file of files) {
-      const uttId = path.basename(file).replace(/\.textgrid$/i, '');
-      const tiers = parseTextGrid(await fs.readFile(file, 'utf8'), file);
-      const tier = opts.tier ? tiers.find((t) => t.name === opts.tier) : tiers.find((t) => /^phones?$/i.test(t.name)) ?? tiers.find((t) => /phone/i.test(t.name));
-      if (!tier) throw new InputError(`${file}: no phone tier${opts.tier ? ` named '${opts.tier}'` : ''} (tiers: ${tiers.map((t) => printable(t.name)).join(', ')}); choose one with --tier`);
-      if (tier.intervals.length === 0) {
-        failed.push({ uttId, reason: `${file}: the phone tier is empty` });
-        continue;
-      }
-      const end = tier.intervals[tier.intervals.length - 1].xmax;
-      // Frames that fit entirely in the audio (Kaldi snip-edges): floor((dur - length) / shift) + 1.
-      const n = opts.numFrames?.get(uttId) ?? Math.max(0, Math.floor((end * 1000 - frameLengthMs) / frameShiftMs + 1e-6) + 1);
-      if (!checkLength(uttId, Math.max(0, Math.floor((end * 1000 - frameLengthMs) / frameShiftMs + 1e-6) + 1))) continue;
-      const a = intervalsToAlignment(uttId, tier.intervals, n, tm, lang, { frameShiftMs, frameLengthMs });
-      if ('reason' in a) failed.push({ uttId, reason: `${file}: ${a.reason}` });
-      else alis.push(a);
+    sorter.sort(twice);
+    if (sorter.numAlis === 0) {
+      // An empty ALI_DIR would only fail later, in train, far from the cause.
+      if (failed.length === 0) throw new InputError(`${input}: no alignments in it; expected ${format === 'kaldi' ? "'uttid pdf1 pdf2 ...' lines" : 'TextGrid phone tiers'}`);
+      const shown = failed.slice(0, 3).map((f) => `  ${printable(f.uttId)}: ${f.reason}`);
+      const more = failed.length > 3 ? `\n  ... and ${failed.length - 3} more` : '';
+      throw new InputError(`${input}: none of its ${failed.length} utterance${failed.length === 1 ? '' : 's'} could be imported, nothing written to ${aliDir}:\n${shown.join('\n')}${more}`);
     }
+    // ali.arrow record batch by record batch, as align writes it (ali-writer.ts: writeAlignments's bytes).
+    const writer = await openAliWriter(path.join(aliDir, ALI_ARROW_FILE));
+    let written: { numUtts: number; numFrames: number };
+    try {
+      for (const a of sorter.sorted()) await writer.add(a);
+      written = await writer.close();
+    } catch (e) {
+      await writer.abort();
+      throw e;
+    }
+    const source = `import-ali ${format} ${path.resolve(input)}${opts.kaldi ? ` (Kaldi model ${path.resolve(opts.kaldi.tree)} ${path.resolve(opts.kaldi.model)})` : ''}`;
+    await finishAliDir(aliDir, { numPdfs: tm.numPdfs, frameShiftMs, numUtts: written.numUtts, numFrames: written.numFrames, failed, source }, tm, lang);
+  } finally {
+    await sorter.close();
   }
-  if (alis.length === 0) {
-    // An empty ALI_DIR would only fail later, in train, far from the cause.
-    if (failed.length === 0) throw new InputError(`${input}: no alignments in it; expected ${format === 'kaldi' ? "'uttid pdf1 pdf2 ...' lines" : 'TextGrid phone tiers'}`);
-    const shown = failed.slice(0, 3).map((f) => `  ${printable(f.uttId)}: ${f.reason}`);
-    const more = failed.length > 3 ? `\n  ... and ${failed.length - 3} more` : '';
-    throw new InputError(`${input}: none of its ${failed.length} utterance${failed.length === 1 ? '' : 's'} could be imported, nothing written to ${aliDir}:\n${shown.join('\n')}${more}`);
-  }
-  const source = `import-ali ${format} ${path.resolve(input)}${opts.kaldi ? ` (Kaldi model ${path.resolve(opts.kaldi.tree)} ${path.resolve(opts.kaldi.model)})` : ''}`;
-  await writeAlignments(aliDir, alis, { numPdfs: tm.numPdfs, frameShiftMs, numUtts: 0, numFrames: 0, failed, source }, tm, lang);
   // The imported tree in our text format too, for show-tree (the transition model carries it as well).
   if (kaldi) await writeTree(path.join(aliDir, TREE_FILE), tm.tree!, lang.phones);
-  return { numUtts: alis.length, failed };
+  return { numUtts: sorter.numAlis, failed };
 }

@@ -4,7 +4,8 @@
 // transcript as phone slots, and the utterances that cannot be used (no transcript, OOV word, no
 // features), each with the reason. Both forms give the same numbers: the same float32 rows in the
 // same order, summed in the same order.
-import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError, isInputError } from '../errors.js';
 import { computeCmvnStats, computeCmvnStatsOfDir, readCmvn, type CmvnStats } from '../features/cmvn.js';
@@ -28,6 +29,13 @@ export interface GmmCorpus {
   feats: Float32Array;
   /** The features in a scratch file instead ([totalFrames x dim] float32; corpus-rows.ts). */
   featsFile?: string;
+  /**
+   * SHA-256 of `featsFile`'s writes (offsets and bytes, in the order they were made: a function of
+   * the inputs). Jobs that read the file carry it in their input, so a backend that reuses finished
+   * jobs across reruns (Slurm) reuses them only for the same features, as a shared-memory corpus'
+   * blob is named by its contents.
+   */
+  featsSha256?: string;
   dim: number;
   totalFrames: number;
   /** Utterances left out, with the reason. */
@@ -77,21 +85,39 @@ export const DEFAULT_GMM_MEMORY_FRAMES = 4_000_000;
 /** The scratch directory a command makes inside its output directory (removed before it finishes). */
 export const GMM_SCRATCH_DIR = '.gmm-scratch';
 
-/** Run `fn` with storage in OUT_DIR/.gmm-scratch, removed afterwards whatever happens (and before, after a killed run). */
+/** Files made so far in each scratch directory (reset when withGmmScratch makes the directory afresh). */
+const scratchSerials = new Map<string, number>();
+
+/**
+ * Run `fn` with storage in OUT_DIR/.gmm-scratch, removed afterwards whatever happens (and before, after a killed run).
+ * The files in it are numbered in the order the command makes them, so a rerun of the same command
+ * gives them the same names (and its Slurm jobs the same spec hashes: finished ones are reused).
+ */
 export async function withGmmScratch<T>(outDir: string, maxMemoryFrames: number | undefined, fn: (storage: GmmCorpusStorage) => Promise<T>): Promise<T> {
-  const scratchDir = path.join(outDir, GMM_SCRATCH_DIR);
+  const scratchDir = path.resolve(outDir, GMM_SCRATCH_DIR);
   await fs.rm(scratchDir, { recursive: true, force: true });
+  scratchSerials.delete(scratchDir);
   try {
     return await fn({ scratchDir, ...(maxMemoryFrames !== undefined ? { maxMemoryFrames } : {}) });
   } finally {
+    scratchSerials.delete(scratchDir);
     await fs.rm(scratchDir, { recursive: true, force: true });
   }
 }
 
-let scratchSerial = 0;
-/** A fresh scratch file name in `dir` (several corpora and alignments may share one scratch dir). */
-function scratchFile(dir: string, what: string): string {
-  return path.join(dir, `${what}.${process.pid}.${++scratchSerial}.bin`);
+/** A new scratch file name in `dir`: `WHAT.N.bin`, N counting the files made in it (several corpora and alignments share one dir). */
+export function scratchFile(dir: string, what: string): string {
+  const key = path.resolve(dir);
+  const n = (scratchSerials.get(key) ?? 0) + 1;
+  scratchSerials.set(key, n);
+  return path.join(key, `${what}.${n}.bin`);
+}
+
+/** SHA-256 of a scratch file's contents, read streamed (the alignment a `fixed` pass reads: part of its jobs' inputs). */
+export async function fileSha256(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 22 })) h.update(chunk as Buffer);
+  return h.digest('hex');
 }
 
 function spills(storage: GmmCorpusStorage | undefined, numFrames: number): storage is GmmCorpusStorage & { scratchDir: string } {
@@ -217,15 +243,18 @@ async function spillGmmCorpus(
   await makeDirs(scratchDir);
   const file = scratchFile(scratchDir, 'gmm-feats');
   const rows = openRows(file, 'w+');
+  const digest = createHash('sha256');
   try {
     await fill((i, feats) => {
       if (feats.length !== numFrames[i] * dim) throw new Error(`utterance ${meta[i].uttId}: ${feats.length} values is not ${numFrames[i]} x ${dim}`);
       writeFloatRows(rows, offsets[i], feats, dim);
+      digest.update(Float64Array.of(offsets[i], numFrames[i]));
+      digest.update(new Uint8Array(feats.buffer, feats.byteOffset, feats.byteLength));
     });
   } finally {
     closeRows(rows);
   }
-  return { uttIds: meta.map((m) => m.uttId), slots: meta.map((m) => m.slots), numFrames, offsets, feats: new Float32Array(0), featsFile: file, dim, totalFrames: total, failed };
+  return { uttIds: meta.map((m) => m.uttId), slots: meta.map((m) => m.slots), numFrames, offsets, feats: new Float32Array(0), featsFile: file, featsSha256: digest.digest('hex'), dim, totalFrames: total, failed };
 }
 
 /**

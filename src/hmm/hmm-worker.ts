@@ -34,6 +34,9 @@ export interface ShardInput {
   featsFile?: string;
   /** The alignment in a scratch file of int32 instead of `tids`. */
   tidsFile?: string;
+  /** Digests of the scratch files' contents (not read here: they make the job's spec hash cover what it reads; shard-pass.ts). */
+  featsSha256?: string;
+  tidsSha256?: string;
   utts: ShardUtt[];
   /** `equal`: flat start; `viterbi`: re-align; `fixed`: use `tids` as they are. */
   mode: 'equal' | 'viterbi' | 'fixed';

@@ -4,16 +4,18 @@
 // (decision-tree.ts), single-Gaussian tied-state GMMs from the tree's statistics, the alignment
 // converted to the new model (convert-ali.ts), then the monophone trainer's iterations: accumulate,
 // re-estimate, realign at a few iterations, split Gaussians toward --num-gauss.
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { createJobRunner } from '../jobs/runner.js';
 import { readLangDir } from '../lang/lang-dir.js';
 import { readFeatsInfo } from '../store/feats-archive.js';
-import { readAlignments, type FailedUtt } from './ali-archive.js';
+import type { FailedUtt } from './ali-archive.js';
 import { checkSamePhones } from './align.js';
 import { buildContextTransitionModel, gmmsFromStats } from './context-model.js';
 import { convertAlignment } from './convert-ali.js';
 import { buildTree, type BuildTreeOptions } from './decision-tree.js';
+import { corpusAlignment, readAliSet, withCorpusAli } from './corpus-ali.js';
 import { closeRows, openRows } from './corpus-rows.js';
 import { gatherGmmCorpus, loadGmmCorpus, newCorpusTids, uttGmmFeats, withCorpusTids, withGmmScratch, type CorpusTids } from './gmm-corpus.js';
 import { defaultGmmFeatureTransform } from './gmm-feats.js';
@@ -67,28 +69,21 @@ export async function trainTri(dataDir: string, featsDir: string, langDir: strin
     opts.log?.(l);
   };
   const lang = await readLangDir(langDir);
-  const ali = await readAlignments(aliDir);
-  checkSamePhones(lang, ali.lang, aliDir);
-  const fi = await readFeatsInfo(featsDir);
-  if (fi.frameShiftMs !== ali.info.frameShiftMs) {
-    throw new InputError(`${featsDir}: frame shift ${fi.frameShiftMs} ms but the alignment ${aliDir} is at ${ali.info.frameShiftMs} ms; use the features the alignment was made from`);
-  }
-  // The monophone system's feature pipeline (train-mono uses the same default transform).
-  const transform = defaultGmmFeatureTransform(fi.config, fi.dim);
   return withGmmScratch(expDir, opts.maxMemoryFrames, async (storage) => {
+    // The alignments of DATA_DIR and of every extra set, as one (they must come from one model):
+    // in memory, or over the budget only their frame counts for now (corpus-ali.ts).
+    const aliSet = await readAliSet([aliDir, ...(opts.extra ?? []).map((x) => x.aliDir)], storage);
+    const ali = aliSet.models[0];
+    checkSamePhones(lang, ali.lang, aliDir);
+    const fi = await readFeatsInfo(featsDir);
+    if (fi.frameShiftMs !== ali.info.frameShiftMs) {
+      throw new InputError(`${featsDir}: frame shift ${fi.frameShiftMs} ms but the alignment ${aliDir} is at ${ali.info.frameShiftMs} ms; use the features the alignment was made from`);
+    }
+    // The monophone system's feature pipeline (train-mono uses the same default transform).
+    const transform = defaultGmmFeatureTransform(fi.config, fi.dim);
     const loaded = await loadGmmCorpus(dataDir, featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log, storage });
-    // The alignments of DATA_DIR and of every extra set, one map (they must come from one model).
-    const alis = new Map(ali.alis);
     const parts = [loaded.corpus];
     for (const x of opts.extra ?? []) {
-      const xa = await readAlignments(x.aliDir);
-      if (xa.info.numPdfs !== ali.info.numPdfs || JSON.stringify(xa.transitionModel.phones) !== JSON.stringify(ali.transitionModel.phones) || xa.info.frameShiftMs !== ali.info.frameShiftMs) {
-        throw new InputError(`${x.aliDir}: not aligned with the model of ${aliDir}; align ${x.dataDir} with the same model`);
-      }
-      for (const [u, a] of xa.alis) {
-        if (alis.has(u)) throw new InputError(`${x.aliDir}: utterance ${u} is also in ${aliDir}; the extra sets must not share utterance ids`);
-        alis.set(u, a);
-      }
       const e = await loadGmmCorpus(x.dataDir, x.featsDir, lang, transform, { silProb: opts.graph?.silProb, note: log, expectInputDim: loaded.featsInfo.dim, storage });
       if (e.featsInfo.frameShiftMs !== ali.info.frameShiftMs) throw new InputError(`${x.featsDir}: frame shift ${e.featsInfo.frameShiftMs} ms but ${featsDir} has ${loaded.featsInfo.frameShiftMs} ms; extract both with the same feature config`);
       log(`train-tri: extra set ${x.dataDir}: ${e.corpus.uttIds.length} utterances, ${e.corpus.totalFrames} frames, ${e.corpus.failed.length} left out`);
@@ -100,9 +95,9 @@ export async function trainTri(dataDir: string, featsDir: string, langDir: strin
     const keep = parts.map((c) => {
       const rows: number[] = [];
       c.uttIds.forEach((uttId, i) => {
-        const a = alis.get(uttId);
-        if (!a) failed.push({ uttId, reason: `not in the alignment ${aliDir}${opts.extra?.length ? ' or those of the extra sets' : ''} (see its failed file)` });
-        else if (a.pdfIds.length !== c.numFrames[i]) failed.push({ uttId, reason: `${a.pdfIds.length} aligned frames but ${c.numFrames[i]} feature frames; align these features again` });
+        const n = aliSet.numFrames.get(uttId);
+        if (n === undefined) failed.push({ uttId, reason: `not in the alignment ${aliDir}${opts.extra?.length ? ' or those of the extra sets' : ''} (see its failed file)` });
+        else if (n !== c.numFrames[i]) failed.push({ uttId, reason: `${n} aligned frames but ${c.numFrames[i]} feature frames; align these features again` });
         else rows.push(i);
       });
       return { corpus: c, rows };
@@ -111,6 +106,10 @@ export async function trainTri(dataDir: string, featsDir: string, langDir: strin
       throw new InputError(`${aliDir}: none of the utterances of ${dataDir} can be used (${failed.length} left out; first: ${failed[0]?.uttId ?? '-'}: ${failed[0]?.reason ?? 'empty data dir'})`);
     }
     const corpus = await gatherGmmCorpus(keep, failed, storage);
+    // The gathered copy replaces the loaded scratch files (one copy of the features on disk).
+    for (const c of parts) if (c.featsFile && c.featsFile !== corpus.featsFile) await fs.rm(c.featsFile, { force: true });
+    const corpusAli = await corpusAlignment(corpus, aliSet, storage);
+    if (!(corpusAli instanceof Map)) log(`train-tri: the alignment is over the in-memory budget; it is read from a scratch file in ${storage.scratchDir}, utterance by utterance`);
     log(`train-tri: ${corpus.uttIds.length} utterances, ${corpus.totalFrames} frames, ${failed.length} left out, feature dim ${corpus.dim}`);
     for (const f of failed) log(`  left out ${f.uttId}: ${f.reason}`);
 
@@ -122,12 +121,17 @@ export async function trainTri(dataDir: string, featsDir: string, langDir: strin
     const featRows = corpus.featsFile ? openRows(corpus.featsFile) : undefined;
     let stats;
     try {
-      stats = accumulateTriphoneStats(
-        corpus.uttIds.map((u) => alis.get(u)!),
-        monoTm,
-        corpus.dim,
-        (u) => uttGmmFeats(corpus, row.get(u)!, featRows),
-        ciPhones,
+      // Corpus order, one utterance's alignment and features in memory at a time when spilled.
+      stats = withCorpusAli(corpus, corpusAli, (get) =>
+        accumulateTriphoneStats(
+          (function* () {
+            for (let i = 0; i < corpus.uttIds.length; i++) yield get(i);
+          })(),
+          monoTm,
+          corpus.dim,
+          (u) => uttGmmFeats(corpus, row.get(u)!, featRows),
+          ciPhones,
+        ),
       );
     } finally {
       if (featRows) closeRows(featRows);
@@ -152,12 +156,14 @@ export async function trainTri(dataDir: string, featsDir: string, langDir: strin
     const tids: CorpusTids = corpus.featsFile ? await newCorpusTids(corpus) : new Int32Array(Math.max(1, corpus.totalFrames));
     const usable: number[] = [];
     await withCorpusTids(tids, (_, write) =>
-      corpus.uttIds.forEach((u, i) => {
-        const t = convertAlignment(alis.get(u)!, monoTm, tm0, idx);
-        if (!t) throw new InputError(`${aliDir}: utterance ${u}: its alignment does not follow the HMM topology of ${aliDir}/transition-model.json`);
-        write(corpus.offsets[i], t);
-        usable.push(i);
-      }),
+      withCorpusAli(corpus, corpusAli, (get) =>
+        corpus.uttIds.forEach((u, i) => {
+          const t = convertAlignment(get(i), monoTm, tm0, idx);
+          if (!t) throw new InputError(`${aliDir}: utterance ${u}: its alignment does not follow the HMM topology of ${aliDir}/transition-model.json`);
+          write(corpus.offsets[i], t);
+          usable.push(i);
+        }),
+      ),
     );
     const iters = opts.iters ?? 35;
     const runner = createJobRunner({ jobs: opts.jobs, backend: opts.backend });

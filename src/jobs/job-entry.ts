@@ -3,9 +3,9 @@
 // reports to the progress file, and write the result file atomically. Exit status 0 when the job
 // function succeeded, 1 when it threw (the error is in the result file and the log), 2 when the
 // spec itself could not be read.
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, statSync } from 'node:fs';
 import * as os from 'node:os';
-import { deserialize, internalize, loadBlobs, serialize, sharedWrites, writeFileReplacing, type JobResultFile, type JobSpecFile } from './job-files.js';
+import { deserialize, internalize, loadBlobs, readFileRanges, readWholeFile, serialize, sharedWrites, writeFileReplacing, type JobResultFile, type JobSpecFile } from './job-files.js';
 import { runJob } from './worker.js';
 import { readJsonFile } from '../store/json-file.js';
 
@@ -27,11 +27,19 @@ async function main(specFile: string): Promise<number> {
   const spec = await readJsonFile<JobSpecFile>(specFile, { missing: `${specFile}: cannot read this job's spec (written by the Slurm runner)` });
   process.stdout.write(`# ${spec.name}: ${spec.fn} of ${spec.module} on ${os.hostname()}, pid ${process.pid}, ${new Date().toISOString()}\n`);
   const { buffers, before } = await loadBlobs(spec.blobs);
-  const input = internalize(deserialize(readFileSync(spec.input)), buffers);
+  const input = internalize(deserialize(await readWholeFile(spec.input, 'job input')), buffers);
   const progress = progressWriter(spec.progress);
-  const result = await runJob({ module: spec.module, fn: spec.fn, input }, progress.report);
+  const inPlace = [...new Set((spec.writesInPlace ?? []).map((r) => r.file))];
+  const inodes = inPlace.map((f) => statSync(f).ino);
+  let result = await runJob({ module: spec.module, fn: spec.fn, input }, progress.report);
   progress.flush();
+  // A rerun of the command may have made its scratch files afresh while this job ran (after a
+  // kill -9 its jobs run on): the job's writes then went to the old file, and the new one's bytes
+  // are not its result. Fail rather than report them; the next rerun submits the job again.
+  const replaced = inPlace.find((f, i) => statSync(f, { throwIfNoEntry: false })?.ino !== inodes[i]);
+  if (result.ok && replaced) result = { ok: false, error: { name: 'Error', message: `${replaced} was replaced while job ${spec.name} ran (the command was rerun meanwhile?); run the command again` } };
   const out: JobResultFile = { hash: spec.hash, result, writes: sharedWrites(buffers, before) };
+  if (result.ok && spec.writesInPlace?.length) out.fileWrites = await readFileRanges(spec.writesInPlace);
   await writeFileReplacing(spec.result, serialize(out));
   const sec = ((performance.now() - t0) / 1000).toFixed(1);
   if (result.ok) process.stdout.write(`# ${spec.name}: done in ${sec} s\n`);

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
+import type { FileRange } from './runner.js';
 
 /** Buffers at least this large are written as blob files instead of inside the input file. */
 export const BLOB_MIN_BYTES = 1 << 20;
@@ -41,12 +42,21 @@ export interface SharedWrite {
   bytes: Uint8Array;
 }
 
+/** Bytes a job wrote in place into a file (one of its JobSpec `writesInPlace` ranges). */
+export interface FileWrite {
+  file: string;
+  offset: number;
+  bytes: Uint8Array;
+}
+
 /** What a job's result file holds. */
 export interface JobResultFile {
   /** The spec hash this result belongs to (a rerun with other inputs must not take it). */
   hash: string;
   result: { ok: true; value: unknown } | { ok: false; error: { name: string; message: string; stack?: string } };
   writes: SharedWrite[];
+  /** Its `writesInPlace` ranges as the job left them (written back when a rerun reuses the job). */
+  fileWrites?: FileWrite[];
 }
 
 type Buf = ArrayBuffer | SharedArrayBuffer;
@@ -208,17 +218,44 @@ export function internalize(value: unknown, buffers: Buf[]): unknown {
   return walk(value);
 }
 
-/** Load the blobs of a job: shared ones into SharedArrayBuffers (with a copy to diff against later). */
+/**
+ * Read a whole file into `into` (or a fresh buffer of the file's size) in pieces of `chunkBytes`
+ * through a file handle: fs.readFile refuses files over 2 GiB (ERR_FS_FILE_TOO_LARGE), and a blob
+ * read straight into its (Shared)ArrayBuffer is in memory once, not twice. Throws when the file
+ * does not have `into`'s size (`what` names it).
+ */
+export async function readWholeFile(file: string, what: string, into?: Uint8Array, chunkBytes = 1 << 26): Promise<Uint8Array> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    if (into && size !== into.byteLength) throw new Error(`${what}: ${file} has ${size} bytes, expected ${into.byteLength} (removed or rewritten while the job was queued?)`);
+    const out = into ?? new Uint8Array(size);
+    for (let pos = 0; pos < size; ) {
+      const { bytesRead } = await fh.read(out, pos, Math.min(chunkBytes, size - pos), pos);
+      if (bytesRead === 0) throw new Error(`${what}: ${file} ends at byte ${pos}, expected ${size} (rewritten while it was read?)`);
+      pos += bytesRead;
+    }
+    return out;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Load the blobs of a job: shared ones into SharedArrayBuffers (with a copy to diff against later).
+ * Each is read straight into its buffer (readWholeFile: no 2 GiB ceiling). A blob's size is that
+ * of a buffer of the caller: the GMM stages' shared corpus (features, alignment) is held in memory
+ * only under their --max-memory-frames (gmm-corpus.ts; over it the jobs read scratch files), so
+ * its blobs are bounded by that budget, not by the corpus.
+ */
 export async function loadBlobs(refs: BlobRef[]): Promise<{ buffers: Buf[]; before: (Uint8Array | undefined)[] }> {
   const buffers: Buf[] = [];
   const before: (Uint8Array | undefined)[] = [];
   for (const r of refs) {
-    const bytes = await fs.readFile(r.file);
-    if (bytes.byteLength !== r.byteLength) throw new Error(`job input: ${r.file} has ${bytes.byteLength} bytes, expected ${r.byteLength} (removed or rewritten while the job was queued?)`);
     const buf = r.shared ? new SharedArrayBuffer(r.byteLength) : new ArrayBuffer(r.byteLength);
-    new Uint8Array(buf).set(bytes);
+    const bytes = await readWholeFile(r.file, 'job input', new Uint8Array(buf));
     buffers.push(buf);
-    before.push(r.shared ? new Uint8Array(bytes) : undefined);
+    before.push(r.shared ? bytes.slice() : undefined);
   }
   return { buffers, before };
 }
@@ -261,6 +298,35 @@ export function sharedWrites(buffers: Buf[], before: (Uint8Array | undefined)[])
   return writes;
 }
 
+/** The bytes of `ranges` as they are now (what a finished job wrote there; read in the job). */
+export async function readFileRanges(ranges: FileRange[]): Promise<FileWrite[]> {
+  const out: FileWrite[] = [];
+  for (const r of ranges) {
+    const h = await fs.open(r.file, 'r');
+    try {
+      const bytes = new Uint8Array(r.length);
+      const { bytesRead } = await h.read(bytes, 0, r.length, r.offset);
+      if (bytesRead !== r.length) throw new Error(`job result: ${r.file} ends before byte ${r.offset + r.length} (removed or truncated while the job ran?)`);
+      out.push({ file: r.file, offset: r.offset, bytes });
+    } finally {
+      await h.close();
+    }
+  }
+  return out;
+}
+
+/** Write a reused job's in-place writes back into their files (which a rerun made afresh). */
+export async function applyFileWrites(writes: FileWrite[]): Promise<void> {
+  for (const w of writes) {
+    const h = await fs.open(w.file, 'r+');
+    try {
+      await h.write(w.bytes, 0, w.bytes.length, w.offset);
+    } finally {
+      await h.close();
+    }
+  }
+}
+
 /** Serialise a value (after externalize) for a file. */
 export function serialize(value: unknown): Uint8Array {
   return v8.serialize(value);
@@ -271,10 +337,10 @@ export function deserialize(bytes: Uint8Array): unknown {
   return v8.deserialize(bytes);
 }
 
-/** The hash that identifies a job: its function, its serialised input and the contents of its blobs. */
-export function specHash(module: string, fn: string, inputBytes: Uint8Array, blobs: BlobRef[], outputs: string[]): string {
+/** The hash that identifies a job: its function, its serialised input, the contents of its blobs, its outputs and in-place ranges. */
+export function specHash(module: string, fn: string, inputBytes: Uint8Array, blobs: BlobRef[], outputs: string[], writesInPlace: FileRange[] = []): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ module, fn, blobs: blobs.map((b) => [b.sha256, b.shared]), outputs }));
+  h.update(JSON.stringify({ module, fn, blobs: blobs.map((b) => [b.sha256, b.shared]), outputs, ...(writesInPlace.length > 0 ? { writesInPlace } : {}) }));
   h.update(inputBytes);
   return h.digest('hex');
 }
@@ -296,6 +362,8 @@ export interface JobSpecFile {
   log: string;
   /** Files the job writes besides its result (a finished job whose outputs are gone is redone). */
   outputs: string[];
+  /** Byte ranges of files the job writes in place (JobSpec `writesInPlace`); their bytes go into the result. */
+  writesInPlace?: FileRange[];
   /** Set once submitted. */
   slurmJobId?: string;
 }

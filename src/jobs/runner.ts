@@ -26,6 +26,19 @@ export interface JobSpec<I = unknown> {
    * (Slurm) redo a finished job whose outputs are gone.
    */
   outputs?: string[];
+  /**
+   * Byte ranges of files the job writes in place (a spilled corpus' alignment, hmm/shard-pass.ts).
+   * Backends that keep finished jobs across reruns (Slurm) keep these bytes in the job's result and
+   * write them back when a rerun reuses the job, as they do with its writes to a SharedArrayBuffer.
+   */
+  writesInPlace?: FileRange[];
+}
+
+/** `length` bytes of `file` from byte `offset`. */
+export interface FileRange {
+  file: string;
+  offset: number;
+  length: number;
 }
 
 /** The context every job function receives as its second argument. */

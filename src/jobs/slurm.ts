@@ -10,8 +10,9 @@
 //   LOG_DIR/q/NAME.JOB.json        its spec (JobSpecFile); NAME.JOB.sh the batch script
 //   LOG_DIR/q/NAME.JOB.input.v8    its input; blob-SHA.bin the large buffers (job-files.ts)
 //   LOG_DIR/q/NAME.JOB.result.v8   its result; NAME.JOB.progress.jsonl its progress reports
-// A job whose result file holds the same spec hash (and whose declared outputs exist) is not
-// submitted again, and one still queued or running from an earlier, interrupted command is
+// A job whose result file holds the same spec hash and a success (and whose declared outputs exist) is not
+// submitted again (its writes to shared memory and its in-place file writes are copied back from
+// its result), and one still queued or running from an earlier, interrupted command is
 // waited for instead of submitted twice: rerunning a failed command finishes only what is missing.
 // Ctrl-C (SIGINT, or SIGTERM) while jobs are queued or running cancels them with scancel
 // before the command dies of the signal; its output directory stays as it was (withOutputDir).
@@ -23,9 +24,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { InputError } from '../errors.js';
 import {
+  applyFileWrites,
   BlobTable,
   deserialize,
   externalize,
+  readWholeFile,
   serialize,
   specHash,
   writeFileReplacing,
@@ -122,7 +125,8 @@ async function exists(file: string): Promise<boolean> {
 }
 
 async function readResult(file: string): Promise<JobResultFile | undefined> {
-  const bytes = await fs.readFile(file).catch(() => undefined);
+  // Read in pieces (no 2 GiB readFile ceiling): a spilled GMM pass's result carries its shard's alignment rows.
+  const bytes = await readWholeFile(file, 'job result').catch(() => undefined);
   if (!bytes) return undefined;
   try {
     return deserialize(bytes) as JobResultFile;
@@ -249,23 +253,26 @@ export class SlurmRunner implements JobRunner {
       }
       const blobs = ext.blobs.map((g) => table.refs[g]);
       const outputs = (s.outputs ?? []).map((f) => path.resolve(f));
+      const writesInPlace = (s.writesInPlace ?? []).map((r) => ({ ...r, file: path.resolve(r.file) }));
       const file = (suffix: string) => path.join(qDir, `${name}.${suffix}`);
       const spec: JobSpecFile = {
         name,
         module: s.module,
         fn: s.fn,
-        hash: specHash(s.module, s.fn, inputBytes, blobs, outputs),
+        hash: specHash(s.module, s.fn, inputBytes, blobs, outputs, writesInPlace),
         input: file('input.v8'),
         blobs,
         result: file('result.v8'),
         progress: file('progress.jsonl'),
         log: path.join(logDir, `${name}.log`),
         outputs,
+        ...(writesInPlace.length > 0 ? { writesInPlace } : {}),
       };
       const job: SlurmJob = { index: i, spec, blobs: ext.blobs, script: file('sh'), progressOffset: 0, progressTail: '', missingPolls: 0, done: false };
       jobs.push(job);
       const prev = await readResult(spec.result);
-      if (prev?.hash === spec.hash && (await Promise.all(outputs.map(exists))).every(Boolean)) {
+      // A finished job is reused; one that failed is submitted again (the cause may be fixed or transient).
+      if (prev?.hash === spec.hash && prev.result.ok && (await Promise.all(outputs.map(exists))).every(Boolean)) {
         reused.push(job);
         continue;
       }
@@ -302,6 +309,9 @@ export class SlurmRunner implements JobRunner {
       await this.relayProgress(job, options);
       if (r.result.ok) {
         table.applyWrites(r.writes, job.blobs);
+        // A reused job's writes (or those of a job of the interrupted command, waited for now) may
+        // have gone into files the rerun made afresh; for a job that ran now this rewrites the same bytes.
+        if (r.fileWrites) await applyFileWrites(r.fileWrites);
         results[job.index] = r.result.value as O;
         options.onResult?.(job.index, r.result.value as O);
       } else {

@@ -5,9 +5,10 @@
  * A seeded inverted-dropout mask, `rows x cols` values of 0 (prob. `rate`) or 1 / (1 - rate).
  * Hand-written mulberry32 generator (public domain, T. Ettinger) rather than seedrandom: it is
  * ~10x faster, and a mask depends only on (seed) so a resumed run draws the same masks.
+ * Written into `out` when given (a trainer's buffer reused every step), else into a new array.
  */
-export function dropoutMask(rows: number, cols: number, rate: number, seed: number): Float32Array {
-  const out = new Float32Array(rows * cols);
+export function dropoutMask(rows: number, cols: number, rate: number, seed: number, out: Float32Array = new Float32Array(rows * cols)): Float32Array {
+  if (out.length !== rows * cols) throw new Error(`dropoutMask: out has ${out.length} values, not ${rows} x ${cols}`);
   const keep = 1 - rate;
   const scale = 1 / keep;
   let a = seed >>> 0;

@@ -6,7 +6,7 @@ import { InputError } from '../errors.js';
 import { readAlignments } from '../hmm/ali-archive.js';
 import { createProgress } from '../jobs/progress.js';
 import { DEFAULT_BACKEND, type BackendName } from './backend-name.js';
-import { createModelForward } from './specialists-forward.js';
+import { createModelForward, type SpecialistInferenceOptions } from './specialists-forward.js';
 import { splicedChunks, loadFrameCorpus, corpusFrames, type FrameCorpus, type LoadedCmvn } from './batches.js';
 import { DEFAULT_MAX_MEMORY_FRAMES, loadShardWindow, planFrameStream, type StreamShard } from './frame-stream.js';
 import { readFeatsInfo } from '../store/feats-archive.js';
@@ -209,17 +209,21 @@ async function evalStreamed(fwd: AcousticForward, featsDir: string, aliDir: stri
   return evalResult(st, fwd);
 }
 
-/** eval-frames: load MODEL|ENSEMBLE|SPECIALISTS, FEATS_DIR and ALI_DIR, and score (a specialists directory: the generalist's top DEFAULT_TOP_N pdfs pick the active specialists). */
+/**
+ * eval-frames: load MODEL|ENSEMBLE|SPECIALISTS, FEATS_DIR and ALI_DIR, and score (a specialists
+ * directory: the generalist's top `specialists.topN` pdfs, default DEFAULT_TOP_N, pick the active
+ * specialists; `specialists.topN` for another model is an InputError).
+ */
 export async function evalFramesDir(
   modelDir: string,
   featsDir: string,
   aliDir: string,
-  opts: { backend?: BackendName; quiet?: boolean; allowFeatureMismatch?: boolean; maxMemoryFrames?: number } = {},
+  opts: { backend?: BackendName; quiet?: boolean; allowFeatureMismatch?: boolean; maxMemoryFrames?: number; specialists?: SpecialistInferenceOptions } = {},
 ): Promise<EvalResult> {
   const maxMemoryFrames = opts.maxMemoryFrames ?? DEFAULT_MAX_MEMORY_FRAMES;
   // A specialists directory scores as one model: the generalist's inputs, eq. 5's combination.
   // The model is opened first so that a wrong model directory is the error named, as before.
-  const fwd = await createModelForward(modelDir, opts.backend ?? DEFAULT_BACKEND);
+  const fwd = await createModelForward(modelDir, opts.backend ?? DEFAULT_BACKEND, opts.specialists);
   let bar: ReturnType<typeof createProgress> | undefined;
   try {
     const total = (await readFeatsInfo(featsDir)).numFrames;

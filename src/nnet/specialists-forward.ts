@@ -15,7 +15,7 @@ import { AcousticForward, loadAcousticModel, type AcousticModel, type MemberForw
 import { createAcousticForward } from './engine.js';
 import { modelKind, SPECIALISTS_FILE } from './model-kind.js';
 import { loadDnn } from './tfjs/layers-model.js';
-import { activeSpecialists, combineSpecialists } from './specialists.js';
+import { activeSpecialists, checkSpecialistTop, combineSpecialists, DEFAULT_TOP_N } from './specialists.js';
 import type { SpecialistsManifest } from './specialists-train.js';
 
 /** A specialists directory loaded: the generalist, and each specialist as a one-member AcousticModel over its |C|+1 classes. */
@@ -55,13 +55,13 @@ export async function loadSpecialists(dir: string): Promise<LoadedSpecialists> {
 
 /** Options of the combination at inference. */
 export interface SpecialistInferenceOptions {
-  /** The generalist's N most probable pdfs pick the active specialists (default 3). */
+  /** The generalist's N most probable pdfs pick the active specialists (default DEFAULT_TOP_N, 3). */
   topN?: number;
   /** Gradient steps of the eq. 5 minimisation (default 200, combineSpecialists). */
   steps?: number;
 }
 
-export const DEFAULT_TOP_N = 3;
+export { DEFAULT_TOP_N };
 
 /**
  * Combine one chunk: `gen` (n x numPdfs) and each specialist's posteriors (n x (|C|+1)); returns
@@ -139,11 +139,14 @@ export async function createSpecialistsForward(dir: string, backend: BackendName
 }
 
 /**
- * Any model directory as an AcousticForward: a specialists directory (createSpecialistsForward),
- * else a DNN or an ensemble (loadAcousticModel + createAcousticForward). The one place eval-frames
- * and decode open a model. The caller disposes the result.
+ * Any model directory as an AcousticForward: a specialists directory (createSpecialistsForward,
+ * with `o`), else a DNN or an ensemble (loadAcousticModel + createAcousticForward; `o.topN` is then
+ * an InputError). The one place eval-frames and decode open a model. The caller disposes the result.
  */
 export async function createModelForward(dir: string, backend: BackendName, o: SpecialistInferenceOptions = {}): Promise<AcousticForward> {
-  if ((await modelKind(dir)) === 'specialists') return createSpecialistsForward(dir, backend, o);
+  const kind = await modelKind(dir);
+  if (kind === 'specialists') return createSpecialistsForward(dir, backend, o);
+  // An unknown directory is loadAcousticModel's error to name (as before), not --top's.
+  if (kind) checkSpecialistTop(dir, kind, o.topN);
   return createAcousticForward(await loadAcousticModel(dir), backend);
 }

@@ -2,6 +2,9 @@
 // the covariance of a model's predictions on held-out frames (sec. 5.2), then train one specialist
 // per cluster from the generalist's weights on its cluster's pdfs plus a dustbin class, half of its
 // frames from its cluster, and correct the dustbin's logit for that biased sampling (sec. 5.1).
+// Each specialist learns its hard labels (the paper's specialists) or, given a teacher, the
+// teacher's soft targets mapped to its classes plus the dustbin with distill's loss (sec. 6, last
+// paragraph: soft targets might keep specialists from overfitting).
 // The pure parts are in specialists.ts; this file loads, trains (on whichever engine trainModel
 // runs: ONNX Runtime or TensorFlow.js) and writes OUT/specialists.json + OUT/spec-NN/.
 import { promises as fs } from 'node:fs';
@@ -18,8 +21,12 @@ import { loadEvalCorpus } from './eval.js';
 import { saveDnn } from './tfjs/layers-model.js';
 import { countPdfs, logPriors } from './priors.js';
 import { SPECIALISTS_FILE } from './model-kind.js';
-import { clusterPdfsByCovariance, dustbinLabels, fitDustbinUnit, type ClusterMatrix, dustbinMap, shiftDustbinLogit, specialistInitWeights, specialistTrainingSet } from './specialists.js';
-import { CHECKPOINT_DIR, trainModel, type EpochStats } from './train.js';
+import { clusterPdfsByCovariance, dustbinLabels, dustbinSoftTargets, fitDustbinUnit, type ClusterMatrix, dustbinMap, shiftDustbinLogit, specialistInitWeights, specialistTrainingSet } from './specialists.js';
+import { CHECKPOINT_DIR, trainModel, type EpochStats, type LossConfig } from './train.js';
+import { checkDistillOptions } from './distill.js';
+import { DEFAULT_HARD_WEIGHT } from './distill-loss.js';
+import { computeTeacherTargets, teacherIdentity } from './teachers.js';
+import { DEFAULT_SOFT_TARGETS, DenseTargets } from './targets.js';
 
 /** The manifest of a specialists directory (its name lives with the other model probes). */
 export { SPECIALISTS_FILE };
@@ -57,7 +64,24 @@ export interface SpecialistsManifest {
   clusterMatrix: ClusterMatrix;
   cover: number;
   seed: number;
+  /** Present when the specialists learnt a teacher's soft targets (absent: hard labels, the paper's sec. 5). */
+  softTargets?: { teacher: string; teacherId: string; temperature: number; hardWeight: number };
   specialists: SpecialistEntry[];
+}
+
+/**
+ * Soft targets for the specialists (sec. 6, last paragraph), with distill's loss and settings:
+ * T^2 x CE(q_T, softmax(z / T)) + W x CE(label, softmax(z)), where q_T is the teacher's
+ * distribution at T (members combined by the ensemble's rule, as distill) summed onto the
+ * specialist's pdfs plus its dustbin.
+ */
+export interface SpecialistSoftTargets {
+  /** The teacher: a model or an ensemble over the generalist's pdfs (e.g. the ensemble the generalist belongs to). */
+  teacherDir: string;
+  /** distill's --temperature. */
+  temperature: number;
+  /** distill's --hard-weight (default DEFAULT_HARD_WEIGHT, 0.5, the paper's). */
+  hardWeight?: number;
 }
 
 /** Defaults of trainSpecialists: a few epochs at a small rate, since each specialist starts from the generalist (sec. 5.1: its weights are "slightly modified"). */
@@ -93,6 +117,8 @@ export interface TrainSpecialistsOptions {
   maxFitFrames?: number;
   /** Keep the epoch (0 = the starting weights) of the lowest loss on the held-out frames (default true). */
   earlyStopping?: boolean;
+  /** Train on a teacher's soft targets (mapped to each specialist's classes) instead of the hard labels alone. */
+  softTargets?: SpecialistSoftTargets;
   allowFeatureMismatch?: boolean;
   quiet?: boolean;
 }
@@ -196,6 +222,25 @@ export async function lastHiddenActivations(model: AcousticModel, corpus: FrameC
   return out;
 }
 
+/**
+ * The teacher's soft targets at T over every frame of FEATS_DIR + ALI_DIR (numFrames x numPdfs), as
+ * distill computes them (teachers.ts computeTeacherTargets: the members' softmax(z / T) combined by
+ * the ensemble's rule), on the data loaded as the teacher expects it (its CMVN, its features
+ * checked); rows in the order of `like`, the generalist's view of the same data.
+ */
+export async function teacherFrameTargets(teacher: AcousticModel, featsDir: string, aliDir: string, like: FrameCorpus, temperature: number, backend: BackendName, allowFeatureMismatch?: boolean): Promise<Float32Array> {
+  const corpus = await loadEvalCorpus(teacher, featsDir, aliDir, { allowFeatureMismatch });
+  const same = corpus.uttIds.length === like.uttIds.length && corpus.uttIds.every((u, i) => u === like.uttIds[i] && corpus.uttStart[i + 1] === like.uttStart[i + 1]);
+  if (!same) throw new InputError(`${featsDir}: the teacher ${teacher.dir} and the generalist read different utterances or frames from it; give a teacher with the generalist's features and pdfs`);
+  const fwd = await createAcousticForward(teacher, backend);
+  try {
+    const t = await computeTeacherTargets(fwd, corpus, { temperature, mode: DEFAULT_SOFT_TARGETS });
+    return (t.targets as DenseTargets).soft!;
+  } finally {
+    fwd.dispose();
+  }
+}
+
 /** At most `max` of `frames`, evenly spaced (all of them when there are fewer). */
 function evenlySpaced(frames: Int32Array, max: number): Int32Array {
   if (frames.length <= max) return frames;
@@ -231,6 +276,25 @@ export async function trainSpecialists(o: TrainSpecialistsOptions): Promise<Spec
 
   const train = await loadEvalCorpus(generalist, o.featsDir, o.aliDir, opt);
   const dev = clusterWith === generalist ? held : await loadEvalCorpus(generalist, o.clusterOn.featsDir, o.clusterOn.aliDir, opt);
+  // With a teacher: its soft targets on the training and held-out frames, computed once (the
+  // held-out batches carry them too, as distill's dev batches: a train step of a soft-ce run takes
+  // them in every batch; the log's dev loss stays the hard-label CE).
+  const st = o.softTargets;
+  let soft: { train: Float32Array; dev: Float32Array; loss: LossConfig; manifest: NonNullable<SpecialistsManifest['softTargets']> } | undefined;
+  if (st) {
+    const hardWeight = st.hardWeight ?? DEFAULT_HARD_WEIGHT;
+    checkDistillOptions({ aliDir: o.aliDir, hardWeight, temperature: st.temperature, softTargets: DEFAULT_SOFT_TARGETS, loss: 'soft-ce' });
+    const teacher = await loadAcousticModel(st.teacherDir);
+    if (teacher.meta.numPdfs !== numPdfs) throw new InputError(`--teacher ${st.teacherDir}: ${teacher.meta.numPdfs} pdfs but the generalist ${o.generalistDir} has ${numPdfs}; use a teacher over the same pdfs`);
+    soft = {
+      train: await teacherFrameTargets(teacher, o.featsDir, o.aliDir, train, st.temperature, backend, o.allowFeatureMismatch),
+      dev: await teacherFrameTargets(teacher, o.clusterOn.featsDir, o.clusterOn.aliDir, dev, st.temperature, backend, o.allowFeatureMismatch),
+      loss: { kind: 'soft-ce', temperature: st.temperature, hardWeight, softWeight: 1 },
+      manifest: { teacher: path.resolve(st.teacherDir), teacherId: await teacherIdentity(teacher), temperature: st.temperature, hardWeight },
+    };
+  }
+  const trainFrames = corpusFrames(train);
+  const devFrames = corpusFrames(dev);
   const engine = await selectEngine(backend);
   const gw = generalist.members[0].weights;
   const ctx = generalist.meta.context;
@@ -250,16 +314,19 @@ export async function trainSpecialists(o: TrainSpecialistsOptions): Promise<Spec
     const fitFrames = evenlySpaced(set.frames, o.maxFitFrames ?? SPECIALIST_DEFAULTS.maxFitFrames);
     const hidden = await lastHiddenActivations(generalist, train, fitFrames, backend);
     const initial = specialistInitWeights(gw, cluster, fitDustbinUnit(hidden, fitFrames.length, gw.layers[gw.layers.length - 1], cluster));
-    const trainSource = createBatchSource(set.corpus, { context: ctx, seed: o.seed, frames: set.frames });
+    // The teacher's distribution summed onto the specialist's pdfs and its dustbin (sec. 5.1's classes).
+    const map = dustbinMap(cluster, numPdfs);
+    const targetsOf = (rows: Float32Array, n: number) => new DenseTargets(classes, dustbinSoftTargets(rows, n, numPdfs, map));
+    const trainSource = createBatchSource(set.corpus, { context: ctx, seed: o.seed, frames: set.frames, targets: soft && targetsOf(soft.train, trainFrames) });
     // Held-out scoring in the log, on the same balance (the cluster's frames and as many others).
-    const devSource = devSet ? createBatchSource(devSet.corpus, { context: ctx, seed: o.seed, shuffle: false, frames: devSet.frames }) : undefined;
+    const devSource = devSet ? createBatchSource(devSet.corpus, { context: ctx, seed: o.seed, shuffle: false, frames: devSet.frames, targets: soft && targetsOf(soft.dev, devFrames) }) : undefined;
     const epochs = o.epochs ?? SPECIALIST_DEFAULTS.epochs;
     const earlyStopping = (o.earlyStopping ?? true) && devSet !== undefined;
     // Early stopping as the paper's specialists (sec. 6: "than using early stopping"): the epoch,
     // the starting weights included, of the lowest loss on every held-out frame, with the dustbin
     // corrected (the prior the combination sees; the balanced frames would favour any trained
     // epoch over the start). One epoch per call, each continuing from the previous checkpoint.
-    const natural = { ...dev, numPdfs: classes, labels: dustbinLabels(dev.labels, dustbinMap(cluster, numPdfs)) };
+    const natural = { ...dev, numPdfs: classes, labels: dustbinLabels(dev.labels, map) };
     const naturalFrames = Int32Array.from(Array.from(natural.labels).flatMap((l, g) => (l >= 0 ? [g] : [])));
     const heldLoss = (w: DnnWeights): Promise<number> => meanFrameLoss(w, generalist, natural, naturalFrames, backend);
     const heldOutLoss = earlyStopping ? [await heldLoss(initial)] : [];
@@ -277,7 +344,7 @@ export async function trainSpecialists(o: TrainSpecialistsOptions): Promise<Spec
         optimizer: o.optimizer ?? SPECIALIST_DEFAULTS.optimizer,
         learningRate: o.learningRate ?? SPECIALIST_DEFAULTS.learningRate,
         momentum: o.momentum,
-        loss: { kind: 'ce', temperature: 1, hardWeight: 1, softWeight: 0 },
+        loss: soft?.loss ?? { kind: 'ce', temperature: 1, hardWeight: 1, softWeight: 0 },
         seed: o.seed + i,
         outDir: dir,
         resume: e > 1 ? 'if-present' : false,
@@ -295,7 +362,7 @@ export async function trainSpecialists(o: TrainSpecialistsOptions): Promise<Spec
     const weightsFiles = await saveDnn(dir, corrected);
     await fs.rm(path.join(dir, CHECKPOINT_DIR), { recursive: true, force: true });
     // Priors of the specialist's classes in the full training set (not the balanced draw).
-    const full = countPdfs([{ pdfIds: dustbinLabels(train.labels, dustbinMap(cluster, numPdfs)) }], classes);
+    const full = countPdfs([{ pdfIds: dustbinLabels(train.labels, map) }], classes);
     specialists.push({
       dir: name,
       pdfs: Array.from(cluster),
@@ -319,6 +386,7 @@ export async function trainSpecialists(o: TrainSpecialistsOptions): Promise<Spec
     clusterMatrix,
     cover,
     seed: o.seed,
+    ...(soft ? { softTargets: soft.manifest } : {}),
     specialists,
   };
   await writeFileAtomic(path.join(o.outDir, SPECIALISTS_FILE), JSON.stringify(manifest, null, 1) + '\n');

@@ -352,6 +352,21 @@ export interface SpecialistOutput {
 }
 
 /**
+ * Sec. 5.3: the generalist's N most probable pdfs pick the active specialists at inference; the one
+ * default of eval-specialists, eval-frames and decode (`--top`).
+ */
+export const DEFAULT_TOP_N = 3;
+
+/**
+ * `--top N` means something only for a specialists directory: an InputError naming `dir` when it
+ * is given (not undefined) for a model of another `kind` (eval-frames, decode).
+ */
+export function checkSpecialistTop(dir: string, kind: string, topN: number | undefined): void {
+  if (topN === undefined || kind === 'specialists') return;
+  throw new InputError(`--top ${topN}: ${dir} is a ${kind} model directory; --top picks the active specialists of a specialists directory (train-specialists); leave it out`);
+}
+
+/**
  * The specialists whose cluster holds one of the generalist's `topN` most probable pdfs (sec. 5.3:
  * "the n most probable classes according to the generalist"; `clusters` index order kept).
  */

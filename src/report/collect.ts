@@ -12,7 +12,7 @@ import type { UtteranceCounts } from '../nnet/eval.js';
 import type { RecoveryCounts } from '../score/bootstrap.js';
 import type { CurvePoint } from './plots.js';
 import type { GmmSystemRow, SystemScores, Table1Input, TemperatureSweepRow, WerCounts } from './table1.js';
-import { FEATS_INFO_FILE, readFeatsDir } from '../store/feats-archive.js';
+import { FEATS_INFO_FILE, readFeatsInfo, streamFeatsIndex } from '../store/feats-archive.js';
 import { speakerBreakdown, type SpeakerRow, type SystemKey, type UttWer } from './speakers.js';
 import type { WordErrorCounts } from './word-errors.js';
 
@@ -118,8 +118,9 @@ export const PAPER_STUDENT_DIR = 'student-paper';
 async function testSpeakers(exp: string): Promise<Map<string, string> | undefined> {
   const dir = path.join(exp, 'feats', 'test');
   if (!(await pathExists(path.join(dir, FEATS_INFO_FILE)))) return undefined;
-  const { utts } = await readFeatsDir(dir);
-  return new Map([...utts.values()].map((u) => [u.uttId, u.speakerId]));
+  const out = new Map<string, string>();
+  for await (const u of streamFeatsIndex(await readFeatsInfo(dir), dir)) out.set(u.uttId, u.speakerId);
+  return out;
 }
 
 /** The per-speaker rows, when the test speakers and per-utterance counts are known (WER when all three carry per-utterance counts). */

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { makeDirs } from './paths.js';
 
@@ -15,13 +16,24 @@ export function tempPathFor(finalPath: string): string {
  * chunks (written one after the other, never joined in memory).
  */
 export async function writeFileAtomic(finalPath: string, data: string | Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
+  await writeFileAtomicWith(finalPath, async (fh) => {
+    if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data);
+    else for await (const chunk of data) await fh.writeFile(chunk); // each from where the last ended
+  });
+}
+
+/**
+ * writeFileAtomic for writers that need the file handle (positional writes, e.g. export-feats
+ * placing each utterance at its offset): `fill` writes the temp file, which is then fsynced and
+ * renamed to `finalPath`; if `fill` throws, the temp file is removed and `finalPath` is untouched.
+ */
+export async function writeFileAtomicWith(finalPath: string, fill: (fh: FileHandle) => Promise<void>): Promise<void> {
   await makeDirs(path.dirname(finalPath));
   const tmp = tempPathFor(finalPath);
   try {
     const fh = await fs.open(tmp, 'w');
     try {
-      if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data);
-      else for await (const chunk of data) await fh.writeFile(chunk); // each from where the last ended
+      await fill(fh);
       await fh.sync();
     } finally {
       await fh.close();

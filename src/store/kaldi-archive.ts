@@ -11,10 +11,12 @@
 // are stored (BasicVectorHolder<int32>: binary `\4` + int32 size, then `\4` + int32 per element;
 // text: the values on the rest of the line). Binary numbers are little-endian, as every machine
 // Kaldi runs on writes them.
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { InputError } from '../errors.js';
+import { pipeline } from 'node:stream';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { InputError, isInputError } from '../errors.js';
 import { decodeCompressedMatrix, type DecodedMatrix } from './kaldi-compressed-matrix.js';
 
 /** How a matrix was stored: binary float/double, compressed, or text. */
@@ -64,13 +66,15 @@ class Cursor {
     readonly bytes: Uint8Array,
     readonly what: string,
     pos = 0,
+    /** Where `bytes` starts in the file (a window of a streamed archive), for positions in errors. */
+    readonly base = 0,
   ) {
     this.pos = pos;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   fail(message: string): never {
-    throw new InputError(`${this.what}: ${message} at byte ${this.pos}; is it a Kaldi archive of the right type?`);
+    throw new InputError(`${this.what}: ${message} at byte ${this.base + this.pos}; is it a Kaldi archive of the right type?`);
   }
 
   atEnd(): boolean {
@@ -272,11 +276,14 @@ function readEntries<T>(bytes: Uint8Array, what: string, readObject: (cur: Curso
  * @example readMatrixArchive(await fs.readFile('raw_fbank_train.1.ark'), 'raw_fbank_train.1.ark')[0].value.numRows
  */
 export function readMatrixArchive(bytes: Uint8Array, what: string): ArchiveEntry<KaldiMatrix>[] {
-  return readEntries(bytes, what, (cur, binary) => {
-    const m = readMatrix(cur, binary);
-    skipEmptyCompressedTail(cur, m);
-    return m;
-  });
+  return readEntries(bytes, what, readMatrixObject);
+}
+
+/** A matrix entry's object, with the tail Kaldi leaves after an empty compressed one. */
+function readMatrixObject(cur: Cursor, binary: boolean): KaldiMatrix {
+  const m = readMatrix(cur, binary);
+  skipEmptyCompressedTail(cur, m);
+  return m;
 }
 
 /**
@@ -375,39 +382,275 @@ export function sliceMatrix(m: KaldiMatrix, rows: [number, number] | undefined, 
 /**
  * Read every matrix an scp file points at, in the scp's order. Archive paths are taken as Kaldi
  * takes them (relative to the current directory); a relative path that does not exist there is
- * tried next to the scp file. Each archive is read once.
+ * tried next to the scp file. Each matrix is read at its offset (readMatrixRefs), never a whole
+ * archive: no 2 GiB ceiling (the result is in memory; import-feats streams the refs instead).
  */
 export async function readScpMatrices(scpFile: string): Promise<{ key: string; value: KaldiMatrix }[]> {
+  const out: { key: string; value: KaldiMatrix }[] = [];
+  for await (const e of readMatrixRefs(await scpMatrixRefs(scpFile))) out.push(e);
+  return out;
+}
+
+// ---- Reading archives of any size, one matrix at a time -----------------------------------------
+
+/** Where one matrix of a Kaldi archive is: an scp line, or an entry found by scanning an ark. */
+export interface MatrixRef {
+  key: string;
+  file: string;
+  offset: number;
+  rows?: [number, number];
+  cols?: [number, number];
+  /** `offset` is that of the entry's key (an ark entry found by arkMatrixRefs), not of the matrix after it (an scp's). */
+  keyed: boolean;
+  /** Names the entry in errors (`feats.scp line 3 (key u1)`). */
+  where: string;
+}
+
+/** The largest entry readMatrixEntryAt reads (1 GiB: 6.7M frames of 40 floats); a bigger one is refused as corrupt. */
+const MAX_ENTRY_BYTES = 1 << 30;
+
+async function readAt(fh: FileHandle, offset: number, n: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(n);
+  let done = 0;
+  while (done < n) {
+    const { bytesRead } = await fh.read(bytes, done, n - done, offset + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === n ? bytes : bytes.subarray(0, done);
+}
+
+/**
+ * The entry at byte `offset` of an archive, read with positioned reads through `fh` (a file of
+ * `fileSize` bytes), never the whole file: no 2 GiB readFile ceiling, one matrix in memory. With
+ * `withKey` the entry starts with its key (scanning an ark); null at the end of the file. A window
+ * from `offset` is parsed, doubled while the entry runs past it. `end` is the byte after the entry.
+ */
+export async function readMatrixEntryAt(fh: FileHandle, fileSize: number, offset: number, what: string, withKey: boolean): Promise<{ key?: string; value: KaldiMatrix; end: number } | null> {
+  if (offset >= fileSize) {
+    if (withKey) return null;
+    throw new InputError(`${what}: offset ${offset} is past the end of the file (${fileSize} bytes); the scp does not belong to this archive`);
+  }
+  for (let size = 1 << 16; ; size *= 2) {
+    const bytes = await readAt(fh, offset, Math.min(size, fileSize - offset, MAX_ENTRY_BYTES));
+    const whole = offset + bytes.length >= fileSize || bytes.length >= MAX_ENTRY_BYTES;
+    try {
+      const cur = new Cursor(bytes, what, 0, offset);
+      let key: string | undefined;
+      if (withKey) {
+        const k = readKey(cur);
+        if (k === null) {
+          if (whole) return null;
+          continue;
+        }
+        key = k;
+      }
+      const entry = new Cursor(bytes, key === undefined ? what : `${what} (key ${key})`, cur.pos, offset);
+      const value = readMatrix(entry, readBinaryFlag(entry));
+      // The empty compressed matrix's 4-byte tail (skipEmptyCompressedTail) must be in the window.
+      if (withKey && value.format.startsWith('CM') && value.numCols === 0 && entry.pos + 4 > bytes.length && !whole) continue;
+      if (withKey) skipEmptyCompressedTail(entry, value);
+      return { ...(key !== undefined ? { key } : {}), value, end: offset + entry.pos };
+    } catch (e) {
+      if (whole || !isInputError(e)) throw e;
+    }
+  }
+}
+
+/** The matrices an scp file points at (not read yet), with their keys; archive paths resolved as readScpMatrices does. */
+export async function scpMatrixRefs(scpFile: string): Promise<MatrixRef[]> {
   let text: string;
   try {
     text = await fs.readFile(scpFile, 'utf8');
   } catch (e) {
     throw new InputError(`${scpFile}: cannot read the scp file (${(e as NodeJS.ErrnoException).code ?? e})`);
   }
-  const cache = new Map<string, Uint8Array>();
-  const load = async (e: ScpEntry): Promise<Uint8Array> => {
-    const hit = cache.get(e.file);
-    if (hit) return hit;
-    const candidates = path.isAbsolute(e.file) ? [e.file] : [e.file, path.join(path.dirname(scpFile), e.file)];
-    for (const f of candidates) {
-      try {
-        const bytes = await fs.readFile(f);
-        cache.set(e.file, bytes);
-        return bytes;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputError(`${scpFile} line ${e.lineNo} (key ${e.key}): cannot read ${f} (${(err as NodeJS.ErrnoException).code ?? err})`);
-      }
-    }
-    throw new InputError(`${scpFile} line ${e.lineNo} (key ${e.key}): archive not found: ${candidates.join(' or ')}`);
-  };
-  const out: { key: string; value: KaldiMatrix }[] = [];
+  const found = new Map<string, string>();
+  const out: MatrixRef[] = [];
   for (const e of parseScp(text, scpFile)) {
-    const bytes = await load(e);
-    if (isGzip(bytes)) throw new InputError(`${scpFile} line ${e.lineNo} (key ${e.key}): ${e.file} is gzip-compressed; offsets cannot point into it (gunzip it first)`);
-    const what = `${e.file}:${e.offset} (key ${e.key}, ${scpFile} line ${e.lineNo})`;
-    out.push({ key: e.key, value: sliceMatrix(readMatrixAt(bytes, e.offset, what), e.rows, e.cols, what) });
+    let file = found.get(e.file);
+    if (file === undefined) {
+      const candidates = path.isAbsolute(e.file) ? [e.file] : [e.file, path.join(path.dirname(scpFile), e.file)];
+      for (const f of candidates) if (await fs.stat(f).catch(() => null)) {
+        file = f;
+        break;
+      }
+      if (file === undefined) throw new InputError(`${scpFile} line ${e.lineNo} (key ${e.key}): archive not found: ${candidates.join(' or ')}`);
+      found.set(e.file, file);
+    }
+    out.push({ key: e.key, file, offset: e.offset, keyed: false, ...(e.rows ? { rows: e.rows } : {}), ...(e.cols ? { cols: e.cols } : {}), where: `${e.file}:${e.offset} (key ${e.key}, ${scpFile} line ${e.lineNo})` });
   }
   return out;
+}
+
+/** The entries of an uncompressed ark, found by reading it entry by entry (null for a gzip-compressed one: it cannot be read at offsets). */
+export async function arkMatrixRefs(file: string): Promise<MatrixRef[] | null> {
+  const fh = await fs.open(file, 'r').catch((e: NodeJS.ErrnoException) => {
+    throw new InputError(`${file}: cannot read the archive (${e.code ?? e})`);
+  });
+  try {
+    const { size } = await fh.stat();
+    if (isGzip(await readAt(fh, 0, 2))) return null;
+    const out: MatrixRef[] = [];
+    for (let offset = 0; ; ) {
+      const e = await readMatrixEntryAt(fh, size, offset, file, true);
+      if (!e) return out;
+      out.push({ key: e.key!, file, offset, keyed: true, where: `${file} (key ${e.key})` });
+      offset = e.end;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Read the matrices `refs` point at, in their order, one at a time (each archive opened once). */
+export async function* readMatrixRefs(refs: MatrixRef[]): AsyncGenerator<{ key: string; value: KaldiMatrix }> {
+  const open = new Map<string, { fh: FileHandle; size: number }>();
+  try {
+    for (const r of refs) {
+      let f = open.get(r.file);
+      if (!f) {
+        const fh = await fs.open(r.file, 'r');
+        f = { fh, size: (await fh.stat()).size };
+        open.set(r.file, f);
+        if (isGzip(await readAt(fh, 0, 2)) && r.offset > 0) throw new InputError(`${r.where}: ${r.file} is gzip-compressed; offsets cannot point into it (gunzip it first)`);
+      }
+      const e = await readMatrixEntryAt(f.fh, f.size, r.offset, r.where, r.keyed);
+      if (!e) throw new InputError(`${r.where}: the archive ends before this entry (changed while it was read?)`);
+      yield { key: r.key, value: sliceMatrix(e.value, r.rows, r.cols, r.where) };
+    }
+  } finally {
+    for (const f of open.values()) await f.fh.close();
+  }
+}
+
+// ---- Reading archives sequentially (gzipped ones too) --------------------------------------------
+
+/** Options of the sequential archive readers. */
+export interface ArchiveStreamOptions {
+  /** Bytes per read from the file, and the least a window grows by (default 64 KiB); tests use a few bytes to cut entries anywhere. */
+  chunkBytes?: number;
+}
+
+/**
+ * The bytes of `file`, chunk by chunk, unpacked through node's zlib stream when the file starts
+ * with the gzip magic number (Kaldi's `ali.*.gz`, `gzip -c feats.ark`): never the whole file, or
+ * its unpacked content, in memory.
+ */
+export async function* readArchiveChunks(file: string, opts: ArchiveStreamOptions = {}): AsyncGenerator<Uint8Array> {
+  const highWaterMark = opts.chunkBytes ?? 1 << 16;
+  const fh = await fs.open(file, 'r').catch((e: NodeJS.ErrnoException) => {
+    throw new InputError(`${file}: cannot read the archive (${e.code ?? e})`);
+  });
+  let gzipped: boolean;
+  try {
+    gzipped = isGzip(await readAt(fh, 0, 2));
+  } finally {
+    await fh.close();
+  }
+  const raw = createReadStream(file, { highWaterMark });
+  if (!gzipped) {
+    yield* raw;
+    return;
+  }
+  // pipeline() hands a read error of the file to the gunzip stream, and destroys both when the
+  // consumer stops early (a for-await left by break or throw destroys the stream it iterates).
+  const unpacked = pipeline(raw, createGunzip(), () => undefined);
+  try {
+    yield* unpacked;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new InputError(`${file}: starts like a gzip file but cannot be unpacked (${(e as Error).message}); is it complete?`);
+    throw e;
+  }
+}
+
+/**
+ * Bytes an entry must leave after it in the window before it is taken (unless the input ended):
+ * a text vector's line, a number of a text matrix, or the 4-byte tail of an empty compressed
+ * matrix cut by the end of the window would otherwise pass for a whole entry.
+ */
+const STREAM_MARGIN = 8;
+
+/**
+ * The entries of an archive read front to back in one pass (SequentialTableReader), parsed from
+ * a window over readArchiveChunks: an entry cut by the window's end is parsed again once the
+ * window has grown (doubled, so a big entry costs twice its size, not its size squared). Memory:
+ * one entry and one window; no 2 GiB ceiling, gzipped archives included.
+ */
+async function* streamEntries<T>(file: string, readObject: (cur: Cursor, binary: boolean) => T, opts: ArchiveStreamOptions): AsyncGenerator<{ key: string; value: T }> {
+  const chunks = readArchiveChunks(file, opts);
+  let buf: Uint8Array = new Uint8Array(0);
+  let pos = 0;
+  let base = 0;
+  let ended = false;
+  // Keep the unparsed bytes and read at least `atLeast` more (or up to the end of the input).
+  const grow = async (atLeast: number) => {
+    const parts = [buf.subarray(pos)];
+    let got = 0;
+    while (got < atLeast) {
+      const r = await chunks.next();
+      if (r.done) {
+        ended = true;
+        break;
+      }
+      parts.push(r.value);
+      got += r.value.length;
+    }
+    base += pos;
+    buf = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    pos = 0;
+  };
+  try {
+    for (;;) {
+      try {
+        const cur = new Cursor(buf, file, pos, base);
+        const key = readKey(cur);
+        if (key === null) {
+          if (ended) return;
+        } else {
+          const entry = new Cursor(buf, `${file} (key ${key})`, cur.pos, base);
+          const value = readObject(entry, readBinaryFlag(entry));
+          if (ended || entry.pos + STREAM_MARGIN <= buf.length) {
+            pos = entry.pos;
+            yield { key, value };
+            continue;
+          }
+        }
+      } catch (e) {
+        // Cut by the window's end, or broken: only more bytes tell.
+        if (ended || !isInputError(e) || buf.length - pos >= MAX_ENTRY_BYTES) throw e;
+      }
+      // At least a read's worth, or as much again as is held: a big entry is parsed O(log size) times.
+      await grow(Math.max(opts.chunkBytes ?? 1 << 16, buf.length - pos));
+    }
+  } finally {
+    await chunks.return(undefined);
+  }
+}
+
+/**
+ * The int32 vectors of an archive in its order, one at a time (`ali-to-pdf ... ark:-` binary or
+ * text, `ali.*.gz`): readInt32VectorArchive for files of any size.
+ *
+ * @example for await (const { key, value } of streamInt32VectorArchive('exp/tri1_ali/ali.1.gz')) console.log(key, value.length);
+ */
+export function streamInt32VectorArchive(file: string, opts: ArchiveStreamOptions = {}): AsyncGenerator<{ key: string; value: Int32Array }> {
+  return streamEntries(file, readInt32Vector, opts);
+}
+
+/** The matrices of an archive in its order, one at a time (gzipped too): readMatrixArchive for files of any size. */
+export function streamMatrixArchive(file: string, opts: ArchiveStreamOptions = {}): AsyncGenerator<{ key: string; value: KaldiMatrix }> {
+  return streamEntries(file, readMatrixObject, opts);
+}
+
+/** Whether `file` is gzipped or its first object binary (isBinaryArchive on its first 64 KiB); false for a text file. */
+export async function isBinaryArchiveFile(file: string): Promise<boolean> {
+  const fh = await fs.open(file, 'r');
+  try {
+    return isBinaryArchive(await readAt(fh, 0, 1 << 16));
+  } finally {
+    await fh.close();
+  }
 }
 
 // ---- Writing ----------------------------------------------------------------------------------
@@ -419,10 +662,15 @@ function checkKey(key: string): void {
   if (key === '' || /\s/.test(key)) throw new InputError(`'${key}' cannot be a Kaldi archive key (keys must be non-empty and have no spaces)`);
 }
 
+/** The size in bytes of encodeBinaryMatrix's object: a writer can place objects before it has their values. */
+export function binaryMatrixBytes(numRows: number, numCols: number): number {
+  return 5 + 10 + numRows * numCols * 4;
+}
+
 /** A binary object of a float matrix: `\0BFM ` + `\4` rows + `\4` cols + float32 data (MatrixBase::Write). */
 export function encodeBinaryMatrix(data: Float32Array, numRows: number, numCols: number): Uint8Array {
   if (data.length !== numRows * numCols) throw new Error(`encodeBinaryMatrix: ${data.length} values for ${numRows} x ${numCols}`);
-  const out = new Uint8Array(5 + 10 + data.length * 4);
+  const out = new Uint8Array(binaryMatrixBytes(numRows, numCols));
   out.set([0, 0x42, 0x46, 0x4d, 0x20], 0);
   const view = new DataView(out.buffer);
   out[5] = 4;

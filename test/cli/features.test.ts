@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { runCli } from './run-cli.js';
 import { writeDataDir } from '../../src/data/data-dir.js';
 import { encodeWavPcm16 } from '../../src/data/wav.js';
-import { readFeatsDir } from '../../src/store/feats-archive.js';
+import { readFeatsDir, writeFeatsDir } from '../../src/store/feats-archive.js';
+import { defaultFbankConfig } from '../../src/features/config.js';
 import { readCmvn } from '../../src/features/cmvn.js';
 import { formatKaldiTextMatrix } from '../../src/store/kaldi-archive.js';
 
@@ -64,6 +65,25 @@ test('features -> compute-cmvn -> show-feats round trip', async () => {
   const normed = JSON.parse(n.stdout).feats as number[][];
   const mean = normed.reduce((acc, row) => acc + row[5], 0) / normed.length;
   assert.ok(Math.abs(mean) < 1e-4);
+});
+
+test('show-feats streams a feature directory shard by shard in its stored order; --utt finds an utterance in a later shard', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'asr-distill-show-feats-'));
+  try {
+    const u = (uttId: string, n: number) => ({ uttId, speakerId: uttId.split('-')[0], numFrames: n, dim: 2, data: Float32Array.from({ length: 2 * n }, (_, k) => k + n / 4) });
+    const shards = [[u('b-1', 2), u('a-1', 1)], [u('c-1', 3)]];
+    await writeFeatsDir(dir, defaultFbankConfig({ numMelBins: 2 }), 10, shards);
+    const flat = shards.flat();
+    const json = await runCli('show-feats', dir, '--format', 'json');
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(json.stdout.trim().split('\n').map((l) => JSON.parse(l).uttId), ['b-1', 'a-1', 'c-1']);
+    const text = await runCli('show-feats', dir);
+    assert.equal(text.stdout, flat.map((x) => formatKaldiTextMatrix(x.uttId, x.data, x.numFrames, 2)).join(''));
+    const one = await runCli('show-feats', dir, '--utt', 'c-1');
+    assert.equal(one.stdout, formatKaldiTextMatrix('c-1', shards[1][0].data, 3, 2));
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('features / show-feats / compute-cmvn errors: usage errors exit 2, input errors exit 1 with the message', async () => {

@@ -35,6 +35,24 @@ test('train-specialists then eval-specialists: the summary, the Table 4 text and
   const one = await runCli('train-specialists', gen, train.featsDir, train.aliDir, path.join(root, 'y'), '--num', '1', '--cluster-on', clusterOn, '--backend', 'cpu');
   assert.equal(one.code, 1);
   assert.match(one.stderr, /--num 1: a specialist needs pdfs outside its cluster/);
+  // Soft targets of a teacher (the generalist itself here): the summary names them; the options go together.
+  const soft = await runCli('train-specialists', gen, train.featsDir, train.aliDir, path.join(root, 'soft'), '--num', '2', '--cluster-on', clusterOn, '--epochs', '1', '--backend', 'cpu', '--teacher', gen, '--temperature', '2');
+  assert.equal(soft.code, 0, soft.stderr);
+  assert.match(soft.stdout, new RegExp(`: 2 specialists \\(1 clustering\\(s\\) of 2, on ${dev.numFrames} frames; soft targets of ${gen.replace(/[/\\]/g, '.')} at T = 2, hard-label weight 0.5\\)`));
+  const noTeacher = await runCli('train-specialists', gen, train.featsDir, train.aliDir, path.join(root, 'z'), '--num', '2', '--cluster-on', clusterOn, '--temperature', '2');
+  assert.equal(noTeacher.code, 1);
+  assert.match(noTeacher.stderr, /--temperature and --hard-weight set the soft targets of --teacher; give --teacher MODEL too/);
+  const noT = await runCli('train-specialists', gen, train.featsDir, train.aliDir, path.join(root, 'z'), '--num', '2', '--cluster-on', clusterOn, '--teacher', gen);
+  assert.equal(noT.code, 1);
+  assert.match(noT.stderr, /--teacher needs --temperature T/);
+  // eval-frames --top: the combination eval-specialists --top scores; refused for a plain DNN.
+  const ef = await runCli('eval-frames', out, dev.featsDir, dev.aliDir, '--top', '1', '--json', '--backend', 'cpu');
+  assert.equal(ef.code, 0, ef.stderr);
+  const es = await runCli('eval-specialists', out, dev.featsDir, dev.aliDir, '--top', '1', '--json', '--backend', 'cpu');
+  assert.equal(JSON.parse(ef.stdout).scores.correct, JSON.parse(es.stdout).combinedCorrect);
+  const efGen = await runCli('eval-frames', gen, dev.featsDir, dev.aliDir, '--top', '1', '--backend', 'cpu');
+  assert.equal(efGen.code, 1);
+  assert.match(efGen.stderr, /--top 1: .* is a dnn model directory; --top picks the active specialists/);
   const missing = await runCli('eval-specialists', gen, dev.featsDir, dev.aliDir);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /specialists\.json: not found; train specialists with `asr-distill train-specialists`/);

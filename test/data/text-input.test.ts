@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isUtf8 } from 'node:buffer';
-import { bomMessage, decodeTextFile, hasBom, printable } from '../../src/data/text-input.js';
+import { bomMessage, decodeTextFile, hasBom, printable, readTextLines } from '../../src/data/text-input.js';
 import { InputError } from '../../src/errors.js';
 
 test('printable escapes terminal control characters (C0, DEL, C1, bidi overrides, U+FFFD) and keeps ordinary text', () => {
@@ -63,4 +63,18 @@ test('hasBom and bomMessage: a leading U+FEFF is named as a byte order mark with
     bomMessage('data/train/text'),
     "data/train/text: starts with a UTF-8 byte order mark (BOM, bytes EF BB BF); Kaldi files have none: remove it, e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' data/train/text",
   );
+});
+
+test('readTextLines splits chunks at newlines like split(\'\\n\'), joins a line or a UTF-8 character cut between chunks, and names file byte positions', async () => {
+  const text = 'u1 0 1\r\ncaf\u00e9 \u4e00\n\nlast';
+  const bytes = Buffer.from(text);
+  const lines = async (b: Uint8Array, size: number) => {
+    const chunks = Array.from({ length: Math.ceil(b.length / size) }, (_, i) => b.subarray(i * size, (i + 1) * size));
+    const out: string[] = [];
+    for await (const l of readTextLines(chunks, 'x.txt', 'text')) out.push(l);
+    return out;
+  };
+  for (const size of [1, 2, 3, 64]) assert.deepEqual(await lines(bytes, size), text.split('\n'), `${size}-byte chunks`);
+  await assert.rejects(lines(Buffer.from('ok\nab\0c\n'), 2), { message: 'x.txt: not a text file (byte 5 is a NUL byte: binary data?); expected text' });
+  await assert.rejects(lines(Buffer.from('ok\nu1 1\xfe\n', 'latin1'), 3), { message: /^x\.txt: not UTF-8 text \(byte 7 is 0xfe\)/ });
 });

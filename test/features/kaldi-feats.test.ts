@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import {
   encodeFeatsArchive,
   exportKaldiFeats,
@@ -16,7 +17,17 @@ import { defaultFbankConfig } from '../../src/features/config.js';
 import { makeFeatureComputer } from '../../src/features/compute.js';
 import { computeCmvnStats, writeCmvn, applyCmvn } from '../../src/features/cmvn.js';
 import { readFeatsDir, writeFeatsDir, type UttFeats } from '../../src/store/feats-archive.js';
-import { encodeArchive, formatKaldiTextMatrix, readMatrixArchive, readScpMatrices } from '../../src/store/kaldi-archive.js';
+import {
+  arkMatrixRefs,
+  encodeArchive,
+  encodeBinaryMatrix,
+  formatKaldiTextMatrix,
+  formatScp,
+  readMatrixArchive,
+  readMatrixRefs,
+  readScpMatrices,
+  scpMatrixRefs,
+} from '../../src/store/kaldi-archive.js';
 import { kaldiCompress, kaldiQuantisationBound, randomMatrix } from '../store/kaldi-encoders.js';
 import { withTmp } from '../hmm/helpers.js';
 
@@ -189,6 +200,31 @@ test('import-feats refuses mixed dimensions, utterances without a speaker, non-f
   });
 });
 
+test('export-feats streams shards in any order into the bytes of encodeFeatsArchive; a failed export leaves the old archive and no temp file', async () => {
+  await withTmp(async (dir) => {
+    const src = path.join(dir, 'feats');
+    // Out of C-locale order across and within shards (as split-feats / combine may leave them), a multibyte key.
+    const [b2, a1, a3] = utts();
+    const extra = { ...a1, uttId: 'caf\u00e9-u0', speakerId: 'caf\u00e9' };
+    await writeFeatsDir(src, defaultFbankConfig({ numMelBins: 5 }), 10, [[extra, b2], [a3], [a1]]);
+    const ark = path.join(dir, 'out', 'feats.ark');
+    await exportKaldiFeats(src, ark);
+    const want = encodeFeatsArchive([extra, b2, a3, a1]);
+    const wantBytes = new Uint8Array(want.bytes);
+    assert.deepEqual(new Uint8Array(await fs.readFile(ark)), wantBytes);
+    assert.equal(await fs.readFile(path.join(dir, 'out', 'feats.scp'), 'utf8'), formatScp(want.keys, ark, want.offsets));
+    // A key Kaldi cannot hold fails mid-write: the archive already there is untouched, nothing is left beside it.
+    await writeFeatsDir(path.join(dir, 'bad'), defaultFbankConfig({ numMelBins: 5 }), 10, [[a1, { ...b2, uttId: 'b 2' }]]);
+    await assert.rejects(exportKaldiFeats(path.join(dir, 'bad'), ark), { message: /'b 2' cannot be a Kaldi archive key/ });
+    assert.deepEqual(new Uint8Array(await fs.readFile(ark)), wantBytes);
+    assert.deepEqual((await fs.readdir(path.join(dir, 'out'))).sort(), ['feats.ark', 'feats.scp']);
+    // An ARK that is a directory is refused, the directory kept.
+    await fs.mkdir(path.join(dir, 'out', 'd.ark'));
+    await assert.rejects(exportKaldiFeats(src, path.join(dir, 'out', 'd.ark')));
+    assert.ok((await fs.stat(path.join(dir, 'out', 'd.ark'))).isDirectory());
+  });
+});
+
 test('encodeFeatsArchive writes utterances in C-locale order and reads back through readMatrixArchive', () => {
   const us = utts();
   const { bytes, keys, offsets } = encodeFeatsArchive(us);
@@ -197,4 +233,63 @@ test('encodeFeatsArchive writes utterances in C-locale order and reads back thro
   assert.deepEqual(entries.map((e) => e.offset), offsets);
   for (const e of entries) assert.deepEqual(e.value.data, us.find((u) => u.uttId === e.key)!.data);
   assert.equal(encodeArchive([], () => new Uint8Array()).bytes.length, 0);
+});
+
+test('import-feats reads an ark or scp entry by entry at its offset (entries bigger than the first read window too) into shards of at most --shard-frames', async () => {
+  await withTmp(async (dir) => {
+    // Three utterances, the middle one 4000 x 5 floats (80 kB: more than one 64 kB read window), out of order.
+    const us = utts();
+    const big = randomMatrix(4000, 5, 9);
+    us.splice(1, 0, { uttId: 'spkA-u2', speakerId: 'spkA', numFrames: big.numRows, dim: 5, data: big.data });
+    const enc = encodeArchive(
+      us.map((u) => ({ key: u.uttId, value: u })),
+      (u) => encodeBinaryMatrix(u.data, u.numFrames, u.dim),
+    );
+    const ark = path.join(dir, 'feats.ark');
+    await fs.writeFile(ark, enc.bytes);
+    const refs = await arkMatrixRefs(ark);
+    assert.deepEqual(refs?.map((r) => [r.key, r.keyed]), us.map((u) => [u.uttId, true]));
+    const read = [];
+    for await (const e of readMatrixRefs(refs!)) read.push(e);
+    assert.deepEqual(read.map((e) => [e.key, e.value.data]), us.map((u) => [u.uttId, u.data]));
+    const scp = path.join(dir, 'feats.scp');
+    await fs.writeFile(scp, formatScp(us.map((u) => u.uttId), ark, enc.offsets));
+    assert.deepEqual((await scpMatrixRefs(scp)).map((r) => [r.key, r.offset, r.keyed]), us.map((u, i) => [u.uttId, enc.offsets[i], false]));
+
+    // Shards of at most 10 frames (a shard ends after the utterance that reaches it): the same features as one shard.
+    for (const input of [ark, scp]) {
+      const one = path.join(dir, `one-${path.extname(input)}`);
+      const many = path.join(dir, `many-${path.extname(input)}`);
+      await importKaldiFeats(input, one);
+      const s = await importKaldiFeats(input, many, { shardFrames: 10 });
+      assert.deepEqual(s.info.shards, ['feats.1.arrow', 'feats.2.arrow', 'feats.3.arrow']);
+      const [a, b] = [await readFeatsDir(one), await readFeatsDir(many)];
+      assert.deepEqual(a.info.shards, ['feats.1.arrow']);
+      assert.deepEqual([...b.utts.keys()], ['spkA-u1', 'spkA-u2', 'spkA-u3', 'spkB-u2']);
+      assert.deepEqual(b.utts, a.utts);
+      assert.equal(b.info.numFrames, 4028);
+    }
+    // A key twice is refused before anything is read.
+    await fs.writeFile(scp, formatScp(['u1', 'u1'], ark, enc.offsets.slice(0, 2)));
+    await assert.rejects(importKaldiFeats(scp, path.join(dir, 'dup')), { message: `${scp}: utterance u1 appears twice` });
+  });
+});
+
+test('import-feats reads a gzipped ark in one pass through zlib (keys in C-locale order, as Kaldi writes them) into the features of the plain ark', async () => {
+  await withTmp(async (dir) => {
+    const us = utts().sort((a, b) => (a.uttId < b.uttId ? -1 : 1));
+    const enc = (list: UttFeats[]) => encodeArchive(list.map((u) => ({ key: u.uttId, value: u })), (u) => encodeBinaryMatrix(u.data, u.numFrames, u.dim)).bytes;
+    const ark = path.join(dir, 'feats.ark');
+    await fs.writeFile(ark, enc(us));
+    await fs.writeFile(`${ark}.gz`, gzipSync(enc(us)));
+    await importKaldiFeats(ark, path.join(dir, 'plain'));
+    const s = await importKaldiFeats(`${ark}.gz`, path.join(dir, 'gz'), { shardFrames: 10 });
+    assert.equal(s.info.shards.length, 2);
+    assert.deepEqual((await readFeatsDir(path.join(dir, 'gz'))).utts, (await readFeatsDir(path.join(dir, 'plain'))).utts);
+    // Out of order, or a key twice: refused, saying what to do.
+    await fs.writeFile(`${ark}.gz`, gzipSync(enc([us[1], us[0]])));
+    await assert.rejects(importKaldiFeats(`${ark}.gz`, path.join(dir, 'x')), { message: new RegExp(`^${ark}\\.gz: utterance ${us[0].uttId} comes after ${us[1].uttId}; a gzipped archive is read in one pass.*gunzip it`) });
+    await fs.writeFile(`${ark}.gz`, gzipSync(enc([us[0], us[0]])));
+    await assert.rejects(importKaldiFeats(`${ark}.gz`, path.join(dir, 'x')), { message: `${ark}.gz: utterance ${us[0].uttId} appears twice` });
+  });
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 import { formatPdfText, readAlignments, writeAlignments, type UttAlignment } from '../../src/hmm/ali-archive.js';
@@ -9,6 +10,7 @@ import { buildTransitionModel } from '../../src/hmm/topology.js';
 import { readTree, TREE_FILE } from '../../src/hmm/tree-format.js';
 import { buildDecodingGraph } from '../../src/decode/graph.js';
 import { wordLoopGrammar } from '../../src/decode/grammar.js';
+import { encodeArchive, encodeBinaryInt32Vector } from '../../src/store/kaldi-archive.js';
 import { makeLang, withTmp } from './helpers.js';
 
 const LONG = `File type = "ooTextFile"
@@ -213,5 +215,35 @@ test('import-ali with a Kaldi tree and transition model: transition ids and pdf 
     // The imported model expands a decoding graph by context: UW after T only (pdf 30, never 31), AH before N only (16, never 17).
     const pdfs = new Set(buildDecodingGraph(wordLoopGrammar(['two', 'one']), lang, got.transitionModel).nodePdf);
     assert.deepEqual([30, 31, 16, 17].map((p) => pdfs.has(p)), [true, false, true, false]);
+  });
+});
+
+test('import-ali streams a gzipped or text archive in any order into the bytes writeAlignments writes; a key twice is refused; no scratch file is left', async () => {
+  await withTmp(async (dir) => {
+    const lang = await makeLang(dir);
+    const tm = buildTransitionModel(lang.phones, lang.silencePhones);
+    // 40 utterances in reverse C-locale order, pdf ids of varying lengths.
+    const alis: UttAlignment[] = Array.from({ length: 40 }, (_, i) => {
+      const pdfIds = Int32Array.from({ length: 1 + ((i * 37) % 90) }, (_, t) => (i + t) % tm.numPdfs);
+      return { uttId: `spk${i % 3}-${String(i).padStart(3, '0')}`, pdfIds, phoneIds: Int32Array.from(pdfIds, (p) => tm.pdfToState[p][0]) };
+    }).sort((a, b) => (a.uttId < b.uttId ? 1 : -1));
+    const ref = path.join(dir, 'ref');
+    await writeAlignments(ref, alis, { numPdfs: tm.numPdfs, frameShiftMs: 10, numUtts: 0, numFrames: 0, failed: [] }, tm, lang);
+    const gz = path.join(dir, 'ali.1.gz');
+    await writeFile(gz, gzipSync(encodeArchive(alis.map((a) => ({ key: a.uttId, value: a.pdfIds })), encodeBinaryInt32Vector).bytes));
+    const txt = path.join(dir, 'ali.txt');
+    await writeFile(txt, alis.map(formatPdfText).join(''));
+    for (const input of [gz, txt]) {
+      const out = path.join(dir, `out-${path.basename(input)}`);
+      assert.deepEqual(await importAlignments('kaldi', input, lang.dir, out), { numUtts: 40, failed: [] });
+      assert.deepEqual(await readFile(path.join(out, 'ali.arrow')), await readFile(path.join(ref, 'ali.arrow')), `${input}: ali.arrow as writeAlignments writes it`);
+    }
+    assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('.tmp')), [], 'no scratch file left');
+    await writeFile(txt, `u1 0\nu2 1\nu1 2\n`);
+    await assert.rejects(importAlignments('kaldi', txt, lang.dir, path.join(dir, 'dup')), { message: `${txt} line 3: utterance u1 appears twice` });
+    await writeFile(gz, gzipSync(encodeArchive([{ key: 'u1', value: Int32Array.of(0) }, { key: 'u1', value: Int32Array.of(1) }], encodeBinaryInt32Vector).bytes));
+    await assert.rejects(importAlignments('kaldi', gz, lang.dir, path.join(dir, 'dup')), { message: `${gz}: key u1 appears twice` });
+    await assert.rejects(access(path.join(dir, 'dup')), 'nothing written');
+    assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith('.tmp')), [], 'no scratch file left after an error');
   });
 });

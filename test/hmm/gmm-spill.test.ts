@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { alignData } from '../../src/hmm/align.js';
-import { GMM_SCRATCH_DIR } from '../../src/hmm/gmm-corpus.js';
+import { readAlignments } from '../../src/hmm/ali-archive.js';
+import { corpusAlignment, readAliSet, withCorpusAli } from '../../src/hmm/corpus-ali.js';
+import { GMM_SCRATCH_DIR, type GmmCorpus } from '../../src/hmm/gmm-corpus.js';
 import { trainMono } from '../../src/hmm/train-mono.js';
 import { trainTri } from '../../src/hmm/train-tri.js';
 import { writeFileCorpus } from './file-corpus.js';
@@ -34,7 +36,35 @@ test('train-mono, align and train-tri over the memory budget (scratch files) wri
 
     const tri = { ...common, numLeaves: 30, realignIters: [1], tree: { thresh: 10, minLeafCount: 5 } };
     await trainTri(c.dataDir, c.featsDir, c.lang.dir, at('ali-mem'), at('tri-mem'), tri);
-    await trainTri(c.dataDir, c.featsDir, c.lang.dir, at('ali-mem'), at('tri-disk'), { ...tri, maxMemoryFrames: 1 });
+    const triNotes: string[] = [];
+    await trainTri(c.dataDir, c.featsDir, c.lang.dir, at('ali-mem'), at('tri-disk'), { ...tri, maxMemoryFrames: 1, log: (l) => triNotes.push(l) });
+    assert.match(triNotes.join('\n'), /train-tri: the alignment is over the in-memory budget; it is read from a scratch file/);
     await sameFiles(at('tri-mem'), at('tri-disk'), ['gmm.json', 'transition-model.json', 'tree', 'failed']);
+  });
+});
+
+test('an input alignment over the budget is streamed into a scratch file and read back utterance by utterance, the same alignments', async () => {
+  await withTmp(async (dir) => {
+    const c = await writeFileCorpus(dir, 6, 2);
+    const common = { jobs: 1, backend: 'inline' as const, quiet: true };
+    await trainMono(c.dataDir, c.featsDir, c.lang.dir, path.join(dir, 'mono'), { ...common, iters: 2, totalGauss: 20 });
+    const aliDir = path.join(dir, 'ali');
+    await alignData(c.dataDir, c.featsDir, c.lang.dir, path.join(dir, 'mono'), aliDir, common);
+    const whole = await readAlignments(aliDir);
+    const inMemory = await readAliSet([aliDir], { scratchDir: path.join(dir, 's'), maxMemoryFrames: whole.info.numFrames });
+    assert.equal(inMemory.alis?.size, whole.alis.size);
+    const spilled = await readAliSet([aliDir], { scratchDir: path.join(dir, 's'), maxMemoryFrames: whole.info.numFrames - 1 });
+    assert.equal(spilled.alis, undefined, 'over the budget only the frame counts are kept');
+    assert.deepEqual([...spilled.numFrames], [...whole.alis].map(([u, a]) => [u, a.pdfIds.length]));
+    // A corpus of every other utterance, in reverse order: rows need not follow ali.arrow's order.
+    const ids = [...whole.alis.keys()].filter((_, k) => k % 2 === 0).reverse();
+    const numFrames = Int32Array.from(ids.map((u) => spilled.numFrames.get(u)!));
+    const offsets = new Int32Array(ids.length);
+    for (let i = 1; i < ids.length; i++) offsets[i] = offsets[i - 1] + numFrames[i - 1];
+    const corpus = { uttIds: ids, numFrames, offsets, totalFrames: numFrames.reduce((a, b) => a + b, 0) } as GmmCorpus;
+    const file = await corpusAlignment(corpus, spilled, { scratchDir: path.join(dir, 's') });
+    assert.ok(!(file instanceof Map));
+    withCorpusAli(corpus, file, (get) => ids.forEach((u, i) => assert.deepEqual(get(i), whole.alis.get(u))));
+    assert.equal(await corpusAlignment(corpus, inMemory, {}), inMemory.alis, 'in memory: the map itself');
   });
 });

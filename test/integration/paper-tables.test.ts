@@ -106,7 +106,13 @@ test("paper-tables.mjs: Table 1 with generalist + specialists (frame accuracy, W
   await writeJson(path.join(base, 'decode/ensemble_test/decode.json'), { wer: { percent: 3, errors: 6, words: 200 } });
   await writeJson(path.join(dir, 'specialists/specialists.json'), { specialists: [{}, {}, {}], cover: 1, numClusters: 3, clusterMatrix: 'correlation', clusterFrames: 500 });
   await writeJson(path.join(dir, 'specialists/eval-frames-test.json'), s);
-  await writeJson(path.join(dir, 'specialists-decode/test/decode.json'), { wer: { percent: 2.5, errors: 5, words: 200 } });
+  await writeJson(path.join(dir, 'specialists-decode/test/decode.json'), { wer: { percent: 2.5, errors: 5, words: 200 }, options: { top: 2 } });
+  // The same on the ensemble's soft targets (paper.sh --spec-targets hard,soft): a row and a Table 4 of its own.
+  const soft = evalOf([84, 82, 86, 84]);
+  await writeJson(path.join(dir, 'specialists-soft/specialists.json'), { specialists: [{}, {}], cover: 1, numClusters: 2, clusterMatrix: 'correlation', clusterFrames: 500, softTargets: { teacher: '/x/ensemble', teacherId: 'ab', temperature: 2, hardWeight: 0.5 } });
+  await writeJson(path.join(dir, 'specialists-soft/eval-frames-test.json'), soft);
+  await writeJson(path.join(dir, 'specialists-soft-decode/test/decode.json'), { wer: { percent: 2, errors: 4, words: 200 }, options: { top: 2 } });
+  await writeJson(path.join(dir, 'specialists-soft/eval-test-top1.json'), { topN: 1, meanActive: 1, numFrames: 400, generalistCorrect: 320, combinedCorrect: 336, coverage: [{ covering: 1, frames: 400, generalistCorrect: 320, combinedCorrect: 336 }] });
   await writeJson(path.join(dir, 'sec21/baseline-eval-test.json'), b);
   await writeJson(path.join(dir, 'sec21/ensemble-eval-test.json'), e);
   await writeJson(path.join(dir, 'sec21/soft-T2/eval-test.json'), s);
@@ -117,10 +123,19 @@ test("paper-tables.mjs: Table 1 with generalist + specialists (frame accuracy, W
   assert.match(md, /\| baseline \(the generalist\) \| 80\.00% \| 3\.50% \[ 7 \/ 200 \] \|/);
   assert.match(md, /\| ensemble \| 84\.00% \| 3\.00% \[ 6 \/ 200 \] \|/);
   assert.match(md, /\| generalist \+ specialists \(3\) \| 82\.00% \| 2\.50% \[ 5 \/ 200 \] \|/);
-  assert.match(md, new RegExp(`recovered by generalist \\+ specialists: ${cell} \\(95% interval`));
+  assert.match(md, new RegExp(`recovered by generalist \\+ specialists \\(trained on the hard labels\\): ${cell} \\(95% interval`));
+  assert.match(md, /the generalist's top 2 pdfs picking them/);
+  assert.match(md, /\| generalist \+ specialists, soft targets \(2\) \| 84\.00% \| 2\.00% \[ 4 \/ 200 \] \|/);
+  const ivSoft = bootstrapRecoveredFraction({ ...counts, studentCorrect: soft.utterances.correct }, { seed: 1 });
+  assert.match(md, new RegExp(`recovered by generalist \\+ specialists, soft targets \\(trained on the soft targets of ensemble at T = 2 with hard-label weight 0\\.5\\): 100\\.0% \\[${(100 * ivSoft.low).toFixed(0)}%, ${(100 * ivSoft.high).toFixed(0)}%\\]`));
+  assert.match(md, /### Sec\. 5: generalist \+ specialists trained on soft targets \(Table 4\)/);
+  assert.match(md, /\| all \| 400 \| 80\.00% \| 84\.00% \| 16 \| \+5\.0% \|/);
   assert.match(md, new RegExp(`\\| 2 \\| 82\\.00% \\| ${cell} \\|`));
   const json = JSON.parse(await fs.readFile(path.join(dir, 'results.json'), 'utf8'));
   assert.ok(Math.abs(json.table1.recovered - 0.5) < 1e-9);
+  assert.deepEqual(json.table1.byVariant.map((v: { variant: string; recovered: number }) => [v.variant, Math.round(100 * v.recovered)]), [['specialists', 50], ['specialistsSoft', 100]]);
+  assert.equal(json.specialistsSoft.softTargets.temperature, 2);
+  assert.equal(json.specialistsSoft.evals[0].combinedCorrect, 336);
   assert.deepEqual(json.sec21.byTemperature[0].recoveredInterval, JSON.parse(JSON.stringify(iv)));
   // Without the library (no build): the same tables, no intervals.
   assert.match(writePaperTables(dir, ''), /\| 2 \| 82\.00% \| 50\.0% \|/);
@@ -134,6 +149,7 @@ test('paper-tables.mjs paperPlotSpecs: sec. 5 coverage curve beside the paper, s
   const results = {
     sec21: null,
     specialists: { evals: [{ topN: 1, coverage: [{ covering: 0, frames: 5, generalistCorrect: 0, combinedCorrect: 1 }, { covering: 1, frames: 10, generalistCorrect: 8, combinedCorrect: 9 }] }] },
+    specialistsSoft: { evals: [{ topN: 3, coverage: [{ covering: 2, frames: 10, generalistCorrect: 4, combinedCorrect: 5 }] }] },
     sec6: { baselineTestAccuracy: 0.8, rows: [row(3, 'hard', 0.5, [0.4, 0.5]), row(3, 'hard-early', 0.52, [0.4]), row(3, 'soft', 0.6, [0.45, 0.6]), row(10, 'soft', 0.7, [0.6])] },
   };
   const { specs, missing } = paperPlotSpecs(results, plots);
@@ -142,6 +158,7 @@ test('paper-tables.mjs paperPlotSpecs: sec. 5 coverage curve beside the paper, s
   const [coverage, bars, curves] = specs.map((s) => s.spec.args);
   const cov = coverage[0] as { series: string; x: number; y: number }[];
   assert.deepEqual(cov[0], { series: 'here, top 1', x: 1, y: 12.5 }, 'covering 0 (no generalist-correct frame) has no relative change');
+  assert.deepEqual(cov[1], { series: 'here, soft targets, top 3', x: 2, y: 25 });
   assert.deepEqual(cov.filter((p) => p.series.startsWith('paper')).map((p) => [p.x, p.y]).slice(-2), [[9, 16.6], [10, 14.1]]);
   assert.deepEqual(bars[0], [
     { system: 'hard targets', metric: '3% of the training data', value: 50 },

@@ -21,8 +21,10 @@ const speakersOf = (dataDir: string) =>
 
 test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table 1 per fold and averaged', { skip, timeout: 900_000 }, () => {
   const exp = mkdtempSync(path.join(os.tmpdir(), 'asr-fsdd-'));
-  // A handful of synthetic eSpeak digits in the training set and others in the transfer set only.
-  const args = ['recipes/fsdd/run.sh', '--corpus', fsdd, '--size', 'tiny', '--members', '2', '--exp', exp, '--synthetic-train', '3', '--synthetic-transfer', '3', '--jobs', '1'];
+  // A handful of synthetic eSpeak digits in the training set and others in the transfer set only; the
+  // student chosen on the dev speaker from the tiny size's two candidates (noise0, the recipe's tiny
+  // student, and paper).
+  const args = ['recipes/fsdd/run.sh', '--corpus', fsdd, '--size', 'tiny', '--members', '2', '--exp', exp, '--synthetic-train', '3', '--synthetic-transfer', '3', '--jobs', '1', '--choose-student', 'dev'];
   const env = { ...process.env, ASR_DISTILL_PROGRESS_SECONDS: '60' };
   const run = (...extra: string[]) => spawnSync('bash', [...args, ...extra], { cwd: root, encoding: 'utf8', env });
   // The re-runs use the CLI the first run built (ASR_DISTILL_NO_BUILD): they test the recipe's resume.
@@ -47,7 +49,7 @@ test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table
   // utterances trained anything else.
   const transferFeats = path.join(exp, 'synthetic', 'transfer-n3-seed1', 'feats');
   assert.equal(JSON.parse(readFileSync(path.join(transferFeats, 'feats.json'), 'utf8')).config.sampleRate, 8000);
-  const teacher = JSON.parse(readFileSync(path.join(fold, 'student', 'asr-distill.json'), 'utf8')).trainedOn.teacher;
+  const teacher = JSON.parse(readFileSync(path.join(fold, 'candidates', 'noise0', 'asr-distill.json'), 'utf8')).trainedOn.teacher;
   assert.deepEqual(teacher.transferExtra, [transferFeats]);
   assert.doesNotMatch(readFileSync(path.join(fold, 'data', 'train', 'text'), 'utf8'), /^synth1-/m);
   assert.equal(JSON.parse(readFileSync(path.join(exp, 'synthetic', 'train-n3-seed2', 'corpus', 'corpus.json'), 'utf8')).config.seed, 2);
@@ -62,6 +64,18 @@ test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table
   for (const line of readFileSync(path.join(fold, 'decode', 'student_test', 'hyp.txt'), 'utf8').trim().split('\n')) {
     assert.ok(line.split(' ').length <= 2, `one digit per utterance: ${line}`);
   }
+  // The student is the candidate with the higher frame accuracy on the dev speaker (lucas), a copy of it;
+  // the fold's report records both candidates and the choice.
+  const choice = JSON.parse(readFileSync(path.join(fold, 'student-choice.json'), 'utf8'));
+  assert.deepEqual(choice.candidates.map((c: { name: string }) => c.name), ['noise0', 'paper']);
+  assert.equal(choice.devSpeaker, 'lucas');
+  const best = choice.candidates.reduce((a: { dev: number }, b: { dev: number }) => (b.dev > a.dev ? b : a));
+  assert.equal(choice.chosen, best.name);
+  for (const c of choice.candidates) {
+    const devEval = JSON.parse(readFileSync(path.join(fold, 'eval', `candidates_${c.name}_dev.json`), 'utf8'));
+    assert.equal(c.dev, devEval.scores.accuracy);
+  }
+  assert.ok(readFileSync(path.join(fold, 'student', 'weights.bin')).equals(readFileSync(path.join(fold, 'candidates', choice.chosen, 'weights.bin'))));
   // Per-stage logs, the fold's Table 1 and the average over folds.
   for (const s of ['1-features', '2-mono', '3-ensemble', '5-distill', '7-decode', '8-report']) assert.ok(existsSync(path.join(fold, 'log', `${s}.log`)), s);
   const foldResults = JSON.parse(readFileSync(path.join(fold, 'results.json'), 'utf8'));
@@ -73,7 +87,8 @@ test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table
   assert.equal(avg.mean.testWer.student.errors, foldResults.rows[2].testWer.errors);
   assert.ok(Math.abs(avg.mean.testFrameAccuracy.ensemble - foldResults.rows[1].testFrameAccuracy) < 1e-12);
   const md = readFileSync(path.join(exp, 'RESULTS.md'), 'utf8');
-  assert.match(md, /\| jackson \| lucas \| [\d.]+% \| [\d.]+% \| [\d.]+% \|/);
+  assert.match(md, new RegExp(`\\| jackson \\| lucas \\| ${choice.chosen} \\| [\\d.]+% \\| [\\d.]+% \\| [\\d.]+% \\|`));
+  assert.match(readFileSync(path.join(fold, 'RESULTS.md'), 'utf8'), new RegExp(`## Student chosen on the dev speaker \\(lucas\\): ${choice.chosen}[\\s\\S]*\\| noise0 \\| [\\d.]+% \\| [\\d.]+% \\|`));
   assert.match(md, /\| \*\*mean\*\* \|/);
   assert.match(md, /Hardest speaker .*\*\*jackson\*\*/);
   assert.doesNotMatch(md, /NaN|undefined/);
@@ -113,6 +128,28 @@ test('recipes/fsdd/local/holdout_split.sh: every tenth recording of the non-test
   const bad = spawnSync('bash', ['recipes/fsdd/local/holdout_split.sh', few, 'bob', path.join(dir, 't2'), path.join(dir, 'd2')], { cwd: root, encoding: 'utf8' });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /d2 is empty: no recording of the non-test speakers has an index ending in 9 \(use --dev-set speaker/);
+});
+
+test('recipes/fsdd/local/choose_student.mjs: the highest dev frame accuracy, the first listed on a tie; test never chooses', async () => {
+  const { chooseStudent, choiceMarkdown } = await import(path.join(root, 'recipes/fsdd/local/choose_student.mjs'));
+  assert.equal(chooseStudent([{ name: 'noise0.5', dev: 0.41, test: 0.9 }, { name: 'paper', dev: 0.42, test: 0.1 }]), 'paper');
+  assert.equal(chooseStudent([{ name: 'a', dev: 0.5 }, { name: 'b', dev: 0.5 }]), 'a');
+  assert.throws(() => chooseStudent([]), /no candidates/);
+  const md = choiceMarkdown([{ name: 'a', dev: 0.5, test: 0.25 }, { name: 'b', dev: 0.4 }], 'a', 'lucas');
+  assert.match(md, /## Student chosen on the dev speaker \(lucas\): a/);
+  assert.match(md, /\| a \| 50\.00% \| 25\.00% \| yes \|\n\| b \| 40\.00% \| n\/a \|  \|/);
+});
+
+test('recipes/fsdd/run.sh --choose-student dev: needs an unseen dev speaker and known candidates', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'asr-fsdd-choose-'));
+  const run = (...extra: string[]) =>
+    spawnSync('bash', ['recipes/fsdd/run.sh', '--corpus', dir, '--exp', path.join(dir, 'exp'), '--choose-student', 'dev', ...extra], { cwd: root, encoding: 'utf8', env: { ...process.env, ASR_DISTILL_NO_BUILD: '1' } });
+  const holdout = run('--dev-set', 'holdout');
+  assert.equal(holdout.status, 2);
+  assert.match(holdout.stderr, /--choose-student dev needs --dev-set speaker/);
+  const bad = run('--dev-set', 'speaker', '--student-candidates', 'noise0.5 clean3');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--student-candidates: 'clean3' is not paper, noise<R> or noise<R>\+clean<N>/);
 });
 
 test('recipes/fsdd/run.sh: a corpus without recordings/ is a clear error', () => {

@@ -51,3 +51,16 @@ test('run_stage: a failing stage stops the recipe, is not marked done, and its l
   assert.ok(!existsSync(path.join(exp, '.done', '2-fail')));
   assert.match(readFileSync(path.join(exp, 'log', '2-fail.log'), 'utf8'), /bad input/);
 });
+
+test('same_settings: the first run records the settings, the same ones pass, other ones are refused with what to do', () => {
+  const exp = mkdtempSync(path.join(os.tmpdir(), 'asr-stages-'));
+  const first = runStages(exp, `same_settings "size=tiny seed=7"; echo ok`);
+  assert.equal(first.status, 0, first.stderr);
+  assert.equal(readFileSync(path.join(exp, '.done', 'settings'), 'utf8'), 'size=tiny seed=7\n');
+  assert.match(runStages(exp, `same_settings "size=tiny seed=7"; echo ok`).stdout, /^ok$/m);
+  const other = runStages(exp, `same_settings "size=tiny seed=8"; echo ok`);
+  assert.equal(other.status, 2);
+  assert.doesNotMatch(other.stdout, /ok/);
+  assert.match(other.stderr, /there: +size=tiny seed=7\n +this run: size=tiny seed=8\nGive another --exp DIR/);
+  assert.equal(readFileSync(path.join(exp, '.done', 'settings'), 'utf8'), 'size=tiny seed=7\n');
+});

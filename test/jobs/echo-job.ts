@@ -27,6 +27,19 @@ export async function writeShared(input: { out: Int32Array; at: number; value: n
   return input.big[input.at];
 }
 
+/** Writes `bytes` into `file` at `offset` in place (as hmm-worker writes a spilled alignment); with `replace`, first puts a new file at that path (a rerun's fresh scratch file). */
+export async function writeInPlace(input: { file: string; offset: number; bytes: Uint8Array; replace?: boolean }): Promise<number> {
+  const fs = await import('node:fs');
+  const fd = fs.openSync(input.file, 'r+');
+  if (input.replace) {
+    fs.writeFileSync(`${input.file}.new`, new Uint8Array(8));
+    fs.renameSync(`${input.file}.new`, input.file);
+  }
+  fs.writeSync(fd, input.bytes, 0, input.bytes.length, input.offset);
+  fs.closeSync(fd);
+  return input.bytes.length;
+}
+
 /** Waits while `holdFile` exists (at most 60 s), then squares `x`: a job the Slurm tests cancel. */
 export async function squareWhenReleased(input: { x: number; holdFile: string }): Promise<number> {
   const { existsSync } = await import('node:fs');

@@ -6,12 +6,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  applyFileWrites,
   BlobTable,
   changedRanges,
   deserialize,
   externalize,
   internalize,
   loadBlobs,
+  readFileRanges,
+  readWholeFile,
   serialize,
   sharedWrites,
   specHash,
@@ -68,6 +71,27 @@ test('externalize refuses what structured clone refuses when serialised', async 
   }
 });
 
+test('readWholeFile reads a file piece by piece (no readFile ceiling), into a given buffer when it has the size; loadBlobs fills the blobs this way', async () => {
+  const dir = tmp();
+  try {
+    const file = path.join(dir, 'blob.bin');
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 31) % 251);
+    writeFileSync(file, bytes);
+    assert.deepEqual(await readWholeFile(file, 'x', undefined, 64), bytes);
+    const into = new Uint8Array(new SharedArrayBuffer(1000));
+    assert.equal(await readWholeFile(file, 'x', into, 7), into);
+    assert.deepEqual(new Uint8Array(into), bytes);
+    await assert.rejects(readWholeFile(file, 'job input', new Uint8Array(999)), { message: `job input: ${file} has 1000 bytes, expected 999 (removed or rewritten while the job was queued?)` });
+    const { buffers, before } = await loadBlobs([{ file, byteLength: 1000, shared: true, sha256: '' }]);
+    assert.ok(buffers[0] instanceof SharedArrayBuffer);
+    assert.deepEqual(new Uint8Array(buffers[0]), bytes);
+    new Uint8Array(buffers[0])[3] = 0; // `before` is a copy to diff the job's writes against
+    assert.equal(before[0]![3], bytes[3]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('changedRanges finds the changed bytes and merges close runs', () => {
   const a = new Uint8Array(300);
   const b = a.slice();
@@ -87,6 +111,27 @@ test('specHash changes with the input bytes, the blobs and the outputs', () => {
   assert.notEqual(specHash('m', 'f', Uint8Array.of(1), [{ ...blob, sha256: 'bb' }], []), h);
   assert.notEqual(specHash('m', 'f', Uint8Array.of(1), [blob], ['/out']), h);
   assert.notEqual(specHash('m', 'g', Uint8Array.of(1), [blob], []), h);
+  assert.equal(specHash('m', 'f', Uint8Array.of(1), [blob], [], []), h, 'no in-place ranges: the hash of before they existed');
+  assert.notEqual(specHash('m', 'f', Uint8Array.of(1), [blob], [], [{ file: '/t', offset: 0, length: 4 }]), h);
+});
+
+test('readFileRanges keeps the bytes a job wrote in place; applyFileWrites puts them back into a file made afresh', async () => {
+  const dir = tmp();
+  try {
+    const file = path.join(dir, 'tids.bin');
+    writeFileSync(file, Uint8Array.from({ length: 16 }, (_, i) => i));
+    const kept = await readFileRanges([
+      { file, offset: 2, length: 3 },
+      { file, offset: 10, length: 2 },
+    ]);
+    assert.deepEqual(kept.map((w) => [w.offset, [...w.bytes]]), [[2, [2, 3, 4]], [10, [10, 11]]]);
+    writeFileSync(file, new Uint8Array(16));
+    await applyFileWrites(kept);
+    assert.deepEqual([...readFileSync(file)], [0, 0, 2, 3, 4, 0, 0, 0, 0, 0, 10, 11, 0, 0, 0, 0]);
+    await assert.rejects(readFileRanges([{ file, offset: 14, length: 4 }]), /ends before byte 18/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('job-entry runs a spec file as a worker would: result file, progress lines, shared writes, exit status', async () => {
@@ -96,12 +141,12 @@ test('job-entry runs a spec file as a worker would: result file, progress lines,
     const entry = fileURLToPath(siblingModuleUrl(new URL('../../src/jobs/x.ts', import.meta.url).href, 'job-entry'));
     const table = new BlobTable(dir);
     const out = new Int32Array(new SharedArrayBuffer(8));
-    const run = async (name: string, fn: string, input: unknown) => {
+    const run = async (name: string, fn: string, input: unknown, writesInPlace: JobSpecFile['writesInPlace'] = undefined) => {
       const ext = await externalize(input, table);
       const bytes = serialize(ext.value);
       const blobs = ext.blobs.map((g) => table.refs[g]);
       const f = (s: string) => path.join(dir, `${name}.${s}`);
-      const spec: JobSpecFile = { name, module: mod, fn, hash: specHash(mod, fn, bytes, blobs, []), input: f('input.v8'), blobs, result: f('result.v8'), progress: f('progress.jsonl'), log: f('log'), outputs: [] };
+      const spec: JobSpecFile = { name, module: mod, fn, hash: specHash(mod, fn, bytes, blobs, []), input: f('input.v8'), blobs, result: f('result.v8'), progress: f('progress.jsonl'), log: f('log'), outputs: [], ...(writesInPlace ? { writesInPlace } : {}) };
       writeFileSync(spec.input, bytes);
       writeFileSync(f('json'), JSON.stringify(spec));
       const p = spawnSync(process.execPath, ['--import', 'tsx', entry, f('json')], { encoding: 'utf8' });
@@ -120,6 +165,17 @@ test('job-entry runs a spec file as a worker would: result file, progress lines,
     assert.deepEqual(w.result.result, { ok: true, value: 0.25 });
     table.applyWrites(w.result.writes, w.used);
     assert.deepEqual([...out], [0, 42]);
+
+    // In-place writes come back in the result (for a reused job); a file replaced meanwhile fails the job.
+    const tids = path.join(dir, 'tids.bin');
+    writeFileSync(tids, new Uint8Array(8));
+    const ip = await run('ip', 'writeInPlace', { file: tids, offset: 2, bytes: Uint8Array.of(7, 8, 9) }, [{ file: tids, offset: 1, length: 4 }]);
+    assert.equal(ip.status, 0, ip.stderr);
+    assert.deepEqual(ip.result.fileWrites?.map((x) => [x.file, x.offset, [...x.bytes]]), [[tids, 1, [0, 7, 8, 9]]]);
+    const gone = await run('gone', 'writeInPlace', { file: tids, offset: 2, bytes: Uint8Array.of(1), replace: true }, [{ file: tids, offset: 2, length: 1 }]);
+    assert.equal(gone.status, 1);
+    assert.match(!gone.result.result.ok ? gone.result.result.error.message : '', /tids\.bin was replaced while job gone ran/);
+    assert.equal(gone.result.fileWrites, undefined);
 
     const bad = await run('bad', 'failInput', { utt: 'u9' });
     assert.equal(bad.status, 1);

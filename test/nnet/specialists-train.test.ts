@@ -3,17 +3,22 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { modelPosteriors, SPECIALISTS_FILE, specialistClusters, trainSpecialists, type SpecialistsManifest } from '../../src/nnet/specialists-train.js';
+import { modelPosteriors, SPECIALISTS_FILE, specialistClusters, teacherFrameTargets, trainSpecialists, type SpecialistsManifest } from '../../src/nnet/specialists-train.js';
 import { evalSpecialistsDir, formatSpecialistsEval } from '../../src/nnet/specialists-infer.js';
 import { combineChunk, createModelForward, DEFAULT_TOP_N, loadSpecialists } from '../../src/nnet/specialists-forward.js';
-import { loadDnnScorer, readModelSetup } from '../../src/decode/acoustic-model.js';
+import { loadDnnScorer, loadFrameScorer, readModelSetup } from '../../src/decode/acoustic-model.js';
 import { readFeatsDir } from '../../src/store/feats-archive.js';
 import { spliceUtterance } from '../../src/nnet/splice.js';
 import { trainDnnDir, type TrainSettings } from '../../src/nnet/train-worker.js';
 import { evalFramesDir } from '../../src/nnet/eval.js';
 import { loadAcousticModel } from '../../src/nnet/ensemble.js';
 import { loadEvalCorpus } from '../../src/nnet/eval.js';
-import { specialistTrainingSet } from '../../src/nnet/specialists.js';
+import { dustbinMap, dustbinSoftTargets, shiftDustbinLogit, specialistTrainingSet } from '../../src/nnet/specialists.js';
+import { createAcousticForward } from '../../src/nnet/engine.js';
+import { frameUtterances, spliceFrames, type FrameCorpus } from '../../src/nnet/batches.js';
+import { distillLoss } from '../../src/nnet/distill-loss.js';
+import type { AcousticModel } from '../../src/nnet/ensemble.js';
+import type { DnnWeights } from '../../src/nnet/weights.js';
 import { writeRandomEnsemble, tinyTransitionModel, writeSynthCorpusDirs } from './pipeline-fixtures.js';
 
 const arch = { hidden: [{ units: 16 }], activation: 'relu' as const };
@@ -178,4 +183,92 @@ test("createBatchSource's `frames`: only the listed frames, each once per epoch,
   }
   const order = (e: number) => [...src.batches(e, 4)][0].labels.join(',');
   assert.ok([0, 1, 2, 3, 4].some((e) => order(e) !== order(0)), 'shuffled per epoch');
+});
+
+/** Mean soft-target loss (distill-loss.ts, T^2 x CE at T) of a specialist network on `frames` against its classes' targets `soft` (numFrames x classes). */
+async function softLossOn(like: AcousticModel, w: DnnWeights, corpus: FrameCorpus, frames: Int32Array, soft: Float32Array, temperature: number): Promise<number> {
+  const classes = w.numPdfs;
+  const meta = { ...like.meta, numPdfs: classes, priors: new Array<number>(classes).fill(0) };
+  const fwd = await createAcousticForward({ ...like, members: [{ ...like.members[0], meta, weights: w }], meta }, 'cpu');
+  try {
+    const n = frames.length;
+    const x = new Float32Array(n * meta.inputDim);
+    spliceFrames(corpus, frameUtterances(corpus), frames, n, meta.context, x);
+    const rows = new Float32Array(n * classes);
+    frames.forEach((g, i) => rows.set(soft.subarray(g * classes, (g + 1) * classes), i * classes));
+    return distillLoss(fwd.memberLogits(x, n)[0], { soft: rows }, n, classes, { kind: 'soft-ce', temperature, hardWeight: 0, softWeight: 1 }).loss;
+  } finally {
+    fwd.dispose();
+  }
+}
+
+test("trainSpecialists with a teacher: each specialist learns the teacher's soft targets summed onto its pdfs + dustbin (distill's loss), closer to them than on hard labels; bad teachers refused", async () => {
+  const { root, generalist, train, dev } = await setup();
+  // The teacher: another DNN on the same frames (other seed, wider).
+  const teacherDir = path.join(root, 'teacher');
+  const settings: TrainSettings = { context: { left: 1, right: 1 }, epochs: 3, batchSize: 32, learningRate: 0.01, optimizer: 'adam', backend: 'cpu' };
+  await trainDnnDir({ featsDir: train.featsDir, aliDir: train.aliDir, outDir: teacherDir, arch: { hidden: [{ units: 32 }], activation: 'relu' }, seed: 7, settings, resume: false, label: 'teacher' });
+  const base = { generalistDir: generalist, featsDir: train.featsDir, aliDir: train.aliDir, clusterOn: dev, numClusters: 3, epochs: 2, batchSize: 32, learningRate: 0.01, earlyStopping: false, seed: 1, backend: 'cpu' as const, quiet: true };
+  const T = 2;
+  const hard = await trainSpecialists({ ...base, outDir: path.join(root, 'hard') });
+  const soft = await trainSpecialists({ ...base, outDir: path.join(root, 'soft'), softTargets: { teacherDir, temperature: T, hardWeight: 0 } });
+  assert.equal(hard.softTargets, undefined);
+  assert.equal(soft.softTargets?.teacher, teacherDir);
+  assert.deepEqual([soft.softTargets?.temperature, soft.softTargets?.hardWeight], [T, 0]);
+  assert.match(soft.softTargets!.teacherId, /^[0-9a-f]{16,}$/);
+  // Only the targets differ: the same clusters and frames.
+  assert.deepEqual(soft.specialists.map((x) => [x.pdfs, x.trainFrames, x.dustbinShift]), hard.specialists.map((x) => [x.pdfs, x.trainFrames, x.dustbinShift]));
+
+  const g = await loadAcousticModel(generalist);
+  const corpus = await loadEvalCorpus(g, train.featsDir, train.aliDir);
+  const numFrames = corpus.labels.length;
+  const q = await teacherFrameTargets(await loadAcousticModel(teacherDir), train.featsDir, train.aliDir, corpus, T, 'cpu');
+  assert.equal(q.length, numFrames * 12);
+  for (let t = 0; t < numFrames; t++) assert.ok(Math.abs(q.subarray(t * 12, (t + 1) * 12).reduce((a, b) => a + b, 0) - 1) < 1e-5, `teacher row ${t} sums to 1`);
+  const [hs, ss] = [await loadSpecialists(path.join(root, 'hard')), await loadSpecialists(path.join(root, 'soft'))];
+  for (const [k, entry] of soft.specialists.entries()) {
+    const cluster = Int32Array.from(entry.pdfs);
+    const { frames } = specialistTrainingSet(corpus, cluster, 1);
+    const mapped = dustbinSoftTargets(q, numFrames, 12, dustbinMap(cluster, 12));
+    // The loss the soft path minimised, on its training frames, before the dustbin's prior correction.
+    const lossOf = (m: AcousticModel) => softLossOn(g, shiftDustbinLogit(m.members[0].weights, -entry.dustbinShift), corpus, frames, mapped, T);
+    const [lh, ls] = [await lossOf(hs.specialists[k]), await lossOf(ss.specialists[k])];
+    assert.ok(ls < lh, `${entry.dir}: soft-target loss ${ls} after soft training, ${lh} after hard training`);
+  }
+
+  const other = path.join(root, 'ens5');
+  await writeRandomEnsemble(other, { featDim: 3, left: 1, right: 1, tm: tinyTransitionModel(5, 3), seeds: [1] });
+  await assert.rejects(trainSpecialists({ ...base, outDir: path.join(root, 'x'), softTargets: { teacherDir: other, temperature: T } }), { name: 'InputError', message: /--teacher .*ens5: 15 pdfs but the generalist .* has 12/ });
+  await assert.rejects(trainSpecialists({ ...base, outDir: path.join(root, 'y'), softTargets: { teacherDir, temperature: 0 } }), { name: 'InputError', message: /--temperature 0: must be a positive number/ });
+});
+
+test('--top of eval-frames and decode: a specialists directory scores with the given top N (eval-specialists\' combination); other models refuse it', async () => {
+  const { root, generalist, train, dev } = await setup();
+  const out = path.join(root, 'spec');
+  await trainSpecialists({ generalistDir: generalist, featsDir: train.featsDir, aliDir: train.aliDir, clusterOn: dev, outDir: out, numClusters: 3, epochs: 1, batchSize: 32, seed: 1, backend: 'cpu', quiet: true });
+  for (const topN of [1, 12]) {
+    const r = await evalSpecialistsDir(out, dev.featsDir, dev.aliDir, { topN, backend: 'cpu' });
+    const ef = await evalFramesDir(out, dev.featsDir, dev.aliDir, { backend: 'cpu', quiet: true, specialists: { topN } });
+    assert.equal(ef.scores.correct, r.combinedCorrect, `top ${topN}`);
+    assert.ok(Math.abs(ef.scores.crossEntropy - r.combinedCrossEntropy) < 1e-4);
+  }
+  // decode's scorer: log q - log prior with q from the top N asked for (1 here), not the default.
+  const utt = [...(await readFeatsDir(dev.featsDir)).utts.values()][0];
+  const scorer = await loadFrameScorer(out, 'cpu', { topN: 1 });
+  const [fwd1, fwd3] = [await createModelForward(out, 'cpu', { topN: 1 }), await createModelForward(out, 'cpu')];
+  try {
+    const ll = (scorer as Awaited<ReturnType<typeof loadDnnScorer>>).logLikelihoods(utt.data, utt.numFrames);
+    const meta = fwd1.model.meta;
+    const x = spliceUtterance(utt.data, utt.numFrames, meta.featDim, meta.context);
+    const [q1, q3] = [fwd1.posteriors(x, utt.numFrames), fwd3.posteriors(x, utt.numFrames)];
+    assert.ok(q1.some((v, i) => Math.abs(v - q3[i]) > 1e-4), 'top 1 and top 3 combine differently here');
+    for (let i = 0; i < q1.length; i++) assert.ok(Math.abs(ll[i] - (Math.log(Math.max(q1[i], 1e-30)) - meta.priors[i % meta.numPdfs])) < 1e-3, `frame ${Math.floor(i / meta.numPdfs)}`);
+  } finally {
+    scorer.dispose();
+    fwd1.dispose();
+    fwd3.dispose();
+  }
+  const refused = { name: 'InputError', message: /--top 2: .*gen is a dnn model directory; --top picks the active specialists of a specialists directory/ };
+  await assert.rejects(evalFramesDir(generalist, dev.featsDir, dev.aliDir, { backend: 'cpu', quiet: true, specialists: { topN: 2 } }), refused);
+  await assert.rejects(loadFrameScorer(generalist, 'cpu', { topN: 2 }), refused);
 });

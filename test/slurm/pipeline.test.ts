@@ -1,7 +1,7 @@
 // The pipeline with `--cmd slurm` on a real (one-node) Slurm, against the local backend on a tiny
 // generated corpus (issue 25): features and alignments byte for byte, decoding hypotheses, and a
 // 2-member ensemble weight for weight; a failing job is reported with its log and a rerun submits
-// only the job that failed. Skipped, saying why, where no Slurm answers (start-local-slurm.sh).
+// only the job that failed (also for align's scratch files over --max-memory-frames). Skipped, saying why, where no Slurm answers (start-local-slurm.sh).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
@@ -67,7 +67,7 @@ test('features, align, decode and ensemble with --cmd slurm match the local back
   }
 });
 
-test('a failing Slurm job fails the command with its log path; the rerun redoes only that job', { skip, timeout: 300_000 }, async () => {
+test('a failing Slurm job fails the command with its log path; the rerun redoes only that job (also align over --max-memory-frames, its scratch files)', { skip, timeout: 300_000 }, async () => {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'slurm-rerun-'));
   const at = (...p: string[]) => path.join(root, ...p);
   try {
@@ -91,7 +91,31 @@ test('a failing Slurm job fails the command with its log path; the rerun redoes 
     assert.equal(await jobId(at('feats', 'log'), 'features.1'), ids[0], 'the job that had finished was not submitted again');
     assert.notEqual(await jobId(at('feats', 'log'), 'features.2'), ids[1]);
     for (const f of ['feats.1.arrow', 'feats.2.arrow', 'feats.json']) await sameBytes(at('feats-local', f), at('feats', f));
+
+    // align with the corpus in scratch files (over --max-memory-frames): the same bytes as local,
+    // and a rerun after a kill takes the finished job's result (--jobs 1: two shards, two jobs).
+    const lang = path.join(repo, 'data/lang/digits');
+    const spilled = ['--jobs', '1', '--cmd', 'slurm', '--max-memory-frames', '1'];
+    await cli('train-mono', data, at('feats'), lang, at('mono'), '--iters', '2', '--total-gauss', '40', '--jobs', '1', '--cmd', 'local');
+    await cli('align', data, at('feats'), lang, at('mono'), at('ali-local'), '--jobs', '1', '--cmd', 'local');
+    await cli('align', data, at('feats'), lang, at('mono'), at('ali-slurm'), ...spilled);
+    await sameBytes(at('ali-local', 'ali.arrow'), at('ali-slurm', 'ali.arrow'));
+    // As if the command had been killed after job 1 finished and before job 2 did: the work
+    // directory with job 1's result only. The rerun must take job 1's result (its alignment rows
+    // written back into the scratch file the rerun made afresh) and run job 2 alone.
+    const work = at('.ali-slurm.partial');
+    await fs.rename(at('ali-slurm'), work);
+    const marker = path.join(work, '.asr-distill-output.json');
+    await fs.writeFile(marker, JSON.stringify({ ...JSON.parse(await fs.readFile(marker, 'utf8')), complete: false }));
+    await fs.rm(path.join(work, 'ali.arrow'));
+    await fs.rm(path.join(work, 'log', 'q', 'align.2.result.v8'));
+    const aliIds = [await jobId(path.join(work, 'log'), 'align.1'), await jobId(path.join(work, 'log'), 'align.2')];
+    await cli('align', data, at('feats'), lang, at('mono'), at('ali-slurm'), ...spilled);
+    assert.equal(await jobId(at('ali-slurm', 'log'), 'align.1'), aliIds[0], 'the finished job was not submitted again');
+    assert.notEqual(await jobId(at('ali-slurm', 'log'), 'align.2'), aliIds[1]);
+    await sameBytes(at('ali-local', 'ali.arrow'), at('ali-slurm', 'ali.arrow'));
   } finally {
     await fs.rm(root, { recursive: true, force: true });
   }
 });
+

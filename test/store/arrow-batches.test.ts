@@ -47,7 +47,12 @@ test('openArrowFileWriter appends pieces as record batches: the bytes tableToIPC
   const b = tableFromArrays({ v: Int32Array.of(4, 5) });
   const w = await openArrowFileWriter(file);
   await w.append(tableToIPC(a, 'file'));
+  // Each append moves its bytes to the temp file before it returns (nothing piles up in the writer's queue).
+  const tmpSize = async () => (await fs.stat(path.join(dir, (await fs.readdir(dir)).find((x) => x.startsWith('.tmp'))!))).size;
+  const afterA = await tmpSize();
+  assert.ok(afterA >= a.getChild('v')!.length * 4 + 8, `the first piece is on disk after append (${afterA} bytes)`);
   await w.append(tableToIPC(b, 'stream'));
+  assert.ok((await tmpSize()) > afterA, 'the second piece too');
   assert.deepEqual(await fs.readdir(dir).then((f) => f.filter((x) => x === 'x.arrow')), [], 'not there before close()');
   await w.close();
   assert.deepEqual(await fs.readFile(file), Buffer.from(tableToIPC(new Table([...a.batches, ...b.batches]), 'file')));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { produceAtomic, tempPathFor, writeFileAtomic } from '../../src/store/atomic.js';
+import { produceAtomic, tempPathFor, writeFileAtomic, writeFileAtomicWith } from '../../src/store/atomic.js';
 
 async function tmpdir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'asr-atomic-'));
@@ -34,6 +34,25 @@ test('writeFileAtomic writes chunks of an async iterable one after the other', a
   }
   await writeFileAtomic(f, chunks());
   assert.deepEqual([...(await fs.readFile(f))], [1, 2, 3]);
+  assert.deepEqual(await fs.readdir(dir), ['x.bin']);
+});
+
+test('writeFileAtomicWith: positional writes through the handle; a throw leaves the old file and no temp file', async () => {
+  const dir = await tmpdir();
+  const f = path.join(dir, 'x.bin');
+  await writeFileAtomicWith(f, async (fh) => {
+    await fh.write(new Uint8Array([3, 4]), 0, 2, 2); // out of order, as export-feats places utterances
+    await fh.write(new Uint8Array([1, 2]), 0, 2, 0);
+  });
+  assert.deepEqual([...(await fs.readFile(f))], [1, 2, 3, 4]);
+  await assert.rejects(
+    writeFileAtomicWith(f, async (fh) => {
+      await fh.write(new Uint8Array([9]), 0, 1, 0);
+      throw new Error('boom');
+    }),
+    { message: 'boom' },
+  );
+  assert.deepEqual([...(await fs.readFile(f))], [1, 2, 3, 4]);
   assert.deepEqual(await fs.readdir(dir), ['x.bin']);
 });
 

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
+  binaryMatrixBytes,
   encodeArchive,
   encodeBinaryInt32Vector,
   encodeBinaryMatrix,
@@ -13,6 +14,7 @@ import {
   formatKaldiTextMatrix,
   formatScp,
   isBinaryArchive,
+  isBinaryArchiveFile,
   isGzip,
   parseScp,
   readInt32VectorArchive,
@@ -21,6 +23,8 @@ import {
   readMatrixAt,
   readScpMatrices,
   sliceMatrix,
+  streamInt32VectorArchive,
+  streamMatrixArchive,
 } from '../../src/store/kaldi-archive.js';
 import { kaldiCompress, kaldiQuantisationBound, randomMatrix } from './kaldi-encoders.js';
 
@@ -88,6 +92,7 @@ test('a text archive written by Kaldi (tract test fixture) is read, and written 
 test('binary float matrix: exact bytes of MatrixBase::Write, and read back identical', () => {
   const data = Float32Array.of(1, -2.5, 3.25, 1e-7, -0, 65504);
   const obj = encodeBinaryMatrix(data, 2, 3);
+  assert.equal(binaryMatrixBytes(2, 3), obj.length);
   assert.deepEqual(obj, bytesOf([0, 0x42], 'FM ', [4], int32le(2), [4], int32le(3), new Uint8Array(data.buffer)));
   const { bytes, offsets } = encodeArchive([{ key: 'a', value: data }, { key: 'bb', value: data.subarray(0, 3) }], (d) => encodeBinaryMatrix(d, d.length / 3, 3));
   assert.deepEqual(offsets, [2, 2 + obj.length + 3]);
@@ -262,6 +267,65 @@ test('scp: parse offsets and ranges; read matrices through it; relative archive 
     await assert.rejects(readScpMatrices(scp), { message: `${scp} line 1 (key u1): archive not found: missing.ark or ${path.join(dir, 'missing.ark')}` });
     await fs.writeFile(scp, `u1 ${path.join(dir, 'feats.ark')}:99999\n`);
     await assert.rejects(readScpMatrices(scp), { message: /offset 99999 is past the end of the file/ });
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('streamInt32VectorArchive / streamMatrixArchive read archives in one pass, cut into chunks anywhere, gzipped or not', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kaldi-stream-'));
+  try {
+    const collect = async <T>(it: AsyncIterable<{ key: string; value: T }>) => {
+      const out: { key: string; value: T }[] = [];
+      for await (const e of it) out.push(e);
+      return out;
+    };
+    const alis = [
+      { key: 'spk1-u1', value: Int32Array.of(0, 0, 3, 3, 3, 17) },
+      { key: 'spk1-u2', value: Int32Array.of() },
+      { key: 'spk2-u1', value: Int32Array.from({ length: 300 }, (_, i) => i % 7) },
+    ];
+    const bin = encodeArchive(alis, encodeBinaryInt32Vector).bytes;
+    const text = Buffer.from(alis.map((a) => formatKaldiTextInt32Vector(a.key, a.value)).join(''));
+    const want = readInt32VectorArchive(bin, 'x').map((e) => [e.key, Array.from(e.value)]);
+    for (const [name, bytes] of [['ali.ark', bin], ['ali.txt', text], ['ali.ark.gz', gzipSync(bin)], ['ali.txt.gz', gzipSync(text)]] as const) {
+      const file = path.join(dir, name);
+      await fs.writeFile(file, bytes);
+      // 1, 5 and 13 bytes a read: every entry boundary, key, size byte and text line is cut somewhere.
+      for (const chunkBytes of [1, 5, 13, 1 << 16]) {
+        const got = await collect(streamInt32VectorArchive(file, { chunkBytes }));
+        assert.deepEqual(got.map((e) => [e.key, Array.from(e.value)]), want, `${name} in ${chunkBytes}-byte reads`);
+      }
+    }
+    // Matrices: binary, text, and an empty compressed one whose 4-byte tail a read may cut off.
+    const emptyCm = bytesOf([0, 0x42], 'CM ', [0xaa, 0xbb, 0xcc, 0xdd], new Uint8Array(16));
+    const m = randomMatrix(9, 3, 4);
+    const mats = bytesOf(
+      'u1 ',
+      emptyCm,
+      encodeArchive([{ key: 'u2', value: m }], (x) => encodeBinaryMatrix(x.data, x.numRows, x.numCols)).bytes,
+      formatKaldiTextMatrix('u3', Float32Array.of(1.5, -2, 3, 4), 2, 2),
+    );
+    const matFile = path.join(dir, 'feats.ark.gz');
+    await fs.writeFile(matFile, gzipSync(mats));
+    await fs.writeFile(path.join(dir, 'feats.ark'), mats);
+    const wantMats = readMatrixArchive(mats, 'x').map((e) => [e.key, e.value.format, e.value.numRows, e.value.numCols, Array.from(e.value.data)]);
+    for (const chunkBytes of [1, 7, 1 << 16]) {
+      for (const f of [matFile, path.join(dir, 'feats.ark')]) {
+        const got = await collect(streamMatrixArchive(f, { chunkBytes }));
+        assert.deepEqual(got.map((e) => [e.key, e.value.format, e.value.numRows, e.value.numCols, Array.from(e.value.data)]), wantMats, `${f} in ${chunkBytes}-byte reads`);
+      }
+    }
+    // Errors: a truncated gzip, and a broken entry named with its position in the (unpacked) file.
+    await fs.writeFile(path.join(dir, 'cut.gz'), gzipSync(bin).subarray(0, 20));
+    await assert.rejects(collect(streamInt32VectorArchive(path.join(dir, 'cut.gz'))), { message: /cut\.gz: starts like a gzip file but cannot be unpacked \(.*\); is it complete\?$/ });
+    await fs.writeFile(path.join(dir, 'bad.gz'), gzipSync(Buffer.concat([bin, Buffer.from('u9 1 x\n')])));
+    await assert.rejects(collect(streamInt32VectorArchive(path.join(dir, 'bad.gz'), { chunkBytes: 3 })), {
+      message: `${path.join(dir, 'bad.gz')} (key u9): expected integers, got 'x' at byte ${bin.length + 3}; is it a Kaldi archive of the right type?`,
+    });
+    await assert.rejects(collect(streamInt32VectorArchive(path.join(dir, 'none'))), { message: `${path.join(dir, 'none')}: cannot read the archive (ENOENT)` });
+    assert.equal(await isBinaryArchiveFile(path.join(dir, 'ali.ark.gz')), true);
+    assert.equal(await isBinaryArchiveFile(path.join(dir, 'ali.txt')), false);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }

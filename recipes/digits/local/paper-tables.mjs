@@ -9,7 +9,8 @@
 // (dist/score/bootstrap.js, dist/report/collect.js: one home). Reads what the stages wrote:
 // ../eval/{baseline,ensemble}_test.json and ../decode/{baseline,ensemble}_test/decode.json (run.sh),
 // specialists/eval-frames-test.json (eval-frames of the specialists directory),
-// specialists-decode/test/decode.json, specialists/eval-test-top*.json (eval-specialists --json), sec6/<model>-<pct>/{eval-test.json,
+// specialists-decode/test/decode.json, specialists/eval-test-top*.json (eval-specialists --json), the
+// same of specialists-soft/ (paper.sh --spec-targets soft), sec6/<model>-<pct>/{eval-test.json,
 // train.log.jsonl}, sec6/baseline-eval-test.json, sec6-decode/<model>/test/decode.json,
 // sec21/<model>/eval-test.json, sec21/*-eval-test.json, sec21/gradient-ratio.json and
 // sec3/{transfer/omitted.json,eval-word-*.json,*-fixed/bias-fix.json}. A missing part is left out
@@ -28,6 +29,15 @@ export const PAPER_TABLE5 = { full: 58.9, hard3: 44.5, soft3: 57.0 };
 
 /** The paper's sec. 3 (MNIST, the distilled net trained without any 3): errors on the 1010 test 3s, without and with the output bias of the 3 raised by 3.5. */
 export const PAPER_SEC3 = { threes: 1010, errorsOnThrees: 133, errorsOnThreesFixed: 14, biasShift: 3.5 };
+
+/**
+ * The specialists directories paper.sh writes (--spec-targets): on the hard labels (the paper's
+ * sec. 5) and on the ensemble's soft targets (sec. 6's suggestion); `key` names each in results.json.
+ */
+export const SPEC_VARIANTS = [
+  { dir: 'specialists', key: 'specialists', system: 'generalist + specialists', title: 'generalist + specialists' },
+  { dir: 'specialists-soft', key: 'specialistsSoft', system: 'generalist + specialists, soft targets', title: 'generalist + specialists trained on soft targets' },
+];
 
 const readJson = (f) => JSON.parse(readFileSync(f, 'utf8'));
 const readJsonIf = (f) => (existsSync(f) ? readJson(f) : undefined);
@@ -54,7 +64,7 @@ function recoveredInterval(lib, baseline, ensemble, student, file) {
  * model readers costs seconds. Undefined, and the intervals left out, otherwise.
  */
 export async function loadBootstrapLib(dir) {
-  if (!existsSync(path.join(dir, 'sec21')) && !existsSync(path.join(dir, 'specialists', 'eval-frames-test.json'))) return undefined;
+  if (!existsSync(path.join(dir, 'sec21')) && !SPEC_VARIANTS.some((v) => existsSync(path.join(dir, v.dir, 'eval-frames-test.json')))) return undefined;
   const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../dist');
   const [b, c] = [path.join(dist, 'score/bootstrap.js'), path.join(dist, 'report/collect.js')];
   if (!existsSync(b) || !existsSync(c)) return undefined;
@@ -62,56 +72,69 @@ export async function loadBootstrapLib(dir) {
   return { bootstrapRecoveredFraction, testCountsOf };
 }
 
+/** How a specialists directory's targets read in the tables: hard labels, or its manifest's soft targets. */
+const targetsOf = (manifest) => {
+  const t = manifest?.softTargets;
+  return t ? `the soft targets of ${path.basename(t.teacher)} at T = ${t.temperature} with hard-label weight ${t.hardWeight}` : 'the hard labels';
+};
+
 /**
- * Table 1 with "generalist + specialists" (sec. 5): the specialists directory scored by eval-frames
- * and decoded as one model, beside run.sh's baseline (the generalist) and ensemble on the same test
- * set; the recovered fraction of the ensemble's gain with its bootstrap interval.
+ * Table 1 with "generalist + specialists" (sec. 5): each specialists directory (SPEC_VARIANTS)
+ * scored by eval-frames and decoded as one model, beside run.sh's baseline (the generalist) and
+ * ensemble on the same test set; the recovered fraction of the ensemble's gain with its bootstrap
+ * interval. results.json's `recovered` is the first variant's (the hard labels' when run).
  */
 export function table1Tables(dir, lib) {
   const base = path.dirname(dir);
-  const spec = readJsonIf(path.join(dir, 'specialists', 'eval-frames-test.json'));
-  if (!spec) return { json: undefined, md: ['Table 1 with generalist + specialists: not run (no specialists/eval-frames-test.json).'] };
-  const manifest = readJsonIf(path.join(dir, 'specialists', 'specialists.json'));
+  const variants = SPEC_VARIANTS.map((v) => ({ ...v, file: path.join(dir, v.dir, 'eval-frames-test.json') })).filter((v) => existsSync(v.file));
+  if (variants.length === 0) return { json: undefined, md: ['Table 1 with generalist + specialists: not run (no specialists/eval-frames-test.json).'] };
   const systems = [
     { system: 'baseline (the generalist)', eval: readJsonIf(path.join(base, 'eval', 'baseline_test.json')), decode: readJsonIf(path.join(base, 'decode', 'baseline_test', 'decode.json')) },
     { system: 'ensemble', eval: readJsonIf(path.join(base, 'eval', 'ensemble_test.json')), decode: readJsonIf(path.join(base, 'decode', 'ensemble_test', 'decode.json')) },
-    { system: `generalist + specialists (${manifest?.specialists.length ?? '?'})`, eval: spec, decode: readJsonIf(path.join(dir, 'specialists-decode', 'test', 'decode.json')) },
   ];
   const [b, e] = systems;
+  const specs = variants.map((v) => {
+    const manifest = readJsonIf(path.join(dir, v.dir, 'specialists.json'));
+    const spec = readJson(v.file);
+    const rec = b.eval && e.eval ? recovered(spec.scores.accuracy, b.eval.scores.accuracy, e.eval.scores.accuracy) : undefined;
+    return { v, manifest, system: `${v.system} (${manifest?.specialists.length ?? '?'})`, eval: spec, decode: readJsonIf(path.join(dir, `${v.dir}-decode`, 'test', 'decode.json')), rec, interval: recoveredInterval(lib, b.eval, e.eval, spec, v.file) };
+  });
   const werCell = (w) => (w ? `${w.percent.toFixed(2)}% [ ${w.errors} / ${w.words} ]` : '-');
-  const rec = b.eval && e.eval ? recovered(spec.scores.accuracy, b.eval.scores.accuracy, e.eval.scores.accuracy) : undefined;
-  const interval = recoveredInterval(lib, b.eval, e.eval, spec, path.join(dir, 'specialists', 'eval-frames-test.json'));
-  const rows = systems.map((s) => ({ system: s.system, testAccuracy: s.eval?.scores.accuracy, testWer: s.decode?.wer, acousticScale: s.decode?.acousticScale }));
+  const rows = [...systems, ...specs].map((s) => ({ system: s.system, testAccuracy: s.eval?.scores.accuracy, testWer: s.decode?.wer, acousticScale: s.decode?.acousticScale }));
+  // decode.json records --top for a specialists directory; before it did, the top was always 3.
+  const top = specs.find((s) => s.decode?.options?.top)?.decode.options.top ?? 3;
   const md = [
     '### Table 1 with generalist + specialists (sec. 5)',
     '',
-    "The specialists directory as one model (eval-frames, decode: eq. 5's combination of the generalist and the active specialists, the generalist's top 3 pdfs picking them, divided by the generalist's priors), beside run.sh's baseline and ensemble; test WER at the acoustic scale picked on dev.",
+    `The specialists directory as one model (eval-frames, decode: eq. 5's combination of the generalist and the active specialists, the generalist's top ${top} pdfs picking them, divided by the generalist's priors), beside run.sh's baseline and ensemble; test WER at the acoustic scale picked on dev.`,
     '',
     '| system | test frame accuracy | test WER |',
     '| --- | --- | --- |',
     ...rows.map((r) => `| ${r.system} | ${pctOf(r.testAccuracy)} | ${werCell(r.testWer)} |`),
     '',
-    `- Fraction of the ensemble's gain recovered by generalist + specialists: ${recoveredCell(rec, interval)}${interval ? ` (95% interval, paired bootstrap over the test utterances, ${interval.replications} resamples)` : ''}.`,
+    ...specs.map((s) => `- Fraction of the ensemble's gain recovered by ${s.v.system} (trained on ${targetsOf(s.manifest)}): ${recoveredCell(s.rec, s.interval)}${s.interval ? ` (95% interval, paired bootstrap over the test utterances, ${s.interval.replications} resamples)` : ''}.`),
     '- Paper (JFT, sec. 5): 61 specialists raised top-1 accuracy from 25.0% to 26.1% (4.4% relative); the specialists were not distilled into one model there.',
   ];
-  return { json: { rows, recovered: rec, recoveredInterval: interval }, md };
+  const byVariant = specs.map((s) => ({ variant: s.v.key, recovered: s.rec, recoveredInterval: s.interval }));
+  return { json: { rows, recovered: specs[0].rec, recoveredInterval: specs[0].interval, byVariant }, md };
 }
 const pct = (x, n) => (n > 0 ? `${((100 * x) / n).toFixed(2)}%` : '-');
 /** The paper's "relative accuracy change": correct frames after over before, signed; '-' when none were correct before. */
 const relative = (after, before) => (before > 0 ? `${after >= before ? '+' : ''}${(100 * (after / before - 1)).toFixed(1)}%` : '-');
 
-/** The specialists part: one table per --top, rows by coverage. */
-export function specialistTables(dir) {
-  const sdir = path.join(dir, 'specialists');
-  if (!existsSync(sdir)) return { json: undefined, md: ['Sec. 5: not run (no specialists/).'] };
+/** The specialists part of one variant (SPEC_VARIANTS; default the hard labels'): one table per --top, rows by coverage. */
+export function specialistTables(dir, variant = SPEC_VARIANTS[0]) {
+  const sdir = path.join(dir, variant.dir);
+  // The soft-target variant is optional: nothing said when it was not asked for.
+  if (!existsSync(sdir)) return { json: undefined, md: variant === SPEC_VARIANTS[0] ? ['Sec. 5: not run (no specialists/).'] : [] };
   const files = readdirSync(sdir).filter((f) => /^eval-test-top\d+\.json$/.test(f)).sort();
   const manifest = readJson(path.join(sdir, 'specialists.json'));
   const evals = files.map((f) => readJson(path.join(sdir, f)));
   const md = [
-    `### Sec. 5: generalist + specialists (Table 4)`,
+    `### Sec. 5: ${variant.title} (Table 4)`,
     '',
     `${manifest.specialists.length} specialists (${manifest.cover} k-means clustering(s) of ${manifest.numClusters} on the columns of the ${manifest.clusterMatrix} of the generalist's predictions on ${manifest.clusterFrames} dev frames), ` +
-      `each trained from the generalist on its cluster's pdfs + a dustbin, half of its frames from its cluster; test frames.`,
+      `each trained from the generalist on its cluster's pdfs + a dustbin, half of its frames from its cluster, on ${targetsOf(manifest)}; test frames.`,
   ];
   for (const r of evals) {
     md.push('', `Top ${r.topN} generalist pdfs pick the active specialists (mean ${r.meanActive.toFixed(2)} per frame):`, '');
@@ -122,7 +145,7 @@ export function specialistTables(dir) {
     md.push(`| all | ${r.numFrames} | ${pct(r.generalistCorrect, r.numFrames)} | ${pct(r.combinedCorrect, r.numFrames)} | ${r.combinedCorrect - r.generalistCorrect} | ${relative(r.combinedCorrect, r.generalistCorrect)} |`);
   }
   md.push('', `Paper (JFT, 61 specialists, top-1 25.0% -> 26.1%), relative change by specialists covering the correct class: ${PAPER_TABLE4.map(([k, v]) => `${k}: ${v}`).join(', ')}.`);
-  return { json: { numSpecialists: manifest.specialists.length, numClusters: manifest.numClusters, cover: manifest.cover, clusterMatrix: manifest.clusterMatrix, evals }, md };
+  return { json: { numSpecialists: manifest.specialists.length, numClusters: manifest.numClusters, cover: manifest.cover, clusterMatrix: manifest.clusterMatrix, softTargets: manifest.softTargets ?? null, evals }, md };
 }
 
 /** The sec. 6 part: test frame accuracy per fraction and model, and the dev accuracy per epoch. */
@@ -281,11 +304,14 @@ export function paperPlotSpecs(results, plots) {
     for (const r of sec21.byTemperature) if (r.gradientRatio) points.push({ series: 'gradient ratio x 100 (dev)', x: r.temperature, y: 100 * r.gradientRatio.ratio });
     specs.push({ name: 'sec21-recovered', spec: plots.seriesLineSpec(points, { title: "Sec. 2.1: recovered fraction of the ensemble's gain against T", xTitle: 'temperature T', yTitle: 'recovered (%) / gradient ratio (x 100)', xLog: true }) });
   }
-  const spec = results.specialists;
-  if (!spec || spec.evals.length === 0) missing.push('no sec. 5 plot: no eval-specialists scores');
+  // Table 4 as a curve: relative accuracy change by coverage, ours per variant and --top beside the paper's.
+  const specEvals = [
+    ...(results.specialists?.evals ?? []).map((r) => ({ r, series: `here, top ${r.topN}` })),
+    ...(results.specialistsSoft?.evals ?? []).map((r) => ({ r, series: `here, soft targets, top ${r.topN}` })),
+  ];
+  if (specEvals.length === 0) missing.push('no sec. 5 plot: no eval-specialists scores');
   else {
-    // Table 4 as a curve: relative accuracy change by coverage, ours per --top beside the paper's.
-    const points = spec.evals.flatMap((r) => r.coverage.filter((c) => c.generalistCorrect > 0).map((c) => ({ series: `here, top ${r.topN}`, x: c.covering, y: 100 * (c.combinedCorrect / c.generalistCorrect - 1) })));
+    const points = specEvals.flatMap(({ r, series }) => r.coverage.filter((c) => c.generalistCorrect > 0).map((c) => ({ series, x: c.covering, y: 100 * (c.combinedCorrect / c.generalistCorrect - 1) })));
     for (const [k, v] of PAPER_TABLE4) points.push({ series: 'paper (JFT, 61 specialists)', x: Number.parseInt(k, 10), y: Number.parseFloat(v) });
     specs.push({ name: 'sec5-coverage', spec: plots.seriesLineSpec(points, { title: 'Sec. 5 (Table 4): accuracy change by specialists covering the correct class', xTitle: 'active specialists covering the correct class (paper: 10 = 10 or more)', yTitle: 'relative accuracy change (%)' }) });
   }
@@ -329,15 +355,16 @@ export async function writePaperPlots(dir, results) {
 export function writePaperTables(dir, settings = '', lib = undefined, plots = true) {
   const table1 = table1Tables(dir, lib);
   const spec = specialistTables(dir);
+  const specSoft = specialistTables(dir, SPEC_VARIANTS[1]);
   const sec6 = sec6Tables(dir);
   const sec21 = sec21Tables(dir, lib);
   const sec3 = sec3Tables(dir);
-  const md = ['# Paper experiments on the digits corpus (recipes/digits/paper.sh)', '', `Settings: ${settings}`, '', ...table1.md, '', ...sec21.md, '', ...sec3.md, '', ...spec.md, '', ...sec6.md, ''];
-  if (plots && spec.json) md.push('![sec. 5: accuracy change by coverage](sec5-coverage.png)', '');
+  const md = ['# Paper experiments on the digits corpus (recipes/digits/paper.sh)', '', `Settings: ${settings}`, '', ...table1.md, '', ...sec21.md, '', ...sec3.md, '', ...spec.md, '', ...(specSoft.json ? [...specSoft.md, ''] : []), ...sec6.md, ''];
+  if (plots && (spec.json || specSoft.json)) md.push('![sec. 5: accuracy change by coverage](sec5-coverage.png)', '');
   if (plots && sec6.json) md.push('![sec. 6: test frame accuracy per fraction](sec6-bars.png)', '', '![sec. 6: dev accuracy per epoch](sec6-curves.png)', '');
   if (plots && sec21.json) md.push('![recovered fraction against T](sec21-recovered.png)', '');
   writeFileSync(path.join(dir, 'RESULTS.md'), md.join('\n'));
-  writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ settings, table1: table1.json ?? null, sec21: sec21.json ?? null, sec3: sec3.json ?? null, specialists: spec.json ?? null, sec6: sec6.json ?? null }, null, 1) + '\n');
+  writeFileSync(path.join(dir, 'results.json'), JSON.stringify({ settings, table1: table1.json ?? null, sec21: sec21.json ?? null, sec3: sec3.json ?? null, specialists: spec.json ?? null, specialistsSoft: specSoft.json ?? null, sec6: sec6.json ?? null }, null, 1) + '\n');
   return md.join('\n');
 }
 

@@ -21,6 +21,10 @@ average_decay=0.999  # distill/ensemble --average-decay, as the digits recipe
 transfer_noise=0.5
 student_epochs=6; student_min_epochs=6
 student_clean_epochs=0
+# run.sh --choose-student dev: the student configurations distilled per fold, the best on the dev
+# speaker kept (run.sh's header): the recipe's student above, the digits recipe's (with 3 clean
+# epochs, started from the first; ~30 CPU s more) and the paper's setup (distill --setup paper).
+student_candidates="noise0.5 noise0.5+clean3 paper"
 # 600 synthetic isolated digits (eSpeak voices at 8 kHz, ~550 once "oh" is dropped, 53k frames) join
 # the student's transfer set, unlabelled (run.sh --synthetic-transfer): all five folds, with the clean
 # phase, student test frame accuracy 40.29% -> 40.71% (every fold gained 0.09-0.83 points), 49% -> 74%

@@ -6,3 +6,4 @@ mono_iters=8; mono_gauss=120
 arch=2x64; context=3:3; epochs=3; lr=0.001; batch=128; optimizer=adam
 average_decay=0.999
 transfer_noise=0  # the paper's student (one phase on the training frames): the fastest for the test
+student_candidates="noise0 paper"  # --choose-student dev: the recipe's tiny student and the paper's

@@ -30,7 +30,7 @@ const folds = foldDirs.map((dir) => {
       process.exit(1);
     }
   }
-  return { speaker, dev: r.settings?.dev_speaker ?? '?', rows, ensembleGain: r.ensembleGain, studentGain: r.studentGain, wordErrors: r.wordErrors ?? [] };
+  return { speaker, dev: r.settings?.dev_speaker ?? '?', chosen: r.settings?.student_choice, rows, ensembleGain: r.ensembleGain, studentGain: r.studentGain, wordErrors: r.wordErrors ?? [] };
 });
 
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -61,19 +61,21 @@ try {
 } catch {
   // not a git checkout
 }
+// run.sh --choose-student dev: each fold's student is the candidate its dev speaker chose.
+const chosenCol = folds.some((f) => f.chosen);
 const lines = [
   '# FSDD, leave one speaker out: Table 1 per fold and averaged',
   '',
   `${folds.length} fold(s); date ${new Date().toISOString().slice(0, 10)}, commit ${commit}. Each fold: ${path.join('fold-<speaker>', 'RESULTS.md')}.`,
   'Frame accuracy on the test speaker; WER with [errors / words]; recovered = student gain / ensemble gain (the paper: more than 80%).',
   '',
-  '| test speaker | dev speaker | baseline frame acc | ensemble frame acc | student frame acc | recovered | baseline WER | ensemble WER | student WER |',
-  '|---|---|---|---|---|---|---|---|---|',
+  `| test speaker | dev speaker |${chosenCol ? ' student (chosen on dev) |' : ''} baseline frame acc | ensemble frame acc | student frame acc | recovered | baseline WER | ensemble WER | student WER |`,
+  `|---|---|${chosenCol ? '---|' : ''}---|---|---|---|---|---|---|`,
   ...folds.map(
     (f) =>
-      `| ${f.speaker} | ${f.dev} | ${systems.map((s) => pct(f.rows[s].testFrameAccuracy)).join(' | ')} | ${recovered(f)} | ${systems.map((s) => wer(f.rows[s].testWer)).join(' | ')} |`,
+      `| ${f.speaker} | ${f.dev} |${chosenCol ? ` ${f.chosen ?? '?'} |` : ''} ${systems.map((s) => pct(f.rows[s].testFrameAccuracy)).join(' | ')} | ${recovered(f)} | ${systems.map((s) => wer(f.rows[s].testWer)).join(' | ')} |`,
   ),
-  `| **mean** | | ${systems.map((s) => pct(avg.testFrameAccuracy[s])).join(' | ')} | ${avg.recoveredFraction === null ? 'n/a' : pct(avg.recoveredFraction)} | ${systems.map((s) => wer(avg.testWer[s])).join(' | ')} |`,
+  `| **mean** | |${chosenCol ? ' |' : ''} ${systems.map((s) => pct(avg.testFrameAccuracy[s])).join(' | ')} | ${avg.recoveredFraction === null ? 'n/a' : pct(avg.recoveredFraction)} | ${systems.map((s) => wer(avg.testWer[s])).join(' | ')} |`,
   '',
   'Mean frame accuracy over folds; the mean row\'s recovered fraction is the mean student gain over the mean ensemble gain; its WERs pool every fold\'s errors and words.',
   '',

@@ -8,6 +8,7 @@ import { defaultJobs } from '../../jobs/runner.js';
 import { jobBackend, jobCmdOptions, jobsOption, type JobCmdOptions } from '../job-options.js';
 import { BACKEND_HELP, BACKEND_NAMES, DEFAULT_BACKEND, type BackendName } from '../../nnet/backend-name.js';
 import { ALLOW_FEATURE_MISMATCH_HELP } from '../feature-options.js';
+import { DEFAULT_TOP_N } from '../../nnet/specialists.js';
 
 export const order = 60;
 
@@ -24,6 +25,7 @@ interface DecodeCliOptions extends JobCmdOptions {
   silProb: number;
   jobs?: number;
   backend: BackendName;
+  top?: number;
 }
 
 function scalesOption(value: string): number[] {
@@ -80,6 +82,7 @@ export function register(program: Command): void {
     .addOption(jobCmdOptions()[0])
     .addOption(jobCmdOptions()[1])
     .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), DEFAULT_BACKEND)
+    .option('--top <N>', `a specialists directory only: the generalist's N most probable pdfs pick the active specialists (default ${DEFAULT_TOP_N}, as eval-specialists)`, positiveInt)
     .option('--overwrite', OVERWRITE_HELP)
     .addHelpText(
       'after',
@@ -106,6 +109,7 @@ export function register(program: Command): void {
           silenceProb: opts.silProb,
           jobs: opts.jobs ?? defaultJobs(),
           backend: opts.backend,
+          specialists: { topN: opts.top },
         }));
         process.stdout.write(formatDecodeSummary({ ...summary, outDir }));
       }),

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { action, examples, oneOf, positiveInt } from '../command.js';
 import { BACKEND_HELP, BACKEND_NAMES, type BackendName } from '../../nnet/backend-name.js';
 import { evalSpecialistsDir, formatSpecialistsEval } from '../../nnet/specialists-infer.js';
-import { DEFAULT_TOP_N } from '../../nnet/specialists-forward.js';
+import { DEFAULT_TOP_N } from '../../nnet/specialists.js';
 import { ALLOW_FEATURE_MISMATCH_HELP } from '../feature-options.js';
 
 export const order = 59;

@@ -3,7 +3,7 @@ import { action, examples, finiteNumber, oneOf, OVERWRITE_HELP } from '../comman
 import { withOutputDir } from '../../store/output-dir.js';
 import { importAlignments } from '../../hmm/ali-import.js';
 import { printable } from '../../data/text-input.js';
-import { readFeatsDir } from '../../store/feats-archive.js';
+import { readFeatsInfo, streamFeatsIndex } from '../../store/feats-archive.js';
 import { InputError } from '../../errors.js';
 
 function kaldiModelFiles(o: { kaldiTree?: string; kaldiModel?: string; kaldiPhones?: string }): { tree: string; model: string; phones?: string } {
@@ -47,7 +47,11 @@ export function register(program: Command): void {
         'import-ali',
         async (format: 'kaldi' | 'textgrid', input: string, modelOrLang: string, aliDir: string, o: { overwrite?: boolean; feats?: string; frameShiftMs: number; frameLengthMs: number; tier?: string; kaldiTree?: string; kaldiModel?: string; kaldiPhones?: string; transitionIds?: boolean }) => {
           let numFrames: Map<string, number> | undefined;
-          if (o.feats) numFrames = new Map([...(await readFeatsDir(o.feats)).utts].map(([k, u]) => [k, u.numFrames]));
+          if (o.feats) {
+            // Frame counts only: a column pass over the shards, never the features (streamFeatsIndex).
+            numFrames = new Map();
+            for await (const u of streamFeatsIndex(await readFeatsInfo(o.feats), o.feats)) numFrames.set(u.uttId, u.numFrames);
+          }
           const r = await withOutputDir(aliDir, { command: 'import-ali', overwrite: o.overwrite }, (work) => importAlignments(format, input, modelOrLang, work, {
             frameShiftMs: o.frameShiftMs,
             frameLengthMs: o.frameLengthMs,

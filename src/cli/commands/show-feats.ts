@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import { action, examples, oneOf } from '../command.js';
-import { readFeatsDir, type UttFeats } from '../../store/feats-archive.js';
+import { readFeatsInfo, streamFeatsDir, streamFeatsIndex, streamFeatsOf, type UttFeats } from '../../store/feats-archive.js';
 import { applyCmvn, readCmvn } from '../../features/cmvn.js';
 import { encodeArchive, encodeBinaryMatrix, formatKaldiTextMatrix } from '../../store/kaldi-archive.js';
 
@@ -13,6 +13,23 @@ function toJson(u: UttFeats, data: Float32Array): string {
   const rows: number[][] = [];
   for (let t = 0; t < u.numFrames; t++) rows.push(Array.from(data.subarray(t * u.dim, (t + 1) * u.dim)));
   return JSON.stringify({ uttId: u.uttId, speakerId: u.speakerId, numFrames: u.numFrames, dim: u.dim, feats: rows });
+}
+
+/** One utterance as `format` prints it. */
+function formatUtt(u: UttFeats, data: Float32Array, format: Format): string | Uint8Array {
+  if (format === 'kaldi-binary') return encodeArchive([{ key: u.uttId, value: data }], (d) => encodeBinaryMatrix(d, u.numFrames, u.dim)).bytes;
+  return format === 'json' ? toJson(u, data) + '\n' : formatKaldiTextMatrix(u.uttId, data, u.numFrames, u.dim);
+}
+
+/** Wait until stdout took what was queued (or closed): one utterance's text in memory, not the corpus's. */
+function stdoutDrained(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.stdout.off('drain', done).off('close', done);
+      resolve();
+    };
+    process.stdout.once('drain', done).once('close', done);
+  });
 }
 
 let stdoutClosed = false;
@@ -51,20 +68,26 @@ export function register(program: Command): void {
     .action(
       action('show-feats', async (featsDir: string, o: { utt?: string; format: Format; cmvn?: boolean; normVars?: boolean }) => {
         if (o.normVars && !o.cmvn) throw new InputError('--norm-vars needs --cmvn');
-        const { utts } = await readFeatsDir(featsDir);
-        let selected = [...utts.values()];
+        // Streamed shard by shard, one record batch in memory (no corpus-sized buffer); --utt
+        // finds its shard by a column-only pass (streamFeatsIndex) and reads only that shard.
+        const info = await readFeatsInfo(featsDir);
+        let utts: AsyncIterable<UttFeats>;
         if (o.utt !== undefined) {
-          const u = utts.get(o.utt);
-          if (!u) throw new InputError(`utterance ${o.utt} is not in ${featsDir} (${utts.size} utterances; see \`asr-distill show-feats ${featsDir} --format json\`)`);
-          selected = [u];
+          let file: string | undefined;
+          for await (const u of streamFeatsIndex(info, featsDir)) if (u.uttId === o.utt) file = u.file;
+          if (file === undefined) throw new InputError(`utterance ${o.utt} is not in ${featsDir} (${info.numUtts} utterances; see \`asr-distill show-feats ${featsDir} --format json\`)`);
+          utts = streamFeatsOf(new Map([[o.utt, file]]));
+        } else {
+          utts = (async function* () {
+            for await (const { utt } of streamFeatsDir(info, featsDir)) yield utt;
+          })();
         }
         const cmvn = o.cmvn ? await readCmvn(featsDir) : undefined;
         quietOnClosedPipe();
-        for (const u of selected) {
+        for await (const u of utts) {
           if (stdoutClosed) break;
           const data = cmvn ? applyCmvn(u, cmvn, { normVars: o.normVars }) : u.data;
-          if (o.format === 'kaldi-binary') process.stdout.write(encodeArchive([{ key: u.uttId, value: data }], (d) => encodeBinaryMatrix(d, u.numFrames, u.dim)).bytes);
-          else process.stdout.write(o.format === 'json' ? toJson(u, data) + '\n' : formatKaldiTextMatrix(u.uttId, data, u.numFrames, u.dim));
+          if (!process.stdout.write(formatUtt(u, data, o.format))) await stdoutDrained();
         }
       }),
     );

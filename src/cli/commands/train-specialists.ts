@@ -6,6 +6,8 @@ import { SPECIALIST_DEFAULTS, trainSpecialists } from '../../nnet/specialists-tr
 import { CLUSTER_MATRICES, type ClusterMatrix } from '../../nnet/specialists.js';
 import { summarizeHistory } from '../../nnet/train-worker.js';
 import { ALLOW_FEATURE_MISMATCH_HELP } from '../feature-options.js';
+import { InputError } from '../../errors.js';
+import { DEFAULT_HARD_WEIGHT } from '../../nnet/distill-loss.js';
 import { parseDevDirs, positiveNumber } from './train.js';
 
 export const order = 58;
@@ -24,6 +26,9 @@ interface TrainSpecialistsCliOptions {
   seed: number;
   maxClusterFrames: number;
   earlyStopping: boolean;
+  teacher?: string;
+  temperature?: number;
+  hardWeight?: number;
   backend: BackendName;
   allowFeatureMismatch?: boolean;
   overwrite?: boolean;
@@ -56,6 +61,9 @@ export function register(program: Command): void {
     .option('--momentum <m>', 'SGD momentum', finiteNumber, 0.9)
     .option('--batch <frames>', 'minibatch size in frames', positiveInt, SPECIALIST_DEFAULTS.batchSize)
     .option('--seed <s>', 'random seed (k-means, the dustbin frames, shuffling)', nonNegativeInt, 1)
+    .option('--teacher <model>', "train each specialist on this model's or ensemble's soft targets, summed onto its pdfs and dustbin, with distill's loss (sec. 6: soft targets against overfitting); default: the hard labels alone")
+    .option('--temperature <T>', 'with --teacher: temperature of the soft targets, as distill --temperature', positiveNumber)
+    .option('--hard-weight <W>', `with --teacher: weight of the hard-label cross-entropy, as distill --hard-weight (default ${DEFAULT_HARD_WEIGHT})`, finiteNumber)
     .option('--no-early-stopping', "keep the last epoch (default: the epoch, the generalist's starting weights included, of the lowest loss on the --cluster-on frames)")
     .option('--max-cluster-frames <n>', 'held-out frames used for the covariance at most', positiveInt, SPECIALIST_DEFAULTS.maxClusterFrames)
     .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), 'auto')
@@ -66,10 +74,13 @@ export function register(program: Command): void {
       examples(
         'asr-distill train-specialists exp/digits/baseline exp/digits/feats/train exp/digits/ali_train exp/digits/specialists --num 8 --cluster-on exp/digits/feats/dev,exp/digits/ali_dev',
         'asr-distill train-specialists exp/dnn feats/train exp/ali_train exp/spec --num 8 --cover 3 --cluster-on feats/dev,exp/ali_dev --cluster-with exp/ensemble',
+        'asr-distill train-specialists exp/dnn feats/train exp/ali_train exp/spec-soft --num 8 --cluster-on feats/dev,exp/ali_dev --teacher exp/ensemble --temperature 2',
       ),
     )
     .action(
       action('train-specialists', async (generalistDir: string, featsDir: string, aliDir: string, outDir: string, o: TrainSpecialistsCliOptions) => {
+        if (!o.teacher && (o.temperature !== undefined || o.hardWeight !== undefined)) throw new InputError('--temperature and --hard-weight set the soft targets of --teacher; give --teacher MODEL too');
+        if (o.teacher && o.temperature === undefined) throw new InputError('--teacher needs --temperature T (as distill; the paper tried 1, 2, 5, 10)');
         const m = await withOutputDir(outDir, { command: 'train-specialists', overwrite: o.overwrite }, (work) =>
           trainSpecialists({
             generalistDir,
@@ -89,12 +100,14 @@ export function register(program: Command): void {
             seed: o.seed,
             maxClusterFrames: o.maxClusterFrames,
             earlyStopping: o.earlyStopping,
+            softTargets: o.teacher ? { teacherDir: o.teacher, temperature: o.temperature!, hardWeight: o.hardWeight } : undefined,
             backend: o.backend,
             allowFeatureMismatch: o.allowFeatureMismatch,
           }),
         );
         const lines = m.specialists.map((s) => `  ${s.dir}: pdfs ${s.pdfs.join(',')}; ${s.trainFrames.inside} + ${s.trainFrames.keptOutside} frames, dustbin shift ${s.dustbinShift.toFixed(3)}; kept epoch ${s.keptEpoch} (0 = the start); ${summarizeHistory(s.history)}`);
-        process.stdout.write(`${outDir}: ${m.specialists.length} specialists (${m.cover} clustering(s) of ${m.numClusters}, on ${m.clusterFrames} frames)\n${lines.join('\n')}\n`);
+        const targets = m.softTargets ? `; soft targets of ${m.softTargets.teacher} at T = ${m.softTargets.temperature}, hard-label weight ${m.softTargets.hardWeight}` : '';
+        process.stdout.write(`${outDir}: ${m.specialists.length} specialists (${m.cover} clustering(s) of ${m.numClusters}, on ${m.clusterFrames} frames${targets})\n${lines.join('\n')}\n`);
       }),
     );
 }

@@ -37,16 +37,17 @@ export class OrtDnnForward {
     }
     if (numFrames === 0) return new Float32Array(0);
     this.invT[0] = 1 / temperature;
-    const single = numFrames <= this.maxBatch;
-    const out = single ? null : new Float32Array(numFrames * this.numPdfs);
+    const feeds = (start: number, n: number) => ({ x: floatTensor(x.subarray(start * this.inputDim, (start + n) * this.inputDim), [n, this.inputDim]), inv_temperature: floatTensor(this.invT, [1]) });
+    // One chunk: the buffer onnxruntime-node returns is the result (its copy of ORT's output).
+    if (numFrames <= this.maxBatch) return tensorFloats(this.session.run(feeds(0, numFrames), { [output]: null })[output]);
+    // Several: ONNX Runtime writes each chunk into its rows of the result (a pre-allocated output);
+    // the binding's returned copy is not read.
+    const out = new Float32Array(numFrames * this.numPdfs);
     for (let start = 0; start < numFrames; start += this.maxBatch) {
       const n = Math.min(this.maxBatch, numFrames - start);
-      const feeds = { x: floatTensor(x.subarray(start * this.inputDim, (start + n) * this.inputDim), [n, this.inputDim]), inv_temperature: floatTensor(this.invT, [1]) };
-      const data = tensorFloats(this.session.run(feeds, { [output]: null })[output]);
-      if (out === null) return data;
-      out.set(data, start * this.numPdfs);
+      this.session.run(feeds(start, n), { [output]: floatTensor(out.subarray(start * this.numPdfs, (start + n) * this.numPdfs), [n, this.numPdfs]) });
     }
-    return out!;
+    return out;
   }
 
   /** Logits (pre-softmax activations), `numFrames x numPdfs`. */

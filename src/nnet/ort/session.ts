@@ -16,7 +16,7 @@ export interface OrtTensor {
   readonly data: unknown;
 }
 
-type TensorCtor = new (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: readonly number[]) => OrtTensor;
+type TensorCtor = new (type: 'float32' | 'int32' | 'int64', data: Float32Array | Int32Array | BigInt64Array, dims: readonly number[]) => OrtTensor;
 
 interface NativeSession {
   loadModel(buffer: ArrayBufferLike, byteOffset: number, byteLength: number, options: object): Promise<void> | void;
@@ -70,6 +70,11 @@ export function floatTensor(data: Float32Array, dims: readonly number[]): OrtTen
   return new (ortOrThrow().Tensor)('float32', data, dims);
 }
 
+/** An int32 tensor over `data` (no copy). */
+export function int32Tensor(data: Int32Array, dims: readonly number[]): OrtTensor {
+  return new (ortOrThrow().Tensor)('int32', data, dims);
+}
+
 /** An int64 tensor. */
 export function int64Tensor(data: BigInt64Array, dims: readonly number[]): OrtTensor {
   return new (ortOrThrow().Tensor)('int64', data, dims);
@@ -112,9 +117,12 @@ export class OrtSession {
   }
 
   /**
-   * Run the graph; returns the requested outputs. A pre-allocated output saves nothing:
-   * onnxruntime-node copies ORT's result into it and returns another copy (so large per-step
-   * results are best kept few: ort/train-step.ts fetches only the gradients).
+   * Run the graph; returns the requested outputs. A pre-allocated output (a tensor of the output's
+   * exact shape) is where ONNX Runtime's kernel writes the result, in place (ExecutionFrame takes
+   * allocated fetches as the nodes' output buffers; test/nnet/ort/session.test.ts). onnxruntime-node
+   * 1.31 still copies every fetched output into a fresh ArrayBuffer that it returns
+   * (OrtValueToNapiValue), so a caller reading its own buffers ignores the result: a pre-allocated
+   * output saves the caller's copy out of the returned buffer, not the binding's.
    */
   run(feeds: Record<string, OrtTensor>, fetches: Record<string, OrtTensor | null>): Record<string, OrtTensor> {
     if (this.disposed) throw new Error('OrtSession: used after dispose()');

@@ -3,14 +3,17 @@
 // optimizer slots live in Float32Arrays that the graphs read without a copy; when the loss is
 // finite, ort/update.ts updates them in place from the gradients (a NaN/Inf step leaves the weights
 // untouched, as TrainStep does): in WebAssembly SIMD (WasmUpdater, whose memory holds the arrays)
-// where available, else in JavaScript. Per step the only copies are the batch's targets and
-// onnxruntime-node's copy of each gradient into the ArrayBuffer it returns.
+// where available, else in JavaScript. The step graph's outputs (gradients, loss, predictions) are
+// pre-allocated tensors, in the SIMD kernels' memory for the gradients: ONNX Runtime writes them in
+// place and the update reads them there. Per step the only copies are the batch's targets and
+// onnxruntime-node's copy of every fetched output into an ArrayBuffer it returns (unused here;
+// session.ts OrtSession.run).
 import { layerDropout, layerSizes } from '../arch.js';
 import { dropoutMask, mixSeed } from '../dropout.js';
 import { checkDnnWeights, type DnnWeights } from '../weights.js';
 import { averageDecayAt, rescaledSlots, type OptimizerState } from '../optimizer-state.js';
 import { countCorrect, type StepResult, type TrainBatch, type TrainStepOptions } from '../trainer.js';
-import { floatTensor, OrtSession, type OrtTensor } from './session.js';
+import { floatTensor, int32Tensor, OrtSession, type OrtTensor } from './session.js';
 import { evalGraphBytes, paramDims, paramNames, stepGraphBytes } from './train-graph.js';
 import { adamSlotScales, maxNormColumns, slotSuffixes, updateParam, WasmUpdater, type UpdateRule, type UpdateSpec } from './update.js';
 
@@ -26,6 +29,16 @@ interface State {
   averageTensors: OrtTensor[];
 }
 
+/** Tensors over the trainer's per-batch buffers for one batch size (rebuilt when it changes). */
+interface BatchTensors {
+  size: number;
+  y: OrtTensor;
+  rowMask: OrtTensor;
+  m: OrtTensor;
+  pred: OrtTensor;
+  drop: (OrtTensor | null)[];
+}
+
 /**
  * A trainable DNN on ONNX Runtime with TrainStep's methods (step, evaluate, weights, modelWeights,
  * setWeights, optimizerState, setOptimizerState, dispose). Create with `OrtTrainStep.create`.
@@ -36,15 +49,24 @@ export class OrtTrainStep {
   private readonly suffixes: string[];
   private readonly dims: number[][];
   private readonly cur: State;
-  /** The SIMD update whose memory holds cur's params and slots; null: updateParam in JavaScript. */
+  /** The SIMD update whose memory holds cur's params, slots and the gradients; null: updateParam in JavaScript. */
   private readonly updater: WasmUpdater | null;
+  /** Per parameter: the gradient the step graph writes (a pre-allocated output), its tensor, and the update rule's slots (the average apart). */
+  private readonly grads: Float32Array[];
+  private readonly gradTensors: OrtTensor[];
+  private readonly ruleSlots: Float32Array[][];
   private updates = 0;
   private readonly template: DnnWeights;
   private readonly spec: UpdateSpec;
   // Per-batch buffers, grown to the largest batch seen.
   private y = new Float32Array(0);
   private rowMask = new Float32Array(0);
+  private pred = new Int32Array(0);
+  private drop: Float32Array[] = [];
+  private batchTensors: BatchTensors | null = null;
   private readonly scalar = { m: new Float32Array(1) };
+  private readonly loss = new Float32Array(1);
+  private readonly lossTensor: OrtTensor;
 
   private constructor(
     w: DnnWeights,
@@ -62,8 +84,14 @@ export class OrtTrainStep {
     this.template = { arch: structuredClone(w.arch), inputDim: w.inputDim, numPdfs: w.numPdfs, layers: [] };
     const lengths = this.dims.map((d) => d.reduce((a, b) => a * b, 1));
     const padded = lengths.reduce((a, n) => a + ((n + 3) & ~3), 0);
-    this.updater = WasmUpdater.create(padded * (1 + this.suffixes.length), Math.max(...lengths));
+    // Weights, slots and gradients in one memory: the update reads ONNX Runtime's gradients in place.
+    this.updater = WasmUpdater.create(padded * (2 + this.suffixes.length), 0);
     this.cur = this.newState();
+    this.grads = lengths.map((n) => this.alloc(n));
+    this.gradTensors = this.grads.map((g, i) => floatTensor(g, this.dims[i]));
+    // The average is the last slot; the rule's own slots come first (slotSuffixes).
+    this.ruleSlots = this.cur.slots.map((s) => (spec.averaging ? s.slice(0, -1) : s));
+    this.lossTensor = floatTensor(this.loss, []);
     this.setWeights(w);
     // Slots start at zero, the weight average at the initial weights (tfjs/optimizer.ts Averaged).
     if (spec.averaging) this.cur.slots.forEach((s, i) => s[s.length - 1].set(this.cur.params[i]));
@@ -90,10 +118,14 @@ export class OrtTrainStep {
     return new OrtTrainStep(w, opts, stepSession, evalSession, sizes, spec);
   }
 
+  /** A zeroed array the update can take in place (in the SIMD kernels' memory when there is one). */
+  private alloc(n: number): Float32Array {
+    return this.updater ? this.updater.f32(n) : new Float32Array(n);
+  }
+
   private newState(): State {
-    const alloc = (n: number) => (this.updater ? this.updater.f32(n) : new Float32Array(n));
-    const params = this.dims.map((d) => alloc(d.reduce((a, b) => a * b, 1)));
-    const slots = params.map((p) => this.suffixes.map(() => alloc(p.length)));
+    const params = this.dims.map((d) => this.alloc(d.reduce((a, b) => a * b, 1)));
+    const slots = params.map((p) => this.suffixes.map(() => this.alloc(p.length)));
     return {
       params,
       slots,
@@ -120,14 +152,33 @@ export class OrtTrainStep {
     }
   }
 
+  /** The tensors over the per-batch buffers for a batch of M frames: the same objects while M stays. */
+  private tensorsFor(M: number): BatchTensors {
+    if (this.batchTensors?.size === M) return this.batchTensors;
+    const P = this.template.numPdfs;
+    const hidden = this.template.arch.hidden;
+    if (this.y.length < M * P) {
+      this.y = new Float32Array(M * P);
+      this.rowMask = new Float32Array(M);
+      this.pred = new Int32Array(M);
+      this.drop = hidden.map((h, l) => (layerDropout(this.template.arch, l) > 0 ? new Float32Array(M * h.units) : new Float32Array(0)));
+    }
+    this.batchTensors = {
+      size: M,
+      y: floatTensor(this.y.subarray(0, M * P), [M, P]),
+      rowMask: floatTensor(this.rowMask.subarray(0, M), [M, 1]),
+      m: floatTensor(this.scalar.m, []),
+      pred: int32Tensor(this.pred.subarray(0, M), [M]),
+      drop: hidden.map((h, l) => (this.drop[l].length > 0 ? floatTensor(this.drop[l].subarray(0, M * h.units), [M, h.units]) : null)),
+    };
+    return this.batchTensors;
+  }
+
   /** Feeds shared by both graphs: x, the one-hot labels and their row mask, m, the given parameters. */
   private commonFeeds(batch: TrainBatch, params: OrtTensor[]): Record<string, OrtTensor> {
     const M = batch.size;
     const P = this.template.numPdfs;
-    if (this.y.length < M * P) {
-      this.y = new Float32Array(M * P);
-      this.rowMask = new Float32Array(M);
-    }
+    const bt = this.tensorsFor(M);
     const y = this.y.subarray(0, M * P);
     y.fill(0);
     for (let t = 0; t < M; t++) {
@@ -138,9 +189,9 @@ export class OrtTrainStep {
     this.scalar.m[0] = M;
     const feeds: Record<string, OrtTensor> = {
       x: floatTensor(batch.x.subarray(0, M * this.template.inputDim), [M, this.template.inputDim]),
-      y: floatTensor(y, [M, P]),
-      row_mask: floatTensor(this.rowMask.subarray(0, M), [M, 1]),
-      m: floatTensor(this.scalar.m, []),
+      y: bt.y,
+      row_mask: bt.rowMask,
+      m: bt.m,
     };
     this.names.forEach((p, i) => (feeds[p] = params[i]));
     return feeds;
@@ -162,15 +213,21 @@ export class OrtTrainStep {
       feeds.v = floatTensor(batch.teacherLogits.subarray(0, M * P), [M, P]);
     }
     const arch = this.template.arch;
+    const bt = this.tensorsFor(M);
     arch.hidden.forEach((h, l) => {
       const rate = layerDropout(arch, l);
-      if (rate > 0) feeds[`drop${l}`] = floatTensor(dropoutMask(M, h.units, rate, mixSeed(dropoutSeed, l)), [M, h.units]);
+      if (rate > 0) {
+        dropoutMask(M, h.units, rate, mixSeed(dropoutSeed, l), this.drop[l].subarray(0, M * h.units));
+        feeds[`drop${l}`] = bt.drop[l]!;
+      }
     });
-    const fetches: Record<string, OrtTensor | null> = { loss: null, pred: null };
-    for (const p of this.names) fetches[`${p}_grad`] = null;
-    const out = this.stepSession.run(feeds, fetches);
-    const loss = (out.loss.data as Float32Array)[0];
-    const { correct, labeled } = countCorrect(out.pred.data as Int32Array, batch);
+    // Every output pre-allocated: ONNX Runtime writes loss, predictions and gradients into this
+    // trainer's buffers; run's returned copies are not read.
+    const fetches: Record<string, OrtTensor> = { loss: this.lossTensor, pred: bt.pred };
+    this.names.forEach((p, i) => (fetches[`${p}_grad`] = this.gradTensors[i]));
+    this.stepSession.run(feeds, fetches);
+    const loss = this.loss[0];
+    const { correct, labeled } = countCorrect(this.pred, batch);
     if (Number.isFinite(loss)) {
       const t = this.updates + 1;
       const rule = this.rule(learningRate, t);
@@ -178,12 +235,9 @@ export class OrtTrainStep {
       const L = this.sizes.length - 1;
       this.names.forEach((p, i) => {
         const slots = this.cur.slots[i];
-        // The average is the last slot; the rule's own slots come first (slotSuffixes).
-        const ruleSlots = this.spec.averaging ? slots.slice(0, -1) : slots;
         const average = this.spec.averaging ? { avg: slots[slots.length - 1], keep: d, take: 1 - d } : undefined;
-        const grad = out[`${p}_grad`].data as Float32Array;
-        if (this.updater) this.updater.updateParam(rule, this.cur.params[i], grad, ruleSlots, average);
-        else updateParam(rule, this.cur.params[i], grad, ruleSlots, average);
+        if (this.updater) this.updater.updateParam(rule, this.cur.params[i], this.grads[i], this.ruleSlots[i], average);
+        else updateParam(rule, this.cur.params[i], this.grads[i], this.ruleSlots[i], average);
         // Max-norm of the hidden layers after the average (TrainStep.step's order).
         const l = Number(p.slice(1));
         if (arch.maxNorm !== undefined && p[0] === 'W' && l < L - 1) maxNormColumns(this.cur.params[i], this.sizes[l], this.sizes[l + 1], arch.maxNorm);
@@ -203,9 +257,10 @@ export class OrtTrainStep {
   /** Forward pass without dropout (averaged weights when averaging): hard-label CE and accuracy. */
   evaluate(batch: TrainBatch): StepResult {
     this.checkBatch(batch);
-    const out = this.evalSession.run(this.commonFeeds(batch, this.modelParams().tensors), { loss: null, pred: null });
-    const { correct, labeled } = countCorrect(out.pred.data as Int32Array, batch);
-    return { loss: (out.loss.data as Float32Array)[0], correct, labeled, frames: batch.size };
+    const feeds = this.commonFeeds(batch, this.modelParams().tensors);
+    this.evalSession.run(feeds, { loss: this.lossTensor, pred: this.tensorsFor(batch.size).pred });
+    const { correct, labeled } = countCorrect(this.pred, batch);
+    return { loss: this.loss[0], correct, labeled, frames: batch.size };
   }
 
   private copyOut(arrays: Float32Array[]): DnnWeights {

@@ -2,8 +2,8 @@
 // (tfjs/optimizer.ts's SGD, momentum and Adam, then the weight average, then max-norm, the order of
 // tfjs/train-step.ts TrainStep.step). Hand-written (no npm package does a fused Adam over typed
 // arrays) because ONNX Runtime cannot do it cheaply: inside the step graph each elementwise op is
-// its own pass over all weights (~10 for Adam), and onnxruntime-node copies every graph output
-// twice (into the caller's pre-allocated buffer and into a fresh ArrayBuffer it returns), so a
+// its own pass over all weights (~10 for Adam), and onnxruntime-node copies every fetched graph
+// output into a fresh ArrayBuffer it returns (even one ORT wrote into a pre-allocated buffer), so a
 // graph that outputs weights and slots moved ~4x the memory of this loop per step (bench/nnet-engines.ts).
 // WasmUpdater runs the same update in WebAssembly SIMD (update.wat); updateParam is the reference
 // and the fallback where WebAssembly SIMD is unavailable.
@@ -157,9 +157,9 @@ function updateModule(): WebAssembly.Module | null {
  * updateParam in WebAssembly SIMD (update.wat, float32 lanes: ~4x fewer instructions than the
  * JavaScript loop's scalar doubles). The parameters, slots and averages live in the instance's
  * memory: carve them with `f32` (the memory is sized once by `create`, so the views never move,
- * and ORT tensors over them read them without a copy); a gradient from elsewhere (ONNX Runtime's
- * returned buffer) is copied into a staging area first (one 4-byte stream; the kernel then reads
- * it from there).
+ * and ORT tensors over them read them without a copy). The ORT trainer carves its gradients there
+ * too, as pre-allocated outputs of the step graph, so the kernel reads them where ONNX Runtime
+ * wrote them; a gradient from elsewhere is copied into a staging area first (one 4-byte stream).
  */
 export class WasmUpdater {
   private at = 16; // byte offset 0 means "absent" to the kernels

@@ -31,6 +31,24 @@ test('onnxruntime-node loads here, and its native session runs synchronously (th
   assert.throws(() => s.run({}, { y: null }), /used after dispose/);
 });
 
+test('a pre-allocated output is written in place, at its view offset (what ort/train-step.ts reads instead of the returned copy)', async () => {
+  const g = new OnnxGraph('t');
+  g.input('x', 'float', ['N', 2]);
+  g.initializer('W', Float32Array.of(1, 2, 3, 4, 5, 6), [2, 3]);
+  g.node('MatMul', ['x', 'W'], ['y']);
+  g.output('y', 'float', ['N', 3]);
+  const s = await OrtSession.create(g.toModelBytes());
+  const buf = new Float32Array(8).fill(-1);
+  const x = Float32Array.of(1, 1, 0, 2);
+  const out = s.run({ x: floatTensor(x, [2, 2]) }, { y: floatTensor(buf.subarray(1, 7), [2, 3]) });
+  assert.deepEqual(Array.from(buf), [-1, 5, 7, 9, 8, 10, 12, -1]);
+  // The binding also returns the values (onnxruntime-node 1.31: a copy in a fresh buffer).
+  assert.deepEqual(Array.from(tensorFloats(out.y)), [5, 7, 9, 8, 10, 12]);
+  // A pre-allocated output of another shape is refused, not resized.
+  assert.throws(() => s.run({ x: floatTensor(x, [2, 2]) }, { y: floatTensor(buf.subarray(0, 3), [1, 3]) }));
+  s.dispose();
+});
+
 test('selectEngine: ort where onnxruntime-node loads, tfjs backends by name; auto prefers ort without native TensorFlow', async () => {
   assert.equal(await selectEngine('ort'), 'ort');
   assert.equal(await selectEngine('cpu'), 'cpu');

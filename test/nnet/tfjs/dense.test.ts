@@ -51,6 +51,11 @@ test('dropoutMask: seeded, right rate, inverted scaling', () => {
   const m = dropoutMask(100, 50, 0.3, 42);
   assert.deepEqual(m, dropoutMask(100, 50, 0.3, 42));
   assert.notDeepEqual(m, dropoutMask(100, 50, 0.3, 43));
+  // Into a given buffer (the ORT trainer's, reused every step): the same mask, that buffer returned.
+  const buf = new Float32Array(5000).fill(7);
+  assert.equal(dropoutMask(100, 50, 0.3, 42, buf), buf);
+  assert.deepEqual(buf, m);
+  assert.throws(() => dropoutMask(100, 50, 0.3, 42, new Float32Array(10)), /out has 10 values, not 100 x 50/);
   const kept = m.filter((x) => x !== 0);
   assert.ok(kept.every((x) => Math.abs(x - 1 / 0.7) < 1e-6));
   assert.ok(Math.abs(kept.length / m.length - 0.7) < 0.02, `keep fraction ${kept.length / m.length}`);
