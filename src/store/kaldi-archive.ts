@@ -394,12 +394,7 @@ export async function readScpMatrices(scpFile: string): Promise<{ key: string; v
 // ---- Reading archives of any size, one matrix at a time -----------------------------------------
 
 /** Where one matrix of a Kaldi archive is: an scp line, or an entry found by scanning an ark. */
-export interface MatrixRef {
-  key: string;
-  file: string;
-  offset: number;
-  rows?: [number, number];
-  cols?: [number, number];
+export interface MatrixRef extends Omit<ScpEntry, 'lineNo'> {
   /** `offset` is that of the entry's key (an ark entry found by arkMatrixRefs), not of the matrix after it (an scp's). */
   keyed: boolean;
   /** Names the entry in errors (`feats.scp line 3 (key u1)`). */
