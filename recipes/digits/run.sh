@@ -78,11 +78,11 @@ data=$corpus # decode: $data/dev, $data/test (lib/score.sh)
 build_cli
 # An experiment made before tied states were the default (or with --triphones false) has its DNN
 # stages marked done on monophone targets: refuse to mix them with a triphone alignment.
-if [ ! -f "$exp/.done/settings" ] && [ -f "$exp/.done/3-ensemble" ] &&
-  [ "$([ -f "$exp/.done/2-tri" ] && echo true || echo false)" != "$triphones" ]; then
-  echo "run.sh: $exp holds an experiment whose DNNs were trained with triphones=$([ "$triphones" = true ] && echo false || echo true)" >&2
+had_triphones=$([ -f "$exp/.done/2-tri" ] && echo true || echo false)
+if [ ! -f "$exp/.done/settings" ] && [ -f "$exp/.done/3-ensemble" ] && [ "$had_triphones" != "$triphones" ]; then
+  echo "run.sh: $exp holds an experiment whose DNNs were trained with triphones=$had_triphones" >&2
   echo "(made before tied states were the default size's targets); this run asks for triphones=$triphones." >&2
-  echo "Give another --exp DIR, remove $exp to start it again, or add --triphones $([ "$triphones" = true ] && echo false || echo true)." >&2
+  echo "Give another --exp DIR, remove $exp to start it again, or add --triphones $had_triphones." >&2
   exit 2
 fi
 same_settings "size=$size seed=$seed triphones=$triphones num_leaves=$([ "$triphones" = true ] && echo "$num_leaves" || echo -)"

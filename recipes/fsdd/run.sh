@@ -170,7 +170,7 @@ candidate_settings() {
 # stage_distill, which keeps that student and adds what else is asked (--paper-student).
 stage_distill_choose() {
   start_background_scoring
-  local c out r pid
+  local c out r
   for c in $student_candidates; do
     out=$exp/candidates/$c
     if [ "$c" = paper ]; then distill_paper_student "$out"; continue; fi
@@ -180,13 +180,8 @@ stage_distill_choose() {
     if [ "$student_clean_epochs" -gt 0 ] && [ -f "$r/asr-distill.json" ] && [ ! -e "$out-noisy" ]; then cp -r "$r" "$out-noisy"; fi
     distill_student "$out" "$temperature"
   done
-  # eval-frames is one thread: dev and test side by side with two jobs, as stage_eval (lib/score.sh).
-  for c in $student_candidates; do
-    pid=
-    if [ "$jobs" -ge 2 ]; then eval_one "candidates/$c" dev & pid=$!; else eval_one "candidates/$c" dev; fi
-    eval_one "candidates/$c" test
-    [ -z "$pid" ] || wait "$pid"
-  done
+  # shellcheck disable=SC2046 # one word per candidate
+  eval_systems $(for c in $student_candidates; do echo "candidates/$c"; done)
   student_choice=$(node "$here/local/choose_student.mjs" "$exp" $student_candidates)
   log "student chosen on dev ($dev_spk): $student_choice"
   cat "$exp/student-choice.md"

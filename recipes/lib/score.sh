@@ -32,10 +32,11 @@ eval_one() { # eval_one SYSTEM SET
   mv "$out.tmp" "$out"
 }
 
-stage_eval() {
-  # eval-frames runs in one thread: dev and test of each system side by side, one per core.
+# eval_systems SYSTEM...: dev and test frame accuracy of each (eval_one); eval-frames runs in one
+# thread, so dev and test of a system side by side, one per core.
+eval_systems() {
   local sys
-  for sys in $(systems); do
+  for sys in "$@"; do
     local pids=() s
     for s in dev test; do
       eval_one "$sys" "$s" &
@@ -44,6 +45,11 @@ stage_eval() {
     done
     for p in "${pids[@]}"; do wait "$p"; done
   done
+}
+
+stage_eval() {
+  # shellcheck disable=SC2046 # one word per system
+  eval_systems $(systems)
 }
 
 # decode_system MODEL_DIR KEY [JOBS]: pick the acoustic scale on dev (a sweep, as Kaldi's score.sh

@@ -11,7 +11,7 @@ import { makeDirs } from '../store/paths.js';
 import { ALI_ARROW_FILE, streamAlignments, type UttAlignment } from './ali-archive.js';
 import { checkAliAgainstModel, readAliDirModel, type AliDirModel } from './combine-ali.js';
 import { closeRows, openRows, readIntRows, writeIntRows } from './corpus-rows.js';
-import { DEFAULT_GMM_MEMORY_FRAMES, scratchFile, type GmmCorpus, type GmmCorpusStorage } from './gmm-corpus.js';
+import { scratchFile, spills, type GmmCorpus, type GmmCorpusStorage } from './gmm-corpus.js';
 
 /** Alignment directories read as one (train-tri's ALI_DIR and those of its extra sets). */
 export interface AliSet {
@@ -40,7 +40,7 @@ export async function readAliSet(dirs: string[], storage: GmmCorpusStorage = {})
     }
   }
   const total = models.reduce((n, m) => n + m.info.numFrames, 0);
-  const keep = storage.scratchDir === undefined || total <= (storage.maxMemoryFrames ?? DEFAULT_GMM_MEMORY_FRAMES);
+  const keep = !spills(storage, total);
   const numFrames = new Map<string, number>();
   const alis = keep ? new Map<string, UttAlignment>() : undefined;
   for (const m of models) {

@@ -120,7 +120,7 @@ export async function fileSha256(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-function spills(storage: GmmCorpusStorage | undefined, numFrames: number): storage is GmmCorpusStorage & { scratchDir: string } {
+export function spills(storage: GmmCorpusStorage | undefined, numFrames: number): storage is GmmCorpusStorage & { scratchDir: string } {
   return storage?.scratchDir !== undefined && numFrames > (storage.maxMemoryFrames ?? DEFAULT_GMM_MEMORY_FRAMES);
 }
 

@@ -138,10 +138,8 @@ export async function trainMonoCore(corpus: GmmCorpus, tm0: TransitionModel, run
   const maxIterInc = Math.max(1, Math.floor(iters * 0.75));
   let numGauss = tm.numPdfs;
   const incGauss = Math.max(0, Math.floor((totalGauss - numGauss) / maxIterInc));
-  // train-tri's converted alignment in a scratch file is used in place; a shared one is copied (the caller keeps it).
-  const init = opts.init?.tids;
-  const tids = init && !(init instanceof Int32Array) ? init : await newCorpusTids(corpus);
-  if (init instanceof Int32Array) await withCorpusTids(tids, (_, write) => write(0, init.subarray(0, corpus.totalFrames)));
+  // train-tri's converted alignment (newCorpusTids: shared memory or a scratch file) is used in place.
+  const tids = opts.init?.tids ?? (await newCorpusTids(corpus));
   const all = corpus.uttIds.map((_, i) => i);
   let usable = opts.init?.usable ?? all;
   let lastFailed: FailedUtt[] = [];

@@ -17,7 +17,7 @@ import { convertAlignment } from './convert-ali.js';
 import { buildTree, type BuildTreeOptions } from './decision-tree.js';
 import { corpusAlignment, readAliSet, withCorpusAli } from './corpus-ali.js';
 import { closeRows, openRows } from './corpus-rows.js';
-import { gatherGmmCorpus, loadGmmCorpus, newCorpusTids, uttGmmFeats, withCorpusTids, withGmmScratch, type CorpusTids } from './gmm-corpus.js';
+import { gatherGmmCorpus, loadGmmCorpus, newCorpusTids, uttGmmFeats, withCorpusTids, withGmmScratch } from './gmm-corpus.js';
 import { defaultGmmFeatureTransform } from './gmm-feats.js';
 import { clusterPhones, questionSets, readExtraQuestions } from './phone-questions.js';
 import { corpusMeanVar, trainMonoCore, writeTrainedModel, type TrainMonoOptions, type TrainMonoResult } from './train-mono.js';
@@ -153,7 +153,7 @@ export async function trainTri(dataDir: string, featsDir: string, langDir: strin
     const gmm0 = gmmsFromStats(built.pdfStats, varFloor, { mean, variance });
     // The alignment in transition ids of the new model (Kaldi convert-ali).
     const idx = buildTransitionIndex(tm0);
-    const tids: CorpusTids = corpus.featsFile ? await newCorpusTids(corpus) : new Int32Array(Math.max(1, corpus.totalFrames));
+    const tids = await newCorpusTids(corpus);
     const usable: number[] = [];
     await withCorpusTids(tids, (_, write) =>
       withCorpusAli(corpus, corpusAli, (get) =>

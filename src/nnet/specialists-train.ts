@@ -15,7 +15,7 @@ import type { FileChecksum } from '../store/checksum.js';
 import { createBatchSource, splicedChunks, spliceFrames, corpusFrames, frameUtterances, type FrameCorpus } from './batches.js';
 import type { DnnWeights } from './weights.js';
 import { DEFAULT_BACKEND, type BackendName } from './backend-name.js';
-import { loadAcousticModel, type AcousticModel } from './ensemble.js';
+import { loadAcousticModel, type AcousticForward, type AcousticModel } from './ensemble.js';
 import { createAcousticForward, selectEngine } from './engine.js';
 import { loadEvalCorpus } from './eval.js';
 import { saveDnn } from './tfjs/layers-model.js';
@@ -226,18 +226,19 @@ export async function lastHiddenActivations(model: AcousticModel, corpus: FrameC
  * The teacher's soft targets at T over every frame of FEATS_DIR + ALI_DIR (numFrames x numPdfs), as
  * distill computes them (teachers.ts computeTeacherTargets: the members' softmax(z / T) combined by
  * the ensemble's rule), on the data loaded as the teacher expects it (its CMVN, its features
- * checked); rows in the order of `like`, the generalist's view of the same data.
+ * checked); rows in the order of `like`, the generalist's view of the same data. `open`: the
+ * teacher's forward pass when the caller keeps one for several sets (else built and disposed here).
  */
-export async function teacherFrameTargets(teacher: AcousticModel, featsDir: string, aliDir: string, like: FrameCorpus, temperature: number, backend: BackendName, allowFeatureMismatch?: boolean): Promise<Float32Array> {
+export async function teacherFrameTargets(teacher: AcousticModel, featsDir: string, aliDir: string, like: FrameCorpus, temperature: number, backend: BackendName, allowFeatureMismatch?: boolean, open?: AcousticForward): Promise<Float32Array> {
   const corpus = await loadEvalCorpus(teacher, featsDir, aliDir, { allowFeatureMismatch });
   const same = corpus.uttIds.length === like.uttIds.length && corpus.uttIds.every((u, i) => u === like.uttIds[i] && corpus.uttStart[i + 1] === like.uttStart[i + 1]);
   if (!same) throw new InputError(`${featsDir}: the teacher ${teacher.dir} and the generalist read different utterances or frames from it; give a teacher with the generalist's features and pdfs`);
-  const fwd = await createAcousticForward(teacher, backend);
+  const fwd = open ?? (await createAcousticForward(teacher, backend));
   try {
     const t = await computeTeacherTargets(fwd, corpus, { temperature, mode: DEFAULT_SOFT_TARGETS });
     return (t.targets as DenseTargets).soft!;
   } finally {
-    fwd.dispose();
+    if (!open) fwd.dispose();
   }
 }
 
@@ -286,9 +287,19 @@ export async function trainSpecialists(o: TrainSpecialistsOptions): Promise<Spec
     checkDistillOptions({ aliDir: o.aliDir, hardWeight, temperature: st.temperature, softTargets: DEFAULT_SOFT_TARGETS, loss: 'soft-ce' });
     const teacher = await loadAcousticModel(st.teacherDir);
     if (teacher.meta.numPdfs !== numPdfs) throw new InputError(`--teacher ${st.teacherDir}: ${teacher.meta.numPdfs} pdfs but the generalist ${o.generalistDir} has ${numPdfs}; use a teacher over the same pdfs`);
+    // One forward pass (for an ensemble, a session per member) for the train and dev frames.
+    const fwd = await createAcousticForward(teacher, backend);
+    let targets: { train: Float32Array; dev: Float32Array };
+    try {
+      targets = {
+        train: await teacherFrameTargets(teacher, o.featsDir, o.aliDir, train, st.temperature, backend, o.allowFeatureMismatch, fwd),
+        dev: await teacherFrameTargets(teacher, o.clusterOn.featsDir, o.clusterOn.aliDir, dev, st.temperature, backend, o.allowFeatureMismatch, fwd),
+      };
+    } finally {
+      fwd.dispose();
+    }
     soft = {
-      train: await teacherFrameTargets(teacher, o.featsDir, o.aliDir, train, st.temperature, backend, o.allowFeatureMismatch),
-      dev: await teacherFrameTargets(teacher, o.clusterOn.featsDir, o.clusterOn.aliDir, dev, st.temperature, backend, o.allowFeatureMismatch),
+      ...targets,
       loss: { kind: 'soft-ce', temperature: st.temperature, hardWeight, softWeight: 1 },
       manifest: { teacher: path.resolve(st.teacherDir), teacherId: await teacherIdentity(teacher), temperature: st.temperature, hardWeight },
     };

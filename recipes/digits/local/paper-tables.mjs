@@ -196,36 +196,34 @@ export function sec21Tables(dir, lib) {
   if (!existsSync(sdir) || base === undefined || ens === undefined) return { json: undefined, md: ['Sec. 2.1: not run (no sec21/ with the baseline and ensemble scores).'] };
   const geoEval = readJsonIf(path.join(sdir, 'ensemble-geometric-eval-test.json'));
   const geoEns = geoEval?.scores.accuracy;
-  const models = new Map();
   const evals = new Map();
   for (const d of readdirSync(sdir)) {
     const e = readJsonIf(path.join(sdir, d, 'eval-test.json'));
-    if (e) models.set(d, e.scores.accuracy);
     if (e) evals.set(d, e);
   }
   // The geometric student's gain is measured against the geometric ensemble's.
-  const row = (name, acc, ensAcc = ens) => ({
+  const row = (name, ensE = ensEval) => ({
     model: name,
-    testAccuracy: acc,
-    recovered: recovered(acc, base, ensAcc),
-    recoveredInterval: recoveredInterval(lib, baseEval, ensAcc === ens ? ensEval : geoEval, evals.get(name), path.join(sdir, name, 'eval-test.json')),
+    testAccuracy: evals.get(name).scores.accuracy,
+    recovered: recovered(evals.get(name).scores.accuracy, base, ensE.scores.accuracy),
+    recoveredInterval: recoveredInterval(lib, baseEval, ensE, evals.get(name), path.join(sdir, name, 'eval-test.json')),
   });
-  const temps = [...models.keys()].map((d) => /^soft-T([\d.]+)$/.exec(d)?.[1]).filter(Boolean).map(Number).sort((a, b) => a - b);
-  const others = [...models.keys()].map((d) => /^soft-T([\d.]+)-(W[\d.]+|top\d+|geometric)$/.exec(d)).filter(Boolean);
+  const temps = [...evals.keys()].map((d) => /^soft-T([\d.]+)$/.exec(d)?.[1]).filter(Boolean).map(Number).sort((a, b) => a - b);
+  const others = [...evals.keys()].map((d) => /^soft-T([\d.]+)-(W[\d.]+|top\d+|geometric)$/.exec(d)).filter(Boolean);
   const baseT = others.length ? Number(others[0][1]) : 2;
   const baseName = `soft-T${baseT}`;
-  const logit = models.has('logit') ? row('logit', models.get('logit')) : undefined;
+  const logit = evals.has('logit') ? row('logit') : undefined;
   const ratios = readJsonIf(path.join(sdir, 'gradient-ratio.json'));
   const ratioAt = (t) => ratios?.ratios.find((r) => r.temperature === t);
-  const byT = temps.map((t) => ({ temperature: t, ...row(`soft-T${t}`, models.get(`soft-T${t}`)), gradientRatio: ratioAt(t) }));
-  const weights = [...others.filter((m) => m[2].startsWith('W')).map((m) => ({ w: Number(m[2].slice(1)), d: m[0] })), ...(models.has(baseName) ? [{ w: 0.5, d: baseName }] : [])].sort((a, b) => a.w - b.w);
-  const byW = weights.map(({ w, d }) => ({ hardWeight: w, ...row(d, models.get(d)) }));
-  const tops = [...(models.has(baseName) ? [{ k: 'full', d: baseName }] : []), ...others.filter((m) => m[2].startsWith('top')).map((m) => ({ k: Number(m[2].slice(3)), d: m[0] })).sort((a, b) => b.k - a.k)];
-  const byTop = tops.map(({ k, d }) => ({ softTargets: k === 'full' ? 'full' : `top-${k}`, ...row(d, models.get(d)) }));
+  const byT = temps.map((t) => ({ temperature: t, ...row(`soft-T${t}`), gradientRatio: ratioAt(t) }));
+  const weights = [...others.filter((m) => m[2].startsWith('W')).map((m) => ({ w: Number(m[2].slice(1)), d: m[0] })), ...(evals.has(baseName) ? [{ w: 0.5, d: baseName }] : [])].sort((a, b) => a.w - b.w);
+  const byW = weights.map(({ w, d }) => ({ hardWeight: w, ...row(d) }));
+  const tops = [...(evals.has(baseName) ? [{ k: 'full', d: baseName }] : []), ...others.filter((m) => m[2].startsWith('top')).map((m) => ({ k: Number(m[2].slice(3)), d: m[0] })).sort((a, b) => b.k - a.k)];
+  const byTop = tops.map(({ k, d }) => ({ softTargets: k === 'full' ? 'full' : `top-${k}`, ...row(d) }));
   const geoName = `soft-T${baseT}-geometric`;
   const byCombine = [
-    ...(models.has(baseName) ? [{ combine: 'arithmetic', ensembleAccuracy: ens, ...row(baseName, models.get(baseName)) }] : []),
-    ...(models.has(geoName) && geoEns !== undefined ? [{ combine: 'geometric', ensembleAccuracy: geoEns, ...row(geoName, models.get(geoName), geoEns) }] : []),
+    ...(evals.has(baseName) ? [{ combine: 'arithmetic', ensembleAccuracy: ens, ...row(baseName) }] : []),
+    ...(evals.has(geoName) && geoEns !== undefined ? [{ combine: 'geometric', ensembleAccuracy: geoEns, ...row(geoName, geoEval) }] : []),
   ];
   const md = [
     '### Sec. 2.1: temperature, logit matching, hard-label weight, top-k targets, combine rule',

@@ -74,7 +74,9 @@ export function register(program: Command): void {
         let utts: AsyncIterable<UttFeats>;
         if (o.utt !== undefined) {
           let file: string | undefined;
-          for await (const u of streamFeatsIndex(info, featsDir)) if (u.uttId === o.utt) file = u.file;
+          for await (const u of streamFeatsIndex(info, featsDir)) {
+            if (u.uttId === o.utt) { file = u.file; break; } // ids are unique
+          }
           if (file === undefined) throw new InputError(`utterance ${o.utt} is not in ${featsDir} (${info.numUtts} utterances; see \`asr-distill show-feats ${featsDir} --format json\`)`);
           utts = streamFeatsOf(new Map([[o.utt, file]]));
         } else {
