@@ -7,7 +7,7 @@
 import { distill } from '../src/nnet/distill.js';
 import { parseArch } from '../src/nnet/arch.js';
 import { parseSoftTargets } from '../src/nnet/targets.js';
-import { printStreamJobResult } from './stream-job.js';
+import { printStreamJobResult } from './child-run.js';
 import type { BackendName } from '../src/nnet/backend-name.js';
 
 const [featsDir, aliDir, teacherDir, studentDir, budget, arch, backend, soft = 'full', cache = '', epochs = '1'] = process.argv.slice(2);

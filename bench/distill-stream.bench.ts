@@ -22,7 +22,7 @@ import { readLangDir } from '../src/lang/lang-dir.js';
 import { DEFAULT_MAX_MEMORY_FRAMES } from '../src/nnet/frame-stream.js';
 import { namedTransitionModel, writeRandomModel } from '../test/nnet/pipeline-fixtures.js';
 import { writeArchive } from './frame-stream.bench.js';
-import { runStreamJob, type StreamJobResult } from './stream-job.js';
+import { runChild, type StreamJobResult } from './child-run.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
@@ -30,7 +30,7 @@ type JobResult = StreamJobResult;
 
 function distillChild(dirs: { featsDir: string; aliDir: string }, teacher: string, outDir: string, budget: number, arch: string, backend: string, cached?: { soft: string; cache: string; epochs: number }): Promise<JobResult> {
   const more = cached ? [cached.soft, cached.cache, String(cached.epochs)] : [];
-  return runStreamJob(path.join(HERE, 'distill-stream-job.ts'), [dirs.featsDir, dirs.aliDir, teacher, outDir, String(budget), arch, backend, ...more]);
+  return runChild<JobResult>(path.join(HERE, 'distill-stream-job.ts'), [dirs.featsDir, dirs.aliDir, teacher, outDir, String(budget), arch, backend, ...more]);
 }
 
 export async function run(): Promise<Record<string, unknown>> {

@@ -11,28 +11,13 @@
 //    utterances (the floor: Node, the decoder and two worker threads).
 // ASR_DISTILL_BENCH_HOURS sets the CMVN archive's hours (default 10), ASR_DISTILL_BENCH_DECODE_UTTS
 // the decoded utterances (default 20000).
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { defaultFbankConfig } from '../src/features/config.js';
 import { readFeatsDir, shardFileName, writeFeatsDir, writeFeatsInfo, writeFeatsShard, type UttFeats } from '../src/store/feats-archive.js';
 import { makeOracleSetup } from '../test/decode/oracle-model.js';
-
-const run$ = promisify(execFile);
-const SRC = new URL('../src/', import.meta.url).href;
-
-/**
- * Run `body` (an ES module body; `src` is the src/ URL) as a script file in a child node (a file,
- * not `-e`: worker threads inherit the flags); returns its result and its peak RSS.
- */
-async function child(root: string, body: string): Promise<Record<string, unknown> & { peakRssMB: number }> {
-  const file = path.join(root, `child-${Math.random().toString(36).slice(2)}.mts`);
-  await fs.writeFile(file, `const src = ${JSON.stringify(SRC)};\n${body}\nconsole.log(JSON.stringify({ ...globalThis.result, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024) }));\n`);
-  const { stdout } = await run$(process.execPath, ['--import', 'tsx', file], { maxBuffer: 1 << 24 });
-  return JSON.parse(stdout.trim().split('\n').pop()!);
-}
+import { runChildBody as child } from './child-run.js';
 
 /** A 40-dim archive of `hours` written shard by shard (900 utterances of 500 frames, 100 speakers). */
 async function writeCmvnArchive(dir: string, hours: number): Promise<{ frames: number; shards: number }> {

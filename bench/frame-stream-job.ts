@@ -4,7 +4,7 @@
 //   node --import tsx bench/frame-stream-job.ts FEATS_DIR ALI_DIR OUT_DIR MAX_MEMORY_FRAMES ARCH BACKEND
 import { trainDnnDir } from '../src/nnet/train-worker.js';
 import { parseArch } from '../src/nnet/arch.js';
-import { printStreamJobResult } from './stream-job.js';
+import { printStreamJobResult } from './child-run.js';
 import type { BackendName } from '../src/nnet/backend-name.js';
 
 const [featsDir, aliDir, outDir, budget, arch, backend] = process.argv.slice(2);

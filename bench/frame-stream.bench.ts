@@ -19,7 +19,7 @@ import { readLangDir, writeLangDir } from '../src/lang/lang-dir.js';
 import { DEFAULT_SHARD_FRAMES } from '../src/features/extract.js';
 import { DEFAULT_MAX_MEMORY_FRAMES } from '../src/nnet/frame-stream.js';
 import { namedTransitionModel } from '../test/nnet/pipeline-fixtures.js';
-import { runStreamJob, type StreamJobResult } from './stream-job.js';
+import { runChild, type StreamJobResult } from './child-run.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DIM = 40;
@@ -74,7 +74,7 @@ export async function writeArchive(root: string, name: string, frames: number, s
 type JobResult = StreamJobResult & { engine: string };
 
 function trainChild(dirs: { featsDir: string; aliDir: string }, outDir: string, budget: number, arch: string, backend: string): Promise<JobResult> {
-  return runStreamJob(path.join(HERE, 'frame-stream-job.ts'), [dirs.featsDir, dirs.aliDir, outDir, String(budget), arch, backend]) as Promise<JobResult>;
+  return runChild<JobResult>(path.join(HERE, 'frame-stream-job.ts'), [dirs.featsDir, dirs.aliDir, outDir, String(budget), arch, backend]);
 }
 
 export async function run(): Promise<Record<string, unknown>> {

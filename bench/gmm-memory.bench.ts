@@ -7,29 +7,13 @@
 // (transcripts in one data dir, features with combine-feats: 2 shards per copy). train-mono runs 3 iterations
 // (equal alignment, 2 realignments), 2 jobs; align 2 jobs, no state accuracy.
 // ASR_DISTILL_BENCH_GMM_COPIES sets K for the large corpus (default 16, about 0.2 h); the small one is K/4.
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { readDataDir, writeDataDir } from '../src/data/data-dir.js';
 import { combineFeatsDirs } from '../src/features/combine-feats.js';
 import { writeFileCorpus } from '../test/hmm/file-corpus.js';
-
-const run$ = promisify(execFile);
-const SRC = new URL('../src/', import.meta.url).href;
-
-/** Run `body` (ES module; `src` is the src/ URL) in a child node; its result, peak RSS and CPU seconds. */
-async function child(root: string, body: string): Promise<Record<string, unknown>> {
-  const file = path.join(root, `child-${Math.random().toString(36).slice(2)}.mts`);
-  await fs.writeFile(
-    file,
-    `const src = ${JSON.stringify(SRC)};\nconst t0 = performance.now();\n${body}\nconst u = process.resourceUsage();\n` +
-      `console.log(JSON.stringify({ ...globalThis.result, peakRssMB: Math.round(u.maxRSS / 1024), cpuSec: +((u.userCPUTime + u.systemCPUTime) / 1e6).toFixed(1), wallSec: +((performance.now() - t0) / 1000).toFixed(1) }));\n`,
-  );
-  const { stdout } = await run$(process.execPath, ['--import', 'tsx', file], { maxBuffer: 1 << 24 });
-  return JSON.parse(stdout.trim().split('\n').pop()!);
-}
+import { runChildBody as child } from './child-run.js';
 
 /** K copies of the file corpus combined into one data dir + feature dir; returns their paths and size. */
 async function bigCorpus(root: string, copies: number): Promise<{ data: string; feats: string; lang: string; frames: number }> {

@@ -6,19 +6,16 @@
 // reader, import-ali read the .gz with fs.readFile and gunzipSync: the whole unpacked archive, and
 // every alignment, in memory. The same import at 1/8 of the size shows whether RSS grows with it.
 // ASR_DISTILL_BENCH_ALI_GIB sets the unpacked size in GiB (default 2.1).
-import { execFile } from 'node:child_process';
 import { createWriteStream, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { promisify } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { writeLangDir } from '../src/lang/lang-dir.js';
 import { parseLexicon } from '../src/lang/lexicon.js';
 import { encodeBinaryInt32Vector } from '../src/store/kaldi-archive.js';
+import { runChildBody } from './child-run.js';
 
-const run$ = promisify(execFile);
-const SRC = new URL('../src/', import.meta.url).href;
 const FRAMES_PER_UTT = 2000;
 
 /** A gzipped archive of `numUtts` utterances of FRAMES_PER_UTT pdf ids below `numPdfs`; returns its unpacked bytes. */
@@ -38,18 +35,14 @@ async function writeAliGz(file: string, numUtts: number, numPdfs: number): Promi
   return bytes;
 }
 
-/** import-ali in a child node: its result, peak RSS and CPU seconds. */
-async function importChild(root: string, gz: string, lang: string, out: string): Promise<Record<string, unknown>> {
-  const file = path.join(root, `child-${Math.random().toString(36).slice(2)}.mts`);
-  await fs.writeFile(
-    file,
-    `const { importAlignments } = await import(${JSON.stringify(SRC + 'hmm/ali-import.ts')});
+/** import-ali in a child node: its result, peak RSS, CPU and wall seconds. */
+function importChild(root: string, gz: string, lang: string, out: string): Promise<Record<string, unknown>> {
+  return runChildBody(
+    root,
+    `const { importAlignments } = await import(src + 'hmm/ali-import.ts');
 const r = await importAlignments('kaldi', ${JSON.stringify(gz)}, ${JSON.stringify(lang)}, ${JSON.stringify(out)});
-const u = process.resourceUsage();
-console.log(JSON.stringify({ numUtts: r.numUtts, failed: r.failed.length, peakRssMB: Math.round(u.maxRSS / 1024), cpuSec: +((u.userCPUTime + u.systemCPUTime) / 1e6).toFixed(1) }));\n`,
+globalThis.result = { numUtts: r.numUtts, failed: r.failed.length };`,
   );
-  const { stdout } = await run$(process.execPath, ['--import', 'tsx', file], { maxBuffer: 1 << 20 });
-  return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 
 export async function run(): Promise<Record<string, unknown>> {

@@ -23,8 +23,10 @@
 # speakers falls, the student's most; recipes/fsdd/RESULTS.md); 0 turns it off.
 # DIR holds FSDD's recordings/ (git clone https://github.com/Jakobovski/free-spoken-digit-dataset).
 # --choose-student dev (needs --dev-set speaker): per fold, distill every --student-candidates
-# configuration (the size config's list: noise<R> = transfer noise R, one phase; noise<R>+clean<N> = then
-# N clean epochs; paper = distill --setup paper) and keep as the fold's student the one with the
+# configuration (the size config's list: noise<R> = transfer noise R, one phase; +sp = the training
+# speakers' recordings speed-perturbed by 0.9 and 1.1 join the transfer set, unlabelled; +warp<W> =
+# distill --transfer-warp W; +clean<N> (last) = then N clean epochs; paper = distill --setup paper;
+# e.g. noise0.5+sp+clean3) and keep as the fold's student the one with the
 # highest frame accuracy on the dev speaker, unseen in training and never the test speaker; every
 # candidate's numbers and the choice: the fold's RESULTS.md ($exp/fold-<speaker>/student-choice.json).
 # Stages: 0 prepare (data dir, lang, grammars); per fold 1 features, 2 mono, 3 ensemble, 4 baseline,
@@ -61,7 +63,7 @@ stage=0
 stop_stage=100
 exp=exp/fsdd
 recipe=fsdd
-help_lines=31
+help_lines=33
 
 . "$root/recipes/lib/parse_options.sh"
 [ -n "$corpus" ] || { echo "run.sh: --corpus DIR is required (a directory holding FSDD's recordings/)" >&2; exit 2; }
@@ -95,7 +97,7 @@ if [ "$choose_student" = dev ]; then
   [ "$dev_set" = speaker ] || { echo "run.sh: --choose-student dev needs --dev-set speaker (an unseen dev speaker to choose on)" >&2; exit 2; }
   [ -n "$student_candidates" ] || { echo "run.sh: --choose-student dev needs --student-candidates (none in conf/$size.sh)" >&2; exit 2; }
   for c in $student_candidates; do
-    [[ $c =~ ^(paper|noise[0-9.]+(\+clean[0-9]+)?)$ ]] || { echo "run.sh: --student-candidates: '$c' is not paper, noise<R> or noise<R>+clean<N>" >&2; exit 2; }
+    [[ $c =~ ^(paper|noise[0-9.]+(\+sp|\+warp[0-9.]+)*(\+clean[0-9]+)?)$ ]] || { echo "run.sh: --student-candidates: '$c' is not paper or noise<R>[+sp][+warp<W>][+clean<N>]" >&2; exit 2; }
   done
   distill_stage=stage_distill_choose  # lib/nnet.sh's stage 5
 fi
@@ -135,7 +137,9 @@ stage_prepare() {
 synth_train=$top/synthetic/train-n$synthetic_train-seed$((seed + 1))
 synth_transfer=$top/synthetic/transfer-n$synthetic_transfer-seed$seed
 # The transfer set's extra unlabelled features (lib/nnet.sh: distill --transfer-extra).
-if [ "$synthetic_transfer" -gt 0 ]; then transfer_extra=$synth_transfer/feats; fi
+synth_transfer_extra=
+if [ "$synthetic_transfer" -gt 0 ]; then synth_transfer_extra=$synth_transfer/feats; fi
+transfer_extra=$synth_transfer_extra
 # Training data with synthetic utterances mixes 16 kHz WAVs into the 8 kHz ones (lib/gmm.sh).
 if [ "$synthetic_train" -gt 0 ]; then feature_opts=(--allow-resample); fi
 
@@ -156,13 +160,32 @@ stage_split() { # the fold's data dirs: speaker subsets of the corpus
   stage_features
 }
 
-# candidate_settings NAME: set the student globals (lib/nnet.sh) to candidate NAME's (--student-candidates).
+# candidate_settings NAME: set the student globals (lib/nnet.sh) to candidate NAME's (--student-candidates):
+# transfer_noise, student_clean_epochs, transfer_warp and transfer_extra (+sp adds $feats/train-sp).
 candidate_settings() {
-  case $1 in
-    paper) transfer_noise=0 student_clean_epochs=0 ;;
-    *+clean*) transfer_noise=${1%%+*} transfer_noise=${transfer_noise#noise} student_clean_epochs=${1##*+clean} ;;
-    *) transfer_noise=${1#noise} student_clean_epochs=0 ;;
-  esac
+  transfer_noise=0 student_clean_epochs=0 transfer_warp= transfer_extra=$synth_transfer_extra
+  [ "$1" != paper ] || return 0
+  local part
+  for part in ${1//+/ }; do
+    case $part in
+      noise*) transfer_noise=${part#noise} ;;
+      clean*) student_clean_epochs=${part#clean} ;;
+      warp*) transfer_warp=${part#warp} ;;
+      sp) transfer_extra="$transfer_extra $feats/train-sp" ;;
+    esac
+  done
+}
+
+# Speed perturbation (Ko et al. 2015; Kaldi's perturb_data_dir_speed_3way.sh factors) of the fold's
+# training speakers' FSDD recordings, for the +sp candidates' transfer set: other voices of the same
+# speakers (pitch and formants scaled by 0.9 and 1.1), unlabelled. Features with the fold's config
+# and per-speaker CMVN, as the other transfer data (sp0.9-<speaker> is a speaker of its own, as in Kaldi).
+stage_speed_perturb() {
+  local train=$data/train
+  [ "$synthetic_train" -eq 0 ] || train=$data/train-fsdd
+  asr perturb-speed "$train" "$data/train-sp" --factors 0.9,1.1 --overwrite
+  asr features "$data/train-sp" "$feats/train-sp" --config "$feat_config" --jobs "$jobs" --overwrite
+  asr compute-cmvn "$feats/train-sp" --per speaker
 }
 
 # Stage 5 with --choose-student dev: every candidate in $exp/candidates/<name>, scored on the dev
@@ -175,8 +198,8 @@ stage_distill_choose() {
     out=$exp/candidates/$c
     if [ "$c" = paper ]; then distill_paper_student "$out"; continue; fi
     candidate_settings "$c"
-    # noise<R>+clean<N> starts from noise<R>'s model when that is a candidate too (the same command and seed).
-    r=$exp/candidates/noise$transfer_noise
+    # X+clean<N> starts from X's model when that is a candidate too (the same command and seed).
+    r=$exp/candidates/${c%+clean*}
     if [ "$student_clean_epochs" -gt 0 ] && [ -f "$r/asr-distill.json" ] && [ ! -e "$out-noisy" ]; then cp -r "$r" "$out-noisy"; fi
     distill_student "$out" "$temperature"
   done
@@ -234,6 +257,8 @@ for fold in "${folds[@]}"; do
   log "fold test=$test_spk dev=$dev_spk train=$train_spks"
   run_stage 1 features stage_split
   run_stage 2 mono stage_mono
+  # Only stage 5's +sp candidates use it (so --stage 5 makes it too).
+  if [ "$choose_student" = dev ] && [[ " $student_candidates " =~ \+sp[+\ ] ]]; then run_stage 5 speed-perturb stage_speed_perturb; fi
   run_nnet_stages
 done
 exp=$top

@@ -8,7 +8,8 @@
 #   optional (empty/unset = the toolkit's default): norm_vars (true: per-speaker variance
 #   normalisation too, apply-cmvn --norm-vars; the students follow their teacher) average_decay student_arch student_epochs
 #   transfer_noise student_newbob student_min_epochs student_clean_epochs student_clean_lr sweep
-#   transfer_extra (a features dir of unlabelled frames for the student's transfer set, both phases);
+#   transfer_extra (features dirs of unlabelled frames for the student's transfer set, both phases;
+#   space-separated); transfer_warp (distill --transfer-warp R in the noisy-transfer phase);
 #   paper_student (true: also $exp/student-paper, distill --setup paper);
 #   a recipe whose option overrides a size config's value passes it as NAME_opt (parse_options.sh);
 #   distill_stage (the function stage 5 runs, default stage_distill: a recipe may run its own that
@@ -62,7 +63,9 @@ distill_student() { # distill_student OUT_DIR TEMPERATURE
   # Both phases: the same teacher, targets (T, W), student shape, batches and seed.
   local common=(--arch "$student_arch" --context "$context" --dev "$feats/dev,$exp/ali_dev" --temperature "$2"
     --hard-weight "$hard_weight" ${average_decay:+--average-decay "$average_decay"} --batch "$batch"
-    --optimizer "$optimizer" --seed $((seed + 200)) --resume ${transfer_extra:+--transfer-extra "$transfer_extra"})
+    --optimizer "$optimizer" --seed $((seed + 200)) --resume)
+  local d
+  for d in ${transfer_extra:-}; do common+=(--transfer-extra "$d"); done
   # With a clean phase, the noisy-transfer student is kept beside the final one as OUT_DIR-noisy.
   if [ "$transfer_noise" != 0 ] && [ "${student_clean_epochs:-0}" -gt 0 ]; then first=$1-noisy; fi
   # A single phase on the clean frames uses one core, like the clean phase below: score the other
@@ -71,7 +74,7 @@ distill_student() { # distill_student OUT_DIR TEMPERATURE
   # Skipped when complete (asr-distill.json is written last), so a resumed stage goes straight on.
   if [ ! -f "$first/asr-distill.json" ]; then
     asr distill "$feats/train" "$exp/ali_train" "$exp/ensemble" "$first" "${common[@]}" --epochs "$student_epochs" --lr "$lr" \
-      --transfer-noise "$transfer_noise" ${student_newbob:+--newbob-gains "$student_newbob"} ${student_min_epochs:+--newbob-min-epochs "$student_min_epochs"}
+      --transfer-noise "$transfer_noise" ${transfer_warp:+--transfer-warp "$transfer_warp"} ${student_newbob:+--newbob-gains "$student_newbob"} ${student_min_epochs:+--newbob-min-epochs "$student_min_epochs"}
   fi
   [ "$first" != "$out" ] || return 0
   [ "$out" != "$exp/student" ] || start_background_scoring

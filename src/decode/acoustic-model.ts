@@ -4,10 +4,11 @@ import * as path from 'node:path';
 import { InputError } from '../errors.js';
 import { readTransitionModel, TRANSITION_MODEL_FILE, type TransitionModel } from '../hmm/transition-model.js';
 import { ENSEMBLE_FILE, readEnsembleManifest } from '../nnet/ensemble.js';
-import { modelKind, SPECIALISTS_FILE } from '../nnet/model-kind.js';
+import { modelKind } from '../nnet/model-kind.js';
 import { MODEL_LANG_DIR, MODEL_META_FILE, readDnnModelMeta, type DnnModelMeta } from '../nnet/model-dir.js';
 import type { BackendName } from '../nnet/backend-name.js';
 import type { SpecialistInferenceOptions } from '../nnet/specialists-forward.js';
+import { readSpecialistsManifest } from '../nnet/specialists-manifest.js';
 import { checkSpecialistTop } from '../nnet/specialists.js';
 import { spliceUtterance } from '../nnet/splice.js';
 import { checkFiniteOutputs } from '../nnet/non-finite.js';
@@ -77,9 +78,8 @@ export async function readModelSetup(dir: string): Promise<ModelSetup> {
   }
   if (kind === 'specialists') {
     // A generalist + specialists decodes with the generalist's HMMs, features and CMVN.
-    const manifest = await readJsonFile<{ generalist?: string }>(path.join(dir, SPECIALISTS_FILE), { missing: `${path.join(dir, SPECIALISTS_FILE)}: missing or not valid JSON; train specialists with asr-distill train-specialists` });
-    if (typeof manifest.generalist !== 'string') throw new InputError(`${path.join(dir, SPECIALISTS_FILE)}: no "generalist" directory named; retrain with asr-distill train-specialists`);
-    return { ...(await readModelSetup(path.resolve(dir, manifest.generalist))), kind: 'specialists', dir };
+    const { generalist } = await readSpecialistsManifest(dir);
+    return { ...(await readModelSetup(generalist)), kind: 'specialists', dir };
   }
   if (kind === 'dnn') {
     const meta = await readDnnModelMeta(dir);

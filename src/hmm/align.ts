@@ -8,7 +8,7 @@ import { InputError } from '../errors.js';
 import { createJobRunner } from '../jobs/runner.js';
 import { createProgress } from '../jobs/progress.js';
 import { readLangDir, type LangDir } from '../lang/lang-dir.js';
-import { ALI_ARROW_FILE, finishAliDir, type AliInfo, type UttAlignment } from './ali-archive.js';
+import { ALI_ARROW_FILE, finishAliDir, type AliInfo } from './ali-archive.js';
 import { openAliWriter } from './ali-writer.js';
 import { closeRows, openRows } from './corpus-rows.js';
 import { makeDirs } from '../store/paths.js';
@@ -17,7 +17,7 @@ import { loadGmmCorpus, newCorpusTids, uttGmmFeats, withCorpusTids, withGmmScrat
 import { lifterCoeffs } from './gmm-feats.js';
 import { readGmmModel } from './gmm-model.js';
 import { runPass, type ViterbiPassOptions } from './shard-pass.js';
-import { buildTransitionIndex, type TransitionIndex } from './transitions.js';
+import { buildTransitionIndex, uttAlignmentFromTids } from './transitions.js';
 import { compareCLocale } from '../data/c-locale.js';
 
 export interface AlignOptions extends ViterbiPassOptions {
@@ -39,17 +39,6 @@ export interface AlignSummary {
   avgLogLike: number;
   gmmStateAccuracy?: number;
   seconds: number;
-}
-
-/** An utterance's pdf and phone labels from its transition ids. */
-export function uttAlignmentFromTids(uttId: string, tids: Int32Array, idx: Pick<TransitionIndex, 'tidPdf' | 'tidPhone'>): UttAlignment {
-  const pdfIds = new Int32Array(tids.length);
-  const phoneIds = new Int32Array(tids.length);
-  for (let t = 0; t < tids.length; t++) {
-    pdfIds[t] = idx.tidPdf[tids[t]];
-    phoneIds[t] = idx.tidPhone[tids[t]];
-  }
-  return { uttId, pdfIds, phoneIds };
 }
 
 /** Refuse a lang directory whose phones differ from the model's (the pdf ids would not mean the same). */

@@ -11,7 +11,7 @@
 import type { UttAlignment } from './ali-archive.js';
 import { phoneSegments } from './ali-archive.js';
 import type { TransitionModel } from './transition-model.js';
-import type { TransitionIndex } from './transitions.js';
+import { uttAlignmentFromTids, type TransitionIndex } from './transitions.js';
 import { convertAlignment } from './convert-ali.js';
 
 export interface BoundaryRefineOptions {
@@ -114,12 +114,7 @@ export function refineTransitionIds(
   dimWeights: Float64Array,
   opts: BoundaryRefineOptions,
 ): Int32Array {
-  const n = tids.length;
-  const ali: UttAlignment = { uttId, pdfIds: new Int32Array(n), phoneIds: new Int32Array(n) };
-  for (let t = 0; t < n; t++) {
-    ali.pdfIds[t] = idx.tidPdf[tids[t]];
-    ali.phoneIds[t] = idx.tidPhone[tids[t]];
-  }
+  const ali = uttAlignmentFromTids(uttId, tids, idx);
   const r = refineBoundaries(ali, tm, feats, dim, dimWeights, opts);
   if (r.pdfIds.every((p, t) => p === ali.pdfIds[t])) return tids;
   return convertAlignment(r, tm, tm, idx) ?? tids;

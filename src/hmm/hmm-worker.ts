@@ -34,7 +34,7 @@ export interface ShardInput {
   featsFile?: string;
   /** The alignment in a scratch file of int32 instead of `tids`. */
   tidsFile?: string;
-  /** Digests of the scratch files' contents (not read here: they make the job's spec hash cover what it reads; shard-pass.ts). */
+  /** Digests of the scratch files' contents (not read here: they make the job's spec hash cover what it reads; the alignment's only on a runner that reuses jobs; shard-pass.ts). */
   featsSha256?: string;
   tidsSha256?: string;
   utts: ShardUtt[];

@@ -11,20 +11,12 @@ import { fileSha256, shardByFrames } from './gmm-corpus.js';
 import type { ShardInput, ShardResult } from './hmm-worker.js';
 import type { TransitionModel } from './transition-model.js';
 
-export interface PassOptions {
-  mode: ShardInput['mode'];
-  accumulate: boolean;
-  stateAccuracy?: boolean;
-  beam?: number;
-  retryBeam?: number;
-  acousticScale?: number;
-  graph?: AlignGraphOptions;
-  /** Refine Viterbi boundaries in the workers before accumulating (train-mono `refineInTraining`). */
-  refine?: ShardInput['refine'];
+/** What a pass passes through to every job (hmm-worker's fields), plus how it is split and shown. */
+export type PassOptions = Pick<ShardInput, 'mode' | 'accumulate' | 'stateAccuracy' | 'beam' | 'retryBeam' | 'acousticScale' | 'graph' | 'refine'> & {
   /** Shards per job (more = smoother load balance and progress). */
   shardsPerJob?: number;
   progress?: Progress;
-}
+};
 
 /** Options of every command that runs Viterbi passes over the corpus (train-mono, align). */
 export interface ViterbiPassOptions {
@@ -53,16 +45,18 @@ export type PassResult = ShardResult;
  * and the order of summing do not depend on where the features are, so both give the same numbers.
  *
  * Spilled, the jobs' inputs name the scratch files and carry digests of what they read (the
- * features' sha256; in `fixed` mode the alignment's), and declare the alignment rows they write
- * (`writesInPlace`): a Slurm rerun then reuses exactly the jobs the shared-memory path reuses (same
- * spec hash) and writes their rows back from their results, as it copies back shared-memory writes.
+ * features' sha256; in `fixed` mode the alignment's, on a runner that reuses jobs), and declare
+ * the alignment rows they write (`writesInPlace`): a Slurm rerun then reuses exactly the jobs the
+ * shared-memory path reuses (same spec hash) and writes their rows back from their results, as it
+ * copies back shared-memory writes.
  */
 export async function runPass(runner: JobRunner, corpus: GmmCorpus, which: number[], gmm: GmmSet, tm: TransitionModel, tids: CorpusTids, opts: PassOptions): Promise<PassResult> {
   const frames = Int32Array.from(which.map((i) => corpus.numFrames[i]));
   const shards = shardByFrames(frames, runner.jobs * (opts.shardsPerJob ?? 2)).map((s) => s.map((k) => which[k]));
   const module = siblingModuleUrl(import.meta.url, 'hmm-worker');
   const tidsFile = tids instanceof Int32Array ? undefined : tids.file;
-  const tidsSha256 = tidsFile && opts.mode === 'fixed' ? await fileSha256(tidsFile) : undefined;
+  // A whole read of the alignment: only worth it where the digest can make a rerun reuse a job.
+  const tidsSha256 = tidsFile && opts.mode === 'fixed' && runner.reusesJobs ? await fileSha256(tidsFile) : undefined;
   const specs = shards.map((s) => ({
     module,
     fn: 'processShard',

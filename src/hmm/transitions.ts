@@ -2,6 +2,7 @@
 // record which arc each frame left by and which pdf it was in (Kaldi transition-ids over its
 // transition states (phone, state, pdf), transition-model.h; a monophone state has one pdf), plus
 // the ML re-estimation of the arc probabilities from counts (Kaldi TransitionModel::MleUpdate).
+import type { UttAlignment } from './ali-archive.js';
 import { statePdfs, type TransitionModel } from './transition-model.js';
 
 /** Flat tables over all transition ids (0-based here; Kaldi's start at 1). */
@@ -54,6 +55,17 @@ export function buildTransitionIndex(tm: TransitionModel): TransitionIndex {
     tidPdf: Int32Array.from(pdf),
     tidTo: Int32Array.from(to),
   };
+}
+
+/** An utterance's pdf and phone labels from its transition ids (Kaldi ali-to-pdf, ali-to-phones --per-frame). */
+export function uttAlignmentFromTids(uttId: string, tids: Int32Array, idx: Pick<TransitionIndex, 'tidPdf' | 'tidPhone'>): UttAlignment {
+  const pdfIds = new Int32Array(tids.length);
+  const phoneIds = new Int32Array(tids.length);
+  for (let t = 0; t < tids.length; t++) {
+    pdfIds[t] = idx.tidPdf[tids[t]];
+    phoneIds[t] = idx.tidPhone[tids[t]];
+  }
+  return { uttId, pdfIds, phoneIds };
 }
 
 /** Count each transition id in a frame-level transition-id sequence into `counts`. */

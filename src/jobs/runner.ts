@@ -56,6 +56,12 @@ export interface RunOptions<O> {
 export interface JobRunner {
   /** Parallelism of this runner. */
   readonly jobs: number;
+  /**
+   * A rerun of the command reuses the finished jobs of an earlier run with the same spec (Slurm):
+   * a stage then puts digests of the files its jobs read into their inputs, so that a changed file
+   * changes the spec. Absent: every run computes every job, and the digests would be wasted reads.
+   */
+  readonly reusesJobs?: boolean;
   /** Run all specs, at most `jobs` at once; results in spec order. The first failure rejects. */
   run<I, O>(specs: JobSpec<I>[], options?: RunOptions<O>): Promise<O[]>;
   close(): Promise<void>;

@@ -177,6 +177,8 @@ interface SlurmJob {
   missingPolls: number;
   lastState?: string;
   done: boolean;
+  /** Submitted by this command (not reused, not one of an interrupted command waited for now). */
+  submittedNow?: boolean;
 }
 
 interface Failure {
@@ -194,6 +196,7 @@ interface Failure {
  * first failure is thrown, naming the job, its Slurm state and its log.
  */
 export class SlurmRunner implements JobRunner {
+  readonly reusesJobs = true;
   private runs = 0;
   /** Blob files written by this runner's runs: kept across runs (train-mono passes share the corpus' features), removed by close(). */
   private readonly blobFiles = new Set<string>();
@@ -309,9 +312,10 @@ export class SlurmRunner implements JobRunner {
       await this.relayProgress(job, options);
       if (r.result.ok) {
         table.applyWrites(r.writes, job.blobs);
-        // A reused job's writes (or those of a job of the interrupted command, waited for now) may
-        // have gone into files the rerun made afresh; for a job that ran now this rewrites the same bytes.
-        if (r.fileWrites) await applyFileWrites(r.fileWrites);
+        // A reused job's in-place writes (or those of a job of the interrupted command, waited for
+        // now) may have gone into files the rerun made afresh; a job submitted now wrote into this
+        // command's files (job-entry fails it if they were replaced), so its rows are there already.
+        if (r.fileWrites && !job.submittedNow) await applyFileWrites(r.fileWrites);
         results[job.index] = r.result.value as O;
         options.onResult?.(job.index, r.result.value as O);
       } else {
@@ -401,6 +405,7 @@ export class SlurmRunner implements JobRunner {
     }
     spec.slurmJobId = stdout.trim().split(';')[0];
     if (!/^\d+(_\d+)?$/.test(spec.slurmJobId)) throw new InputError(`--cmd slurm: sbatch printed '${stdout.trim()}' instead of a job id for ${spec.name}`);
+    job.submittedNow = true;
     trackJob(spec.slurmJobId, spec.name);
     await writeFileReplacing(path.join(path.dirname(job.script), `${spec.name}.json`), JSON.stringify(spec, null, 1) + '\n');
   }

@@ -149,6 +149,11 @@ async function loadForTeacher(teacher: AcousticModel, featsDir: string, aliDir: 
   return loaded.corpus;
 }
 
+/** What a teacher pass keeps for distill's loss: soft targets for soft-ce, the members' mean logits for logit-mse. */
+function teacherPassOptions(o: DistillOptions, helper: BatchTeacher | undefined): Parameters<typeof computeTeacherTargets>[2] {
+  return { temperature: o.temperature, mode: o.softTargets, withSoft: o.loss === 'soft-ce', withLogits: o.loss === 'logit-mse', helper };
+}
+
 async function teacherTargets(
   fwd: AcousticForward,
   corpus: FrameCorpus,
@@ -159,14 +164,7 @@ async function teacherTargets(
   const total = corpus.uttStart[corpus.uttIds.length];
   const bar = createProgress({ label, total, unit: 'frames', quiet: o.quiet });
   try {
-    return await computeTeacherTargets(fwd, corpus, {
-      temperature: o.temperature,
-      mode: o.softTargets,
-      withSoft: o.loss === 'soft-ce',
-      withLogits: o.loss === 'logit-mse',
-      onFrames: (n) => bar.increment(n),
-      helper,
-    });
+    return await computeTeacherTargets(fwd, corpus, { ...teacherPassOptions(o, helper), onFrames: (n) => bar.increment(n) });
   } finally {
     bar.stop();
   }
@@ -299,10 +297,11 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
     const helper = runner ? workerBatchTeacher(runner, { teacherDir: key.teacherDir, teacherId, backend: o.settings.backend, temperature: o.temperature, withLogits }) : undefined;
     // Streamed: the teacher's targets over each window when it is read, its frames in corpus order
     // (the in-memory pass's chunks when the window is the whole set); an unlabeled set's labels are the teacher's choice.
+    const windowPass = (c: FrameCorpus) => computeTeacherTargets(fwd, c, teacherPassOptions(o, helper));
     const windowTargets =
       (unlabeled: boolean) =>
       async (c: FrameCorpus): Promise<FrameTargets> => {
-        const t = await computeTeacherTargets(fwd, c, { temperature: o.temperature, mode: o.softTargets, withSoft: o.loss === 'soft-ce', withLogits, helper });
+        const t = await windowPass(c);
         if (unlabeled) c.labels = t.argmax;
         return t.targets;
       };
@@ -340,7 +339,8 @@ export async function distill(o: DistillOptions): Promise<DistillResult> {
           o.cache,
           shardOf,
           key,
-          async (c) => (await computeTeacherTargets(fwd, c, { temperature: o.temperature, mode: o.softTargets, withSoft: true, withLogits: false, helper })).targets as TopKTargets,
+          // soft-ce: the pass keeps top-K soft targets, no logits.
+          async (c) => (await windowPass(c)).targets as TopKTargets,
           () => (cacheUsed = true),
         );
         trainTargets = async (c) => {

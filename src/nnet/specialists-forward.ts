@@ -9,14 +9,13 @@
 // class frequencies of the training set).
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
-import { readJsonFile } from '../store/json-file.js';
 import type { BackendName } from './backend-name.js';
 import { AcousticForward, loadAcousticModel, type AcousticModel, type MemberForward } from './ensemble.js';
 import { createAcousticForward } from './engine.js';
 import { modelKind, SPECIALISTS_FILE } from './model-kind.js';
 import { loadDnn } from './tfjs/layers-model.js';
 import { activeSpecialists, checkSpecialistTop, combineSpecialists, DEFAULT_TOP_N } from './specialists.js';
-import type { SpecialistsManifest } from './specialists-train.js';
+import { readSpecialistsManifest, type SpecialistsManifest } from './specialists-manifest.js';
 
 /** A specialists directory loaded: the generalist, and each specialist as a one-member AcousticModel over its |C|+1 classes. */
 export interface LoadedSpecialists {
@@ -30,10 +29,7 @@ export interface LoadedSpecialists {
 /** Read SPEC_DIR/specialists.json, the generalist it names, and every specialist's weights (checksums verified). */
 export async function loadSpecialists(dir: string): Promise<LoadedSpecialists> {
   const file = path.join(dir, SPECIALISTS_FILE);
-  const manifest = await readJsonFile<SpecialistsManifest>(file, { missing: `${file}: not found; train specialists with \`asr-distill train-specialists\`` });
-  if (manifest.type !== 'specialists' || !Array.isArray(manifest.specialists) || manifest.specialists.length === 0) {
-    throw new InputError(`${file}: expected { "type": "specialists", "generalist": DIR, "specialists": [...] } from asr-distill train-specialists`);
-  }
+  const manifest = await readSpecialistsManifest(dir);
   const generalist = await loadAcousticModel(manifest.generalist);
   const g = generalist.members[0];
   const specialists: AcousticModel[] = [];

@@ -6,12 +6,11 @@
 // teacher's soft targets mapped to its classes plus the dustbin with distill's loss (sec. 6, last
 // paragraph: soft targets might keep specialists from overfitting).
 // The pure parts are in specialists.ts; this file loads, trains (on whichever engine trainModel
-// runs: ONNX Runtime or TensorFlow.js) and writes OUT/specialists.json + OUT/spec-NN/.
+// runs: ONNX Runtime or TensorFlow.js) and writes OUT/spec-NN/ + OUT/specialists.json (its format in
+// specialists-manifest.ts).
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../store/atomic.js';
-import type { FileChecksum } from '../store/checksum.js';
 import { createBatchSource, splicedChunks, spliceFrames, corpusFrames, frameUtterances, type FrameCorpus } from './batches.js';
 import type { DnnWeights } from './weights.js';
 import { DEFAULT_BACKEND, type BackendName } from './backend-name.js';
@@ -20,54 +19,13 @@ import { createAcousticForward, selectEngine } from './engine.js';
 import { loadEvalCorpus } from './eval.js';
 import { saveDnn } from './tfjs/layers-model.js';
 import { countPdfs, logPriors } from './priors.js';
-import { SPECIALISTS_FILE } from './model-kind.js';
+import { writeSpecialistsManifest, type SpecialistEntry, type SpecialistsManifest } from './specialists-manifest.js';
 import { clusterPdfsByCovariance, dustbinLabels, dustbinSoftTargets, fitDustbinUnit, type ClusterMatrix, dustbinMap, shiftDustbinLogit, specialistInitWeights, specialistTrainingSet } from './specialists.js';
 import { CHECKPOINT_DIR, trainModel, type EpochStats, type LossConfig } from './train.js';
 import { checkDistillOptions } from './distill.js';
 import { DEFAULT_HARD_WEIGHT } from './distill-loss.js';
 import { computeTeacherTargets, teacherIdentity } from './teachers.js';
 import { DEFAULT_SOFT_TARGETS, DenseTargets } from './targets.js';
-
-/** The manifest of a specialists directory (its name lives with the other model probes). */
-export { SPECIALISTS_FILE };
-
-/** One trained specialist in specialists.json. */
-export interface SpecialistEntry {
-  /** Its directory (model.json + weights.bin), relative to the specialists directory. */
-  dir: string;
-  /** The generalist's pdfs it tells apart (its classes 0..|C|-1); class |C| is the dustbin. */
-  pdfs: number[];
-  /** log(outside / kept outside), added to the dustbin's bias after training (sec. 5.1); 0 when the starting weights were kept. */
-  dustbinShift: number;
-  trainFrames: { inside: number; outside: number; keptOutside: number };
-  /** Log priors of its |C|+1 classes over the whole training set (for hybrid decoding). */
-  priors: number[];
-  weightsFiles: Record<string, FileChecksum>;
-  history: EpochStats[];
-  /** The epoch whose weights were kept (early stopping; 0 = the starting weights, from the generalist). */
-  keptEpoch: number;
-  /** With early stopping: the loss on every held-out frame (dustbin corrected) after each epoch, [0] = the starting weights. */
-  heldOutLoss?: number[];
-}
-
-/** specialists.json. */
-export interface SpecialistsManifest {
-  type: 'specialists';
-  /** The generalist model directory (absolute): every specialist shares its input and hidden shapes. */
-  generalist: string;
-  /** The model whose predictions were clustered (the generalist or an ensemble). */
-  clusteredWith: string;
-  /** The held-out features the clustering saw, and how many frames. */
-  clusterOn: string;
-  clusterFrames: number;
-  numClusters: number;
-  clusterMatrix: ClusterMatrix;
-  cover: number;
-  seed: number;
-  /** Present when the specialists learnt a teacher's soft targets (absent: hard labels, the paper's sec. 5). */
-  softTargets?: { teacher: string; teacherId: string; temperature: number; hardWeight: number };
-  specialists: SpecialistEntry[];
-}
 
 /**
  * Soft targets for the specialists (sec. 6, last paragraph), with distill's loss and settings:
@@ -400,6 +358,6 @@ export async function trainSpecialists(o: TrainSpecialistsOptions): Promise<Spec
     ...(soft ? { softTargets: soft.manifest } : {}),
     specialists,
   };
-  await writeFileAtomic(path.join(o.outDir, SPECIALISTS_FILE), JSON.stringify(manifest, null, 1) + '\n');
+  await writeSpecialistsManifest(o.outDir, manifest);
   return manifest;
 }

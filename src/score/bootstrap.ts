@@ -162,23 +162,57 @@ export interface RecoveryInterval {
  * frame accuracies whose differences move by tenths of a point with the draw.
  */
 export function bootstrapRecoveredFraction(c: RecoveryCounts, options: BootstrapOptions & { threshold?: number } = {}): RecoveryInterval {
-  const n = c.numFrames.length;
-  if ([c.baselineCorrect, c.ensembleCorrect, c.studentCorrect].some((a) => a.length !== n)) throw new Error('bootstrapRecoveredFraction: arrays differ in length');
+  return bootstrapPooledRecoveredFraction([c], options);
+}
+
+/**
+ * The recovered fraction of the mean gain over several test sets (e.g. leave-one-speaker-out
+ * folds, each with its own three systems): mean over sets of the student's frame-accuracy gain
+ * over the mean of the ensemble's (a mean of per-set ratios would explode on a set whose ensemble
+ * barely gains). Its interval: every set's utterances resampled with replacement, paired across
+ * its three systems, independently per set (each its own seeded stream; one set draws as
+ * bootstrapRecoveredFraction). A resample whose mean ensemble gain is not positive counts as
+ * recovering nothing; NaN on the full sets when the mean ensemble gain is not positive.
+ */
+export function bootstrapPooledRecoveredFraction(sets: RecoveryCounts[], options: BootstrapOptions & { threshold?: number } = {}): RecoveryInterval {
+  if (sets.length === 0) throw new InputError('bootstrapPooledRecoveredFraction: no test sets');
+  for (const c of sets) {
+    const n = c.numFrames.length;
+    if ([c.baselineCorrect, c.ensembleCorrect, c.studentCorrect].some((a) => a.length !== n)) throw new Error('bootstrapRecoveredFraction: arrays differ in length');
+  }
   const threshold = options.threshold ?? 0.8;
-  // Accuracies share the frame count of the draw, so the ratio of gains is one of correct counts.
-  const fraction = (b: number, e: number, s: number) => (e > b ? (s - b) / (e - b) : NaN);
   const total = (a: ArrayLike<number>) => {
     let t = 0;
     for (let i = 0; i < a.length; i++) t += a[i];
     return t;
   };
-  const recovered = fraction(total(c.baselineCorrect), total(c.ensembleCorrect), total(c.studentCorrect));
-  const [, b, e, s] = bootstrapSums([c.numFrames, c.baselineCorrect, c.ensembleCorrect, c.studentCorrect], 'recovery-bootstrap', options, (sums) => sums[0] > 0);
-  const R = b.length;
+  // Mean gains over the sets, each set's accuracies of its own frame count; with one set, (s - b) / (e - b).
+  const fraction = (f: ArrayLike<number>, b: ArrayLike<number>, e: ArrayLike<number>, s: ArrayLike<number>) => {
+    if (f.length === 1) return e[0] > b[0] ? (s[0] - b[0]) / (e[0] - b[0]) : NaN;
+    let ens = 0;
+    let stu = 0;
+    for (let i = 0; i < f.length; i++) {
+      ens += (e[i] - b[i]) / f[i];
+      stu += (s[i] - b[i]) / f[i];
+    }
+    return ens > 0 ? stu / ens : NaN;
+  };
+  const recovered = fraction(
+    sets.map((c) => total(c.numFrames)),
+    sets.map((c) => total(c.baselineCorrect)),
+    sets.map((c) => total(c.ensembleCorrect)),
+    sets.map((c) => total(c.studentCorrect)),
+  );
+  const draws = sets.map((c, i) =>
+    bootstrapSums([c.numFrames, c.baselineCorrect, c.ensembleCorrect, c.studentCorrect], i === 0 ? 'recovery-bootstrap' : `recovery-bootstrap-${i}`, options, (sums) => sums[0] > 0),
+  );
+  const R = draws[0][0].length;
   const rec = new Float64Array(R);
+  const [f, b, e, s] = [0, 1, 2, 3].map(() => new Float64Array(sets.length));
   let atLeast = 0;
   for (let r = 0; r < R; r++) {
-    const x = fraction(b[r], e[r], s[r]);
+    for (let i = 0; i < sets.length; i++) [f[i], b[i], e[i], s[i]] = draws[i].map((col) => col[r]);
+    const x = fraction(f, b, e, s);
     rec[r] = Number.isNaN(x) ? 0 : x;
     if (rec[r] >= threshold) atLeast++;
   }

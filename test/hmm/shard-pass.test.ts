@@ -12,9 +12,10 @@ import type { JobRunner, JobSpec } from '../../src/jobs/runner.js';
 import { withTmp } from './helpers.js';
 
 /** A runner that records the specs and returns empty results (the pass's inputs are what is tested). */
-function recordingRunner(): JobRunner & { specs: JobSpec<ShardInput>[] } {
+function recordingRunner(reusesJobs = true): JobRunner & { specs: JobSpec<ShardInput>[] } {
   const r = {
     jobs: 1,
+    reusesJobs,
     specs: [] as JobSpec<ShardInput>[],
     async run<I, O>(specs: JobSpec<I>[]): Promise<O[]> {
       r.specs = specs as unknown as JobSpec<ShardInput>[];
@@ -48,7 +49,11 @@ test('a spilled pass: scratch files named the same in a rerun; jobs carry the di
         const viterbi = runner.specs;
         await withCorpusTids(tids, (_, write) => write(0, Int32Array.of(1, 2, 3)));
         await runPass(runner, corpus, [0, 1, 2], {} as GmmSet, {} as TransitionModel, tids, { mode: 'fixed', accumulate: false, shardsPerJob: 2 });
-        return { corpus, tids, viterbi, fixed: runner.specs, tidsSha: await fileSha256(tids.file) };
+        const fixed = runner.specs;
+        // A runner that never reuses jobs (local workers): no digest, so no read of the whole alignment.
+        const local = recordingRunner(false);
+        await runPass(local, corpus, [0, 1, 2], {} as GmmSet, {} as TransitionModel, tids, { mode: 'fixed', accumulate: false, shardsPerJob: 2 });
+        return { corpus, tids, viterbi, fixed, fixedLocal: local.specs, tidsSha: await fileSha256(tids.file) };
       });
     const a = await run();
     assert.equal(path.basename(a.corpus.featsFile!), 'gmm-feats.1.bin');
@@ -62,6 +67,10 @@ test('a spilled pass: scratch files named the same in a rerun; jobs carry the di
     assert.ok(a.viterbi.every((s) => s.input.featsSha256 === a.corpus.featsSha256 && s.input.tidsSha256 === undefined));
     // A fixed pass reads the alignment: its digest is in the input, and nothing is written.
     assert.ok(a.fixed.every((s) => s.input.tidsSha256 === a.tidsSha && s.writesInPlace === undefined));
+    assert.deepEqual(
+      a.fixedLocal.map((s) => s.input),
+      a.fixed.map(({ input: { tidsSha256, ...rest } }) => rest),
+    );
     // The same command again: the same names and digests, so the same job specs.
     const b = await run();
     assert.deepEqual(b.viterbi, a.viterbi);

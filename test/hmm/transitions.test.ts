@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildTransitionIndex, countTransitions, estimateTransitions } from '../../src/hmm/transitions.js';
+import { buildTransitionIndex, countTransitions, estimateTransitions, uttAlignmentFromTids } from '../../src/hmm/transitions.js';
 import { buildTransitionModel } from '../../src/hmm/topology.js';
 
 const tm = () => buildTransitionModel(['<eps>', 'SIL', 'AH'], new Set(['SIL']));
@@ -15,6 +15,16 @@ test('buildTransitionIndex numbers every arc of every phone HMM in order', () =>
   assert.equal(idx.tidState[23], 2);
   assert.equal(idx.tidTo[23], 3, 'exit arc of the last state');
   assert.equal(idx.tidPdf[20], tm().phones[2]!.states[1].pdfId);
+});
+
+test('uttAlignmentFromTids: the pdf and phone of every frame from its transition id', () => {
+  const idx = buildTransitionIndex(tm());
+  const a = uttAlignmentFromTids('u1', Int32Array.of(0, 18, 19, 20, 23), idx);
+  assert.equal(a.uttId, 'u1');
+  assert.deepEqual([...a.phoneIds], [1, 2, 2, 2, 2]);
+  // SIL's first state, then AH's states 0 (self-loop and arc 1), 1 and 2.
+  const [sil, ah] = [1, 2].map((p) => tm().phones[p]!.states.map((s) => s.pdfId));
+  assert.deepEqual([...a.pdfIds], [sil[0], ah[0], ah[0], ah[1], ah[2]]);
 });
 
 test('estimateTransitions: ML probabilities with floor; rarely seen states keep theirs', () => {

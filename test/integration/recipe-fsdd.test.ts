@@ -23,8 +23,9 @@ test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table
   const exp = mkdtempSync(path.join(os.tmpdir(), 'asr-fsdd-'));
   // A handful of synthetic eSpeak digits in the training set and others in the transfer set only; the
   // student chosen on the dev speaker from the tiny size's two candidates (noise0, the recipe's tiny
-  // student, and paper).
-  const args = ['recipes/fsdd/run.sh', '--corpus', fsdd, '--size', 'tiny', '--members', '2', '--exp', exp, '--synthetic-train', '3', '--synthetic-transfer', '3', '--jobs', '1', '--choose-student', 'dev'];
+  // student, and paper), the first with the training speaker's recordings speed-perturbed as unlabelled
+  // transfer data too (noise0+sp: ~2 CPU s more than noise0; a third candidate would cost ~12).
+  const args = ['recipes/fsdd/run.sh', '--corpus', fsdd, '--size', 'tiny', '--members', '2', '--exp', exp, '--synthetic-train', '3', '--synthetic-transfer', '3', '--jobs', '1', '--choose-student', 'dev', '--student-candidates', 'noise0+sp paper'];
   const env = { ...process.env, ASR_DISTILL_PROGRESS_SECONDS: '60' };
   const run = (...extra: string[]) => spawnSync('bash', [...args, ...extra], { cwd: root, encoding: 'utf8', env });
   // The re-runs use the CLI the first run built (ASR_DISTILL_NO_BUILD): they test the recipe's resume.
@@ -49,8 +50,10 @@ test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table
   // utterances trained anything else.
   const transferFeats = path.join(exp, 'synthetic', 'transfer-n3-seed1', 'feats');
   assert.equal(JSON.parse(readFileSync(path.join(transferFeats, 'feats.json'), 'utf8')).config.sampleRate, 8000);
-  const teacher = JSON.parse(readFileSync(path.join(fold, 'candidates', 'noise0', 'asr-distill.json'), 'utf8')).trainedOn.teacher;
-  assert.deepEqual(teacher.transferExtra, [transferFeats]);
+  // +sp: the FSDD training speaker at speeds 0.9 and 1.1 (Kaldi's sp<S>- ids, speakers of their own) joins it.
+  assert.deepEqual(speakersOf(path.join(fold, 'data', 'train-sp')), ['sp0.9-george', 'sp1.1-george']);
+  const teacher = JSON.parse(readFileSync(path.join(fold, 'candidates', 'noise0+sp', 'asr-distill.json'), 'utf8')).trainedOn.teacher;
+  assert.deepEqual(teacher.transferExtra, [transferFeats, path.join(fold, 'feats', 'train-sp')]);
   assert.doesNotMatch(readFileSync(path.join(fold, 'data', 'train', 'text'), 'utf8'), /^synth1-/m);
   assert.equal(JSON.parse(readFileSync(path.join(exp, 'synthetic', 'train-n3-seed2', 'corpus', 'corpus.json'), 'utf8')).config.seed, 2);
   assert.match(readFileSync(path.join(fold, 'data', 'test', 'text'), 'utf8'), /^jackson_0_0 zero$/m);
@@ -67,7 +70,7 @@ test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table
   // The student is the candidate with the higher frame accuracy on the dev speaker (lucas), a copy of it;
   // the fold's report records both candidates and the choice.
   const choice = JSON.parse(readFileSync(path.join(fold, 'student-choice.json'), 'utf8'));
-  assert.deepEqual(choice.candidates.map((c: { name: string }) => c.name), ['noise0', 'paper']);
+  assert.deepEqual(choice.candidates.map((c: { name: string }) => c.name), ['noise0+sp', 'paper']);
   assert.equal(choice.devSpeaker, 'lucas');
   const best = choice.candidates.reduce((a: { dev: number }, b: { dev: number }) => (b.dev > a.dev ? b : a));
   assert.equal(choice.chosen, best.name);
@@ -87,11 +90,18 @@ test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table
   assert.equal(avg.mean.testWer.student.errors, foldResults.rows[2].testWer.errors);
   assert.ok(Math.abs(avg.mean.testFrameAccuracy.ensemble - foldResults.rows[1].testFrameAccuracy) < 1e-12);
   const md = readFileSync(path.join(exp, 'RESULTS.md'), 'utf8');
-  assert.match(md, new RegExp(`\\| jackson \\| lucas \\| ${choice.chosen} \\| [\\d.]+% \\| [\\d.]+% \\| [\\d.]+% \\|`));
-  assert.match(readFileSync(path.join(fold, 'RESULTS.md'), 'utf8'), new RegExp(`## Student chosen on the dev speaker \\(lucas\\): ${choice.chosen}[\\s\\S]*\\| noise0 \\| [\\d.]+% \\| [\\d.]+% \\|`));
+  const chosenRe = choice.chosen.replace(/\+/g, '\\+');
+  assert.match(md, new RegExp(`\\| jackson \\| lucas \\| ${chosenRe} \\| [\\d.]+% \\| [\\d.]+% \\| [\\d.]+% \\|`));
+  assert.match(readFileSync(path.join(fold, 'RESULTS.md'), 'utf8'), new RegExp(`## Student chosen on the dev speaker \\(lucas\\): ${chosenRe}[\\s\\S]*\\| noise0\\+sp \\| [\\d.]+% \\| [\\d.]+% \\|`));
   assert.match(md, /\| \*\*mean\*\* \|/);
   assert.match(md, /Hardest speaker .*\*\*jackson\*\*/);
   assert.doesNotMatch(md, /NaN|undefined/);
+  // With an ensemble gain, the mean's recovered fraction carries its bootstrap interval (pooled_recovery.mjs).
+  if (avg.mean.recoveredFraction !== null) {
+    const iv = avg.mean.recoveredInterval;
+    assert.ok(iv.low <= iv.high && iv.replications === 10000, JSON.stringify(iv));
+    assert.match(md, /\| [-\d.]+% \[-?\d+%, -?\d+%\] \|/);
+  }
 
   // A re-run skips every finished stage; an unknown test speaker is a clear error.
   const again = rerun('--test-speaker', 'jackson');
@@ -140,6 +150,39 @@ test('recipes/fsdd/local/choose_student.mjs: the highest dev frame accuracy, the
   assert.match(md, /\| a \| 50\.00% \| 25\.00% \| yes \|\n\| b \| 40\.00% \| n\/a \|  \|/);
 });
 
+test('recipes/fsdd/local/pooled_recovery.mjs: the recovered fraction of the mean gain over every fold, per experiment and over all', async () => {
+  const { pooledTable, pooledRecovery, foldDirsOf } = await import(path.join(root, 'recipes/fsdd/local/pooled_recovery.mjs'));
+  const { bootstrapPooledRecoveredFraction } = await import('../../src/score/bootstrap.js');
+  // report/collect.ts's testCountsOf (tested with the report) pairs the systems' counts; here its
+  // result on matching utterances, as paper-tables.test.ts does.
+  type Counts = { utterances: { numFrames: number[]; correct: number[] } };
+  const testCountsOf = (b: Counts, e: Counts, s: Counts) => ({ numFrames: b.utterances.numFrames, baselineCorrect: b.utterances.correct, ensembleCorrect: e.utterances.correct, studentCorrect: s.utterances.correct });
+  const lib = { bootstrapPooledRecoveredFraction, testCountsOf };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'asr-fsdd-pooled-'));
+  // Two experiments of two folds, four utterances of 100 frames each; ensemble +4, students +2 or +4 frames per utterance.
+  const write = (fold: string, sys: string, correct: number[]) => {
+    mkdirSync(path.join(fold, 'eval'), { recursive: true });
+    writeFileSync(path.join(fold, 'eval', `${sys}_test.json`), JSON.stringify({ scores: { accuracy: 0 }, utterances: { uttIds: ['u1', 'u2', 'u3', 'u4'], numFrames: [100, 100, 100, 100], correct } }));
+  };
+  const exps = ['s1', 's2'].map((s) => path.join(dir, s));
+  for (const [i, exp] of exps.entries()) {
+    for (const spk of ['a', 'b']) {
+      const fold = path.join(exp, `fold-${spk}`);
+      write(fold, 'baseline', [60, 70, 50, 64]);
+      write(fold, 'ensemble', [64, 74, 54, 68]);
+      write(fold, 'student', i === 0 ? [62, 72, 52, 66] : [64, 74, 54, 68]);
+      write(fold, 'candidates_x+sp', [63, 73, 53, 67]);
+    }
+  }
+  assert.deepEqual(foldDirsOf(exps[0]).map((f: string) => path.basename(f)), ['fold-a', 'fold-b']);
+  const md = pooledTable(lib, exps);
+  assert.match(md, new RegExp(`\\| ${exps[0]} \\| 2 \\| 50% \\[50%, 50%\\] \\| 0\\.0% \\|`));
+  assert.match(md, new RegExp(`\\| ${exps[1]} \\| 2 \\| 100% \\[100%, 100%\\] \\| 100\\.0% \\|`));
+  assert.match(md, /\| all 2 together \| 4 \| 75% \[75%, 75%\] \|/);
+  assert.equal(pooledRecovery(lib, foldDirsOf(exps[0]), 'candidates/x+sp').recovered, 0.75);
+  assert.throws(() => pooledRecovery(lib, foldDirsOf(exps[0]), 'candidates/y'), /fold-a\/eval\/candidates_y_test\.json: .*run the fold's eval stage/);
+});
+
 test('recipes/fsdd/run.sh --choose-student dev: needs an unseen dev speaker and known candidates', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'asr-fsdd-choose-'));
   const run = (...extra: string[]) =>
@@ -149,7 +192,9 @@ test('recipes/fsdd/run.sh --choose-student dev: needs an unseen dev speaker and 
   assert.match(holdout.stderr, /--choose-student dev needs --dev-set speaker/);
   const bad = run('--dev-set', 'speaker', '--student-candidates', 'noise0.5 clean3');
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--student-candidates: 'clean3' is not paper, noise<R> or noise<R>\+clean<N>/);
+  assert.match(bad.stderr, /--student-candidates: 'clean3' is not paper or noise<R>\[\+sp\]\[\+warp<W>\]\[\+clean<N>\]/);
+  const late = run('--dev-set', 'speaker', '--student-candidates', 'noise0.5+clean3+sp');
+  assert.equal(late.status, 2, '+clean<N> comes last');
 });
 
 test('recipes/fsdd/run.sh: a corpus without recordings/ is a clear error', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bootstrapRecoveredFraction, bootstrapSums, bootstrapWerComparison, formatWerComparison } from '../../src/score/bootstrap.js';
+import { bootstrapPooledRecoveredFraction, bootstrapRecoveredFraction, bootstrapSums, bootstrapWerComparison, formatWerComparison } from '../../src/score/bootstrap.js';
 import { makeRng, randInt } from '../../src/data/random.js';
 
 test('identical systems: zero difference, never an improvement', () => {
@@ -88,4 +88,39 @@ test('bootstrapRecoveredFraction: the full-set fraction, an interval around it, 
   assert.equal(all.probAtLeast, 1);
   // No ensemble gain: the fraction is undefined on the full set.
   assert.ok(Number.isNaN(bootstrapRecoveredFraction({ numFrames: frames, baselineCorrect: base, ensembleCorrect: base, studentCorrect: stu }, { replications: 10 }).recovered));
+});
+
+test('bootstrapPooledRecoveredFraction: the recovered fraction of the mean gain over folds, resampled within each fold', () => {
+  // Three folds of 150 utterances (100 frames): ensemble gains 3, 1 and 2 points, students 3, 0 and 1
+  // (recovers 4 / 6 of the mean gain; the mean of per-fold ratios would be 0.61).
+  const rng = makeRng(7, 'pooled');
+  const fold = (e: number, s: number, frames = 100) => {
+    const c = { numFrames: [] as number[], baselineCorrect: [] as number[], ensembleCorrect: [] as number[], studentCorrect: [] as number[] };
+    for (let i = 0; i < 150; i++) {
+      const level = 50 + randInt(rng, -20, 20);
+      // A noise pattern shared by the three systems; exact gains of e and s frames per utterance on the full fold.
+      const d = i % 2 === 0 ? 1 : -1;
+      c.numFrames.push(frames);
+      c.baselineCorrect.push(level);
+      c.ensembleCorrect.push(level + e + d);
+      c.studentCorrect.push(level + s - d);
+    }
+    return c;
+  };
+  const folds = [fold(3, 3), fold(1, 0), fold(2, 1)];
+  const r = bootstrapPooledRecoveredFraction(folds, { replications: 1000, seed: 1 });
+  assert.ok(Math.abs(r.recovered - 4 / 6) < 1e-12, `${r.recovered}`);
+  assert.ok(r.low < r.recovered && r.recovered < r.high && r.high - r.low < 0.5, `[${r.low}, ${r.high}]`);
+  assert.deepEqual(bootstrapPooledRecoveredFraction(folds, { replications: 1000, seed: 1 }), r, 'same seed, same interval');
+  // Folds of other frame counts weigh as accuracies (means over folds), not as pooled frames.
+  const big = fold(1, 0, 1000);
+  assert.ok(Math.abs(bootstrapPooledRecoveredFraction([folds[0]!, big], { replications: 10 }).recovered - (0.03 + 0) / (0.03 + 0.001)) < 1e-12);
+  // One fold: exactly bootstrapRecoveredFraction (the same draws).
+  assert.deepEqual(bootstrapPooledRecoveredFraction([folds[1]!], { replications: 300, seed: 2 }), bootstrapRecoveredFraction(folds[1]!, { replications: 300, seed: 2 }));
+  // A student recovering everything on every fold, in every resample.
+  const all = bootstrapPooledRecoveredFraction(folds.map((c) => ({ ...c, studentCorrect: c.ensembleCorrect })), { replications: 100 });
+  assert.equal(all.recovered, 1);
+  assert.equal(all.probAtLeast, 1);
+  assert.ok(Number.isNaN(bootstrapPooledRecoveredFraction(folds.map((c) => ({ ...c, ensembleCorrect: c.baselineCorrect })), { replications: 10 }).recovered));
+  assert.throws(() => bootstrapPooledRecoveredFraction([]), /no test sets/);
 });

@@ -1,10 +1,11 @@
 // The Slurm backend of the job runner (src/jobs/slurm.ts) on a real Slurm: the same results,
-// progress messages and shared-memory writes as local worker threads; failed and cancelled jobs
-// reported with their log and Slurm state; a rerun submits only the unfinished jobs.
-import { test } from 'node:test';
+// progress messages and shared-memory writes as local worker threads; in-place file writes copied
+// back only for reused jobs; failed and cancelled jobs reported with their log and Slurm state; a
+// rerun submits only the unfinished jobs.
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, promises as fsp, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createJobRunner, type JobSpec, type RunnerBackend } from '../../src/jobs/runner.js';
@@ -53,6 +54,29 @@ test('Slurm jobs give the local results, progress messages and shared-memory wri
     assert.equal(spec.blobs.length, 2);
     assert.ok(spec.blobs.every((b) => !existsSync(b.file)) && !existsSync(spec.input));
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('in-place writes: a job run now leaves its rows as it wrote them; a reused job has them written back from its result', { skip, timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'slurm-runner-'));
+  const file = path.join(dir, 'tids.bin');
+  const specs: JobSpec[] = [{ module: mod, fn: 'writeInPlace', input: { file, offset: 2, bytes: Uint8Array.of(7, 8, 9) }, writesInPlace: [{ file, offset: 2, length: 3 }] }];
+  // What this process opens `file` for writing with: the runner's copy of a job's in-place writes.
+  const open = mock.method(fsp, 'open');
+  const rewrites = () => open.mock.calls.filter((c) => c.arguments[0] === file && c.arguments[1] === 'r+').length;
+  try {
+    writeFileSync(file, new Uint8Array(8));
+    assert.deepEqual(await createJobRunner({ jobs: 1, backend: slurm(dir) }).run(specs), [3]);
+    assert.deepEqual([...readFileSync(file)], [0, 0, 7, 8, 9, 0, 0, 0]);
+    assert.equal(rewrites(), 0, 'the job wrote its rows itself: not written again');
+    // The rerun's scratch file is made afresh: the reused job's rows come from its result.
+    writeFileSync(file, new Uint8Array(8));
+    assert.deepEqual(await createJobRunner({ jobs: 1, backend: slurm(dir) }).run(specs), [3]);
+    assert.deepEqual([...readFileSync(file)], [0, 0, 7, 8, 9, 0, 0, 0]);
+    assert.equal(rewrites(), 1);
+  } finally {
+    open.mock.restore();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,10 +2,13 @@
 // written by `asr-distill report`) side by side and averaged, in TOP/RESULTS.md and TOP/results.json.
 // Frame accuracies and gains are means over folds; the recovered fraction is the mean student gain
 // over the mean ensemble gain (one fold's tiny ensemble gain would make a mean of ratios explode);
-// WERs are pooled (all folds' errors over all their words), as one test set of every speaker.
+// WERs are pooled (all folds' errors over all their words), as one test set of every speaker. The
+// mean's recovered fraction carries its 95% paired bootstrap interval over all folds
+// (pooled_recovery.mjs; left out without a build of the toolkit).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { formatBounds, loadRecoveryLib, pooledRecovery } from './pooled_recovery.mjs';
 
 const [top, ...foldDirs] = process.argv.slice(2);
 if (!top || foldDirs.length === 0) {
@@ -53,6 +56,14 @@ const avg = {
   testWer: Object.fromEntries(systems.map((s) => [s, pooled(s)])),
 };
 avg.recoveredFraction = avg.ensembleGain > 0 ? avg.studentGain / avg.ensembleGain : null;
+const lib = avg.recoveredFraction === null ? undefined : await loadRecoveryLib();
+if (lib) {
+  try {
+    avg.recoveredInterval = pooledRecovery(lib, foldDirs);
+  } catch (e) {
+    console.error(`average_folds.mjs: the mean's recovered fraction without its interval: ${e.message}`);
+  }
+}
 const hardest = folds.reduce((a, b) => (b.rows.student.testWer.errors / b.rows.student.testWer.words > a.rows.student.testWer.errors / a.rows.student.testWer.words ? b : a));
 
 let commit = 'unknown';
@@ -75,9 +86,9 @@ const lines = [
     (f) =>
       `| ${f.speaker} | ${f.dev} |${chosenCol ? ` ${f.chosen ?? '?'} |` : ''} ${systems.map((s) => pct(f.rows[s].testFrameAccuracy)).join(' | ')} | ${recovered(f)} | ${systems.map((s) => wer(f.rows[s].testWer)).join(' | ')} |`,
   ),
-  `| **mean** | |${chosenCol ? ' |' : ''} ${systems.map((s) => pct(avg.testFrameAccuracy[s])).join(' | ')} | ${avg.recoveredFraction === null ? 'n/a' : pct(avg.recoveredFraction)} | ${systems.map((s) => wer(avg.testWer[s])).join(' | ')} |`,
+  `| **mean** | |${chosenCol ? ' |' : ''} ${systems.map((s) => pct(avg.testFrameAccuracy[s])).join(' | ')} | ${avg.recoveredFraction === null ? 'n/a' : pct(avg.recoveredFraction)}${avg.recoveredInterval ? ` ${formatBounds(avg.recoveredInterval)}` : ''} | ${systems.map((s) => wer(avg.testWer[s])).join(' | ')} |`,
   '',
-  'Mean frame accuracy over folds; the mean row\'s recovered fraction is the mean student gain over the mean ensemble gain; its WERs pool every fold\'s errors and words.',
+  'Mean frame accuracy over folds; the mean row\'s recovered fraction is the mean student gain over the mean ensemble gain [its 95% interval: every fold\'s test utterances resampled, paired across its three systems]; its WERs pool every fold\'s errors and words.',
   '',
   `Hardest speaker (the student's highest WER): **${hardest.speaker}**, ${wer(hardest.rows.student.testWer)}.`,
 ];
