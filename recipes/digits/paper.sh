@@ -139,6 +139,9 @@ stage_sec6() {
     --batch "$batch" --optimizer "$optimizer" --seed "$seed" --overwrite)
   for f in ${sec6_fractions//,/ }; do
     pct=$(node -p "Math.round($f * 1000) / 10")
+    # A fraction whose three models are scored is kept (the stage resumes fraction by fraction, e.g.
+    # run again with --sec6-wer true to decode models trained without it).
+    if [ -f "$pexp/sec6/hard-$pct/eval-test.json" ] && [ -f "$pexp/sec6/hard-early-$pct/eval-test.json" ] && [ -f "$pexp/sec6/soft-$pct/eval-test.json" ]; then continue; fi
     asr subset-data "$corpus/train" "$pexp/data/train_$pct" --fraction "$f" --speaker-balanced --seed "$seed" --overwrite
     asr features "$pexp/data/train_$pct" "$pexp/feats/train_$pct" --config features/fbank40.json --jobs "$jobs" --overwrite
     cp "$feats/train/cmvn.json" "$pexp/feats/train_$pct/"
@@ -250,7 +253,9 @@ stage_sec3() {
   asr bias-fix "$d/student-no-$w" "$d/transfer/omitted.json" "$feats/dev" "$base_exp/ali_dev" "$d/student-no-$w-fixed" --overwrite
   sec21_student "soft-T$sec21_base_t" "$base_exp/ensemble" --temperature "$sec21_base_t" --hard-weight 0.5
   for m in "$base_exp/baseline" "$base_exp/ensemble" "$pexp/sec21/soft-T$sec21_base_t" "$d/student-no-$w" "$d/student-no-$w-fixed"; do
-    to_file "$d/eval-word-$(basename "$m").json" asr eval-word "$m" "$feats/test" "$base_exp/ali_test" "$corpus/test" "$w" --json
+    # --omitted: the word's frames also split by label (its omitted pdfs / pdfs shared with other
+    # words: on tied states a word may share pdfs with others; on seed 1 "three" shares none).
+    to_file "$d/eval-word-$(basename "$m").json" asr eval-word "$m" "$feats/test" "$base_exp/ali_test" "$corpus/test" "$w" --omitted "$d/transfer/omitted.json" --json
   done
 }
 

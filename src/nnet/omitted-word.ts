@@ -244,13 +244,18 @@ export interface BiasFixOptions {
   overwrite?: boolean;
 }
 
+/** omit-word's OUT/omitted.json (what bias-fix raises, what eval-word --omitted splits the word's frames by). */
+export function readOmittedWord(file: string): Promise<OmittedWordInfo> {
+  return readJsonFile<OmittedWordInfo>(file, { missing: `${file}: not found; run asr-distill omit-word first` });
+}
+
 /**
  * bias-fix: the student trained without the word, with the output biases of the omitted pdfs
  * raised by the shift that maximises frame accuracy on every dev frame (the word's and the
  * others': a shift that only helps the word would cost the rest), written as a model directory.
  */
 export async function biasFixDir(o: BiasFixOptions): Promise<BiasFixInfo> {
-  const omitted = await readJsonFile<OmittedWordInfo>(o.omittedFile, { missing: `${o.omittedFile}: not found; run asr-distill omit-word first` });
+  const omitted = await readOmittedWord(o.omittedFile);
   const model = await loadAcousticModel(o.modelDir);
   if (model.members.length !== 1) throw new InputError(`${o.modelDir}: an ensemble; bias-fix changes the output biases of one DNN`);
   const shifts = o.shifts ?? DEFAULT_BIAS_SHIFTS;
@@ -276,6 +281,12 @@ export interface WordFrameScores {
   instances: number;
   wordFrames: FrameScores;
   otherFrames: FrameScores;
+  /**
+   * With `omittedPdfs`: the word's frames split by their label, one of those pdfs or another. On
+   * tied context-dependent states a word's frames also fall on pdfs it shares with other words
+   * (kept in the transfer set, their biases not raised), so the word's accuracy mixes the two.
+   */
+  byOmitted?: { omittedPdfs: number[]; omittedPdfFrames: FrameScores; sharedPdfFrames: FrameScores };
 }
 
 /**
@@ -283,7 +294,7 @@ export interface WordFrameScores {
  * transcripts) and on the rest. Every frame keeps its full spliced context; only the scored
  * frames differ.
  */
-export async function evalWordFrames(o: { modelDir: string; featsDir: string; aliDir: string; dataDir: string; word: string; backend?: BackendName }): Promise<WordFrameScores> {
+export async function evalWordFrames(o: { modelDir: string; featsDir: string; aliDir: string; dataDir: string; word: string; omittedPdfs?: readonly number[]; backend?: BackendName }): Promise<WordFrameScores> {
   const { masks, instances } = await wordFrameMasks(o.dataDir, o.aliDir, o.word);
   const model = await loadAcousticModel(o.modelDir);
   const corpus = await loadEvalCorpus(model, o.featsDir, o.aliDir);
@@ -296,12 +307,22 @@ export async function evalWordFrames(o: { modelDir: string; featsDir: string; al
   });
   const fwd = await createAcousticForward(model, o.backend ?? DEFAULT_BACKEND);
   try {
-    return {
+    const r: WordFrameScores = {
       word: o.word,
       instances,
       wordFrames: evalFrames(fwd, { ...corpus, labels: inWord }).scores,
       otherFrames: evalFrames(fwd, { ...corpus, labels: outWord }).scores,
     };
+    if (o.omittedPdfs) {
+      const omitted = new Set(o.omittedPdfs);
+      const keepIf = (inOmitted: boolean) => inWord.map((l) => (l >= 0 && omitted.has(l) === inOmitted ? l : -1));
+      r.byOmitted = {
+        omittedPdfs: [...o.omittedPdfs],
+        omittedPdfFrames: evalFrames(fwd, { ...corpus, labels: keepIf(true) }).scores,
+        sharedPdfFrames: evalFrames(fwd, { ...corpus, labels: keepIf(false) }).scores,
+      };
+    }
+    return r;
   } finally {
     fwd.dispose();
   }

@@ -82,6 +82,33 @@ test('paper-tables.mjs: sec. 2.1 recovered fractions by T, logit matching, hard 
   assert.equal(json.sec21.byTemperature.length, 2);
   assert.equal(json.sec3.rows.length, 3);
   assert.doesNotMatch(md, /NaN|undefined/);
+  assert.doesNotMatch(md, /fell on|shared pdfs' frames/);
+});
+
+test('paper-tables.mjs: sec. 3 on tied states: where the word\'s frames fell (own, omitted, shared pdfs) and eval-word --omitted\'s split', async () => {
+  const { writePaperTables, omittedPdfSummary } = (await import(script)) as { writePaperTables: (dir: string) => string; omittedPdfSummary: (o: unknown) => Record<string, number> | undefined };
+  // pdf 0: only the word's (10 -> 0); 1: 6 of 10 lost (omitted at 0.5); 2: 2 of 10 lost (shared, kept); 3: untouched.
+  const omitted = { word: 'three', instances: 2, removedFrames: 18, keptFrames: 22, minLostFraction: 0.5, omittedPdfs: [0, 1], pdfFramesFull: [10, 10, 10, 10], pdfFramesKept: [0, 4, 8, 10] };
+  assert.deepEqual(omittedPdfSummary(omitted), { touchedPdfs: 3, exclusivePdfs: 1, omittedPdfs: 2, sharedPdfs: 1, wordFramesOnOmitted: 16, wordFramesOnShared: 2 });
+  assert.equal(omittedPdfSummary({ ...omitted, pdfFramesFull: [], pdfFramesKept: [] }), undefined);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'paper-tables-'));
+  const s3 = path.join(dir, 'sec3');
+  await writeJson(path.join(s3, 'transfer/omitted.json'), omitted);
+  const scores = (numFrames: number, accuracy: number) => ({ numFrames, correct: numFrames * accuracy, accuracy, crossEntropy: 1 });
+  await writeJson(path.join(s3, 'eval-word-student-no-three.json'), {
+    instances: 2, wordFrames: scores(40, 0.5), otherFrames: scores(400, 0.8),
+    byOmitted: { omittedPdfs: [0, 1], omittedPdfFrames: scores(30, 0.4), sharedPdfFrames: scores(10, 0.8) },
+  });
+  const md = writePaperTables(dir);
+  assert.match(md, /fell on 3 pdfs: 1 used by no other word, 2 omitted \(16 of its frames\), 1 shared with other words and kept in the transfer set \(2 of its frames/);
+  assert.match(md, /on its omitted pdfs' frames \(30\) \| on its shared pdfs' frames \(10\) \|/);
+  assert.match(md, /\| student, transfer set without 'three' \| 40 \| 50\.00% \| 80\.00% \| 40\.00% \| 80\.00% \|/);
+  // No frame on a shared pdf (every pdf of the word its own): no accuracy, not 0%.
+  await writeJson(path.join(s3, 'eval-word-student-no-three.json'), {
+    instances: 2, wordFrames: scores(40, 0.5), otherFrames: scores(400, 0.8),
+    byOmitted: { omittedPdfs: [0, 1], omittedPdfFrames: scores(40, 0.5), sharedPdfFrames: { numFrames: 0, correct: 0, accuracy: 0, crossEntropy: 0 } },
+  });
+  assert.match(writePaperTables(dir), /\| student, transfer set without 'three' \| 40 \| 50\.00% \| 80\.00% \| 50\.00% \| - \|/);
 });
 
 test("paper-tables.mjs: Table 1 with generalist + specialists (frame accuracy, WER, recovered with its bootstrap interval); sec. 2.1 rows' intervals", async () => {

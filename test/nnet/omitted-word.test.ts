@@ -91,6 +91,14 @@ test('omit-word, eval-word, bias-fix on a synthetic corpus: the word\'s frames c
   const w = await evalWordFrames({ modelDir: path.join(root, 'model'), featsDir: path.join(root, 'feats'), aliDir: path.join(root, 'ali'), dataDir: path.join(root, 'data'), word: 'a' });
   assert.equal(w.wordFrames.numFrames, 24);
   assert.equal(w.otherFrames.numFrames, numFrames - 24);
+  assert.equal(w.byOmitted, undefined);
+  // Split by label: P1's 3 pdfs as the omitted ones (as a tied state P2 would share with other words): 12 frames each side, the counts adding up.
+  const p1Pdfs = tm.phones[p1]!.states.map((s) => s.pdfId);
+  const split = await evalWordFrames({ modelDir: path.join(root, 'model'), featsDir: path.join(root, 'feats'), aliDir: path.join(root, 'ali'), dataDir: path.join(root, 'data'), word: 'a', omittedPdfs: p1Pdfs });
+  assert.deepEqual(split.byOmitted!.omittedPdfs, p1Pdfs);
+  assert.equal(split.byOmitted!.omittedPdfFrames.numFrames, 12);
+  assert.equal(split.byOmitted!.sharedPdfFrames.numFrames, 12);
+  assert.equal(split.byOmitted!.omittedPdfFrames.correct + split.byOmitted!.sharedPdfFrames.correct, w.wordFrames.correct);
 
   const fix = await biasFixDir({ modelDir: path.join(root, 'model'), omittedFile: path.join(root, 'no-a', OMITTED_WORD_FILE), devFeatsDir: path.join(root, 'feats'), devAliDir: path.join(root, 'ali'), outDir: path.join(root, 'fixed'), shifts: [0, 100] });
   // A shift of 100 nats makes an omitted pdf every frame's best: right on 'a' frames whose best omitted pdf is the label, wrong elsewhere.

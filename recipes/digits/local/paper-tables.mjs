@@ -246,6 +246,34 @@ export function sec21Tables(dir, lib) {
   return { json: { baselineAccuracy: base, ensembleAccuracy: ens, geometricEnsembleAccuracy: geoEns, baseTemperature: baseT, byTemperature: byT, logitMatching: logit, byHardWeight: byW, byTopK: byTop, byCombine, gradientRatio: ratios }, md };
 }
 
+/**
+ * Where the omitted word's transfer frames fell (omit-word's per-pdf frame counts): the pdfs it
+ * touched, those only it used (every frame lost), those counted as omitted (at least
+ * minLostFraction lost: bias-fix raises them) and the rest, shared with other words and kept; and
+ * the word's frames on omitted and on shared pdfs. On monophone states a digit's phones are mostly
+ * its own; on tied triphone states part of a word's frames fall on pdfs other words keep training.
+ * Undefined for an omitted.json without the counts.
+ */
+export function omittedPdfSummary(omitted) {
+  const full = omitted.pdfFramesFull ?? [];
+  const kept = omitted.pdfFramesKept ?? [];
+  if (full.length === 0 || full.length !== kept.length) return undefined;
+  const isOmitted = new Set(omitted.omittedPdfs);
+  const s = { touchedPdfs: 0, exclusivePdfs: 0, omittedPdfs: omitted.omittedPdfs.length, sharedPdfs: 0, wordFramesOnOmitted: 0, wordFramesOnShared: 0 };
+  full.forEach((n, p) => {
+    const lost = n - kept[p];
+    if (lost <= 0) return;
+    s.touchedPdfs++;
+    if (kept[p] === 0) s.exclusivePdfs++;
+    if (isOmitted.has(p)) s.wordFramesOnOmitted += lost;
+    else {
+      s.sharedPdfs++;
+      s.wordFramesOnShared += lost;
+    }
+  });
+  return s;
+}
+
 /** The sec. 3 part: accuracy on the omitted word's test frames, without and with the bias fix, against the student that saw it. */
 export function sec3Tables(dir) {
   const sdir = path.join(dir, 'sec3');
@@ -263,21 +291,30 @@ export function sec3Tables(dir) {
   ];
   const rows = names.flatMap(([m, label]) => {
     const r = m && readJsonIf(path.join(sdir, `eval-word-${m}.json`));
-    return r ? [{ model: m, label, word: r.wordFrames, other: r.otherFrames, instances: r.instances }] : [];
+    return r ? [{ model: m, label, word: r.wordFrames, other: r.otherFrames, instances: r.instances, byOmitted: r.byOmitted }] : [];
   });
+  const pdfs = omittedPdfSummary(omitted);
+  // eval-word --omitted: the word's test frames split by label (its omitted pdfs / pdfs shared with other words).
+  const split = rows.some((r) => r.byOmitted);
+  const accOf = (sc) => (sc && sc.numFrames > 0 ? sc.accuracy : undefined);
+  const splitCells = (r) => (split ? ` ${pctOf(accOf(r.byOmitted?.omittedPdfFrames))} | ${pctOf(accOf(r.byOmitted?.sharedPdfFrames))} |` : '');
+  const splitFrames = rows.find((r) => r.byOmitted)?.byOmitted;
   const md = [
     `### Sec. 3: '${w}' left out of the transfer set`,
     '',
     `${omitted.instances} instances of '${w}' (${omitted.removedFrames} frames) cut out of the transfer set (${omitted.keptFrames} frames kept); omitted pdfs (those that lost at least ${100 * omitted.minLostFraction}% of their frames): ${omitted.omittedPdfs.join(', ')}.` +
+      (pdfs
+        ? ` The word's transfer frames fell on ${pdfs.touchedPdfs} pdfs: ${pdfs.exclusivePdfs} used by no other word, ${pdfs.omittedPdfs} omitted (${pdfs.wordFramesOnOmitted} of its frames), ${pdfs.sharedPdfs} shared with other words and kept in the transfer set (${pdfs.wordFramesOnShared} of its frames; their biases are not raised).`
+        : '') +
       (fix ? ` Bias shift chosen on all dev frames: ${fix.shiftNats} nats (dev frame accuracy ${pctOf(fix.dev.find((d) => d.shiftNats === 0)?.accuracy)} at 0, ${pctOf(fix.dev.find((d) => d.shiftNats === fix.shiftNats)?.accuracy)} at the shift).` : ''),
     '',
-    `| model | test frames of '${w}' | accuracy on them | accuracy on the other test frames |`,
-    '| --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.label} | ${r.word.numFrames} | ${pctOf(r.word.accuracy)} | ${pctOf(r.other.accuracy)} |`),
+    `| model | test frames of '${w}' | accuracy on them | accuracy on the other test frames |${split ? ` on its omitted pdfs' frames (${splitFrames.omittedPdfFrames.numFrames}) | on its shared pdfs' frames (${splitFrames.sharedPdfFrames.numFrames}) |` : ''}`,
+    `| --- | --- | --- | --- |${split ? ' --- | --- |' : ''}`,
+    ...rows.map((r) => `| ${r.label} | ${r.word.numFrames} | ${pctOf(r.word.accuracy)} | ${pctOf(r.other.accuracy)} |${splitCells(r)}`),
     '',
     `Paper (MNIST, every 3 left out of the transfer set): ${PAPER_SEC3.errorsOnThrees} errors on the ${PAPER_SEC3.threes} test 3s (${(100 * (1 - PAPER_SEC3.errorsOnThrees / PAPER_SEC3.threes)).toFixed(1)}% correct); with the 3's bias raised by ${PAPER_SEC3.biasShift}, ${PAPER_SEC3.errorsOnThreesFixed} (${(100 * (1 - PAPER_SEC3.errorsOnThreesFixed / PAPER_SEC3.threes)).toFixed(1)}% correct).`,
   ];
-  return { json: { omitted: { ...omitted, pdfFramesFull: undefined, pdfFramesKept: undefined }, biasFix: fix, rows }, md };
+  return { json: { omitted: { ...omitted, pdfFramesFull: undefined, pdfFramesKept: undefined }, pdfs, biasFix: fix, rows }, md };
 }
 
 /** The sec. 6 model names of the plots (short: bar labels). */
