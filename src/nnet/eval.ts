@@ -90,6 +90,18 @@ export function evalFrames(fwd: AcousticForward, corpus: FrameCorpus, opts: { ch
   return evalResult(st, fwd);
 }
 
+/**
+ * evalFrames' scores of `corpus` against each of `labelSets` (-1 = frame not scored), from one
+ * forward pass: several subsets of the same frames (a word's frames, the rest, ...) for the cost
+ * of one evaluation.
+ */
+export function evalFramesByLabels(fwd: AcousticForward, corpus: FrameCorpus, labelSets: Int32Array[]): FrameScores[] {
+  const st = evalStart(fwd);
+  const extra = labelSets.slice(1).map((labels) => ({ labels, acc: new FrameScoreAccumulator() }));
+  evalCorpusInto(st, fwd, { ...corpus, labels: labelSets[0] }, { extra });
+  return [st.all.result(), ...extra.map((e) => e.acc.result())];
+}
+
 /** Running scores of evalFrames over one or more corpora (the windows of a streamed FEATS_DIR). */
 interface EvalState {
   all: FrameScoreAccumulator;
@@ -112,7 +124,7 @@ function evalResult(st: EvalState, fwd: AcousticForward): EvalResult {
 }
 
 /** Score the frames of `corpus` into `st` (utterances appended in corpus order). */
-function evalCorpusInto(st: EvalState, fwd: AcousticForward, corpus: FrameCorpus, opts: { chunkFrames?: number; onFrames?: (n: number) => void }): void {
+function evalCorpusInto(st: EvalState, fwd: AcousticForward, corpus: FrameCorpus, opts: { chunkFrames?: number; onFrames?: (n: number) => void; extra?: { labels: Int32Array; acc: FrameScoreAccumulator }[] }): void {
   const model = fwd.model;
   const chunk = opts.chunkFrames ?? 1024;
   const ctx = model.meta.context;
@@ -143,6 +155,7 @@ function evalCorpusInto(st: EvalState, fwd: AcousticForward, corpus: FrameCorpus
     posts.forEach((p, m) => per[m].add(p, labels, n, numPdfs));
     const post = posts.length === 1 ? posts[0] : combinePosteriors(posts, numPdfs, model.combine);
     all.add(post, labels, n, numPdfs);
+    for (const e of opts.extra ?? []) e.acc.add(post, e.labels.subarray(s, s + n), n, numPdfs);
     // Chunks run through the corpus in order, so the utterance index only moves forward.
     for (let i = 0; i < n; i++) {
       const y = labels[i];

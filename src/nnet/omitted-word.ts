@@ -20,7 +20,7 @@ import { splicedChunks, type FrameCorpus } from './batches.js';
 import { DEFAULT_BACKEND, type BackendName } from './backend-name.js';
 import { createAcousticForward } from './engine.js';
 import { loadAcousticModel, type AcousticModel } from './ensemble.js';
-import { evalFrames, loadEvalCorpus, type FrameScores } from './eval.js';
+import { evalFramesByLabels, loadEvalCorpus, type FrameScores } from './eval.js';
 import { readDnnModelDir, writeDnnModelDir, MODEL_LANG_DIR } from './model-dir.js';
 import type { DnnWeights } from './weights.js';
 
@@ -307,21 +307,12 @@ export async function evalWordFrames(o: { modelDir: string; featsDir: string; al
   });
   const fwd = await createAcousticForward(model, o.backend ?? DEFAULT_BACKEND);
   try {
-    const r: WordFrameScores = {
-      word: o.word,
-      instances,
-      wordFrames: evalFrames(fwd, { ...corpus, labels: inWord }).scores,
-      otherFrames: evalFrames(fwd, { ...corpus, labels: outWord }).scores,
-    };
-    if (o.omittedPdfs) {
-      const omitted = new Set(o.omittedPdfs);
-      const keepIf = (inOmitted: boolean) => inWord.map((l) => (l >= 0 && omitted.has(l) === inOmitted ? l : -1));
-      r.byOmitted = {
-        omittedPdfs: [...o.omittedPdfs],
-        omittedPdfFrames: evalFrames(fwd, { ...corpus, labels: keepIf(true) }).scores,
-        sharedPdfFrames: evalFrames(fwd, { ...corpus, labels: keepIf(false) }).scores,
-      };
-    }
+    // One forward pass for every subset of the frames.
+    const omitted = o.omittedPdfs && new Set(o.omittedPdfs);
+    const keepIf = (inOmitted: boolean) => inWord.map((l) => (l >= 0 && omitted!.has(l) === inOmitted ? l : -1));
+    const [wordFrames, otherFrames, omittedPdfFrames, sharedPdfFrames] = evalFramesByLabels(fwd, corpus, omitted ? [inWord, outWord, keepIf(true), keepIf(false)] : [inWord, outWord]);
+    const r: WordFrameScores = { word: o.word, instances, wordFrames, otherFrames };
+    if (o.omittedPdfs) r.byOmitted = { omittedPdfs: [...o.omittedPdfs], omittedPdfFrames, sharedPdfFrames };
     return r;
   } finally {
     fwd.dispose();

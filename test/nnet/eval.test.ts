@@ -7,7 +7,7 @@ import { selectBackend } from '../../src/nnet/tfjs/backend.js';
 import { buildFrameCorpus } from '../../src/nnet/batches.js';
 import { loadAcousticModel } from '../../src/nnet/ensemble.js';
 import { tfjsAcousticForward } from '../../src/nnet/engine.js';
-import { evalFrames, FrameScoreAccumulator, formatEval, scorePosteriors } from '../../src/nnet/eval.js';
+import { evalFrames, evalFramesByLabels, FrameScoreAccumulator, formatEval, scorePosteriors } from '../../src/nnet/eval.js';
 import { spliceUtterance } from '../../src/nnet/splice.js';
 import { synthUtterances, tinyTransitionModel, writeRandomEnsemble, writeRandomModel } from './pipeline-fixtures.js';
 
@@ -83,6 +83,21 @@ test('evalFrames scores a model and each ensemble member against direct per-utte
   });
   fwd2.dispose();
   await fs.rm(tmp, { recursive: true });
+});
+
+test('evalFramesByLabels: one pass gives evalFrames scores of each label set', async () => {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'eval-labels-'));
+  const tm = tinyTransitionModel(2, 2);
+  await writeRandomEnsemble(tmp, { featDim: 3, left: 2, right: 1, tm, seeds: [1, 2] });
+  const corpus = buildFrameCorpus(synthUtterances({ numUtts: 4, dim: 3, numPdfs: 4, seed: 5, minFrames: 3, maxFrames: 9 }), 3, 4);
+  const fwd = tfjsAcousticForward(await loadAcousticModel(tmp));
+  const even = corpus.labels.map((l, t) => (t % 2 === 0 ? l : -1));
+  const odd = corpus.labels.map((l, t) => (t % 2 === 1 ? l : -1));
+  const sets = [corpus.labels, even, odd];
+  const got = evalFramesByLabels(fwd, corpus, sets);
+  assert.deepEqual(got, sets.map((labels) => evalFrames(fwd, { ...corpus, labels }).scores));
+  assert.equal(got[1].numFrames + got[2].numFrames, got[0].numFrames);
+  await fs.rm(tmp, { recursive: true, force: true });
 });
 
 test('evalFramesDir scores a model dir on FEATS_DIR + ALI_DIR; loadEvalCorpus refuses other CMVN', async () => {
