@@ -8,7 +8,7 @@
 # writes $exp/paper/RESULTS.md and results.json.
 #
 #   bash recipes/digits/paper.sh [--size tiny|small|default] [--seed S] [--members N] [--exp DIR]
-#        [--spec-num K] [--spec-cover N] [--spec-epochs N] [--spec-tops 1,3] [--spec-targets hard,soft]
+#        [--spec-num K] [--spec-cover N] [--spec-size S] [--spec-epochs N] [--spec-tops 1,3] [--spec-targets hard,soft]
 #        [--spec-temperature T] [--spec-hard-weight W] [--spec-top N] [--sec6-fractions 0.03,0.1,0.3]
 #        [--sec6-epochs N] [--sec6-hard-weight W] [--sec21-temperatures 1,2,5,10,20] [--sec21-hard-weights 0,0.1,0.9]
 #        [--sec21-top-ks 10,3] [--sec21-geometric true] [--sec3-word three] [--sec3-min-lost 0.5]
@@ -30,6 +30,10 @@ stop_stage=100
 # epochs per specialist, and the generalist's top-N pdfs that pick the active specialists.
 spec_num=8
 spec_cover=2
+# --spec-size S: overlapping clusters, each k-means centre taking the S pdfs nearest to it (of those
+# with dev frames; train-specialists --cluster-size), so that the number of specialists covering a
+# pdf varies from 0 up, as in the paper's Table 4; empty: a partition of the pdfs per clustering.
+spec_size=
 spec_epochs=2
 spec_tops=1,3
 # What the specialists learn: hard (the alignment's labels, the paper's sec. 5; $pexp/specialists)
@@ -83,6 +87,7 @@ sec6_epochs=${sec6_epochs:-$((3 * epochs))}
 spec_wer=${spec_wer:-$sec6_wer}
 require_int sec6_epochs "$sec6_epochs" 1
 require_int spec_top "$spec_top" 1
+[ -z "$spec_size" ] || require_int spec_size "$spec_size" 1
 for t in ${spec_targets//,/ }; do
   case $t in hard|soft) ;; *) echo "paper.sh: --spec-targets $spec_targets: expected hard, soft or hard,soft" >&2; exit 2 ;; esac
 done
@@ -105,13 +110,14 @@ spec_dir() { if [ "$1" = soft ]; then echo "$pexp/specialists-soft"; else echo "
 stage_specialists() {
   # Sec. 5: specialists from the baseline (the generalist), clusters from its predictions on dev
   # (the same clusters for both targets: the same seed), then Table 4 per --spec-tops.
-  local kind d t soft
+  local kind d t soft sizes=()
+  [ -z "$spec_size" ] || sizes=(--cluster-size "$spec_size")
   for kind in ${spec_targets//,/ }; do
     d=$(spec_dir "$kind")
     soft=()
     [ "$kind" = hard ] || soft=(--teacher "$base_exp/ensemble" --temperature "$spec_temperature" --hard-weight "$spec_hard_weight")
     asr train-specialists "$base_exp/baseline" "$feats/train" "$base_exp/ali_train" "$d" --num "$spec_num" \
-      --cover "$spec_cover" --cluster-on "$feats/dev,$base_exp/ali_dev" --epochs "$spec_epochs" --batch "$batch" --seed "$seed" "${soft[@]}" --overwrite
+      --cover "$spec_cover" --cluster-on "$feats/dev,$base_exp/ali_dev" --epochs "$spec_epochs" --batch "$batch" --seed "$seed" "${sizes[@]}" "${soft[@]}" --overwrite
     for t in ${spec_tops//,/ }; do
       to_file "$d/eval-test-top$t.json" asr eval-specialists "$d" "$feats/test" "$base_exp/ali_test" --top "$t" --json
     done
@@ -260,7 +266,7 @@ stage_sec3() {
 }
 
 stage_report() {
-  PAPER_PLOTS=$plots node "$here/local/paper-tables.mjs" "$pexp" "size=$size seed=$seed members=$members spec_num=$spec_num spec_cover=$spec_cover spec_epochs=$spec_epochs spec_targets=$spec_targets spec_temperature=$spec_temperature spec_hard_weight=$spec_hard_weight spec_top=$spec_top sec6_epochs=$sec6_epochs sec6_hard_weight=$sec6_hard_weight sec21_temperatures=$sec21_temperatures sec21_base_t=$sec21_base_t sec3_word=$sec3_word sec3_min_lost=$sec3_min_lost sections=$sections"
+  PAPER_PLOTS=$plots node "$here/local/paper-tables.mjs" "$pexp" "size=$size seed=$seed members=$members spec_num=$spec_num spec_cover=$spec_cover spec_size=$spec_size spec_epochs=$spec_epochs spec_targets=$spec_targets spec_temperature=$spec_temperature spec_hard_weight=$spec_hard_weight spec_top=$spec_top sec6_epochs=$sec6_epochs sec6_hard_weight=$sec6_hard_weight sec21_temperatures=$sec21_temperatures sec21_base_t=$sec21_base_t sec3_word=$sec3_word sec3_min_lost=$sec3_min_lost sections=$sections"
 }
 
 build_cli

@@ -8,7 +8,7 @@
 #   bash recipes/fsdd/run.sh --corpus DIR [--test-speaker S] [--size tiny|default] [--members N]
 #        [--grammar one-digit|digit-loop] [--temperature T] [--hard-weight W] [--paper-student true|false]
 #        [--dev-set holdout|speaker] [--norm-vars true|false] [--synthetic-train N] [--synthetic-transfer N]
-#        [--choose-student none|dev] [--student-candidates "NAME ..."]
+#        [--choose-student none|dev|first] [--student-candidates "NAME ..."]
 #        [--seed S] [--jobs J] [--stage N] [--stop-stage N] [--exp DIR]
 # --dev-set holdout (default size): dev is every tenth recording of the non-test speakers, which
 # all train (4 of this 5-speaker copy, as the issue's hand run); speaker (tiny): the next speaker
@@ -29,6 +29,8 @@
 # e.g. noise0.5+sp+clean3) and keep as the fold's student the one with the
 # highest frame accuracy on the dev speaker, unseen in training and never the test speaker; every
 # candidate's numbers and the choice: the fold's RESULTS.md ($exp/fold-<speaker>/student-choice.json).
+# --choose-student first (any --dev-set): the first of --student-candidates is the student, fixed
+# before any number is seen; the others are distilled, scored and decoded beside it for the record.
 # Stages: 0 prepare (data dir, lang, grammars); per fold 1 features, 2 mono, 3 ensemble, 4 baseline,
 # 5 distill, 6 eval, 7 decode, 8 report; 9 the folds' average.
 set -euo pipefail
@@ -90,16 +92,17 @@ case "$dev_set" in holdout | speaker) ;; *) echo "run.sh: --dev-set must be hold
 norm_vars=${norm_vars_opt:-${norm_vars:-false}}
 case $norm_vars in true | false) ;; *) echo "run.sh: --norm-vars must be true or false, got '$norm_vars'" >&2; exit 2 ;; esac
 resolve_nnet_options
-case $choose_student in none | dev) ;; *) echo "run.sh: --choose-student must be none or dev, got '$choose_student'" >&2; exit 2 ;; esac
+case $choose_student in none | dev | first) ;; *) echo "run.sh: --choose-student must be none, dev or first, got '$choose_student'" >&2; exit 2 ;; esac
 student_candidates=${student_candidates_opt:-${student_candidates:-}}
-if [ "$choose_student" = dev ]; then
+if [ "$choose_student" != none ]; then
   # A held-out dev set is of the training speakers: it would choose for them, not for an unseen one.
-  [ "$dev_set" = speaker ] || { echo "run.sh: --choose-student dev needs --dev-set speaker (an unseen dev speaker to choose on)" >&2; exit 2; }
-  [ -n "$student_candidates" ] || { echo "run.sh: --choose-student dev needs --student-candidates (none in conf/$size.sh)" >&2; exit 2; }
+  [ "$choose_student" = first ] || [ "$dev_set" = speaker ] || { echo "run.sh: --choose-student dev needs --dev-set speaker (an unseen dev speaker to choose on)" >&2; exit 2; }
+  [ -n "$student_candidates" ] || { echo "run.sh: --choose-student $choose_student needs --student-candidates (none in conf/$size.sh)" >&2; exit 2; }
   for c in $student_candidates; do
     [[ $c =~ ^(paper|noise[0-9.]+(\+sp|\+warp[0-9.]+)*(\+clean[0-9]+)?)$ ]] || { echo "run.sh: --student-candidates: '$c' is not paper or noise<R>[+sp][+warp<W>][+clean<N>]" >&2; exit 2; }
   done
   distill_stage=stage_distill_choose  # lib/nnet.sh's stage 5
+  decode_stage=stage_decode_choose  # and stage 7
 fi
 synthetic_train=${synthetic_train_opt:-${synthetic_train:-0}}
 require_int synthetic_train "$synthetic_train" 0
@@ -188,9 +191,10 @@ stage_speed_perturb() {
   asr compute-cmvn "$feats/train-sp" --per speaker
 }
 
-# Stage 5 with --choose-student dev: every candidate in $exp/candidates/<name>, scored on the dev
-# speaker (and test, for the record only), the best on dev copied to $exp/student; then lib/nnet.sh's
-# stage_distill, which keeps that student and adds what else is asked (--paper-student).
+# Stage 5 with --choose-student dev|first: every candidate in $exp/candidates/<name>, scored on dev
+# and test; the best on the dev speaker (dev; test for the record only), or the first listed (first),
+# copied to $exp/student; then lib/nnet.sh's stage_distill, which keeps that student and adds what
+# else is asked (--paper-student).
 stage_distill_choose() {
   start_background_scoring
   local c out r
@@ -205,8 +209,13 @@ stage_distill_choose() {
   done
   # shellcheck disable=SC2046 # one word per candidate
   eval_systems $(for c in $student_candidates; do echo "candidates/$c"; done)
-  student_choice=$(node "$here/local/choose_student.mjs" "$exp" $student_candidates)
-  log "student chosen on dev ($dev_spk): $student_choice"
+  if [ "$choose_student" = first ]; then
+    student_choice=$(node "$here/local/choose_student.mjs" --first "$exp" $student_candidates)
+    log "student fixed in advance: $student_choice"
+  else
+    student_choice=$(node "$here/local/choose_student.mjs" "$exp" $student_candidates)
+    log "student chosen on dev ($dev_spk): $student_choice"
+  fi
   cat "$exp/student-choice.md"
   rm -rf "$exp/student" "$exp/student-noisy" "$exp/student.tmp"
   cp -r "$exp/candidates/$student_choice" "$exp/student.tmp"
@@ -219,13 +228,22 @@ stage_distill_choose() {
   stage_distill
 }
 
+# Stage 7 with --choose-student dev|first: the systems, then every candidate (the acoustic scale chosen on
+# dev as for the systems), so that each candidate's WER fixed on every fold is on record
+# (local/pooled_recovery.mjs --student candidates/NAME sums the errors); a few seconds per decode.
+stage_decode_choose() {
+  stage_decode
+  local c
+  for c in $student_candidates; do decode_system "$exp/candidates/$c" "candidates_$c"; done
+}
+
 stage_report() {
-  if [ "$choose_student" = dev ]; then
+  if [ "$choose_student" != none ]; then
     student_choice=$(json_field "$exp/student-choice.json" chosen)
     candidate_settings "$student_choice"  # the report's settings are the chosen student's
   fi
   report "corpus=FSDD,test_speaker=$test_spk,dev_speaker=$dev_spk,train_speakers=${train_spks//,/ },size=$size,members=$members,grammar=$grammar,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,student_clean_epochs=$student_clean_epochs,dev_set=$dev_set,norm_vars=$norm_vars,transfer_noise=$transfer_noise,average_decay=${average_decay:-none},mono_gauss=$mono_gauss,features=$feat_config,paper_student=$paper_student,synthetic_train=$synthetic_train,synthetic_transfer=$synthetic_transfer${student_choice:+,student_choice=$student_choice}"
-  if [ "$choose_student" = dev ]; then tee -a "$exp/RESULTS.md" < "$exp/student-choice.md"; fi
+  if [ "$choose_student" != none ]; then tee -a "$exp/RESULTS.md" < "$exp/student-choice.md"; fi
 }
 
 stage_average() {
@@ -258,7 +276,7 @@ for fold in "${folds[@]}"; do
   run_stage 1 features stage_split
   run_stage 2 mono stage_mono
   # Only stage 5's +sp candidates use it (so --stage 5 makes it too).
-  if [ "$choose_student" = dev ] && [[ " $student_candidates " =~ \+sp[+\ ] ]]; then run_stage 5 speed-perturb stage_speed_perturb; fi
+  if [ "$choose_student" != none ] && [[ " $student_candidates " =~ \+sp[+\ ] ]]; then run_stage 5 speed-perturb stage_speed_perturb; fi
   run_nnet_stages
 done
 exp=$top

@@ -13,7 +13,8 @@
 #   paper_student (true: also $exp/student-paper, distill --setup paper);
 #   a recipe whose option overrides a size config's value passes it as NAME_opt (parse_options.sh);
 #   distill_stage (the function stage 5 runs, default stage_distill: a recipe may run its own that
-#   leaves a chosen $exp/student and then calls stage_distill, e.g. recipes/fsdd --choose-student dev).
+#   leaves a chosen $exp/student and then calls stage_distill, e.g. recipes/fsdd --choose-student dev);
+#   decode_stage (the function stage 7 runs, default lib/score.sh's stage_decode).
 # Call resolve_nnet_options once after the options and size config are read.
 
 resolve_nnet_options() {
@@ -114,6 +115,6 @@ run_nnet_stages() {
   run_stage 4 baseline stage_baseline
   run_stage 5 distill "${distill_stage:-stage_distill}"
   run_stage 6 eval stage_eval
-  run_stage 7 decode stage_decode
+  run_stage 7 decode "${decode_stage:-stage_decode}"
   run_stage 8 report stage_report
 }

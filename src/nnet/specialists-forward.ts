@@ -1,7 +1,7 @@
 // Generalist + specialists as one acoustic model (Hinton, Vinyals & Dean 2015, sec. 5.3): for each
 // frame the generalist's top N pdfs pick the active specialists (those whose cluster holds one of
 // them), and the full distribution q minimising eq. 5 (KL to the generalist plus KL to each active
-// specialist, q seen through its dustbin) is found by gradient steps on the logits of q started at
+// specialist, q seen through its dustbin) is found by SQUAREM-accelerated EM iterations started at
 // the generalist's distribution (specialists.ts combineSpecialists). createModelForward opens any
 // model directory (DNN, ensemble, or a specialists directory from train-specialists) as an
 // AcousticForward, so eval-frames and decode score the combination like any model: a hybrid
@@ -14,7 +14,7 @@ import { AcousticForward, loadAcousticModel, type AcousticModel, type MemberForw
 import { createAcousticForward } from './engine.js';
 import { modelKind, SPECIALISTS_FILE } from './model-kind.js';
 import { loadDnn } from './tfjs/layers-model.js';
-import { activeSpecialists, checkSpecialistTop, combineSpecialists, DEFAULT_TOP_N } from './specialists.js';
+import { activeSpecialists, checkSpecialistTop, combineSpecialists, DEFAULT_TOP_N, type Eq5Stats } from './specialists.js';
 import { readSpecialistsManifest, type SpecialistsManifest } from './specialists-manifest.js';
 
 /** A specialists directory loaded: the generalist, and each specialist as a one-member AcousticModel over its |C|+1 classes. */
@@ -53,8 +53,10 @@ export async function loadSpecialists(dir: string): Promise<LoadedSpecialists> {
 export interface SpecialistInferenceOptions {
   /** The generalist's N most probable pdfs pick the active specialists (default DEFAULT_TOP_N, 3). */
   topN?: number;
-  /** Gradient steps of the eq. 5 minimisation (default 200, combineSpecialists). */
+  /** EM map evaluations of the eq. 5 minimisation at most, per frame (default 200, combineSpecialists). */
   steps?: number;
+  /** Counts of the eq. 5 solver over the frames combined (added to). */
+  stats?: Eq5Stats;
 }
 
 export { DEFAULT_TOP_N };
@@ -75,13 +77,13 @@ export function combineChunk(gen: Float32Array, specs: Float32Array[], clusters:
       const w = clusters[m].length + 1;
       return { cluster: clusters[m], probs: specs[m].subarray(i * w, (i + 1) * w) };
     });
-    q.set(combineSpecialists(row, outs, { steps: o.steps }), i * numPdfs);
+    q.set(combineSpecialists(row, outs, { steps: o.steps, stats: o.stats }), i * numPdfs);
   }
   return { q, active };
 }
 
 
-/** Floor of q before its log: combineSpecialists keeps q > 0, but float32 rounds the tiniest to 0. */
+/** Floor of q before its log: combineSpecialists gives q_i = 0 where every distribution does, and float32 rounds the tiniest to 0. */
 const PROB_FLOOR = 1e-30;
 
 /**

@@ -46,6 +46,16 @@ export interface SpecialistsManifest {
   numClusters: number;
   clusterMatrix: ClusterMatrix;
   cover: number;
+  /**
+   * train-specialists --cluster-size: each k-means centre took this many of the `clusterPdfs` pdfs
+   * with held-out frames (overlapping sets). Absent: a partition of all pdfs per clustering (the
+   * default, and every manifest written before the option).
+   */
+  clusterSize?: number;
+  /** With clusterSize: the pdfs clustered (those with frames in the held-out alignment). */
+  clusterPdfs?: number;
+  /** With clusterSize: how many of those pdfs the trained specialists cover 0, 1, 2, ... times (index = coverage). */
+  pdfsByCoverage?: number[];
   seed: number;
   /** Present when the specialists learnt a teacher's soft targets (absent: hard labels, the paper's sec. 5). */
   softTargets?: { teacher: string; teacherId: string; temperature: number; hardWeight: number };
@@ -62,6 +72,9 @@ export async function readSpecialistsManifest(dir: string): Promise<SpecialistsM
   const m = await readJsonFile<SpecialistsManifest>(file, { missing: `${file}: not found; train specialists with \`asr-distill train-specialists\`` });
   if (m.type !== 'specialists' || typeof m.generalist !== 'string' || !Array.isArray(m.specialists) || m.specialists.length === 0) {
     throw new InputError(`${file}: expected { "type": "specialists", "generalist": DIR, "specialists": [...] } from asr-distill train-specialists`);
+  }
+  if (m.clusterSize !== undefined && !(Number.isInteger(m.clusterSize) && m.clusterSize >= 1)) {
+    throw new InputError(`${file}: "clusterSize" ${JSON.stringify(m.clusterSize)} is not a positive integer; train the specialists again with asr-distill train-specialists`);
   }
   return { ...m, generalist: path.resolve(dir, m.generalist) };
 }

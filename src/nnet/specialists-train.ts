@@ -20,7 +20,7 @@ import { loadEvalCorpus } from './eval.js';
 import { saveDnn } from './tfjs/layers-model.js';
 import { countPdfs, logPriors } from './priors.js';
 import { writeSpecialistsManifest, type SpecialistEntry, type SpecialistsManifest } from './specialists-manifest.js';
-import { clusterPdfsByCovariance, dustbinLabels, dustbinSoftTargets, fitDustbinUnit, type ClusterMatrix, dustbinMap, shiftDustbinLogit, specialistInitWeights, specialistTrainingSet } from './specialists.js';
+import { clusterPdfsByCovariance, coverageHistogram, overlappingPdfClusters, dustbinLabels, dustbinSoftTargets, fitDustbinUnit, type ClusterMatrix, dustbinMap, shiftDustbinLogit, specialistInitWeights, specialistTrainingSet } from './specialists.js';
 import { CHECKPOINT_DIR, trainModel, type EpochStats, type LossConfig } from './train.js';
 import { checkDistillOptions } from './distill.js';
 import { DEFAULT_HARD_WEIGHT } from './distill-loss.js';
@@ -62,6 +62,12 @@ export interface TrainSpecialistsOptions {
   clusterMatrix?: ClusterMatrix;
   /** Clusterings with different k-means seeds (default 1): with N > 1 each pdf is covered by up to N specialists (identical clusters are trained once). */
   cover?: number;
+  /**
+   * S: overlapping clusters, each k-means centre taking the S pdfs nearest to it among those with
+   * held-out frames (overlappingPdfClusters), so that a pdf is covered by 0..K x cover specialists
+   * (Table 4's curve over coverage). Default: off, a partition per clustering.
+   */
+  clusterSize?: number;
   epochs?: number;
   learningRate?: number;
   optimizer?: 'sgd' | 'adam';
@@ -102,15 +108,19 @@ export async function modelPosteriors(model: AcousticModel, corpus: FrameCorpus,
 /**
  * The clusters of `cover` k-means runs (seeds seed, seed+1, ...) on the columns of the
  * predictions' covariance or correlation (`matrix`); a cluster found again in a later run is kept
- * once, and K = 1 (a cluster of every pdf, no dustbin) is refused.
+ * once, and K = 1 (a cluster of every pdf, no dustbin) is refused. With `overlap`, each centre
+ * takes the `size` nearest `usable` pdfs (overlappingPdfClusters) instead of a partition of all.
  */
-export function specialistClusters(posteriors: Float32Array, numFrames: number, numPdfs: number, k: number, cover: number, seed: number, matrix: ClusterMatrix = 'covariance'): Int32Array[] {
+export function specialistClusters(posteriors: Float32Array, numFrames: number, numPdfs: number, k: number, cover: number, seed: number, matrix: ClusterMatrix = 'covariance', overlap?: { size: number; usable: ArrayLike<boolean> }): Int32Array[] {
   if (!Number.isInteger(cover) || cover < 1) throw new InputError(`--cover ${cover}: give a positive number of clusterings`);
   if (k < 2) throw new InputError(`--num ${k}: a specialist needs pdfs outside its cluster (its dustbin); give --num 2 or more`);
   const seen = new Set<string>();
   const out: Int32Array[] = [];
   for (let c = 0; c < cover; c++) {
-    for (const cluster of clusterPdfsByCovariance(posteriors, numFrames, numPdfs, k, seed + c, matrix)) {
+    const clusters = overlap
+      ? overlappingPdfClusters(posteriors, numFrames, numPdfs, k, overlap.size, seed + c, matrix, overlap.usable)
+      : clusterPdfsByCovariance(posteriors, numFrames, numPdfs, k, seed + c, matrix);
+    for (const cluster of clusters) {
       const key = cluster.join(',');
       if (seen.has(key)) continue;
       seen.add(key);
@@ -231,7 +241,9 @@ export async function trainSpecialists(o: TrainSpecialistsOptions): Promise<Spec
   const { posteriors, numFrames } = await modelPosteriors(clusterWith, held, backend, o.maxClusterFrames ?? SPECIALIST_DEFAULTS.maxClusterFrames);
   const cover = o.cover ?? SPECIALIST_DEFAULTS.cover;
   const clusterMatrix = o.clusterMatrix ?? SPECIALIST_DEFAULTS.clusterMatrix;
-  const clusters = specialistClusters(posteriors, numFrames, numPdfs, o.numClusters, cover, o.seed, clusterMatrix);
+  // With --cluster-size, the pdfs with frames in the held-out alignment are the ones clustered.
+  const usable = o.clusterSize === undefined ? undefined : Array.from(countPdfs([{ pdfIds: held.labels }], numPdfs), (c) => c > 0);
+  const clusters = specialistClusters(posteriors, numFrames, numPdfs, o.numClusters, cover, o.seed, clusterMatrix, usable && { size: o.clusterSize!, usable });
 
   const train = await loadEvalCorpus(generalist, o.featsDir, o.aliDir, opt);
   const dev = clusterWith === generalist ? held : await loadEvalCorpus(generalist, o.clusterOn.featsDir, o.clusterOn.aliDir, opt);
@@ -354,6 +366,7 @@ export async function trainSpecialists(o: TrainSpecialistsOptions): Promise<Spec
     numClusters: o.numClusters,
     clusterMatrix,
     cover,
+    ...(usable ? { clusterSize: o.clusterSize, clusterPdfs: usable.filter(Boolean).length, pdfsByCoverage: coverageHistogram(specialists.map((s) => Int32Array.from(s.pdfs)), usable) } : {}),
     seed: o.seed,
     ...(soft ? { softTargets: soft.manifest } : {}),
     specialists,

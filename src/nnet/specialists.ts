@@ -3,7 +3,7 @@
 // the covariance matrix); a specialist sees its cluster's classes plus one dustbin class for all
 // the others (sec. 5.1); at inference the generalist and the active specialists are combined into
 // the distribution q minimising eq. 5, KL(p^g, q) + sum over active m of KL(p^m, q), found by
-// gradient steps on the logits of q started from the generalist's distribution (sec. 5.3).
+// SQUAREM-accelerated EM iterations started from the generalist's distribution (sec. 5.3).
 import { InputError } from '../errors.js';
 import { makeRng, shuffleInPlace } from '../data/random.js';
 import type { FrameCorpus } from './batches.js';
@@ -138,10 +138,92 @@ export const CLUSTER_MATRICES: readonly ClusterMatrix[] = ['covariance', 'correl
 export function clusterPdfsByCovariance(posteriors: Float32Array, numFrames: number, numPdfs: number, k: number, seed: number, matrix: ClusterMatrix = 'covariance'): Int32Array[] {
   const cov = predictionCovariance(posteriors, numFrames, numPdfs);
   // The covariance is symmetric: column j is row j (and so for the correlation).
-  const assign = kMeans(matrix === 'correlation' ? covarianceToCorrelation(cov, numPdfs) : cov, numPdfs, numPdfs, k, seed);
+  const assign = kMeans(clusterMatrixOf(cov, numPdfs, matrix), numPdfs, numPdfs, k, seed);
   const clusters: number[][] = Array.from({ length: k }, () => []);
   assign.forEach((c, pdf) => clusters[c].push(pdf));
   return clusters.map((c) => Int32Array.from(c));
+}
+
+/** The matrix whose columns sec. 5.2's k-means clusters: the predictions' covariance `cov` itself or its correlation. */
+function clusterMatrixOf(cov: Float64Array, numPdfs: number, matrix: ClusterMatrix): Float64Array {
+  return matrix === 'correlation' ? covarianceToCorrelation(cov, numPdfs) : cov;
+}
+
+/**
+ * Overlapping class sets from a k-means result: each of the `k` centres (the mean of its points
+ * in `assign`, as Lloyd's last step leaves it) takes the `size` points nearest to it by the
+ * squared Euclidean distance k-means assigns by (ties to the lower index). A point can so be in
+ * 0..k sets; sets are point indices, ascending.
+ * @example nearestToCentres(Float64Array.of(0, 1, 10, 11), 4, 1, Int32Array.of(0, 0, 1, 1), 2, 3) // [[0, 1, 2], [1, 2, 3]]
+ */
+export function nearestToCentres(points: Float64Array, numPoints: number, dim: number, assign: Int32Array, k: number, size: number): Int32Array[] {
+  if (!Number.isInteger(size) || size < 1 || size > numPoints) throw new InputError(`nearestToCentres: ${size} points per centre of ${numPoints}; give 1 <= size <= ${numPoints}`);
+  const centres = new Float64Array(k * dim);
+  const counts = new Int32Array(k);
+  for (let p = 0; p < numPoints; p++) {
+    counts[assign[p]]++;
+    for (let j = 0; j < dim; j++) centres[assign[p] * dim + j] += points[p * dim + j];
+  }
+  const out: Int32Array[] = [];
+  const d = new Float64Array(numPoints);
+  for (let c = 0; c < k; c++) {
+    if (counts[c] === 0) throw new InputError(`nearestToCentres: centre ${c} has no point in the assignment`);
+    for (let j = 0; j < dim; j++) centres[c * dim + j] /= counts[c];
+    for (let p = 0; p < numPoints; p++) {
+      let s = 0;
+      for (let j = 0; j < dim; j++) {
+        const x = points[p * dim + j] - centres[c * dim + j];
+        s += x * x;
+      }
+      d[p] = s;
+    }
+    const order = Array.from({ length: numPoints }, (_, p) => p).sort((a, b) => d[a] - d[b] || a - b);
+    out.push(Int32Array.from(order.slice(0, size)).sort());
+  }
+  return out;
+}
+
+/**
+ * Sec. 5.2 with overlapping class sets, as the paper's specialists have (Table 4 counts up to 10
+ * and more specialists covering the correct class; a partition covers each class once per
+ * clustering): k-means on the columns of the covariance or correlation (`matrix`) restricted to
+ * the `usable` pdfs, then each centre takes the `size` usable pdfs nearest to it
+ * (nearestToCentres). A pdf that is not usable (e.g. one with no held-out frame: a tied state the
+ * digit alignments never visit) or whose predictions never vary is in no set: its column is the
+ * generalist's reaction to an unseen class, and such columns lie close together, so they would
+ * fill the sets nearest to them. Returns the pdf ids of each set (ascending).
+ */
+export function overlappingPdfClusters(posteriors: Float32Array, numFrames: number, numPdfs: number, k: number, size: number, seed: number, matrix: ClusterMatrix, usable: ArrayLike<boolean>): Int32Array[] {
+  if (usable.length !== numPdfs) throw new InputError(`overlappingPdfClusters: ${usable.length} usable flags for ${numPdfs} pdfs`);
+  const cov = predictionCovariance(posteriors, numFrames, numPdfs);
+  const ids: number[] = [];
+  for (let j = 0; j < numPdfs; j++) if (usable[j] && cov[j * numPdfs + j] > 0) ids.push(j);
+  const n = ids.length;
+  // The dustbin needs a usable pdf outside each set (a set of all of them would be the generalist).
+  if (!Number.isInteger(size) || size < 1 || size >= n) throw new InputError(`cluster size ${size} (--cluster-size): ${n} of the ${numPdfs} pdfs have held-out frames; give 1 to ${n - 1} (a specialist needs pdfs outside its set for its dustbin)`);
+  if (k > n) throw new InputError(`${k} clusters (--num) of the ${n} pdfs with held-out frames (of ${numPdfs}); give at most ${n}`);
+  const full = clusterMatrixOf(cov, numPdfs, matrix);
+  const sub = new Float64Array(n * n);
+  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) sub[a * n + b] = full[ids[a] * numPdfs + ids[b]];
+  const sets = nearestToCentres(sub, n, n, kMeans(sub, n, n, k, seed), k, size);
+  return sets.map((set) => set.map((a) => ids[a]));
+}
+
+/** How many of `clusters` hold each pdf (0..numPdfs-1): its coverage. */
+export function pdfCoverage(clusters: readonly Int32Array[], numPdfs: number): Int32Array {
+  const out = new Int32Array(numPdfs);
+  for (const c of clusters) for (const pdf of c) out[pdf]++;
+  return out;
+}
+
+/** Of the pdfs flagged in `among`, how many `clusters` cover 0, 1, 2, ... times (index = coverage). */
+export function coverageHistogram(clusters: readonly Int32Array[], among: ArrayLike<boolean>): number[] {
+  const perPdf = pdfCoverage(clusters, among.length);
+  const out = new Array<number>(Math.max(0, ...perPdf) + 1).fill(0);
+  perPdf.forEach((c, pdf) => {
+    if (among[pdf]) out[c]++;
+  });
+  return out;
 }
 
 /**
@@ -377,54 +459,180 @@ export function activeSpecialists(generalist: ArrayLike<number>, clusters: Int32
 
 /**
  * Eq. 5: the distribution q over all pdfs minimising KL(p^g, q) + sum_m KL(p^m, q^m), q^m being q
- * seen by specialist m (its cluster's pdfs, the rest summed into the dustbin). q = softmax(y), y
- * starts at log p^g; plain gradient steps on y (rate 1/(1 + active specialists), at most `steps`,
- * fewer once every gradient component is below `tolerance`; no closed form: with dustbins the
- * optimum has none in general). With respect to y the gradient of KL(p^g, q) is
- * q - p^g, and of KL(p^m, q^m) it is q - r^m with r^m_i = p^m_i inside the cluster and
- * p^m_dustbin * q_i / (q outside the cluster) outside it. The objective is convex in q.
+ * seen by specialist m (its cluster's pdfs, the rest summed into the dustbin). The objective is
+ * convex in q (each term is -sum p log of a linear function of q) but has no closed form with
+ * dustbins. Its stationarity condition is a fixed point: with r^m_i = p^m_i inside m's cluster and
+ * p^m_dustbin * q_i / (q outside the cluster) outside it, q = (p^g + sum_m r^m(q)) / (1 + M), and
+ * iterating that map (EM, Dempster et al. 1977) from the generalist's distribution never raises the
+ * objective. Plain EM crawls along the objective's flat directions (hundreds to thousands of
+ * iterations here), so the iterations are accelerated by SQUAREM (Varadhan & Roland 2008, scheme
+ * S3: an extrapolation from two EM steps, backtracked toward the plain double step when it would
+ * raise the objective or leave the simplex). Stops once every component of the gradient with
+ * respect to the logits y (q = softmax(y)), (1 + M) q - p^g - sum_m r^m, is below `tolerance`,
+ * or after `steps` EM map evaluations. (The first solver, gradient steps on y at rate 1/(1 + M),
+ * ended 200 steps with a higher objective on every frame measured; docs/paper-reproduction.md.)
  */
-export function combineSpecialists(generalist: ArrayLike<number>, specialists: SpecialistOutput[], opts: { steps?: number; learningRate?: number; tolerance?: number } = {}): Float64Array {
-  const n = generalist.length;
+export function combineSpecialists(generalist: ArrayLike<number>, specialists: SpecialistOutput[], opts: { steps?: number; tolerance?: number; stats?: Eq5Stats } = {}): Float64Array {
+  const eq5 = new Eq5(generalist, specialists);
+  const stats = opts.stats ?? { frames: 0, evaluations: 0, converged: 0 };
+  stats.frames++;
   const steps = opts.steps ?? 200;
-  // Stop early once no logit's gradient exceeds this (at most `steps` steps either way).
   const tolerance = opts.tolerance ?? 1e-7;
-  const lr = opts.learningRate ?? 1 / (1 + specialists.length);
-  const y = Float64Array.from(generalist, (p) => Math.log(Math.max(p, 1e-30)));
-  const q = new Float64Array(n);
-  const softmax = () => {
-    let m = -Infinity;
-    for (let i = 0; i < n; i++) m = Math.max(m, y[i]);
-    let s = 0;
-    for (let i = 0; i < n; i++) s += (q[i] = Math.exp(y[i] - m));
-    for (let i = 0; i < n; i++) q[i] /= s;
-  };
-  const inCluster = specialists.map((sp) => {
-    if (sp.probs.length !== sp.cluster.length + 1) throw new InputError(`combineSpecialists: a specialist of ${sp.cluster.length} pdfs must give ${sp.cluster.length + 1} probabilities (dustbin last), got ${sp.probs.length}`);
-    const m = new Int32Array(n).fill(-1);
-    sp.cluster.forEach((pdf, i) => (m[pdf] = i));
-    return m;
-  });
-  const g = new Float64Array(n);
-  for (let step = 0; step < steps; step++) {
-    softmax();
-    for (let i = 0; i < n; i++) g[i] = q[i] - generalist[i];
-    specialists.forEach((sp, s) => {
-      const idx = inCluster[s];
-      let outside = 0;
-      for (let i = 0; i < n; i++) if (idx[i] < 0) outside += q[i];
-      const dustbin = sp.probs[sp.cluster.length];
-      for (let i = 0; i < n; i++) g[i] += q[i] - (idx[i] >= 0 ? sp.probs[idx[i]] : outside > 0 ? (dustbin * q[i]) / outside : 0);
+  let q = eq5.start();
+  const [q1, q2, trial] = [new Float64Array(q.length), new Float64Array(q.length), new Float64Array(q.length)];
+  let f = eq5.objective(q);
+  let evals = 0;
+  while (evals < steps) {
+    evals++;
+    if (eq5.map(q, q1) < tolerance) {
+      stats.converged++;
+      break;
+    }
+    if (evals >= steps) {
+      // An odd budget: its last evaluation is a plain EM step.
+      q = Float64Array.from(q1);
+      break;
+    }
+    evals++;
+    const g1 = eq5.map(q1, q2);
+    if (g1 < tolerance || evals >= steps) {
+      if (g1 < tolerance) stats.converged++;
+      q = Float64Array.from(q2);
+      break;
+    }
+    // r = q1 - q, v = q2 - 2 q1 + q; S3's step length a = -|r| / |v|, at most -1 (a = -1 is q2).
+    let [rr, vv] = [0, 0];
+    for (let i = 0; i < q.length; i++) {
+      const r = q1[i] - q[i];
+      const v = q2[i] - 2 * q1[i] + q[i];
+      rr += r * r;
+      vv += v * v;
+    }
+    let a = vv > 0 ? Math.min(-1, -Math.sqrt(rr / vv)) : -1;
+    // |v| underflowing beside |r| would give a = -Infinity, which halving never brings back to -1.
+    if (!Number.isFinite(a)) a = -1;
+    let fTrial = Infinity;
+    for (;;) {
+      let ok = true;
+      fTrial = Infinity;
+      for (let i = 0; i < q.length; i++) {
+        const r = q1[i] - q[i];
+        const v = q2[i] - 2 * q1[i] + q[i];
+        // At a = -1 the step is q2 itself: taken exactly, since q - 2ar + a^2 v rounds components
+        // far below q's (p^g_i = 0 and dustbins of 0 shrink q_i by orders per step) to 0 or below.
+        trial[i] = a === -1 ? q2[i] : q[i] - 2 * a * r + a * a * v;
+        // q_i = 0 is allowed (the objective is infinite if some p > 0 needs it; rejected below).
+        if (!(trial[i] >= 0)) ok = false;
+      }
+      if (ok) fTrial = eq5.objective(normalise(trial));
+      if (a === -1 || (ok && fTrial <= f)) break;
+      // Halve the extrapolation beyond the double step (a = -1), and take that step once close.
+      a = -1 + (a + 1) / 2;
+      if (a > -1.05) a = -1;
+    }
+    if (!(fTrial <= f)) {
+      // Even the double EM step (a = -1), which cannot raise the objective in exact arithmetic, did
+      // not lower it: it no longer falls in double precision, so q is the optimum as far as it can be told.
+      stats.converged++;
+      break;
+    }
+    q.set(trial);
+    f = fTrial;
+  }
+  stats.evaluations += evals;
+  return q;
+}
+
+/**
+ * Counts over combineSpecialists calls: frames, EM map evaluations, and frames that converged (met
+ * the tolerance, or reached the point where the objective no longer falls in double precision).
+ */
+export interface Eq5Stats {
+  frames: number;
+  evaluations: number;
+  converged: number;
+}
+
+function normalise(q: Float64Array): Float64Array {
+  let sum = 0;
+  for (const x of q) sum += x;
+  for (let i = 0; i < q.length; i++) q[i] /= sum;
+  return q;
+}
+
+/** Eq. 5's objective and EM map for one frame (combineSpecialists). */
+class Eq5 {
+  private readonly n: number;
+  private readonly ratio: Float64Array;
+  private readonly member: Uint8Array;
+  private readonly insideRatio: Float64Array;
+  constructor(
+    private readonly generalist: ArrayLike<number>,
+    private readonly specialists: SpecialistOutput[],
+  ) {
+    this.n = generalist.length;
+    for (const sp of specialists) {
+      if (sp.probs.length !== sp.cluster.length + 1) throw new InputError(`combineSpecialists: a specialist of ${sp.cluster.length} pdfs must give ${sp.cluster.length + 1} probabilities (dustbin last), got ${sp.probs.length}`);
+    }
+    this.ratio = new Float64Array(specialists.length);
+    this.member = new Uint8Array(this.n);
+    this.insideRatio = new Float64Array(this.n);
+  }
+  /** The generalist's distribution, floored so that no q_i starts at 0 (a dustbin's KL needs q > 0 outside its cluster); the map can still make q_i 0 where every p gives it 0. */
+  start(): Float64Array {
+    return normalise(Float64Array.from(this.generalist, (p) => Math.max(p, 1e-30)));
+  }
+  /** q's mass outside specialist m's cluster (summed exactly when 1 - inside would lose its digits). */
+  private outside(q: Float64Array, m: number): number {
+    const { cluster } = this.specialists[m];
+    let inside = 0;
+    for (const pdf of cluster) inside += q[pdf];
+    if (1 - inside >= 1e-8) return 1 - inside;
+    for (const pdf of cluster) this.member[pdf] = 1;
+    let out = 0;
+    for (let i = 0; i < this.n; i++) if (!this.member[i]) out += q[i];
+    for (const pdf of cluster) this.member[pdf] = 0;
+    return out;
+  }
+  /**
+   * out = the EM map of q (normalised); returns the largest component of the objective's gradient
+   * with respect to the logits at q, |(1 + M) q - p^g - sum_m r^m(q)|. O(n + sum of cluster sizes):
+   * each dustbin spreads p^m_dustbin over the pdfs outside its cluster in proportion to q.
+   */
+  map(q: Float64Array, out: Float64Array): number {
+    const M = this.specialists.length;
+    let spread = 0;
+    this.specialists.forEach((sp, m) => {
+      const o = this.outside(q, m);
+      this.ratio[m] = o > 0 ? sp.probs[sp.cluster.length] / o : 0;
+      spread += this.ratio[m];
+    });
+    // q_i times the ratios of the dustbins q_i is outside of: spread less the ratios of the clusters
+    // holding i, clamped at 0 (subtracting q_i * ratio after adding it left q_i rounded below 0).
+    this.insideRatio.fill(0);
+    this.specialists.forEach((sp, m) => {
+      for (const pdf of sp.cluster) this.insideRatio[pdf] += this.ratio[m];
+    });
+    for (let i = 0; i < this.n; i++) out[i] = this.generalist[i] + q[i] * Math.max(0, spread - this.insideRatio[i]);
+    this.specialists.forEach((sp) => {
+      sp.cluster.forEach((pdf, k) => (out[pdf] += sp.probs[k]));
     });
     let largest = 0;
-    for (let i = 0; i < n; i++) {
-      y[i] -= lr * g[i];
-      largest = Math.max(largest, Math.abs(g[i]));
-    }
-    if (largest < tolerance) break;
+    for (let i = 0; i < this.n; i++) largest = Math.max(largest, Math.abs((1 + M) * q[i] - out[i]));
+    normalise(out);
+    return largest;
   }
-  softmax();
-  return q;
+  /** KL(p^g, q) + sum_m KL(p^m, q^m), nats. */
+  objective(q: Float64Array): number {
+    const kl = (p: number, x: number) => (p > 0 ? p * Math.log(p / x) : 0);
+    let f = 0;
+    for (let i = 0; i < this.n; i++) f += kl(this.generalist[i], q[i]);
+    this.specialists.forEach((sp, m) => {
+      sp.cluster.forEach((pdf, k) => (f += kl(sp.probs[k], q[pdf])));
+      f += kl(sp.probs[sp.cluster.length], this.outside(q, m));
+    });
+    return f;
+  }
 }
 
 /** How many of the `active` specialists have `pdf` in their cluster (Table 4's "specialists covering" the correct class). */

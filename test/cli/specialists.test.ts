@@ -45,6 +45,20 @@ test('train-specialists then eval-specialists: the summary, the Table 4 text and
   const noT = await runCli('train-specialists', gen, train.featsDir, train.aliDir, path.join(root, 'z'), '--num', '2', '--cluster-on', clusterOn, '--teacher', gen);
   assert.equal(noT.code, 1);
   assert.match(noT.stderr, /--teacher needs --temperature T/);
+  // --cluster-size: overlapping sets of S pdfs (of those with dev frames), recorded and summarised.
+  const ov = await runCli('train-specialists', gen, train.featsDir, train.aliDir, path.join(root, 'ov'), '--num', '2', '--cluster-size', '4', '--cluster-on', clusterOn, '--epochs', '1', '--backend', 'cpu');
+  assert.equal(ov.code, 0, ov.stderr);
+  const om = JSON.parse(await fs.readFile(path.join(root, 'ov', 'specialists.json'), 'utf8'));
+  assert.equal(om.clusterSize, 4);
+  assert.ok(om.specialists.every((s: { pdfs: number[] }) => s.pdfs.length === 4));
+  assert.equal(om.pdfsByCoverage.reduce((a: number, n: number) => a + n, 0), om.clusterPdfs);
+  assert.match(ov.stdout, new RegExp(`: \\d specialists \\(1 clustering\\(s\\) of 2, each centre's 4 nearest of ${om.clusterPdfs} pdfs with held-out frames, on ${dev.numFrames} frames\\)\\n  pdfs with held-out frames by the number of specialists covering them: 0: \\d+, 1: \\d+`));
+  const big = await runCli('train-specialists', gen, train.featsDir, train.aliDir, path.join(root, 'big'), '--num', '2', '--cluster-size', String(om.clusterPdfs), '--cluster-on', clusterOn, '--backend', 'cpu');
+  assert.equal(big.code, 1);
+  assert.match(big.stderr, new RegExp(`cluster size ${om.clusterPdfs} \\(--cluster-size\\): ${om.clusterPdfs} of the \\d+ pdfs have held-out frames; give 1 to ${om.clusterPdfs - 1} \\(a specialist needs pdfs outside its set for its dustbin\\)`));
+  const zero = await runCli('train-specialists', gen, train.featsDir, train.aliDir, path.join(root, 'zero'), '--num', '2', '--cluster-size', '0', '--cluster-on', clusterOn);
+  assert.equal(zero.code, 2);
+  assert.match(zero.stderr, /--cluster-size <S>.*expected a positive integer, got '0'/);
   // eval-frames --top: the combination eval-specialists --top scores; refused for a plain DNN.
   const ef = await runCli('eval-frames', out, dev.featsDir, dev.aliDir, '--top', '1', '--json', '--backend', 'cpu');
   assert.equal(ef.code, 0, ef.stderr);

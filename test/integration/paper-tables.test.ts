@@ -136,7 +136,8 @@ test("paper-tables.mjs: Table 1 with generalist + specialists (frame accuracy, W
   await writeJson(path.join(dir, 'specialists-decode/test/decode.json'), { wer: { percent: 2.5, errors: 5, words: 200 }, options: { top: 2 } });
   // The same on the ensemble's soft targets (paper.sh --spec-targets hard,soft): a row and a Table 4 of its own.
   const soft = evalOf([84, 82, 86, 84]);
-  await writeJson(path.join(dir, 'specialists-soft/specialists.json'), { specialists: [{}, {}], cover: 1, numClusters: 2, clusterMatrix: 'correlation', clusterFrames: 500, softTargets: { teacher: '/x/ensemble', teacherId: 'ab', temperature: 2, hardWeight: 0.5 } });
+  // ... and with overlapping sets (paper.sh --spec-size 2, train-specialists --cluster-size).
+  await writeJson(path.join(dir, 'specialists-soft/specialists.json'), { specialists: [{}, {}], cover: 1, numClusters: 2, clusterMatrix: 'correlation', clusterFrames: 500, clusterSize: 2, clusterPdfs: 5, pdfsByCoverage: [1, 3, 1], softTargets: { teacher: '/x/ensemble', teacherId: 'ab', temperature: 2, hardWeight: 0.5 } });
   await writeJson(path.join(dir, 'specialists-soft/eval-frames-test.json'), soft);
   await writeJson(path.join(dir, 'specialists-soft-decode/test/decode.json'), { wer: { percent: 2, errors: 4, words: 200 }, options: { top: 2 } });
   await writeJson(path.join(dir, 'specialists-soft/eval-test-top1.json'), { topN: 1, meanActive: 1, numFrames: 400, generalistCorrect: 320, combinedCorrect: 336, coverage: [{ covering: 1, frames: 400, generalistCorrect: 320, combinedCorrect: 336 }] });
@@ -162,6 +163,8 @@ test("paper-tables.mjs: Table 1 with generalist + specialists (frame accuracy, W
   assert.ok(Math.abs(json.table1.recovered - 0.5) < 1e-9);
   assert.deepEqual(json.table1.byVariant.map((v: { variant: string; recovered: number }) => [v.variant, Math.round(100 * v.recovered)]), [['specialists', 50], ['specialistsSoft', 100]]);
   assert.equal(json.specialistsSoft.softTargets.temperature, 2);
+  assert.match(md, /on 500 dev frames, each centre taking its 2 nearest of the 5 pdfs with dev frames \(overlapping sets; those pdfs covered 0, 1, 2, \.\.\. times: 1, 3, 1\)\)/);
+  assert.deepEqual([json.specialists.clusterSize, json.specialistsSoft.clusterSize], [null, 2]);
   assert.equal(json.specialistsSoft.evals[0].combinedCorrect, 336);
   assert.deepEqual(json.sec21.byTemperature[0].recoveredInterval, JSON.parse(JSON.stringify(iv)));
   // Without the library (no build): the same tables, no intervals.

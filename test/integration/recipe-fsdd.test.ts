@@ -148,6 +148,18 @@ test('recipes/fsdd/local/choose_student.mjs: the highest dev frame accuracy, the
   const md = choiceMarkdown([{ name: 'a', dev: 0.5, test: 0.25 }, { name: 'b', dev: 0.4 }], 'a', 'lucas');
   assert.match(md, /## Student chosen on the dev speaker \(lucas\): a/);
   assert.match(md, /\| a \| 50\.00% \| 25\.00% \| yes \|\n\| b \| 40\.00% \| n\/a \|  \|/);
+  // --first (run.sh --choose-student first): the first listed is the student whatever dev says.
+  const fold = mkdtempSync(path.join(os.tmpdir(), 'asr-fsdd-first-'));
+  mkdirSync(path.join(fold, 'eval'));
+  for (const [name, dev] of [['x+sp', 0.3], ['x', 0.4]] as const) {
+    for (const set of ['dev', 'test']) writeFileSync(path.join(fold, 'eval', `candidates_${name}_${set}.json`), JSON.stringify({ scores: { accuracy: dev } }));
+  }
+  const script = path.join(root, 'recipes/fsdd/local/choose_student.mjs');
+  const first = spawnSync(process.execPath, [script, '--first', fold, 'x+sp', 'x'], { encoding: 'utf8' });
+  assert.equal(first.stdout.trim(), 'x+sp');
+  assert.equal(JSON.parse(readFileSync(path.join(fold, 'student-choice.json'), 'utf8')).criterion, 'fixed in advance (the first listed)');
+  assert.match(readFileSync(path.join(fold, 'student-choice.md'), 'utf8'), /## Student fixed in advance: x\+sp/);
+  assert.equal(spawnSync(process.execPath, [script, fold, 'x+sp', 'x'], { encoding: 'utf8' }).stdout.trim(), 'x', 'without --first: dev chooses');
 });
 
 test('recipes/fsdd/local/pooled_recovery.mjs: the recovered fraction of the mean gain over every fold, per experiment and over all', async () => {
@@ -174,11 +186,20 @@ test('recipes/fsdd/local/pooled_recovery.mjs: the recovered fraction of the mean
       write(fold, 'candidates_x+sp', [63, 73, 53, 67]);
     }
   }
+  // Decodes (stage 7) of student and ensemble on every fold of the first experiment only.
+  const decoded = (fold: string, sys: string, errors: number) => {
+    mkdirSync(path.join(fold, 'decode', `${sys}_test`), { recursive: true });
+    writeFileSync(path.join(fold, 'decode', `${sys}_test`, 'decode.json'), JSON.stringify({ wer: { errors, words: 500 } }));
+  };
+  for (const spk of ['a', 'b']) {
+    decoded(path.join(exps[0], `fold-${spk}`), 'student', spk === 'a' ? 10 : 20);
+    decoded(path.join(exps[0], `fold-${spk}`), 'ensemble', 12);
+  }
   assert.deepEqual(foldDirsOf(exps[0]).map((f: string) => path.basename(f)), ['fold-a', 'fold-b']);
   const md = pooledTable(lib, exps);
-  assert.match(md, new RegExp(`\\| ${exps[0]} \\| 2 \\| 50% \\[50%, 50%\\] \\| 0\\.0% \\|`));
-  assert.match(md, new RegExp(`\\| ${exps[1]} \\| 2 \\| 100% \\[100%, 100%\\] \\| 100\\.0% \\|`));
-  assert.match(md, /\| all 2 together \| 4 \| 75% \[75%, 75%\] \|/);
+  assert.match(md, new RegExp(`\\| ${exps[0]} \\| 2 \\| 50% \\[50%, 50%\\] \\| 0\\.0% \\| 30 / 24 of 1000 \\|`));
+  assert.match(md, new RegExp(`\\| ${exps[1]} \\| 2 \\| 100% \\[100%, 100%\\] \\| 100\\.0% \\| not decoded \\|`));
+  assert.match(md, /\| all 2 together \| 4 \| 75% \[75%, 75%\] \| .* \| not decoded \|/);
   assert.equal(pooledRecovery(lib, foldDirsOf(exps[0]), 'candidates/x+sp').recovered, 0.75);
   assert.throws(() => pooledRecovery(lib, foldDirsOf(exps[0]), 'candidates/y'), /fold-a\/eval\/candidates_y_test\.json: .*run the fold's eval stage/);
 });
@@ -195,6 +216,13 @@ test('recipes/fsdd/run.sh --choose-student dev: needs an unseen dev speaker and 
   assert.match(bad.stderr, /--student-candidates: 'clean3' is not paper or noise<R>\[\+sp\]\[\+warp<W>\]\[\+clean<N>\]/);
   const late = run('--dev-set', 'speaker', '--student-candidates', 'noise0.5+clean3+sp');
   assert.equal(late.status, 2, '+clean<N> comes last');
+  const unknown = run('--choose-student', 'best');
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /--choose-student must be none, dev or first, got 'best'/);
+  // first needs no dev speaker (nothing is chosen): the held-out dev set passes, the candidates are still checked.
+  const first = run('--choose-student', 'first', '--dev-set', 'holdout', '--student-candidates', 'noise0.5 clean3');
+  assert.equal(first.status, 2);
+  assert.match(first.stderr, /--student-candidates: 'clean3' is not paper/);
 });
 
 test('recipes/fsdd/run.sh: a corpus without recordings/ is a clear error', () => {

@@ -47,3 +47,24 @@ test('specialists.json: missing, of another type, without a generalist or withou
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('specialists.json: --cluster-size (overlapping sets) round trip; a manifest without it (older) reads as a partition; a bad size refused', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'spec-manifest-'));
+  const file = path.join(dir, SPECIALISTS_FILE);
+  try {
+    const m: SpecialistsManifest = { ...manifest('/g'), clusterSize: 2, clusterPdfs: 3, pdfsByCoverage: [1, 2] };
+    await writeSpecialistsManifest(dir, m);
+    assert.deepEqual(await readSpecialistsManifest(dir), m);
+    // Written before the option: no clusterSize, clusterPdfs or pdfsByCoverage.
+    await writeFile(file, JSON.stringify(manifest('/g')));
+    const old = await readSpecialistsManifest(dir);
+    assert.equal(old.clusterSize, undefined);
+    assert.equal(old.pdfsByCoverage, undefined);
+    for (const bad of [0, 1.5, '3']) {
+      await writeFile(file, JSON.stringify({ ...manifest('/g'), clusterSize: bad }));
+      await assert.rejects(readSpecialistsManifest(dir), (e: unknown) => isInputError(e) && (e as Error).message === `${file}: "clusterSize" ${JSON.stringify(bad)} is not a positive integer; train the specialists again with asr-distill train-specialists`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -89,12 +89,16 @@ for (const backend of ['cpu', 'ort'] as const) {
     assert.equal(r.numFrames, dev.numFrames);
     assert.deepEqual(r.coverage.map((c) => c.covering), [1]);
     assert.equal(r.meanActive, 3);
+    // Eq. 5's solver converges on every frame well within the budget of 50 (7.8 evaluations on cpu).
+    assert.equal(r.convergedFraction, 1);
+    assert.ok(r.meanEvaluations >= 1 && r.meanEvaluations < 25, `${r.meanEvaluations} map evaluations per frame`);
     const ef = await evalFramesDir(generalist, dev.featsDir, dev.aliDir, { backend, quiet: true });
     assert.equal(r.generalistCorrect, ef.scores.correct, 'the generalist column is the generalist alone');
     assert.ok(Math.abs(r.generalistCrossEntropy - ef.scores.crossEntropy) < 1e-4);
     assert.ok(r.combinedCorrect > 0 && r.combinedCorrect <= r.numFrames);
     const text = formatSpecialistsEval(r);
     assert.match(text, /^1\t\d+\t[\d.]+%\t[\d.]+%\t-?\d+\t/m);
+    assert.match(text, /eq\. 5 by accelerated EM \([\d.]+ map evaluations per combined frame, at most 50; 100\.0% converged\)/);
     assert.match(text, /generalist \+ specialists: frame accuracy [\d.]+% \[ \d+ \/ \d+ \]/);
     // top 1: fewer active specialists, frames whose correct pdf no active one covers.
     const r1 = await evalSpecialistsDir(out, dev.featsDir, dev.aliDir, { topN: 1, steps: 50, backend });
@@ -272,4 +276,21 @@ test('--top of eval-frames and decode: a specialists directory scores with the g
   const refused = { name: 'InputError', message: /--top 2: .*gen is a dnn model directory; --top picks the active specialists of a specialists directory/ };
   await assert.rejects(evalFramesDir(generalist, dev.featsDir, dev.aliDir, { backend: 'cpu', quiet: true, specialists: { topN: 2 } }), refused);
   await assert.rejects(loadFrameScorer(generalist, 'cpu', { topN: 2 }), refused);
+});
+
+test('specialistClusters with --cluster-size: each clustering\'s centres take their S nearest usable pdfs; repeated sets kept once', () => {
+  // Frames confuse pdfs {0,1,2} or {2,3,4} (pdf 2 in both); pdf 5 has no held-out frame.
+  const n = 6;
+  const p = new Float32Array(60 * n);
+  for (let t = 0; t < 60; t++) {
+    const g = t % 2 === 0 ? [0, 1, 2] : [2, 3, 4];
+    const w = [((t * 7) % 10) + 1, ((t * 3) % 10) + 1, ((t * 9) % 10) + 1];
+    const s = w[0] + w[1] + w[2] + 0.06;
+    for (let j = 0; j < n; j++) p[t * n + j] = 0.01 / s;
+    g.forEach((j, i) => (p[t * n + j] = w[i] / s));
+  }
+  const usable = [true, true, true, true, true, false];
+  const sets = specialistClusters(p, 60, n, 2, 3, 1, 'correlation', { size: 3, usable }).map((c) => c.join(',')).sort();
+  assert.deepEqual(sets, ['0,1,2', '2,3,4']);
+  assert.throws(() => specialistClusters(p, 60, n, 2, 1, 1, 'correlation', { size: 5, usable }), { name: 'InputError', message: /^cluster size 5 \(--cluster-size\): 5 of the 6 pdfs have held-out frames; give 1 to 4/ });
 });

@@ -6,12 +6,16 @@ import {
   combineSpecialists,
   countCovering,
   covarianceToCorrelation,
+  coverageHistogram,
   CoverageTable,
   dustbinLabels,
   dustbinMap,
   dustbinSoftTargets,
   fitDustbinUnit,
   kMeans,
+  nearestToCentres,
+  overlappingPdfClusters,
+  pdfCoverage,
   predictionCovariance,
   shiftDustbinLogit,
   solveSymmetricPositive,
@@ -252,4 +256,92 @@ test('fitDustbinUnit: exact when the log-sum-exp of the others is linear in h; f
   const s = specialistInitWeights(g, Int32Array.of(0), u);
   assert.deepEqual(Array.from({ length: 3 }, (_, i) => s.layers[1].W[i * 2 + 1]), Array.from(u.w, (x) => Math.fround(x)));
   assert.equal(s.layers[1].b[1], Math.fround(u.b));
+});
+
+test('nearestToCentres: each centre (mean of its points) takes the S nearest points; sets overlap, coverage varies', () => {
+  // 1-D points 0, 1, 2 | 10, 11, 12: centres 1 and 11; the 4 nearest reach into the other cluster.
+  const pts = Float64Array.of(0, 1, 2, 10, 11, 12);
+  const sets = nearestToCentres(pts, 6, 1, Int32Array.of(0, 0, 0, 1, 1, 1), 2, 4);
+  assert.deepEqual(sets.map((s) => Array.from(s)), [[0, 1, 2, 3], [2, 3, 4, 5]]);
+  assert.deepEqual(Array.from(pdfCoverage(sets, 6)), [1, 1, 2, 2, 1, 1]);
+  // Ties (0 and 2 are both 1 from centre 1) go to the lower index.
+  assert.deepEqual(Array.from(nearestToCentres(pts, 6, 1, Int32Array.of(0, 0, 0, 1, 1, 1), 2, 2)[0]), [0, 1]);
+  for (const size of [0, 7, 1.5]) assert.throws(() => nearestToCentres(pts, 6, 1, Int32Array.of(0, 0, 0, 1, 1, 1), 2, size), { name: 'InputError', message: `nearestToCentres: ${size} points per centre of 6; give 1 <= size <= 6` });
+});
+
+test('overlappingPdfClusters recovers overlapping groups of confused pdfs; pdfs not usable are in no set', () => {
+  // Three groups sharing pdfs 3 and 6; pdfs 10 and 11 have no held-out frame (not usable).
+  const groups = [[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]];
+  const p = confusedPredictions(groups, 12, 600, 1);
+  const usable = Array.from({ length: 12 }, (_, j) => j < 10);
+  for (const seed of [1, 2, 3]) {
+    const sets = overlappingPdfClusters(p, 600, 12, 3, 4, seed, 'correlation', usable);
+    assert.deepEqual(sets.map((s) => s.join(',')).sort(), groups.map((g) => g.join(',')).sort(), `seed ${seed}`);
+    assert.ok(sets.every((s) => s.length === 4));
+    assert.deepEqual(Array.from(pdfCoverage(sets, 12)), [1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 0, 0]);
+    assert.deepEqual(coverageHistogram(sets, usable), [0, 8, 2]);
+  }
+  // Usable, the never-confused pdfs 10 and 11 lie together and take a set's places.
+  const all = new Array<boolean>(12).fill(true);
+  assert.ok(overlappingPdfClusters(p, 600, 12, 3, 4, 1, 'correlation', all).some((s) => s.includes(10) && s.includes(11)));
+  // Refused: a set of every usable pdf (no dustbin), more centres than usable pdfs.
+  const msg = (s: number) => `cluster size ${s} (--cluster-size): 10 of the 12 pdfs have held-out frames; give 1 to 9 (a specialist needs pdfs outside its set for its dustbin)`;
+  for (const size of [10, 0, 2.5]) assert.throws(() => overlappingPdfClusters(p, 600, 12, 3, size, 1, 'correlation', usable), { name: 'InputError', message: msg(size) });
+  assert.throws(() => overlappingPdfClusters(p, 600, 12, 11, 4, 1, 'correlation', usable), { name: 'InputError', message: '11 clusters (--num) of the 10 pdfs with held-out frames (of 12); give at most 10' });
+});
+
+test('combineSpecialists (eq. 5): accelerated EM reaches the stationary point of plain EM and stops early', () => {
+  // Generalist and two overlapping specialists that disagree with it (a frame where eq. 5 moves q).
+  const pg = [0.5, 0.2, 0.15, 0.1, 0.05];
+  const specs = [
+    { cluster: Int32Array.of(1, 2), probs: [0.6, 0.3, 0.1] },
+    { cluster: Int32Array.of(2, 3, 4), probs: [0.5, 0.2, 0.2, 0.1] },
+  ];
+  const em = plainEm(pg, specs);
+  const stats = { frames: 0, evaluations: 0, converged: 0 };
+  const q = combineSpecialists(pg, specs, { stats });
+  em.forEach((w, i) => assert.ok(Math.abs(q[i] - w) < 1e-7, `q[${i}] = ${q[i]}, EM ${w}`));
+  assert.ok(Math.abs(q.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+  assert.deepEqual([stats.frames, stats.converged], [1, 1]);
+  assert.ok(stats.evaluations > 2 && stats.evaluations < 200, `${stats.evaluations} map evaluations`);
+  // A budget of 2 evaluations stops short of it (and counts no convergence).
+  const short = { frames: 0, evaluations: 0, converged: 0 };
+  const q2 = combineSpecialists(pg, specs, { steps: 2, stats: short });
+  assert.deepEqual([short.evaluations, short.converged], [2, 0]);
+  assert.ok(Math.abs(q2[1] - em[1]) > 1e-4);
+});
+
+/** Plain EM for eq. 5, the map q <- (p^g + sum_m r^m(q)) / (1 + M) from the generalist (floored), iterated 20000 times. */
+function plainEm(pg: number[], specs: { cluster: Int32Array; probs: number[] }[]): number[] {
+  let em = pg.map((p) => Math.max(p, 1e-30));
+  for (let it = 0; it < 20000; it++) {
+    const next = [...pg];
+    for (const { cluster, probs } of specs) {
+      const inside = Array.from(cluster).reduce((a, i) => a + em[i], 0);
+      em.forEach((qi, i) => {
+        const k = cluster.indexOf(i);
+        next[i] += k >= 0 ? probs[k] : (probs[cluster.length] * qi) / (1 - inside);
+      });
+    }
+    const sum = next.reduce((a, b) => a + b, 0);
+    em = next.map((x) => x / sum);
+  }
+  return em;
+}
+
+test('combineSpecialists (eq. 5): probabilities of exactly 0 (float32 underflow) and odd budgets', () => {
+  // p^g_2 = p^g_4 = p^g_5 = 0 and the specialists give 2 and 5 nothing: S3's double step (a = -1)
+  // must be the EM step q2 itself, not q - 2ar + a^2 v rounded to 0 (which returned the generalist).
+  const pg = [10 / 21, 10 / 21, 0, 1 / 21, 0, 0];
+  const specs = [
+    { cluster: Int32Array.of(0, 1, 2), probs: [1000 / 1101, 1 / 1101, 0, 100 / 1101] },
+    { cluster: Int32Array.of(2, 4, 5), probs: [0, 0.5, 0, 0.5] },
+  ];
+  const em = plainEm(pg, specs);
+  const q = combineSpecialists(pg, specs);
+  em.forEach((w, i) => assert.ok(Math.abs(q[i] - w) < 1e-6, `q[${i}] = ${q[i]}, EM ${w}`));
+  // A budget of 1 evaluation is one EM step, not two.
+  const one = { frames: 0, evaluations: 0, converged: 0 };
+  combineSpecialists(pg, specs, { steps: 1, stats: one });
+  assert.equal(one.evaluations, 1);
 });

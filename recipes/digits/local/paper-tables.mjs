@@ -130,10 +130,15 @@ export function specialistTables(dir, variant = SPEC_VARIANTS[0]) {
   const files = readdirSync(sdir).filter((f) => /^eval-test-top\d+\.json$/.test(f)).sort();
   const manifest = readJson(path.join(sdir, 'specialists.json'));
   const evals = files.map((f) => readJson(path.join(sdir, f)));
+  // --spec-size (train-specialists --cluster-size): overlapping sets; absent in older manifests.
+  const overlap =
+    manifest.clusterSize !== undefined
+      ? `, each centre taking its ${manifest.clusterSize} nearest of the ${manifest.clusterPdfs} pdfs with dev frames (overlapping sets; those pdfs covered 0, 1, 2, ... times: ${manifest.pdfsByCoverage.join(', ')})`
+      : '';
   const md = [
     `### Sec. 5: ${variant.title} (Table 4)`,
     '',
-    `${manifest.specialists.length} specialists (${manifest.cover} k-means clustering(s) of ${manifest.numClusters} on the columns of the ${manifest.clusterMatrix} of the generalist's predictions on ${manifest.clusterFrames} dev frames), ` +
+    `${manifest.specialists.length} specialists (${manifest.cover} k-means clustering(s) of ${manifest.numClusters} on the columns of the ${manifest.clusterMatrix} of the generalist's predictions on ${manifest.clusterFrames} dev frames${overlap}), ` +
       `each trained from the generalist on its cluster's pdfs + a dustbin, half of its frames from its cluster, on ${targetsOf(manifest)}; test frames.`,
   ];
   for (const r of evals) {
@@ -145,7 +150,7 @@ export function specialistTables(dir, variant = SPEC_VARIANTS[0]) {
     md.push(`| all | ${r.numFrames} | ${pct(r.generalistCorrect, r.numFrames)} | ${pct(r.combinedCorrect, r.numFrames)} | ${r.combinedCorrect - r.generalistCorrect} | ${relative(r.combinedCorrect, r.generalistCorrect)} |`);
   }
   md.push('', `Paper (JFT, 61 specialists, top-1 25.0% -> 26.1%), relative change by specialists covering the correct class: ${PAPER_TABLE4.map(([k, v]) => `${k}: ${v}`).join(', ')}.`);
-  return { json: { numSpecialists: manifest.specialists.length, numClusters: manifest.numClusters, cover: manifest.cover, clusterMatrix: manifest.clusterMatrix, softTargets: manifest.softTargets ?? null, evals }, md };
+  return { json: { numSpecialists: manifest.specialists.length, numClusters: manifest.numClusters, cover: manifest.cover, clusterSize: manifest.clusterSize ?? null, clusterMatrix: manifest.clusterMatrix, softTargets: manifest.softTargets ?? null, evals }, md };
 }
 
 /** The sec. 6 part: test frame accuracy per fraction and model, and the dev accuracy per epoch. */

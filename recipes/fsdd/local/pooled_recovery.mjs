@@ -6,8 +6,8 @@
 // dist/score/bootstrap.js, seed 1, 10,000 replications); with several EXP_DIRs (e.g. one per --seed),
 // also over all their folds together. SYSTEM: the student's directory in each fold (default
 // student, the chosen one; e.g. candidates/noise0.5+sp for one candidate on every fold). Reads
-// FOLD/eval/{baseline,ensemble,SYSTEM}_test.json (eval-frames --json, with per-utterance counts);
-// prints a Markdown table. Needs the toolkit's build (npm run build).
+// FOLD/eval/{baseline,ensemble,SYSTEM}_test.json (eval-frames --json, with per-utterance counts)
+// and, for the word errors, FOLD/decode/{ensemble,SYSTEM}_test/decode.json; prints a Markdown table. Needs the toolkit's build (npm run build).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -57,19 +57,39 @@ export function formatInterval(r) {
   return Number.isNaN(r.recovered) ? 'n/a (no mean ensemble gain)' : `${pct0(r.recovered)} ${formatBounds(r)}`;
 }
 
-/** The Markdown table: one row per experiment, and one over all their folds when there are several. */
+/**
+ * Test word errors of `system` summed over `folds` (FOLD/decode/<system>_test/decode.json, run.sh's
+ * stage 7); undefined when a fold has no such decode.
+ */
+export function pooledErrors(folds, system) {
+  let [errors, words] = [0, 0];
+  for (const fold of folds) {
+    const file = path.join(fold, 'decode', `${system.replace(/\//g, '_')}_test`, 'decode.json');
+    if (!existsSync(file)) return undefined;
+    const { wer } = JSON.parse(readFileSync(file, 'utf8'));
+    [errors, words] = [errors + wer.errors, words + wer.words];
+  }
+  return { errors, words };
+}
+
+/**
+ * The Markdown table: one row per experiment, and one over all their folds when there are several;
+ * with the student's and the ensemble's test word errors when every fold has both decodes.
+ */
 export function pooledTable(lib, exps, student = 'student') {
   const rows = exps.map((exp) => ({ name: exp, folds: foldDirsOf(exp) }));
   if (exps.length > 1) rows.push({ name: `all ${exps.length} together`, folds: rows.flatMap((r) => r.folds) });
   const lines = [
-    `Recovered fraction of the mean test frame-accuracy gain (${student}), 95% paired bootstrap interval (utterances resampled within each fold):`,
+    `Recovered fraction of the mean test frame-accuracy gain (${student}), 95% paired bootstrap interval (utterances resampled within each fold); test word errors of ${student} and of the ensemble:`,
     '',
-    '| experiment | folds | recovered [95% interval] | P(>= 80%) |',
-    '|---|---|---|---|',
+    '| experiment | folds | recovered [95% interval] | P(>= 80%) | word errors: student / ensemble |',
+    '|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const iv = pooledRecovery(lib, r.folds, student);
-    lines.push(`| ${r.name} | ${r.folds.length} | ${formatInterval(iv)} | ${(100 * iv.probAtLeast).toFixed(1)}% |`);
+    const [s, e] = [pooledErrors(r.folds, student), pooledErrors(r.folds, 'ensemble')];
+    const wer = s && e ? `${s.errors} / ${e.errors} of ${s.words}` : 'not decoded';
+    lines.push(`| ${r.name} | ${r.folds.length} | ${formatInterval(iv)} | ${(100 * iv.probAtLeast).toFixed(1)}% | ${wer} |`);
   }
   return lines.join('\n') + '\n';
 }

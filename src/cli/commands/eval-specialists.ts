@@ -12,13 +12,13 @@ export function register(program: Command): void {
     .command('eval-specialists')
     .description(
       'Frame accuracy of a generalist alone and combined with its specialists (Hinton et al. 2015, sec. 5.3: the generalist\'s top N pdfs pick the active specialists, ' +
-        'q minimises eq. 5 by gradient steps), by the number of active specialists covering the correct pdf (the paper\'s Table 4)',
+        'q minimises eq. 5 by SQUAREM-accelerated EM), by the number of active specialists covering the correct pdf (the paper\'s Table 4)',
     )
     .argument('<specialists>', 'directory from train-specialists (names its generalist)')
     .argument('<feats-dir>', 'features to score')
     .argument('<ali-dir>', 'their alignments (the reference states)')
     .option('--top <N>', "the generalist's N most probable pdfs pick the active specialists", positiveInt, DEFAULT_TOP_N)
-    .option('--steps <n>', 'gradient steps of the eq. 5 minimisation per frame', positiveInt, 200)
+    .option('--steps <n>', 'EM map evaluations of the eq. 5 minimisation per frame, at most (fewer once converged)', positiveInt, 200)
     .option('--json', 'print the scores as JSON')
     .option('--allow-feature-mismatch', ALLOW_FEATURE_MISMATCH_HELP)
     .option('--backend <name>', BACKEND_HELP, oneOf(...BACKEND_NAMES), 'auto')

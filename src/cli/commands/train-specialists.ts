@@ -15,6 +15,7 @@ export const order = 58;
 interface TrainSpecialistsCliOptions {
   num: number;
   cover: number;
+  clusterSize?: number;
   clusterMatrix: ClusterMatrix;
   clusterOn: { featsDir: string; aliDir: string };
   clusterWith?: string;
@@ -49,6 +50,11 @@ export function register(program: Command): void {
     .requiredOption('--cluster-on <feats,ali>', 'held-out frames whose predictions are clustered, also scored each epoch: FEATS_DIR,ALI_DIR', parseDevDirs)
     .option('--cover <N>', 'k-means runs with N seeds: each pdf covered by up to N specialists (identical clusters trained once)', positiveInt, SPECIALIST_DEFAULTS.cover)
     .option(
+      '--cluster-size <S>',
+      'overlapping clusters: each k-means centre takes the S pdfs nearest to it (of those with frames in the --cluster-on alignment), so a pdf is covered by 0 to K x N specialists (Table 4 over coverage); default: a partition of all pdfs per clustering',
+      positiveInt,
+    )
+    .option(
       '--cluster-matrix <m>',
       "k-means on the columns of the predictions' covariance (the paper's) or correlation (balanced clusters on speech states, where the covariance isolates the frequent ones)",
       oneOf(...CLUSTER_MATRICES),
@@ -74,6 +80,7 @@ export function register(program: Command): void {
       examples(
         'asr-distill train-specialists exp/digits/baseline exp/digits/feats/train exp/digits/ali_train exp/digits/specialists --num 8 --cluster-on exp/digits/feats/dev,exp/digits/ali_dev',
         'asr-distill train-specialists exp/dnn feats/train exp/ali_train exp/spec --num 8 --cover 3 --cluster-on feats/dev,exp/ali_dev --cluster-with exp/ensemble',
+        'asr-distill train-specialists exp/dnn feats/train exp/ali_train exp/spec-overlap --num 16 --cluster-size 35 --cluster-on feats/dev,exp/ali_dev',
         'asr-distill train-specialists exp/dnn feats/train exp/ali_train exp/spec-soft --num 8 --cluster-on feats/dev,exp/ali_dev --teacher exp/ensemble --temperature 2',
       ),
     )
@@ -91,6 +98,7 @@ export function register(program: Command): void {
             clusterWithDir: o.clusterWith,
             numClusters: o.num,
             cover: o.cover,
+            clusterSize: o.clusterSize,
             clusterMatrix: o.clusterMatrix,
             epochs: o.epochs,
             learningRate: o.lr,
@@ -107,7 +115,9 @@ export function register(program: Command): void {
         );
         const lines = m.specialists.map((s) => `  ${s.dir}: pdfs ${s.pdfs.join(',')}; ${s.trainFrames.inside} + ${s.trainFrames.keptOutside} frames, dustbin shift ${s.dustbinShift.toFixed(3)}; kept epoch ${s.keptEpoch} (0 = the start); ${summarizeHistory(s.history)}`);
         const targets = m.softTargets ? `; soft targets of ${m.softTargets.teacher} at T = ${m.softTargets.temperature}, hard-label weight ${m.softTargets.hardWeight}` : '';
-        process.stdout.write(`${outDir}: ${m.specialists.length} specialists (${m.cover} clustering(s) of ${m.numClusters}, on ${m.clusterFrames} frames${targets})\n${lines.join('\n')}\n`);
+        const overlap = m.clusterSize !== undefined ? `, each centre's ${m.clusterSize} nearest of ${m.clusterPdfs} pdfs with held-out frames` : '';
+        const coverage = m.pdfsByCoverage ? `\n  pdfs with held-out frames by the number of specialists covering them: ${m.pdfsByCoverage.map((n, c) => `${c}: ${n}`).join(', ')}` : '';
+        process.stdout.write(`${outDir}: ${m.specialists.length} specialists (${m.cover} clustering(s) of ${m.numClusters}${overlap}, on ${m.clusterFrames} frames${targets})${coverage}\n${lines.join('\n')}\n`);
       }),
     );
 }
