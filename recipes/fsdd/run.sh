@@ -209,13 +209,10 @@ stage_distill_choose() {
   done
   # shellcheck disable=SC2046 # one word per candidate
   eval_systems $(for c in $student_candidates; do echo "candidates/$c"; done)
-  if [ "$choose_student" = first ]; then
-    student_choice=$(node "$here/local/choose_student.mjs" --first "$exp" $student_candidates)
-    log "student fixed in advance: $student_choice"
-  else
-    student_choice=$(node "$here/local/choose_student.mjs" "$exp" $student_candidates)
-    log "student chosen on dev ($dev_spk): $student_choice"
-  fi
+  local fixed=() how="chosen on dev ($dev_spk)"
+  if [ "$choose_student" = first ]; then fixed=(--first) how="fixed in advance"; fi
+  student_choice=$(node "$here/local/choose_student.mjs" ${fixed[@]+"${fixed[@]}"} "$exp" $student_candidates)
+  log "student $how: $student_choice"
   cat "$exp/student-choice.md"
   rm -rf "$exp/student" "$exp/student-noisy" "$exp/student.tmp"
   cp -r "$exp/candidates/$student_choice" "$exp/student.tmp"
