@@ -25,8 +25,9 @@
 # --choose-student dev (needs --dev-set speaker): per fold, distill every --student-candidates
 # configuration (the size config's list: noise<R> = transfer noise R, one phase; +sp = the training
 # speakers' recordings speed-perturbed by 0.9 and 1.1 join the transfer set, unlabelled; +warp<W> =
-# distill --transfer-warp W; +clean<N> (last) = then N clean epochs; paper = distill --setup paper;
-# e.g. noise0.5+sp+clean3) and keep as the fold's student the one with the
+# distill --transfer-warp W; +ep<N> = N epochs at a fixed rate (distill --no-newbob) instead of the
+# size config's schedule; +clean<N> (last) = then N clean epochs; paper = distill --setup paper;
+# e.g. noise0.5+sp+ep12+clean3) and keep as the fold's student the one with the
 # highest frame accuracy on the dev speaker, unseen in training and never the test speaker; every
 # candidate's numbers and the choice: the fold's RESULTS.md ($exp/fold-<speaker>/student-choice.json).
 # --choose-student first (any --dev-set): the first of --student-candidates is the student, fixed
@@ -65,7 +66,7 @@ stage=0
 stop_stage=100
 exp=exp/fsdd
 recipe=fsdd
-help_lines=33
+help_lines=36
 
 . "$root/recipes/lib/parse_options.sh"
 [ -n "$corpus" ] || { echo "run.sh: --corpus DIR is required (a directory holding FSDD's recordings/)" >&2; exit 2; }
@@ -92,6 +93,7 @@ case "$dev_set" in holdout | speaker) ;; *) echo "run.sh: --dev-set must be hold
 norm_vars=${norm_vars_opt:-${norm_vars:-false}}
 case $norm_vars in true | false) ;; *) echo "run.sh: --norm-vars must be true or false, got '$norm_vars'" >&2; exit 2 ;; esac
 resolve_nnet_options
+config_student_epochs=$student_epochs config_student_newbob=$student_newbob  # candidate_settings starts from them
 case $choose_student in none | dev | first) ;; *) echo "run.sh: --choose-student must be none, dev or first, got '$choose_student'" >&2; exit 2 ;; esac
 student_candidates=${student_candidates_opt:-${student_candidates:-}}
 if [ "$choose_student" != none ]; then
@@ -99,7 +101,7 @@ if [ "$choose_student" != none ]; then
   [ "$choose_student" = first ] || [ "$dev_set" = speaker ] || { echo "run.sh: --choose-student dev needs --dev-set speaker (an unseen dev speaker to choose on)" >&2; exit 2; }
   [ -n "$student_candidates" ] || { echo "run.sh: --choose-student $choose_student needs --student-candidates (none in conf/$size.sh)" >&2; exit 2; }
   for c in $student_candidates; do
-    [[ $c =~ ^(paper|noise[0-9.]+(\+sp|\+warp[0-9.]+)*(\+clean[0-9]+)?)$ ]] || { echo "run.sh: --student-candidates: '$c' is not paper or noise<R>[+sp][+warp<W>][+clean<N>]" >&2; exit 2; }
+    [[ $c =~ ^(paper|noise[0-9.]+(\+sp|\+warp[0-9.]+|\+ep[1-9][0-9]*)*(\+clean[0-9]+)?)$ ]] || { echo "run.sh: --student-candidates: '$c' is not paper or noise<R>[+sp][+warp<W>][+ep<N>][+clean<N>]" >&2; exit 2; }
   done
   distill_stage=stage_distill_choose  # lib/nnet.sh's stage 5
   decode_stage=stage_decode_choose  # and stage 7
@@ -164,9 +166,11 @@ stage_split() { # the fold's data dirs: speaker subsets of the corpus
 }
 
 # candidate_settings NAME: set the student globals (lib/nnet.sh) to candidate NAME's (--student-candidates):
-# transfer_noise, student_clean_epochs, transfer_warp and transfer_extra (+sp adds $feats/train-sp).
+# transfer_noise, student_clean_epochs, transfer_warp, transfer_extra (+sp adds $feats/train-sp),
+# student_epochs and student_newbob (+ep<N>: N epochs, off).
 candidate_settings() {
   transfer_noise=0 student_clean_epochs=0 transfer_warp= transfer_extra=$synth_transfer_extra
+  student_epochs=$config_student_epochs student_newbob=$config_student_newbob
   [ "$1" != paper ] || return 0
   local part
   for part in ${1//+/ }; do
@@ -174,6 +178,7 @@ candidate_settings() {
       noise*) transfer_noise=${part#noise} ;;
       clean*) student_clean_epochs=${part#clean} ;;
       warp*) transfer_warp=${part#warp} ;;
+      ep*) student_epochs=${part#ep} student_newbob=off ;;
       sp) transfer_extra="$transfer_extra $feats/train-sp" ;;
     esac
   done
@@ -239,7 +244,7 @@ stage_report() {
     student_choice=$(json_field "$exp/student-choice.json" chosen)
     candidate_settings "$student_choice"  # the report's settings are the chosen student's
   fi
-  report "corpus=FSDD,test_speaker=$test_spk,dev_speaker=$dev_spk,train_speakers=${train_spks//,/ },size=$size,members=$members,grammar=$grammar,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,student_clean_epochs=$student_clean_epochs,dev_set=$dev_set,norm_vars=$norm_vars,transfer_noise=$transfer_noise,average_decay=${average_decay:-none},mono_gauss=$mono_gauss,features=$feat_config,paper_student=$paper_student,synthetic_train=$synthetic_train,synthetic_transfer=$synthetic_transfer${student_choice:+,student_choice=$student_choice}"
+  report "corpus=FSDD,test_speaker=$test_spk,dev_speaker=$dev_spk,train_speakers=${train_spks//,/ },size=$size,members=$members,grammar=$grammar,temperature=$temperature,hard_weight=$hard_weight,seed=$seed,arch=$arch,student_arch=$student_arch,context=$context,epochs=$epochs,student_epochs=$student_epochs,student_newbob=${student_newbob:-default},student_clean_epochs=$student_clean_epochs,dev_set=$dev_set,norm_vars=$norm_vars,transfer_noise=$transfer_noise,average_decay=${average_decay:-none},mono_gauss=$mono_gauss,features=$feat_config,paper_student=$paper_student,synthetic_train=$synthetic_train,synthetic_transfer=$synthetic_transfer${student_choice:+,student_choice=$student_choice}"
   if [ "$choose_student" != none ]; then tee -a "$exp/RESULTS.md" < "$exp/student-choice.md"; fi
 }
 

@@ -7,7 +7,7 @@
 #   members arch context epochs lr batch optimizer seed jobs temperature hard_weight
 #   optional (empty/unset = the toolkit's default): norm_vars (true: per-speaker variance
 #   normalisation too, apply-cmvn --norm-vars; the students follow their teacher) average_decay student_arch student_epochs
-#   transfer_noise student_newbob student_min_epochs student_clean_epochs student_clean_lr sweep
+#   transfer_noise student_newbob (HALVE:STOP, or off: a fixed rate) student_min_epochs student_clean_epochs student_clean_lr sweep
 #   transfer_extra (features dirs of unlabelled frames for the student's transfer set, both phases;
 #   space-separated); transfer_warp (distill --transfer-warp R in the noisy-transfer phase);
 #   paper_student (true: also $exp/student-paper, distill --setup paper);
@@ -25,8 +25,13 @@ resolve_nnet_options() {
   # Noise added to the transfer frames the teacher labels for the student (distill
   # --transfer-noise; 0 = the paper's setup, the training frames as they are).
   transfer_noise=${transfer_noise_opt:-${transfer_noise:-0}}
-  # The student's newbob thresholds (empty = the toolkit's default, as for the members).
+  # The student's newbob thresholds (empty = the toolkit's default, as for the members), or off:
+  # the rate held for all student_epochs epochs (distill --no-newbob), the weights' moving average
+  # (average_decay) smoothing the end. Matching the teacher's function on fresh perturbed frames
+  # keeps improving long after held-out accuracy first stalls ("patient" distillation, Beyer et al.
+  # 2022); recipes/fsdd/RESULTS.md measures it on FSDD.
   student_newbob=${student_newbob:-}
+  case $student_newbob in off | '' | *:*) ;; *) echo "student_newbob must be HALVE:STOP or off, got '$student_newbob'" >&2; exit 2 ;; esac
   student_min_epochs=${student_min_epochs:-}
   # Epochs on the clean training frames after the noisy-transfer ones (0 = none), at rate
   # student_clean_lr (default a quarter of lr).
@@ -57,6 +62,12 @@ stage_baseline() {
   mv "$exp/baseline.tmp" "$exp/baseline"
 }
 
+# The student's rate schedule as distill options (student_newbob, student_min_epochs).
+student_schedule_opts() {
+  if [ "$student_newbob" = off ]; then echo --no-newbob; return; fi
+  echo ${student_newbob:+--newbob-gains "$student_newbob"} ${student_min_epochs:+--newbob-min-epochs "$student_min_epochs"}
+}
+
 distill_student() { # distill_student OUT_DIR TEMPERATURE
   local out=$1 first=$1
   # A complete student (asr-distill.json is written last) is kept: a resumed stage, or one a recipe chose.
@@ -75,7 +86,7 @@ distill_student() { # distill_student OUT_DIR TEMPERATURE
   # Skipped when complete (asr-distill.json is written last), so a resumed stage goes straight on.
   if [ ! -f "$first/asr-distill.json" ]; then
     asr distill "$feats/train" "$exp/ali_train" "$exp/ensemble" "$first" "${common[@]}" --epochs "$student_epochs" --lr "$lr" \
-      --transfer-noise "$transfer_noise" ${transfer_warp:+--transfer-warp "$transfer_warp"} ${student_newbob:+--newbob-gains "$student_newbob"} ${student_min_epochs:+--newbob-min-epochs "$student_min_epochs"}
+      --transfer-noise "$transfer_noise" ${transfer_warp:+--transfer-warp "$transfer_warp"} $(student_schedule_opts)
   fi
   [ "$first" != "$out" ] || return 0
   [ "$out" != "$exp/student" ] || start_background_scoring
@@ -96,7 +107,7 @@ distill_paper_student() { # distill_paper_student [OUT_DIR, default $exp/student
   asr distill "$feats/train" "$exp/ali_train" "$exp/ensemble" "$out" --setup paper --arch "$student_arch" --context "$context" \
     --dev "$feats/dev,$exp/ali_dev" --temperature "$temperature" --hard-weight "$hard_weight" ${average_decay:+--average-decay "$average_decay"} \
     --batch "$batch" --optimizer "$optimizer" --seed $((seed + 200)) --resume --epochs "$student_epochs" --lr "$lr" \
-    ${student_newbob:+--newbob-gains "$student_newbob"} ${student_min_epochs:+--newbob-min-epochs "$student_min_epochs"}
+    $(student_schedule_opts)
 }
 
 stage_distill() {

@@ -24,8 +24,9 @@ test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table
   // A handful of synthetic eSpeak digits in the training set and others in the transfer set only; the
   // student chosen on the dev speaker from the tiny size's two candidates (noise0, the recipe's tiny
   // student, and paper), the first with the training speaker's recordings speed-perturbed as unlabelled
-  // transfer data too (noise0+sp: ~2 CPU s more than noise0; a third candidate would cost ~12).
-  const args = ['recipes/fsdd/run.sh', '--corpus', fsdd, '--size', 'tiny', '--members', '2', '--exp', exp, '--synthetic-train', '3', '--synthetic-transfer', '3', '--jobs', '1', '--choose-student', 'dev', '--student-candidates', 'noise0+sp paper'];
+  // transfer data too (noise0+sp: ~2 CPU s more than noise0; a third candidate would cost ~12), for 2
+  // epochs at a fixed rate (+ep2) instead of the tiny size's newbob schedule.
+  const args = ['recipes/fsdd/run.sh', '--corpus', fsdd, '--size', 'tiny', '--members', '2', '--exp', exp, '--synthetic-train', '3', '--synthetic-transfer', '3', '--jobs', '1', '--choose-student', 'dev', '--student-candidates', 'noise0+sp+ep2 paper'];
   const env = { ...process.env, ASR_DISTILL_PROGRESS_SECONDS: '60' };
   const run = (...extra: string[]) => spawnSync('bash', [...args, ...extra], { cwd: root, encoding: 'utf8', env });
   // The re-runs use the CLI the first run built (ASR_DISTILL_NO_BUILD): they test the recipe's resume.
@@ -52,7 +53,12 @@ test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table
   assert.equal(JSON.parse(readFileSync(path.join(transferFeats, 'feats.json'), 'utf8')).config.sampleRate, 8000);
   // +sp: the FSDD training speaker at speeds 0.9 and 1.1 (Kaldi's sp<S>- ids, speakers of their own) joins it.
   assert.deepEqual(speakersOf(path.join(fold, 'data', 'train-sp')), ['sp0.9-george', 'sp1.1-george']);
-  const teacher = JSON.parse(readFileSync(path.join(fold, 'candidates', 'noise0+sp', 'asr-distill.json'), 'utf8')).trainedOn.teacher;
+  const spInfo = JSON.parse(readFileSync(path.join(fold, 'candidates', 'noise0+sp+ep2', 'asr-distill.json'), 'utf8')).trainedOn;
+  const teacher = spInfo.teacher;
+  // +ep2: two epochs, both at the configured rate (distill --no-newbob).
+  assert.equal(spInfo.epochs, 2);
+  const spEpochs = readFileSync(path.join(fold, 'candidates', 'noise0+sp+ep2', 'train.log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(spEpochs.map((e: { learningRate: number }) => e.learningRate), [0.001, 0.001]);
   assert.deepEqual(teacher.transferExtra, [transferFeats, path.join(fold, 'feats', 'train-sp')]);
   assert.doesNotMatch(readFileSync(path.join(fold, 'data', 'train', 'text'), 'utf8'), /^synth1-/m);
   assert.equal(JSON.parse(readFileSync(path.join(exp, 'synthetic', 'train-n3-seed2', 'corpus', 'corpus.json'), 'utf8')).config.seed, 2);
@@ -70,7 +76,7 @@ test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table
   // The student is the candidate with the higher frame accuracy on the dev speaker (lucas), a copy of it;
   // the fold's report records both candidates and the choice.
   const choice = JSON.parse(readFileSync(path.join(fold, 'student-choice.json'), 'utf8'));
-  assert.deepEqual(choice.candidates.map((c: { name: string }) => c.name), ['noise0+sp', 'paper']);
+  assert.deepEqual(choice.candidates.map((c: { name: string }) => c.name), ['noise0+sp+ep2', 'paper']);
   assert.equal(choice.devSpeaker, 'lucas');
   const best = choice.candidates.reduce((a: { dev: number }, b: { dev: number }) => (b.dev > a.dev ? b : a));
   assert.equal(choice.chosen, best.name);
@@ -92,7 +98,7 @@ test('recipes/fsdd/run.sh --size tiny: one speaker-disjoint fold at 8 kHz, Table
   const md = readFileSync(path.join(exp, 'RESULTS.md'), 'utf8');
   const chosenRe = choice.chosen.replace(/\+/g, '\\+');
   assert.match(md, new RegExp(`\\| jackson \\| lucas \\| ${chosenRe} \\| [\\d.]+% \\| [\\d.]+% \\| [\\d.]+% \\|`));
-  assert.match(readFileSync(path.join(fold, 'RESULTS.md'), 'utf8'), new RegExp(`## Student chosen on the dev speaker \\(lucas\\): ${chosenRe}[\\s\\S]*\\| noise0\\+sp \\| [\\d.]+% \\| [\\d.]+% \\|`));
+  assert.match(readFileSync(path.join(fold, 'RESULTS.md'), 'utf8'), new RegExp(`## Student chosen on the dev speaker \\(lucas\\): ${chosenRe}[\\s\\S]*\\| noise0\\+sp\\+ep2 \\| [\\d.]+% \\| [\\d.]+% \\|`));
   assert.match(md, /\| \*\*mean\*\* \|/);
   assert.match(md, /Hardest speaker .*\*\*jackson\*\*/);
   assert.doesNotMatch(md, /NaN|undefined/);
@@ -213,7 +219,9 @@ test('recipes/fsdd/run.sh --choose-student dev: needs an unseen dev speaker and 
   assert.match(holdout.stderr, /--choose-student dev needs --dev-set speaker/);
   const bad = run('--dev-set', 'speaker', '--student-candidates', 'noise0.5 clean3');
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--student-candidates: 'clean3' is not paper or noise<R>\[\+sp\]\[\+warp<W>\]\[\+clean<N>\]/);
+  assert.match(bad.stderr, /--student-candidates: 'clean3' is not paper or noise<R>\[\+sp\]\[\+warp<W>\]\[\+ep<N>\]\[\+clean<N>\]/);
+  const noEpochs = run('--dev-set', 'speaker', '--student-candidates', 'noise0.5+ep0');
+  assert.equal(noEpochs.status, 2, '+ep<N> needs N >= 1');
   const late = run('--dev-set', 'speaker', '--student-candidates', 'noise0.5+clean3+sp');
   assert.equal(late.status, 2, '+clean<N> comes last');
   const unknown = run('--choose-student', 'best');
