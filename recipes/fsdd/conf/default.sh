@@ -23,8 +23,9 @@ transfer_noise=0.5
 # the end), not newbob's 6: on fresh noisy frames each epoch the student keeps closing in on the
 # ensemble's function after dev accuracy first stalls ("patient" distillation, Beyer et al. 2022).
 # Dev-speaker protocol, the two draws where every 6-epoch student fell short (seeds 4 and 7, 10 folds,
-# the same ensembles; recipes/fsdd/RESULTS.md): seed 7 58% -> 77% (12 epochs) -> 85% (24) of the
-# ensemble's gain recovered. Then fixed before the fresh draws and the default run were measured.
+# the same ensembles): 57% -> 73% (12 epochs) -> 81% (24) of the ensemble's gain recovered (dev
+# speakers 73% -> 92% -> 96%). Then fixed, and two fresh draws (seeds 8, 9) recovered 102% and 90%,
+# with fewer word errors than the ensemble on both (recipes/fsdd/RESULTS.md, first section).
 student_epochs=24; student_newbob=off
 student_clean_epochs=0
 # run.sh --choose-student dev|first: the student configurations distilled per fold (run.sh's header),
@@ -46,6 +47,6 @@ synthetic_transfer=600
 # voices) join every fold's training set, labelled (run.sh --synthetic-train): all five folds, every
 # system's WER on the unseen speaker falls, student 13.36% -> 8.04% [201 / 2500], the ensemble's 8.00%
 # (the WER target met), but the student recovers 62% of the ensemble's frame-accuracy gain, not 89%
-# (recipes/fsdd/RESULTS.md, first section). Chosen per fold on the other folds' test speakers (nested leave-one-speaker-out; the
+# (recipes/fsdd/RESULTS.md, "The default now: labelled synthetic training data"). Chosen per fold on the other folds' test speakers (nested leave-one-speaker-out; the
 # holdout dev set is of seen speakers, 0-1 errors in 200 words, and cannot choose): each fold's choice is "on".
 synthetic_train=1000
