@@ -62,7 +62,8 @@ stage_baseline() {
   mv "$exp/baseline.tmp" "$exp/baseline"
 }
 
-# The student's rate schedule as distill options (student_newbob, student_min_epochs).
+# The student's rate schedule as distill options (student_newbob, student_min_epochs); single words, so
+# callers expand it unquoted.
 student_schedule_opts() {
   if [ "$student_newbob" = off ]; then echo --no-newbob; return; fi
   echo ${student_newbob:+--newbob-gains "$student_newbob"} ${student_min_epochs:+--newbob-min-epochs "$student_min_epochs"}
