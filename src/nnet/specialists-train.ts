@@ -20,7 +20,7 @@ import { loadEvalCorpus } from './eval.js';
 import { saveDnn } from './tfjs/layers-model.js';
 import { countPdfs, logPriors } from './priors.js';
 import { writeSpecialistsManifest, type SpecialistEntry, type SpecialistsManifest } from './specialists-manifest.js';
-import { clusterPdfsByCovariance, coverageHistogram, overlappingPdfClusters, dustbinLabels, dustbinSoftTargets, fitDustbinUnit, type ClusterMatrix, dustbinMap, shiftDustbinLogit, specialistInitWeights, specialistTrainingSet } from './specialists.js';
+import { clusterPdfsByCovariance, coverageHistogram, overlappingPdfClusters, predictionCovariance, dustbinLabels, dustbinSoftTargets, fitDustbinUnit, type ClusterMatrix, dustbinMap, shiftDustbinLogit, specialistInitWeights, specialistTrainingSet } from './specialists.js';
 import { CHECKPOINT_DIR, trainModel, type EpochStats, type LossConfig } from './train.js';
 import { checkDistillOptions } from './distill.js';
 import { DEFAULT_HARD_WEIGHT } from './distill-loss.js';
@@ -116,10 +116,12 @@ export function specialistClusters(posteriors: Float32Array, numFrames: number, 
   if (k < 2) throw new InputError(`--num ${k}: a specialist needs pdfs outside its cluster (its dustbin); give --num 2 or more`);
   const seen = new Set<string>();
   const out: Int32Array[] = [];
+  // One covariance for every clustering: only the k-means seed differs between them.
+  const cov = predictionCovariance(posteriors, numFrames, numPdfs);
   for (let c = 0; c < cover; c++) {
     const clusters = overlap
-      ? overlappingPdfClusters(posteriors, numFrames, numPdfs, k, overlap.size, seed + c, matrix, overlap.usable)
-      : clusterPdfsByCovariance(posteriors, numFrames, numPdfs, k, seed + c, matrix);
+      ? overlappingPdfClusters(cov, numPdfs, k, overlap.size, seed + c, matrix, overlap.usable)
+      : clusterPdfsByCovariance(cov, numPdfs, k, seed + c, matrix);
     for (const cluster of clusters) {
       const key = cluster.join(',');
       if (seen.has(key)) continue;

@@ -128,15 +128,15 @@ export type ClusterMatrix = 'covariance' | 'correlation';
 export const CLUSTER_MATRICES: readonly ClusterMatrix[] = ['covariance', 'correlation'];
 
 /**
- * Sec. 5.2: cluster the pdfs by the covariance of the generalist's predictions, k-means on the
- * columns of the covariance matrix (`matrix` 'covariance', the paper's). With 'correlation' each
+ * Sec. 5.2: cluster the pdfs by the covariance of the generalist's predictions (`cov`, from
+ * predictionCovariance: computed once for every clustering of a run, it costs ~10 s on 50,000
+ * frames of 362 pdfs), k-means on the columns of the covariance matrix (`matrix` 'covariance', the paper's). With 'correlation' each
  * column is scaled by the pdfs' standard deviations first: on speech states the frequent ones
  * (silence) have columns so much longer than the rest that k-means on the raw covariance puts
  * each of them alone and every other pdf in one cluster (docs/paper-reproduction.md).
  * Returns the pdf ids of each cluster (ascending).
  */
-export function clusterPdfsByCovariance(posteriors: Float32Array, numFrames: number, numPdfs: number, k: number, seed: number, matrix: ClusterMatrix = 'covariance'): Int32Array[] {
-  const cov = predictionCovariance(posteriors, numFrames, numPdfs);
+export function clusterPdfsByCovariance(cov: Float64Array, numPdfs: number, k: number, seed: number, matrix: ClusterMatrix = 'covariance'): Int32Array[] {
   // The covariance is symmetric: column j is row j (and so for the correlation).
   const assign = kMeans(clusterMatrixOf(cov, numPdfs, matrix), numPdfs, numPdfs, k, seed);
   const clusters: number[][] = Array.from({ length: k }, () => []);
@@ -191,11 +191,11 @@ export function nearestToCentres(points: Float64Array, numPoints: number, dim: n
  * (nearestToCentres). A pdf that is not usable (e.g. one with no held-out frame: a tied state the
  * digit alignments never visit) or whose predictions never vary is in no set: its column is the
  * generalist's reaction to an unseen class, and such columns lie close together, so they would
- * fill the sets nearest to them. Returns the pdf ids of each set (ascending).
+ * fill the sets nearest to them. `cov`: the predictions' covariance (predictionCovariance). Returns
+ * the pdf ids of each set (ascending).
  */
-export function overlappingPdfClusters(posteriors: Float32Array, numFrames: number, numPdfs: number, k: number, size: number, seed: number, matrix: ClusterMatrix, usable: ArrayLike<boolean>): Int32Array[] {
+export function overlappingPdfClusters(cov: Float64Array, numPdfs: number, k: number, size: number, seed: number, matrix: ClusterMatrix, usable: ArrayLike<boolean>): Int32Array[] {
   if (usable.length !== numPdfs) throw new InputError(`overlappingPdfClusters: ${usable.length} usable flags for ${numPdfs} pdfs`);
-  const cov = predictionCovariance(posteriors, numFrames, numPdfs);
   const ids: number[] = [];
   for (let j = 0; j < numPdfs; j++) if (usable[j] && cov[j * numPdfs + j] > 0) ids.push(j);
   const n = ids.length;

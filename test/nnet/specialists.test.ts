@@ -64,7 +64,7 @@ test('clusterPdfsByCovariance recovers the groups of pdfs the generalist confuse
   const groups = [[0, 3, 7], [1, 5], [2, 4, 6, 8]];
   const p = confusedPredictions(groups, 9, 600, 1);
   for (const seed of [1, 2, 3]) {
-    const clusters = clusterPdfsByCovariance(p, 600, 9, 3, seed).map((c) => Array.from(c).join(',')).sort();
+    const clusters = clusterPdfsByCovariance(predictionCovariance(p, 600, 9), 9, 3, seed).map((c) => Array.from(c).join(',')).sort();
     assert.deepEqual(clusters, groups.map((g) => g.join(',')).sort(), `seed ${seed}`);
   }
 });
@@ -185,7 +185,7 @@ test('correlation clustering: the confused groups recovered beside a frequent pd
     } else for (let j = 0; j < n; j++) p[t * n + j] = conf[t * n + j];
   }
   const want = ['0', ...groups.map((g) => g.join(','))].sort();
-  const got = clusterPdfsByCovariance(p, frames, n, 4, 1, 'correlation').map((c) => Array.from(c).join(',')).sort();
+  const got = clusterPdfsByCovariance(predictionCovariance(p, frames, n), n, 4, 1, 'correlation').map((c) => Array.from(c).join(',')).sort();
   assert.deepEqual(got, want);
   // The correlation of a known covariance, and 0 for a pdf that never varies.
   const c = covarianceToCorrelation(Float64Array.of(4, 2, 0, 2, 9, 0, 0, 0, 0), 3);
@@ -275,7 +275,7 @@ test('overlappingPdfClusters recovers overlapping groups of confused pdfs; pdfs 
   const p = confusedPredictions(groups, 12, 600, 1);
   const usable = Array.from({ length: 12 }, (_, j) => j < 10);
   for (const seed of [1, 2, 3]) {
-    const sets = overlappingPdfClusters(p, 600, 12, 3, 4, seed, 'correlation', usable);
+    const sets = overlappingPdfClusters(predictionCovariance(p, 600, 12), 12, 3, 4, seed, 'correlation', usable);
     assert.deepEqual(sets.map((s) => s.join(',')).sort(), groups.map((g) => g.join(',')).sort(), `seed ${seed}`);
     assert.ok(sets.every((s) => s.length === 4));
     assert.deepEqual(Array.from(pdfCoverage(sets, 12)), [1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 0, 0]);
@@ -283,11 +283,11 @@ test('overlappingPdfClusters recovers overlapping groups of confused pdfs; pdfs 
   }
   // Usable, the never-confused pdfs 10 and 11 lie together and take a set's places.
   const all = new Array<boolean>(12).fill(true);
-  assert.ok(overlappingPdfClusters(p, 600, 12, 3, 4, 1, 'correlation', all).some((s) => s.includes(10) && s.includes(11)));
+  assert.ok(overlappingPdfClusters(predictionCovariance(p, 600, 12), 12, 3, 4, 1, 'correlation', all).some((s) => s.includes(10) && s.includes(11)));
   // Refused: a set of every usable pdf (no dustbin), more centres than usable pdfs.
   const msg = (s: number) => `cluster size ${s} (--cluster-size): 10 of the 12 pdfs have held-out frames; give 1 to 9 (a specialist needs pdfs outside its set for its dustbin)`;
-  for (const size of [10, 0, 2.5]) assert.throws(() => overlappingPdfClusters(p, 600, 12, 3, size, 1, 'correlation', usable), { name: 'InputError', message: msg(size) });
-  assert.throws(() => overlappingPdfClusters(p, 600, 12, 11, 4, 1, 'correlation', usable), { name: 'InputError', message: '11 clusters (--num) of the 10 pdfs with held-out frames (of 12); give at most 10' });
+  for (const size of [10, 0, 2.5]) assert.throws(() => overlappingPdfClusters(predictionCovariance(p, 600, 12), 12, 3, size, 1, 'correlation', usable), { name: 'InputError', message: msg(size) });
+  assert.throws(() => overlappingPdfClusters(predictionCovariance(p, 600, 12), 12, 11, 4, 1, 'correlation', usable), { name: 'InputError', message: '11 clusters (--num) of the 10 pdfs with held-out frames (of 12); give at most 10' });
 });
 
 test('combineSpecialists (eq. 5): accelerated EM reaches the stationary point of plain EM and stops early', () => {

@@ -21,6 +21,9 @@ export async function loadRecoveryLib() {
   return bootstrapPooledRecoveredFraction ? { bootstrapPooledRecoveredFraction, testCountsOf } : undefined;
 }
 
+/** A system's name in the fold's eval/ and decode/ file names (run.sh: candidates/x -> candidates_x). */
+const fileKey = (system) => system.replace(/\//g, '_');
+
 /** A run.sh experiment's fold directories (fold-<speaker>), sorted. */
 export function foldDirsOf(exp) {
   return readdirSync(exp, { withFileTypes: true })
@@ -32,7 +35,7 @@ export function foldDirsOf(exp) {
 /** One fold's paired per-utterance test counts (lib.testCountsOf); an Error naming the file when one is missing or lacks them. */
 export function foldCounts(lib, fold, student = 'student') {
   const read = (sys) => {
-    const file = path.join(fold, 'eval', `${sys.replace(/\//g, '_')}_test.json`);
+    const file = path.join(fold, 'eval', `${fileKey(sys)}_test.json`);
     try {
       return JSON.parse(readFileSync(file, 'utf8'));
     } catch (e) {
@@ -64,7 +67,7 @@ export function formatInterval(r) {
 export function pooledErrors(folds, system) {
   let [errors, words] = [0, 0];
   for (const fold of folds) {
-    const file = path.join(fold, 'decode', `${system.replace(/\//g, '_')}_test`, 'decode.json');
+    const file = path.join(fold, 'decode', `${fileKey(system)}_test`, 'decode.json');
     if (!existsSync(file)) return undefined;
     const { wer } = JSON.parse(readFileSync(file, 'utf8'));
     [errors, words] = [errors + wer.errors, words + wer.words];
